@@ -1,0 +1,333 @@
+#include "synccommand.h"
+
+#include "backend/location.h"
+#include "cliargs.h"
+#include "common/hash.h"
+#include "engine/syncrun.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QStandardPaths>
+#include <QSysInfo>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+namespace ferry::cli {
+
+namespace {
+
+CancelToken* g_cancel = nullptr;
+
+void onSignal(int)
+{
+    if (g_cancel)
+        g_cancel->cancel();
+}
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+std::string human(int64_t bytes)
+{
+    const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+    double v = double(bytes);
+    int u = 0;
+    while (v >= 1000 && u < 4) {
+        v /= 1000;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    return buf;
+}
+
+std::string direction(const Action& a)
+{
+    switch (a.op) {
+    case Op::Copy: return a.target == Side::Right ? "copy left → right" : "copy right → left";
+    case Op::Delete: return a.target == Side::Right ? "delete right" : "delete left";
+    case Op::Rename: return a.target == Side::Right ? "rename right" : "rename left";
+    case Op::SetTime: return a.target == Side::Right ? "set time right" : "set time left";
+    case Op::RecordBase: return "in sync";
+    case Op::ForgetBase: return "forget";
+    case Op::Conflict: return std::string("conflict (") + resolutionName(a.resolution) + ")";
+    }
+    return "?";
+}
+
+std::string counterKey(const Action& a)
+{
+    const char* side = a.target == Side::Right ? "right" : "left";
+    switch (a.op) {
+    case Op::Copy: return a.target == Side::Right ? "copy_left_to_right" : "copy_right_to_left";
+    case Op::Delete: return std::string("delete_") + side;
+    case Op::Rename: return std::string("rename_") + side;
+    case Op::SetTime: return std::string("set_time_") + side;
+    case Op::RecordBase: return "record";
+    case Op::ForgetBase: return "forget";
+    case Op::Conflict: return "conflicts";
+    }
+    return "other";
+}
+
+const char* itemState(const SyncReport& r, size_t i)
+{
+    if (!r.executed)
+        return r.plan.actions[i].excluded ? "excluded" : "planned";
+    switch (r.execution.items[i].state) {
+    case ItemResult::State::Done: return "done";
+    case ItemResult::State::Failed: return "failed";
+    case ItemResult::State::Skipped: return "excluded";
+    case ItemResult::State::NotRun: return "not-run";
+    }
+    return "?";
+}
+
+QJsonObject toJson(const SyncArgs& args, const Location& left, const Location& right, const SyncReport& r, double secs)
+{
+    QJsonObject o;
+    o["ferry"] = QStringLiteral(FERRY_VERSION);
+    o["mode"] = modeName(args.options.mode);
+    o["left"] = q(left.toString());
+    o["right"] = q(right.toString());
+    o["dry_run"] = args.options.dryRun;
+    o["exit_code"] = int(r.exit);
+    o["status"] = q(exitCodeName(r.exit));
+    o["seconds"] = secs;
+    QJsonObject counts;
+    for (const char* k : {"copy_left_to_right", "copy_right_to_left", "delete_left", "delete_right", "rename_left",
+                          "rename_right", "set_time_left", "set_time_right", "record", "forget", "conflicts"})
+        counts[k] = 0;
+    QJsonArray actions, conflicts, errors;
+    int64_t failed = 0;
+    for (size_t i = 0; i < r.plan.actions.size(); ++i) {
+        const Action& a = r.plan.actions[i];
+        std::string key = counterKey(a);
+        counts[q(key)] = counts[q(key)].toInt() + 1;
+        QJsonObject ja;
+        ja["op"] = opName(a.op);
+        ja["target"] = sideName(a.target);
+        ja["path"] = q(a.path);
+        if (!a.fromPath.empty())
+            ja["from"] = q(a.fromPath);
+        ja["kind"] = kindName(a.kind);
+        ja["rule"] = q(a.rule);
+        ja["reason"] = q(a.reason);
+        ja["bytes"] = double(a.bytes());
+        ja["result"] = itemState(r, i);
+        if (r.executed && r.execution.items[i].state == ItemResult::State::Failed) {
+            ja["error"] = q(r.execution.items[i].error.message());
+            ++failed;
+        }
+        if (a.op == Op::Conflict) {
+            QJsonObject jc;
+            jc["path"] = q(a.path);
+            jc["rule"] = q(a.rule);
+            jc["reason"] = q(a.reason);
+            jc["resolution"] = resolutionName(a.resolution);
+            if (!a.conflictName.empty())
+                jc["conflict_copy"] = q(a.conflictName);
+            conflicts.append(jc);
+            ja["resolution"] = resolutionName(a.resolution);
+        }
+        actions.append(ja);
+    }
+    counts["conflicts_pending"] = r.pendingConflicts;
+    counts["conflicts_resolved"] = counts["conflicts"].toInt() - r.pendingConflicts;
+    counts["errors"] = int(r.errors.size());
+    o["counts"] = counts;
+    o["bytes"] = double(r.executed ? r.execution.bytesCopied : r.plan.bytesToCopy());
+    o["actions"] = actions;
+    o["conflicts"] = conflicts;
+    for (const Error& e : r.errors) {
+        QJsonObject je;
+        je["path"] = q(e.path);
+        je["operation"] = q(e.operation);
+        je["message"] = q(e.message());
+        je["next_step"] = q(e.nextStep);
+        errors.append(je);
+    }
+    o["errors"] = errors;
+    if (!r.guardMessage.empty())
+        o["stopped_by"] = q(r.guardMessage);
+    if (!r.fatalMessage.empty())
+        o["message"] = q(r.fatalMessage);
+    return o;
+}
+
+void printProgress(const Progress& p)
+{
+    char line[512];
+    int pct = p.bytesTotal > 0 ? int(100.0 * double(p.bytesDone) / double(p.bytesTotal))
+                               : (p.itemsTotal ? int(100 * p.itemsDone / p.itemsTotal) : 100);
+    std::string eta = p.etaSeconds >= 0 ? std::to_string(p.etaSeconds / 60) + ":" +
+                                              (p.etaSeconds % 60 < 10 ? "0" : "") + std::to_string(p.etaSeconds % 60)
+                                        : "--:--";
+    std::string path = p.currentPath.size() > 40 ? "…" + p.currentPath.substr(p.currentPath.size() - 39) : p.currentPath;
+    std::snprintf(line, sizeof line, "\r\033[K%3d%%  %lld/%lld items  %s/s  ETA %s  %s", std::min(pct, 100),
+                  static_cast<long long>(p.itemsDone), static_cast<long long>(p.itemsTotal),
+                  human(int64_t(p.bytesPerSecond)).c_str(), eta.c_str(), path.c_str());
+    std::fputs(line, stderr);
+    std::fflush(stderr);
+}
+
+std::string defaultStatePath(const Location& left, const Location& right)
+{
+    QString dir = qEnvironmentVariable("FERRY_DATA_DIR");
+    if (dir.isEmpty())
+        dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(dir + "/state");
+    ContentHash h = hashBytes(left.toString() + "\n" + right.toString());
+    return (dir + "/state/" + q(h.hex().substr(0, 20)) + ".db").toStdString();
+}
+
+void printHuman(const SyncArgs& args, const SyncReport& r, double secs)
+{
+    if (!r.fatalMessage.empty()) {
+        std::fprintf(stderr, "ferry-cli: %s\n", r.fatalMessage.c_str());
+        return;
+    }
+    if (!r.guardMessage.empty()) {
+        std::fprintf(stderr, "ferry-cli: %s\n", r.guardMessage.c_str());
+        return;
+    }
+    const bool listAll = args.options.dryRun || args.verbose;
+    if (listAll) {
+        for (size_t i = 0; i < r.plan.actions.size(); ++i) {
+            const Action& a = r.plan.actions[i];
+            if (a.op == Op::RecordBase && !args.verbose)
+                continue;
+            std::string what = direction(a);
+            std::string path = a.op == Op::Rename ? a.fromPath + " → " + a.path : a.path;
+            std::printf("%-20s %s\n    why: %s\n", what.c_str(), path.c_str(), a.reason.c_str());
+            if (r.executed && r.execution.items[i].state == ItemResult::State::Failed)
+                std::printf("    failed: %s\n", r.execution.items[i].error.message().c_str());
+        }
+        std::fflush(stdout);
+    }
+    for (const Error& e : r.errors)
+        std::fprintf(stderr, "error: %s\n", e.message().c_str());
+    if (args.quiet && r.exit == ExitCode::InSync)
+        return;
+    int copies = r.plan.count(Op::Copy, Side::Left) + r.plan.count(Op::Copy, Side::Right);
+    int deletes = r.plan.count(Op::Delete, Side::Left) + r.plan.count(Op::Delete, Side::Right);
+    int renames = r.plan.count(Op::Rename, Side::Left) + r.plan.count(Op::Rename, Side::Right);
+    int conflicts = r.plan.count(Op::Conflict, Side::Left) + r.plan.count(Op::Conflict, Side::Right);
+    std::fprintf(stderr, "%s: %d to right, %d to left, %d deleted, %d renamed, %d conflict(s) (%d pending), %s%s\n",
+                 args.options.dryRun ? "plan" : "done", r.plan.count(Op::Copy, Side::Right),
+                 r.plan.count(Op::Copy, Side::Left), deletes, renames, conflicts, r.pendingConflicts,
+                 human(r.executed ? r.execution.bytesCopied : r.plan.bytesToCopy()).c_str(),
+                 args.options.dryRun ? " to copy (dry run: nothing was changed)" : " copied");
+    (void)copies;
+    switch (r.exit) {
+    case ExitCode::InSync:
+        std::fprintf(stderr, args.options.dryRun ? "dry run finished in %.1f s\n" : "in sync (%.1f s)\n", secs);
+        break;
+    case ExitCode::Errors:
+        std::fprintf(stderr, "finished with %zu error(s) in %.1f s: fix them as shown above and run again\n",
+                     r.errors.size(), secs);
+        break;
+    case ExitCode::Conflicts:
+        std::fprintf(stderr, "%d conflict(s) left unresolved: choose a --conflict policy or resolve them by hand, "
+                             "then run again\n", r.pendingConflicts);
+        break;
+    default: break;
+    }
+}
+
+} // namespace
+
+int runSync(const std::vector<std::string>& argv)
+{
+    SyncArgs args;
+    if (auto err = parseSyncArgs(argv, args)) {
+        std::fprintf(stderr, "ferry-cli sync: %s\n", err->c_str());
+        if (args.json)
+            std::printf("{\"exit_code\":2,\"status\":\"usage\",\"message\":%s}\n",
+                        QJsonDocument(QJsonArray{q(*err)}).toJson(QJsonDocument::Compact).mid(1).chopped(1).constData());
+        return 2;
+    }
+    const std::string cwd = QDir::currentPath().toStdString();
+    auto usage = [&](const std::string& msg) {
+        std::fprintf(stderr, "ferry-cli sync: %s\n", msg.c_str());
+        if (args.json) {
+            QJsonObject o{{"exit_code", 2}, {"status", "usage"}, {"message", q(msg)}};
+            std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
+        }
+        return 2;
+    };
+    auto left = Location::parse(args.left, cwd);
+    if (!left)
+        return usage("LEFT: " + left.error().message());
+    auto right = Location::parse(args.right, cwd);
+    if (!right)
+        return usage("RIGHT: " + right.error().message());
+    if (*left == *right)
+        return usage("LEFT and RIGHT are the same place");
+    if (left->isLocal() && right->isLocal()) {
+        const std::string& a = left->path;
+        const std::string& b = right->path;
+        auto inside = [](const std::string& x, const std::string& y) {
+            return x.size() > y.size() && x.compare(0, y.size(), y) == 0 && (y == "/" || x[y.size()] == '/');
+        };
+        if (inside(a, b) || inside(b, a))
+            return usage("one folder lies inside the other ('" + a + "', '" + b +
+                         "'); a sync would copy it into itself. Pick two separate folders");
+    }
+    if (args.options.versioning.mode == VersioningSettings::Mode::Folder) {
+        auto v = Location::parse(args.options.versioning.folder, cwd);
+        if (!v || !v->isLocal())
+            return usage("--versioning needs a local folder, 'trash' or 'none'");
+        args.options.versioning.folder = v->path;
+    }
+    if (args.options.statePath.empty() && args.options.mode == SyncMode::TwoWay)
+        args.options.statePath = defaultStatePath(*left, *right);
+    else if (!args.options.statePath.empty() && args.options.statePath[0] != '/')
+        args.options.statePath = cwd + "/" + args.options.statePath;
+
+    auto lb = openBackend(*left);
+    if (!lb)
+        return usage(lb.error().message());
+    auto rb = openBackend(*right);
+    if (!rb)
+        return usage(rb.error().message());
+
+    args.options.hostName = QSysInfo::machineHostName().toStdString();
+    args.options.nowNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    const auto start = std::chrono::steady_clock::now();
+    SyncRun run(std::move(*lb), std::move(*rb), args.options);
+    CancelToken cancel = run.cancelToken();
+    g_cancel = &cancel;
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    const bool live = !args.quiet && ::isatty(2);
+    if (live)
+        std::fputs("scanning…", stderr);
+    bool shown = false;
+    SyncReport report = run.run([&](const Progress& p) {
+        if (live) {
+            printProgress(p);
+            shown = true;
+        }
+    });
+    if (live)
+        std::fputs("\r\033[K", stderr);
+    (void)shown;
+    g_cancel = nullptr;
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (args.json) {
+        printHuman(SyncArgs{args.left, args.right, args.options, true, false, true}, report, secs);
+        std::printf("%s\n", QJsonDocument(toJson(args, *left, *right, report, secs)).toJson(QJsonDocument::Compact).constData());
+    } else {
+        printHuman(args, report, secs);
+    }
+    return int(report.exit);
+}
+
+} // namespace ferry::cli

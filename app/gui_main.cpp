@@ -1,0 +1,20 @@
+// ferry: the desktop application.
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QTimer>
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName("ferry");
+    QApplication::setApplicationDisplayName("Ferry");
+    QApplication::setOrganizationName("ferry");
+    QApplication::setApplicationVersion(FERRY_VERSION);
+    ferry::ui::MainWindow window;
+    window.show();
+    // Used by the screenshot script and smoke tests.
+    if (int ms = qEnvironmentVariableIntValue("FERRY_QUIT_AFTER_MS"); ms > 0)
+        QTimer::singleShot(ms, &app, &QApplication::quit);
+    return app.exec();
+}

@@ -1,0 +1,107 @@
+// Backend: one interface for every kind of place files live (local folder,
+// SFTP, FTP). All paths are relative to the backend's root, validated with
+// relpath::isValidRelPath; "" means the root itself. A backend never sees
+// the other side's absolute paths.
+//
+// Thread-safety: one Backend object is used by one thread at a time; the
+// executor gives each worker its own (clone()).
+// Failures: every call returns Result; Error::kind tells the engine whether
+// to skip the item, retry, or abort the run.
+#pragma once
+
+#include "common/error.h"
+#include "engine/snapshot.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ferry {
+
+struct Capabilities {
+    bool caseInsensitive = false;
+    int64_t timePrecisionNs = 1;     // granularity of stored mtimes
+    bool symlinks = true;
+    bool fileIds = true;             // fileId is stable across renames
+    bool atomicRename = true;
+    int maxNameBytes = 255;
+    bool windowsNames = false;       // refuses <>:"\|?* and trailing dots/spaces
+};
+
+// Identity of a root folder: refuses a swapped disk or a re-created folder.
+struct RootIdentity {
+    uint64_t device = 0;
+    uint64_t fileId = 0;
+    bool known = false;
+    bool operator==(const RootIdentity&) const = default;
+};
+
+class ReadStream {
+public:
+    virtual ~ReadStream() = default;
+    // Returns 0 at the end of the file.
+    virtual Result<size_t> read(char* buf, size_t len) = 0;
+    // A POSIX descriptor when the stream has one (enables kernel copies).
+    virtual int nativeFd() const { return -1; }
+};
+
+// A new file written under a temporary name in its target folder. It is
+// removed by the destructor unless commit() renamed it into place.
+class TempFile {
+public:
+    virtual ~TempFile() = default;
+    virtual Result<void> write(const char* buf, size_t len) = 0;
+    virtual int nativeFd() const { return -1; }
+    virtual const std::string& tempPath() const = 0;
+};
+
+struct ListedItem {
+    Entry entry;              // path is the item's relative path
+    std::string linkTarget;   // for symlinks
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::unique_ptr<Backend> clone() const = 0;
+    virtual std::string location() const = 0;
+    virtual Capabilities capabilities() const = 0;
+
+    // The root: whether it exists as a folder, create it (with parents),
+    // and its identity.
+    virtual Result<bool> rootExists() = 0;
+    virtual Result<void> createRoot() = 0;
+    virtual Result<RootIdentity> rootIdentity() = 0;
+
+    // Lists one folder without following symlinks. Items with names that are
+    // not valid (relpath::isValidName) are never returned.
+    virtual Result<std::vector<ListedItem>> list(const std::string& dir) = 0;
+    // lstat: nullopt when nothing is there.
+    virtual Result<std::optional<Entry>> stat(const std::string& path) = 0;
+    virtual Result<std::string> readLink(const std::string& path) = 0;
+
+    virtual Result<std::unique_ptr<ReadStream>> openRead(const std::string& path) = 0;
+    // Creates a temporary file in folder `dir` (which must exist).
+    virtual Result<std::unique_ptr<TempFile>> createTemp(const std::string& dir) = 0;
+    // Sets times and mode on the temp file and renames it to `path`,
+    // replacing a file there (never a folder). Does not create parents.
+    virtual Result<void> commit(std::unique_ptr<TempFile> temp, const std::string& path, int64_t mtimeNs,
+                                uint32_t mode) = 0;
+    // Renames `from` to `to`; fails if `to` exists (except a case-only
+    // rename on a case-insensitive file system). Does not create parents.
+    virtual Result<void> rename(const std::string& from, const std::string& to) = 0;
+    virtual Result<void> removeFile(const std::string& path) = 0;   // also symlinks
+    virtual Result<void> removeDir(const std::string& path) = 0;    // only when empty
+    // Creates one folder; succeeds if a folder is already there.
+    virtual Result<void> makeDir(const std::string& path, uint32_t mode) = 0;
+    // Creates (or replaces) a symlink atomically; never follows it.
+    virtual Result<void> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) = 0;
+    virtual Result<void> setTimes(const std::string& path, int64_t mtimeNs) = 0;
+
+    // The local file system path of the root, when the backend is local
+    // (used to move versions by rename); empty otherwise.
+    virtual std::string localRoot() const { return {}; }
+};
+
+} // namespace ferry

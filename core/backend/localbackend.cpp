@@ -1,0 +1,446 @@
+#include "localbackend.h"
+
+#include "common/relpath.h"
+
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <random>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+#include <vector>
+
+#ifdef __linux__
+#include <linux/magic.h>
+#include <sys/statfs.h>
+#endif
+
+namespace ferry {
+
+namespace {
+
+int64_t mtimeOf(const struct stat& st)
+{
+#ifdef __APPLE__
+    return int64_t(st.st_mtimespec.tv_sec) * 1000000000 + st.st_mtimespec.tv_nsec;
+#else
+    return int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+#endif
+}
+
+Entry entryFromStat(std::string path, const struct stat& st)
+{
+    Entry e;
+    e.path = std::move(path);
+    e.mtimeNs = mtimeOf(st);
+    e.fileId = uint64_t(st.st_ino);
+    e.mode = uint32_t(st.st_mode & 07777);
+    if (S_ISREG(st.st_mode)) {
+        e.kind = EntryKind::File;
+        e.size = st.st_size;
+    } else if (S_ISDIR(st.st_mode)) {
+        e.kind = EntryKind::Directory;
+    } else if (S_ISLNK(st.st_mode)) {
+        e.kind = EntryKind::Symlink;
+        e.size = st.st_size;
+    } else {
+        e.kind = EntryKind::Special;
+    }
+    return e;
+}
+
+struct timespec toTimespec(int64_t ns)
+{
+    struct timespec ts;
+    ts.tv_sec = time_t(ns / 1000000000);
+    ts.tv_nsec = long(ns % 1000000000);
+    if (ts.tv_nsec < 0) {
+        ts.tv_nsec += 1000000000;
+        ts.tv_sec -= 1;
+    }
+    return ts;
+}
+
+std::string randomSuffix()
+{
+    thread_local std::mt19937_64 rng{std::random_device{}() ^ uint64_t(getpid())};
+    static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    std::string s(16, '0');
+    for (char& c : s)
+        c = digits[rng() % 36];
+    return s;
+}
+
+class LocalReadStream final : public ReadStream {
+public:
+    explicit LocalReadStream(int fd) : m_fd(fd) {}
+    ~LocalReadStream() override { ::close(m_fd); }
+    Result<size_t> read(char* buf, size_t len) override
+    {
+        for (;;) {
+            ssize_t n = ::read(m_fd, buf, len);
+            if (n >= 0)
+                return size_t(n);
+            if (errno != EINTR)
+                return errnoError("read", {}, errno);
+        }
+    }
+    int nativeFd() const override { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+class LocalTempFile final : public TempFile {
+public:
+    LocalTempFile(int fd, std::string abs, std::string rel) : m_fd(fd), m_abs(std::move(abs)), m_rel(std::move(rel)) {}
+    ~LocalTempFile() override
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        if (!m_committed)
+            ::unlink(m_abs.c_str());
+    }
+    Result<void> write(const char* buf, size_t len) override
+    {
+        while (len > 0) {
+            ssize_t n = ::write(m_fd, buf, len);
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                return errnoError("write", m_rel, errno);
+            }
+            buf += n;
+            len -= size_t(n);
+        }
+        return Ok{};
+    }
+    int nativeFd() const override { return m_fd; }
+    const std::string& tempPath() const override { return m_rel; }
+
+    int m_fd;
+    std::string m_abs;
+    std::string m_rel;
+    bool m_committed = false;
+};
+
+} // namespace
+
+LocalBackend::LocalBackend(std::string root) : m_root(std::move(root))
+{
+    while (m_root.size() > 1 && m_root.back() == '/')
+        m_root.pop_back();
+}
+
+std::unique_ptr<Backend> LocalBackend::clone() const { return std::make_unique<LocalBackend>(m_root); }
+
+std::string LocalBackend::absolute(const std::string& rel) const
+{
+    if (rel.empty())
+        return m_root;
+    return m_root == "/" ? "/" + rel : m_root + "/" + rel;
+}
+
+Capabilities LocalBackend::capabilities() const
+{
+    if (m_caps)
+        return *m_caps;
+    Capabilities caps;
+    struct statvfs vfs;
+    if (::statvfs(m_root.c_str(), &vfs) == 0 && vfs.f_namemax > 0)
+        caps.maxNameBytes = int(vfs.f_namemax);
+#ifdef __linux__
+    struct statfs fs;
+    if (::statfs(m_root.c_str(), &fs) == 0) {
+        switch (static_cast<unsigned long>(fs.f_type)) {
+        case MSDOS_SUPER_MAGIC:
+        case 0x2011BAB0UL: // exFAT
+            caps.caseInsensitive = true;
+            caps.windowsNames = true;
+            caps.symlinks = false;
+            caps.fileIds = false;
+            caps.timePrecisionNs = 2000000000;
+            break;
+        case 0x5346544EUL: // NTFS (ntfs3 / ntfs-3g)
+            caps.windowsNames = true;
+            break;
+        default:
+            break;
+        }
+    }
+#elif defined(__APPLE__)
+    caps.caseInsensitive = ::pathconf(m_root.c_str(), _PC_CASE_SENSITIVE) == 0;
+#endif
+    m_caps = caps;
+    return caps;
+}
+
+Result<bool> LocalBackend::rootExists()
+{
+    struct stat st;
+    if (::stat(m_root.c_str(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return false;
+        return errnoError("open folder", m_root, errno);
+    }
+    if (!S_ISDIR(st.st_mode))
+        return Error::abortRun("open folder", m_root, "this is not a folder", "Point the job at a folder");
+    return true;
+}
+
+Result<void> LocalBackend::createRoot()
+{
+    std::string partial;
+    size_t pos = 0;
+    while (pos <= m_root.size()) {
+        size_t slash = m_root.find('/', pos);
+        if (slash == std::string::npos)
+            slash = m_root.size();
+        partial = m_root.substr(0, slash);
+        pos = slash + 1;
+        if (partial.empty())
+            continue;
+        if (::mkdir(partial.c_str(), 0777) != 0 && errno != EEXIST)
+            return errnoError("create folder", partial, errno);
+    }
+    return Ok{};
+}
+
+Result<RootIdentity> LocalBackend::rootIdentity()
+{
+    struct stat st;
+    if (::stat(m_root.c_str(), &st) != 0)
+        return errnoError("open folder", m_root, errno);
+    return RootIdentity{uint64_t(st.st_dev), uint64_t(st.st_ino), true};
+}
+
+Result<std::vector<ListedItem>> LocalBackend::list(const std::string& dir)
+{
+    const std::string abs = absolute(dir);
+    int dfd = ::open(abs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (dfd < 0)
+        return errnoError("list folder", dir.empty() ? m_root : dir, errno);
+    DIR* d = ::fdopendir(dfd);
+    if (!d) {
+        int err = errno;
+        ::close(dfd);
+        return errnoError("list folder", dir, err);
+    }
+    std::vector<ListedItem> items;
+    for (;;) {
+        errno = 0;
+        struct dirent* de = ::readdir(d);
+        if (!de) {
+            if (errno != 0) {
+                int err = errno;
+                ::closedir(d);
+                return errnoError("list folder", dir, err);
+            }
+            break;
+        }
+        std::string_view name = de->d_name;
+        if (name == "." || name == "..")
+            continue;
+        struct stat st;
+        if (::fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT)
+                continue; // vanished while listing
+            int err = errno;
+            ::closedir(d);
+            return errnoError("read details of", relpath::join(dir, name), err);
+        }
+        ListedItem item{entryFromStat(relpath::join(dir, name), st), {}};
+        if (item.entry.kind == EntryKind::Symlink) {
+            std::string target(size_t(st.st_size > 0 ? st.st_size : 256), '\0');
+            ssize_t n = ::readlinkat(dfd, de->d_name, target.data(), target.size());
+            if (n >= 0) {
+                target.resize(size_t(n));
+                item.entry.size = n;
+                item.linkTarget = std::move(target);
+            }
+        }
+        items.push_back(std::move(item));
+    }
+    ::closedir(d);
+    return items;
+}
+
+Result<std::optional<Entry>> LocalBackend::stat(const std::string& path)
+{
+    struct stat st;
+    if (::lstat(absolute(path).c_str(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return std::optional<Entry>{};
+        return errnoError("read details of", path, errno);
+    }
+    return std::optional<Entry>{entryFromStat(path, st)};
+}
+
+Result<std::string> LocalBackend::readLink(const std::string& path)
+{
+    std::string target(4096, '\0');
+    ssize_t n = ::readlink(absolute(path).c_str(), target.data(), target.size());
+    if (n < 0)
+        return errnoError("read symlink", path, errno);
+    target.resize(size_t(n));
+    return target;
+}
+
+Result<std::unique_ptr<ReadStream>> LocalBackend::openRead(const std::string& path)
+{
+    int fd = ::open(absolute(path).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errnoError("open", path, errno);
+#ifdef __linux__
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+    return std::unique_ptr<ReadStream>(std::make_unique<LocalReadStream>(fd));
+}
+
+Result<std::unique_ptr<TempFile>> LocalBackend::createTemp(const std::string& dir)
+{
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        std::string rel = relpath::join(dir, std::string(relpath::kTempPrefix) + randomSuffix());
+        std::string abs = absolute(rel);
+        int fd = ::open(abs.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            return std::unique_ptr<TempFile>(std::make_unique<LocalTempFile>(fd, abs, rel));
+        if (errno != EEXIST)
+            return errnoError("create temporary file in", dir.empty() ? "." : dir, errno);
+    }
+    return Error::skipItem("create temporary file in", dir, "no free temporary name");
+}
+
+Result<void> LocalBackend::commit(std::unique_ptr<TempFile> temp, const std::string& path, int64_t mtimeNs,
+                                  uint32_t mode)
+{
+    auto* t = static_cast<LocalTempFile*>(temp.get());
+    if (::fchmod(t->m_fd, mode_t(mode & 07777)) != 0)
+        return errnoError("set permissions of", path, errno);
+    struct timespec times[2] = {toTimespec(mtimeNs), toTimespec(mtimeNs)};
+    times[0].tv_nsec = UTIME_OMIT;
+    if (::futimens(t->m_fd, times) != 0)
+        return errnoError("set time of", path, errno);
+    int fd = t->m_fd;
+    t->m_fd = -1;
+    if (::close(fd) != 0)
+        return errnoError("write", path, errno); // delayed write errors (NFS, full disk) surface here
+    if (::rename(t->m_abs.c_str(), absolute(path).c_str()) != 0)
+        return errnoError("replace", path, errno);
+    t->m_committed = true;
+    return Ok{};
+}
+
+Result<void> LocalBackend::rename(const std::string& from, const std::string& to)
+{
+    const std::string absTo = absolute(to);
+    struct stat st;
+    if (::lstat(absTo.c_str(), &st) == 0) {
+        struct stat src;
+        bool sameItem = ::lstat(absolute(from).c_str(), &src) == 0 && src.st_ino == st.st_ino && src.st_dev == st.st_dev;
+        if (!sameItem) // a case-only rename on a case-insensitive FS finds itself
+            return Error::skipItem("rename", from, "'" + to + "' already exists",
+                                   "Move the other item away, then run the sync again");
+    }
+    if (::rename(absolute(from).c_str(), absTo.c_str()) != 0)
+        return errnoError("rename", from, errno);
+    return Ok{};
+}
+
+Result<void> LocalBackend::removeFile(const std::string& path)
+{
+    if (::unlink(absolute(path).c_str()) != 0 && errno != ENOENT)
+        return errnoError("delete", path, errno);
+    return Ok{};
+}
+
+Result<void> LocalBackend::removeDir(const std::string& path)
+{
+    if (::rmdir(absolute(path).c_str()) != 0 && errno != ENOENT)
+        return errnoError("delete folder", path, errno);
+    return Ok{};
+}
+
+Result<void> LocalBackend::makeDir(const std::string& path, uint32_t mode)
+{
+    if (::mkdir(absolute(path).c_str(), mode_t(mode ? mode & 07777 : 0777)) != 0) {
+        int err = errno;
+        struct stat st;
+        if (err == EEXIST && ::lstat(absolute(path).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+            return Ok{};
+        return errnoError("create folder", path, err);
+    }
+    return Ok{};
+}
+
+Result<void> LocalBackend::makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs)
+{
+    std::string tmpRel = relpath::join(relpath::parent(path), std::string(relpath::kTempPrefix) + randomSuffix());
+    std::string tmpAbs = absolute(tmpRel);
+    if (::symlink(target.c_str(), tmpAbs.c_str()) != 0)
+        return errnoError("create symlink", path, errno);
+    struct timespec times[2] = {toTimespec(mtimeNs), toTimespec(mtimeNs)};
+    times[0].tv_nsec = UTIME_OMIT;
+    ::utimensat(AT_FDCWD, tmpAbs.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    if (::rename(tmpAbs.c_str(), absolute(path).c_str()) != 0) {
+        int err = errno;
+        ::unlink(tmpAbs.c_str());
+        return errnoError("create symlink", path, err);
+    }
+    return Ok{};
+}
+
+Result<void> LocalBackend::setTimes(const std::string& path, int64_t mtimeNs)
+{
+    struct timespec times[2] = {toTimespec(mtimeNs), toTimespec(mtimeNs)};
+    times[0].tv_nsec = UTIME_OMIT;
+    if (::utimensat(AT_FDCWD, absolute(path).c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+        return errnoError("set time of", path, errno);
+    return Ok{};
+}
+
+Result<void> copyStreamImpl(ReadStream& in, TempFile& out, const std::string& path,
+                            bool (*onBytes)(void*, int64_t), void* ctx)
+{
+#ifdef __linux__
+    if (in.nativeFd() >= 0 && out.nativeFd() >= 0) {
+        bool kernelCopyWorks = true;
+        for (;;) {
+            ssize_t n = ::copy_file_range(in.nativeFd(), nullptr, out.nativeFd(), nullptr, 8 << 20, 0);
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == EBADF) {
+                    kernelCopyWorks = false; // fall back to the buffer loop from the current offsets
+                    break;
+                }
+                return errnoError("copy", path, errno);
+            }
+            if (n == 0)
+                return Ok{};
+            if (!onBytes(ctx, n))
+                return Error::cancelled();
+        }
+        (void)kernelCopyWorks;
+    }
+#endif
+    std::vector<char> buf(1 << 20);
+    for (;;) {
+        auto n = in.read(buf.data(), buf.size());
+        if (!n) {
+            Error e = n.error();
+            e.path = path;
+            return e;
+        }
+        if (*n == 0)
+            return Ok{};
+        if (auto w = out.write(buf.data(), *n); !w)
+            return w.error();
+        if (!onBytes(ctx, int64_t(*n)))
+            return Error::cancelled();
+    }
+}
+
+} // namespace ferry

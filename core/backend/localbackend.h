@@ -1,0 +1,60 @@
+// LocalBackend: a folder on a mounted file system (local disk, USB drive,
+// mounted network share). POSIX calls; Linux fast paths (copy_file_range,
+// statfs for the file system type) behind #ifdef with portable fallbacks.
+// Thread-safety: stateless apart from the root path; clone() per worker.
+#pragma once
+
+#include "backend/backend.h"
+
+namespace ferry {
+
+class LocalBackend final : public Backend {
+public:
+    explicit LocalBackend(std::string root);
+    std::unique_ptr<Backend> clone() const override;
+    std::string location() const override { return m_root; }
+    Capabilities capabilities() const override;
+
+    Result<bool> rootExists() override;
+    Result<void> createRoot() override;
+    Result<RootIdentity> rootIdentity() override;
+
+    Result<std::vector<ListedItem>> list(const std::string& dir) override;
+    Result<std::optional<Entry>> stat(const std::string& path) override;
+    Result<std::string> readLink(const std::string& path) override;
+    Result<std::unique_ptr<ReadStream>> openRead(const std::string& path) override;
+    Result<std::unique_ptr<TempFile>> createTemp(const std::string& dir) override;
+    Result<void> commit(std::unique_ptr<TempFile> temp, const std::string& path, int64_t mtimeNs,
+                        uint32_t mode) override;
+    Result<void> rename(const std::string& from, const std::string& to) override;
+    Result<void> removeFile(const std::string& path) override;
+    Result<void> removeDir(const std::string& path) override;
+    Result<void> makeDir(const std::string& path, uint32_t mode) override;
+    Result<void> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override;
+    Result<void> setTimes(const std::string& path, int64_t mtimeNs) override;
+    std::string localRoot() const override { return m_root; }
+
+    std::string absolute(const std::string& rel) const;
+
+private:
+    std::string m_root;
+    mutable std::optional<Capabilities> m_caps;
+};
+
+// Copies all bytes from `in` to `out`, with copy_file_range when both have
+// descriptors (Linux), otherwise through a buffer. Polls `cancelled`.
+// `onBytes` is called with each chunk's size.
+template <typename F>
+Result<void> copyStream(ReadStream& in, TempFile& out, const std::string& path, const F& onBytes);
+Result<void> copyStreamImpl(ReadStream& in, TempFile& out, const std::string& path,
+                            bool (*onBytes)(void*, int64_t), void* ctx);
+
+template <typename F>
+Result<void> copyStream(ReadStream& in, TempFile& out, const std::string& path, const F& onBytes)
+{
+    return copyStreamImpl(in, out, path,
+                          [](void* ctx, int64_t n) { return (*static_cast<const F*>(ctx))(n); },
+                          const_cast<F*>(&onBytes));
+}
+
+} // namespace ferry

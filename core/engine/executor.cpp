@@ -1,0 +1,640 @@
+#include "executor.h"
+
+#include "backend/localbackend.h"
+#include "common/hash.h"
+#include "common/relpath.h"
+#include "store/statestore.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <variant>
+
+namespace ferry {
+
+int ExecutionResult::failures() const
+{
+    int n = 0;
+    for (const ItemResult& r : items)
+        n += r.state == ItemResult::State::Failed;
+    return n;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BaseUpsert { BaseEntry entry; std::string supersedes; };
+struct BaseRemove { std::string path; };
+struct BaseRename { std::string from, to; };
+using BaseUpdate = std::variant<BaseUpsert, BaseRemove, BaseRename>;
+
+bool sameAsScanned(const std::optional<Entry>& now, const std::optional<Entry>& scanned)
+{
+    if (!scanned)
+        return !now;
+    if (!now || now->kind != scanned->kind)
+        return false;
+    if (now->kind == EntryKind::Directory)
+        return true;
+    if (now->size != scanned->size || now->mtimeNs != scanned->mtimeNs)
+        return false;
+    return !(now->fileId && scanned->fileId && now->fileId != scanned->fileId);
+}
+
+Error changedSinceScan(const std::string& path, const char* sideLabel)
+{
+    return Error::skipItem("leave alone", path,
+                           std::string("changed on the ") + sideLabel + " since the scan, so it was not touched",
+                           "Run the sync again to pick up the change");
+}
+
+BaseEntry makeBase(const std::string& path, const Entry& left, const Entry& right, std::optional<ContentHash> hash)
+{
+    BaseEntry b;
+    b.path = path;
+    b.kind = left.kind;
+    b.size = left.size;
+    b.leftMtimeNs = left.mtimeNs;
+    b.rightMtimeNs = right.mtimeNs;
+    b.leftId = left.fileId;
+    b.rightId = right.fileId;
+    if (hash) {
+        b.hash = *hash;
+        b.hasHash = true;
+    } else if (left.hasHash && right.hasHash && left.hash == right.hash) {
+        b.hash = left.hash;
+        b.hasHash = true;
+    }
+    return b;
+}
+
+} // namespace
+
+struct Executor::Impl {
+    Executor& ex;
+    const Plan& plan;
+    ExecutionResult result;
+    std::atomic<int64_t> itemsDone{0};
+    std::atomic<int64_t> bytesDone{0};
+    std::atomic<bool> aborted{false};
+    std::mutex mutex;                 // guards updates, currentPath
+    std::vector<BaseUpdate> updates;
+    std::string currentPath;
+
+    Impl(Executor& e, const Plan& p) : ex(e), plan(p) { result.items.resize(p.actions.size()); }
+
+    struct Sides {
+        std::unique_ptr<Backend> left, right;
+        Backend& on(Side s) { return s == Side::Left ? *left : *right; }
+    };
+    Sides cloneSides() { return {ex.m_left.clone(), ex.m_right.clone()}; }
+
+    void push(BaseUpdate u)
+    {
+        if (!ex.m_state)
+            return;
+        std::lock_guard lock(mutex);
+        updates.push_back(std::move(u));
+    }
+
+    void setCurrent(const std::string& p)
+    {
+        std::lock_guard lock(mutex);
+        currentPath = p;
+    }
+
+    // ---- primitive steps ------------------------------------------------------
+
+    // Moves an existing file/symlink at `path` out of the way before it is
+    // replaced or deleted: into versioning when on, else removes it.
+    Result<void> retire(Backend& side, const std::string& path, EntryKind kind)
+    {
+        if (kind == EntryKind::Directory)
+            return side.removeDir(path);
+        if (ex.m_versioner.enabled())
+            return ex.m_versioner.preserve(side, path);
+        return side.removeFile(path);
+    }
+
+    // Copies the item at `srcPath` on `from` (scanned as `src`) to `dstPath`
+    // on `to`, where `expected` was scanned (nullopt: nothing). Returns the
+    // target's entry after the copy and the content hash when it was computed.
+    Result<std::pair<Entry, std::optional<ContentHash>>> copyItem(Sides& s, Side from, const std::string& srcPath,
+                                                                   const Entry& src, const std::string& dstPath,
+                                                                   const std::optional<Entry>& expected)
+    {
+        Backend& in = s.on(from);
+        Backend& out = s.on(otherSide(from));
+        const char* fromLabel = sideName(from);
+        const char* toLabel = sideName(otherSide(from));
+        auto srcNow = in.stat(srcPath);
+        if (!srcNow)
+            return srcNow.error();
+        if (!sameAsScanned(*srcNow, src))
+            return changedSinceScan(srcPath, fromLabel);
+        auto dstNow = out.stat(dstPath);
+        if (!dstNow)
+            return dstNow.error();
+        if (!sameAsScanned(*dstNow, expected))
+            return changedSinceScan(dstPath, toLabel);
+
+        std::optional<ContentHash> hash;
+        if (src.kind == EntryKind::Directory) {
+            if (*dstNow && !(*dstNow)->isDir())
+                if (auto r = retire(out, dstPath, (*dstNow)->kind); !r)
+                    return r.error();
+            if (auto r = out.makeDir(dstPath, src.mode); !r)
+                return r.error();
+        } else if (src.kind == EntryKind::Symlink) {
+            auto target = in.readLink(srcPath);
+            if (!target)
+                return target.error();
+            if (hashBytes(*target) != src.hash && src.hasHash)
+                return changedSinceScan(srcPath, fromLabel);
+            if (*dstNow) {
+                if (auto r = retire(out, dstPath, (*dstNow)->kind); !r)
+                    return r.error();
+            }
+            if (auto r = out.makeSymlink(dstPath, *target, src.mtimeNs); !r)
+                return r.error();
+            hash = src.hash;
+        } else {
+            auto r = copyFile(in, out, srcPath, src, dstPath, expected, hash);
+            if (!r)
+                return r.error();
+        }
+        auto after = out.stat(dstPath);
+        if (!after)
+            return after.error();
+        if (!*after)
+            return Error::skipItem("copy", dstPath, "the copy vanished right after it was written", "Run the sync again");
+        return std::make_pair(**after, hash);
+    }
+
+    Result<void> copyFile(Backend& in, Backend& out, const std::string& srcPath, const Entry& src,
+                          const std::string& dstPath, const std::optional<Entry>& expected,
+                          std::optional<ContentHash>& hash)
+    {
+        auto reader = in.openRead(srcPath);
+        if (!reader)
+            return reader.error();
+        auto temp = out.createTemp(std::string(relpath::parent(dstPath)));
+        if (!temp)
+            return temp.error();
+        const bool hashing = src.size <= ex.m_options.hashLimitBytes;
+        Result<void> copied = Ok{};
+        if (hashing) {
+            // Read through our buffer, so the base learns the content hash for free.
+            StreamHasher hasher;
+            std::vector<char> buf(size_t(std::min<int64_t>(std::max<int64_t>(src.size, 4096) + 1, 1 << 20)));
+            for (;;) {
+                if (ex.m_cancel.isCancelled()) {
+                    copied = Error::cancelled();
+                    break;
+                }
+                auto n = (*reader)->read(buf.data(), buf.size());
+                if (!n) {
+                    Error e = n.error();
+                    e.path = srcPath;
+                    copied = e;
+                    break;
+                }
+                if (*n == 0)
+                    break;
+                hasher.update(buf.data(), *n);
+                if (auto w = (*temp)->write(buf.data(), *n); !w) {
+                    Error e = w.error();
+                    e.path = dstPath;
+                    copied = e;
+                    break;
+                }
+                bytesDone += int64_t(*n);
+            }
+            if (copied)
+                hash = hasher.digest();
+        } else {
+            copied = copyStream(**reader, **temp, dstPath, [this](int64_t n) {
+                bytesDone += n;
+                return !ex.m_cancel.isCancelled();
+            });
+        }
+        if (!copied)
+            return copied;
+        // The source must not have changed while we read it.
+        auto srcAfter = in.stat(srcPath);
+        if (!srcAfter)
+            return srcAfter.error();
+        if (!sameAsScanned(*srcAfter, src))
+            return changedSinceScan(srcPath, "source side");
+        // Re-check the target right before replacing it.
+        auto dstNow = out.stat(dstPath);
+        if (!dstNow)
+            return dstNow.error();
+        if (!sameAsScanned(*dstNow, expected))
+            return changedSinceScan(dstPath, "target side");
+        if (*dstNow)
+            if (auto r = retire(out, dstPath, (*dstNow)->kind); !r)
+                return r;
+        return out.commit(std::move(*temp), dstPath, src.mtimeNs, src.mode ? src.mode : 0644);
+    }
+
+    // ---- actions ------------------------------------------------------------------
+
+    Result<void> doCopy(Sides& s, const Action& a)
+    {
+        Side from = otherSide(a.target);
+        const std::optional<Entry>& src = from == Side::Left ? a.left : a.right;
+        const std::optional<Entry>& dst = a.target == Side::Left ? a.left : a.right;
+        const std::string& srcPath = a.sourcePath.empty() ? a.path : a.sourcePath;
+        auto r = copyItem(s, from, srcPath, *src, a.path, dst);
+        if (!r)
+            return r.error();
+        const Entry& l = a.target == Side::Left ? r->first : *src;
+        const Entry& rt = a.target == Side::Left ? *src : r->first;
+        push(BaseUpsert{makeBase(a.path, l, rt, r->second), a.basePath});
+        return Ok{};
+    }
+
+    Result<void> doDelete(Sides& s, const Action& a)
+    {
+        Backend& side = s.on(a.target);
+        const std::optional<Entry>& scanned = a.target == Side::Left ? a.left : a.right;
+        auto now = side.stat(a.path);
+        if (!now)
+            return now.error();
+        if (!sameAsScanned(*now, scanned))
+            return changedSinceScan(a.path, sideName(a.target));
+        if (*now) {
+            if (auto r = retire(side, a.path, (*now)->kind); !r) {
+                if ((*now)->isDir())
+                    return Error::skipItem("delete folder", a.path,
+                                           "it is not empty (it holds new or excluded items), so it was kept",
+                                           "Look inside it; delete it by hand if it is not needed");
+                return r;
+            }
+        }
+        push(BaseRemove{a.basePath.empty() ? a.path : a.basePath});
+        return Ok{};
+    }
+
+    Result<void> doRename(Sides& s, const Action& a)
+    {
+        Backend& side = s.on(a.target);
+        const std::optional<Entry>& scanned = a.target == Side::Left ? a.left : a.right;
+        const std::optional<Entry>& moved = a.target == Side::Left ? a.right : a.left;
+        auto now = side.stat(a.fromPath);
+        if (!now)
+            return now.error();
+        if (!sameAsScanned(*now, scanned))
+            return changedSinceScan(a.fromPath, sideName(a.target));
+        auto there = side.stat(a.path);
+        if (!there)
+            return there.error();
+        if (*there && !(scanned && (*there)->fileId == scanned->fileId && scanned->fileId))
+            return Error::skipItem("rename", a.fromPath, "'" + a.path + "' already exists on the " +
+                                                            sideName(a.target), "Run the sync again");
+        if (auto parent = relpath::parent(a.path); !parent.empty())
+            if (auto r = ensureDirs(side, std::string(parent)); !r)
+                return r;
+        if (auto r = side.rename(a.fromPath, a.path); !r)
+            return r;
+        auto after = side.stat(a.path);
+        if (!after || !*after)
+            return Error::skipItem("rename", a.path, "the renamed item vanished", "Run the sync again");
+        push(BaseRename{a.basePath, a.path});
+        const Entry& l = a.target == Side::Left ? **after : *moved;
+        const Entry& r = a.target == Side::Left ? *moved : **after;
+        std::optional<ContentHash> keep;
+        push(BaseUpsert{makeBase(a.path, l, r, keep), {}});
+        return Ok{};
+    }
+
+    Result<void> ensureDirs(Backend& side, const std::string& dir)
+    {
+        auto st = side.stat(dir);
+        if (!st)
+            return st.error();
+        if (*st)
+            return Ok{};
+        if (auto p = relpath::parent(dir); !p.empty())
+            if (auto r = ensureDirs(side, std::string(p)); !r)
+                return r;
+        return side.makeDir(dir, 0);
+    }
+
+    Result<void> doSetTime(Sides& s, const Action& a)
+    {
+        Backend& side = s.on(a.target);
+        const std::optional<Entry>& scanned = a.target == Side::Left ? a.left : a.right;
+        const std::optional<Entry>& src = a.target == Side::Left ? a.right : a.left;
+        auto now = side.stat(a.path);
+        if (!now)
+            return now.error();
+        if (!sameAsScanned(*now, scanned))
+            return changedSinceScan(a.path, sideName(a.target));
+        if (auto r = side.setTimes(a.path, src->mtimeNs); !r)
+            return r;
+        auto after = side.stat(a.path);
+        if (!after || !*after)
+            return Error::skipItem("set time", a.path, "the item vanished", "Run the sync again");
+        Entry target = **after;
+        std::optional<ContentHash> hash;
+        if (src->hasHash)
+            hash = src->hash;
+        else if (scanned->hasHash)
+            hash = scanned->hash;
+        push(BaseUpsert{a.target == Side::Left ? makeBase(a.path, target, *src, hash) : makeBase(a.path, *src, target, hash),
+                        a.basePath});
+        return Ok{};
+    }
+
+    Result<void> doConflict(Sides& s, const Action& a)
+    {
+        if (a.resolution == Resolution::Pending || a.resolution == Resolution::Informational)
+            return Ok{};
+        if (a.resolution == Resolution::KeepLeft || a.resolution == Resolution::KeepRight) {
+            Side winner = a.resolution == Resolution::KeepLeft ? Side::Left : Side::Right;
+            Action imposed = a;
+            imposed.target = otherSide(winner);
+            const std::optional<Entry>& w = winner == Side::Left ? a.left : a.right;
+            if (w)
+                return doCopy(s, imposed);
+            return doDelete(s, imposed);
+        }
+        // Keep both: the loser moves to its conflict name on its side, then
+        // each side receives the version it lacks.
+        Side loser = a.loser;
+        Side winner = otherSide(loser);
+        Backend& loserSide = s.on(loser);
+        const Entry& lost = loser == Side::Left ? *a.left : *a.right;
+        const Entry& won = winner == Side::Left ? *a.left : *a.right;
+        auto now = loserSide.stat(a.path);
+        if (!now)
+            return now.error();
+        if (!sameAsScanned(*now, lost))
+            return changedSinceScan(a.path, sideName(loser));
+        auto clash = loserSide.stat(a.conflictName);
+        if (!clash)
+            return clash.error();
+        if (*clash)
+            return Error::skipItem("keep both", a.path, "'" + a.conflictName + "' already exists", "Run the sync again");
+        if (auto r = loserSide.rename(a.path, a.conflictName); !r)
+            return r;
+        auto movedNow = loserSide.stat(a.conflictName);
+        if (!movedNow || !*movedNow)
+            return Error::skipItem("keep both", a.conflictName, "the renamed version vanished", "Run the sync again");
+        Entry movedEntry = **movedNow;
+        auto c1 = copyItem(s, loser, a.conflictName, movedEntry, a.conflictName, std::nullopt);
+        if (!c1)
+            return c1.error();
+        {
+            const Entry& l = loser == Side::Left ? movedEntry : c1->first;
+            const Entry& r = loser == Side::Left ? c1->first : movedEntry;
+            push(BaseUpsert{makeBase(a.conflictName, l, r, c1->second), {}});
+        }
+        auto c2 = copyItem(s, winner, a.path, won, a.path, std::nullopt);
+        if (!c2)
+            return c2.error();
+        const Entry& l = winner == Side::Left ? won : c2->first;
+        const Entry& r = winner == Side::Left ? c2->first : won;
+        push(BaseUpsert{makeBase(a.path, l, r, c2->second), a.basePath});
+        return Ok{};
+    }
+
+    Result<void> execute(Sides& s, const Action& a)
+    {
+        switch (a.op) {
+        case Op::Copy: return doCopy(s, a);
+        case Op::Delete: return doDelete(s, a);
+        case Op::Rename: return doRename(s, a);
+        case Op::SetTime: return doSetTime(s, a);
+        case Op::Conflict: return doConflict(s, a);
+        case Op::RecordBase:
+            push(BaseUpsert{makeBase(a.left->path == a.right->path ? a.left->path : a.path, *a.left, *a.right, std::nullopt),
+                            a.basePath});
+            return Ok{};
+        case Op::ForgetBase:
+            push(BaseRemove{a.basePath.empty() ? a.path : a.basePath});
+            return Ok{};
+        }
+        return Ok{};
+    }
+
+    void runOne(Sides& s, size_t i)
+    {
+        const Action& a = plan.actions[i];
+        ItemResult& out = result.items[i];
+        if (a.excluded) {
+            out.state = ItemResult::State::Skipped;
+            return;
+        }
+        if (ex.m_cancel.isCancelled() || aborted.load())
+            return;
+        if (!ex.m_cancel.waitWhilePaused())
+            return;
+        setCurrent(a.path);
+        Result<void> r = Ok{};
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            try {
+                r = execute(s, a);
+            } catch (const std::exception& e) {
+                r = Error::skipItem(opName(a.op), a.path, std::string("internal error: ") + e.what(),
+                                    "Please report this; run the sync again");
+            }
+            if (r.ok() || r.error().kind != Error::Kind::Retry)
+                break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+        }
+        if (r.ok()) {
+            out.state = ItemResult::State::Done;
+        } else if (r.error().kind == Error::Kind::Cancelled) {
+            out.state = ItemResult::State::NotRun;
+        } else {
+            out.state = ItemResult::State::Failed;
+            out.error = r.error();
+            if (out.error.path.empty())
+                out.error.path = a.path;
+            if (r.error().kind == Error::Kind::AbortRun)
+                aborted = true;
+        }
+        ++itemsDone;
+    }
+
+    // ---- scheduling -----------------------------------------------------------------
+
+    void flush()
+    {
+        std::vector<BaseUpdate> batch;
+        {
+            std::lock_guard lock(mutex);
+            batch.swap(updates);
+        }
+        if (batch.empty() || !ex.m_state)
+            return;
+        StateStore& st = *ex.m_state;
+        auto fail = [this](const Error& e) { result.otherErrors.push_back(e); };
+        if (auto r = st.begin(); !r) {
+            fail(r.error());
+            return;
+        }
+        for (BaseUpdate& u : batch) {
+            Result<void> r = Ok{};
+            if (auto* up = std::get_if<BaseUpsert>(&u)) {
+                if (!up->supersedes.empty() && up->supersedes != up->entry.path)
+                    r = st.remove(up->supersedes);
+                if (r)
+                    r = st.upsert(up->entry);
+            } else if (auto* rm = std::get_if<BaseRemove>(&u)) {
+                r = st.remove(rm->path);
+            } else if (auto* rn = std::get_if<BaseRename>(&u)) {
+                r = st.renamePrefix(rn->from, rn->to);
+            }
+            if (!r)
+                fail(r.error());
+        }
+        if (auto r = st.commit(); !r)
+            fail(r.error());
+    }
+
+    void report(const std::function<void(const Progress&)>& onProgress, Clock::time_point start, bool force)
+    {
+        static thread_local Clock::time_point last;
+        auto now = Clock::now();
+        if (!onProgress || (!force && now - last < std::chrono::milliseconds(250)))
+            return;
+        last = now;
+        Progress p;
+        p.itemsDone = itemsDone.load();
+        p.itemsTotal = int64_t(plan.actions.size());
+        p.bytesDone = bytesDone.load();
+        p.bytesTotal = totalBytes;
+        double secs = std::chrono::duration<double>(now - start).count();
+        p.bytesPerSecond = secs > 0.2 ? double(p.bytesDone) / secs : 0;
+        if (p.bytesPerSecond > 0 && p.bytesTotal > p.bytesDone)
+            p.etaSeconds = int64_t(double(p.bytesTotal - p.bytesDone) / p.bytesPerSecond);
+        else if (p.itemsDone > 0 && secs > 0.5)
+            p.etaSeconds = int64_t(secs / double(p.itemsDone) * double(p.itemsTotal - p.itemsDone));
+        p.paused = ex.m_cancel.isPaused();
+        {
+            std::lock_guard lock(mutex);
+            p.currentPath = currentPath;
+        }
+        onProgress(p);
+    }
+
+    int64_t totalBytes = 0;
+
+    // Runs `indices` in order on this thread.
+    void sequential(const std::vector<size_t>& indices, const std::function<void(const Progress&)>& onProgress,
+                    Clock::time_point start)
+    {
+        Sides s = cloneSides();
+        for (size_t i : indices) {
+            runOne(s, i);
+            report(onProgress, start, false);
+        }
+        flush();
+    }
+
+    // Runs `indices` on the worker pool; this thread flushes and reports.
+    void parallel(const std::vector<size_t>& indices, const std::function<void(const Progress&)>& onProgress,
+                  Clock::time_point start)
+    {
+        if (indices.empty())
+            return;
+        const int threads = std::max(1, std::min<int>(ex.m_options.threads, int(indices.size())));
+        if (threads == 1) {
+            sequential(indices, onProgress, start);
+            return;
+        }
+        std::atomic<size_t> next{0};
+        std::atomic<int> running{threads};
+        std::mutex doneMutex;
+        std::condition_variable doneCv;
+        std::vector<std::thread> pool;
+        for (int t = 0; t < threads; ++t) {
+            pool.emplace_back([&] {
+                Sides s = cloneSides();
+                for (size_t k; (k = next.fetch_add(1)) < indices.size();)
+                    runOne(s, indices[k]);
+                if (--running == 0) {
+                    std::lock_guard lock(doneMutex);
+                    doneCv.notify_all();
+                }
+            });
+        }
+        for (;;) {
+            {
+                std::unique_lock lock(doneMutex);
+                doneCv.wait_for(lock, std::chrono::milliseconds(200), [&] { return running.load() == 0; });
+            }
+            flush();
+            report(onProgress, start, false);
+            if (running.load() == 0)
+                break;
+        }
+        for (auto& t : pool)
+            t.join();
+        flush();
+    }
+};
+
+Executor::Executor(Backend& left, Backend& right, StateStore* state, Versioner& versioner, ExecutorOptions options,
+                   CancelToken cancel)
+    : m_left(left), m_right(right), m_state(state), m_versioner(versioner), m_options(options), m_cancel(std::move(cancel))
+{
+}
+
+ExecutionResult Executor::run(const Plan& plan, const std::function<void(const Progress&)>& onProgress)
+{
+    Impl impl(*this, plan);
+    impl.totalBytes = plan.bytesToCopy();
+    const auto start = Clock::now();
+
+    std::vector<size_t> renames, fileDeletes, dirDeletes, structure, files, bookkeeping;
+    for (size_t i = 0; i < plan.actions.size(); ++i) {
+        const Action& a = plan.actions[i];
+        switch (a.op) {
+        case Op::Rename: renames.push_back(i); break;
+        case Op::Delete: (a.kind == EntryKind::Directory ? dirDeletes : fileDeletes).push_back(i); break;
+        case Op::Copy: (a.kind == EntryKind::Directory ? structure : files).push_back(i); break;
+        case Op::Conflict: {
+            bool folderInvolved = (a.left && a.left->isDir()) || (a.right && a.right->isDir());
+            (folderInvolved ? structure : files).push_back(i);
+            break;
+        }
+        case Op::SetTime: files.push_back(i); break;
+        case Op::RecordBase:
+        case Op::ForgetBase: bookkeeping.push_back(i); break;
+        }
+    }
+    auto byDepth = [&](bool deepestFirst) {
+        return [&, deepestFirst](size_t x, size_t y) {
+            int dx = relpath::depth(plan.actions[x].path), dy = relpath::depth(plan.actions[y].path);
+            if (dx != dy)
+                return deepestFirst ? dx > dy : dx < dy;
+            return x < y;
+        };
+    };
+    std::sort(dirDeletes.begin(), dirDeletes.end(), byDepth(true));
+    std::stable_sort(structure.begin(), structure.end(), byDepth(false));
+
+    impl.sequential(renames, onProgress, start);
+    impl.parallel(fileDeletes, onProgress, start);
+    impl.sequential(dirDeletes, onProgress, start);
+    impl.sequential(structure, onProgress, start);
+    impl.parallel(files, onProgress, start);
+    impl.sequential(bookkeeping, onProgress, start);
+    impl.report(onProgress, start, true);
+
+    impl.result.cancelled = m_cancel.isCancelled();
+    impl.result.aborted = impl.aborted.load();
+    impl.result.bytesCopied = impl.bytesDone.load();
+    return std::move(impl.result);
+}
+
+} // namespace ferry

@@ -1,0 +1,77 @@
+// Executor: carries out a Plan, exactly as given, on a pool of workers.
+//
+// Order: renames (in plan order) → deletions (files in parallel, then folders
+// deepest first) → folder creations and conflicts that involve folders →
+// file copies, time fixes and file conflicts in parallel.
+//
+// Safety, per item: every write goes to a temporary file in the target
+// folder that is renamed into place; the target is re-checked right before
+// it is replaced or deleted and left alone (reported) if it changed since
+// the scan; the source is re-checked after copying; replaced and deleted
+// files go to the Versioner first. The base is updated after each item
+// completes (batched, see StateStore). Per-item errors do not stop the run;
+// an AbortRun error (full disk, read-only target) stops new items.
+// Progress is reported from the calling thread, a few times a second.
+#pragma once
+
+#include "backend/backend.h"
+#include "common/canceltoken.h"
+#include "engine/plan.h"
+#include "engine/versioner.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ferry {
+
+class StateStore;
+
+struct Progress {
+    int64_t itemsDone = 0;
+    int64_t itemsTotal = 0;
+    int64_t bytesDone = 0;
+    int64_t bytesTotal = 0;
+    double bytesPerSecond = 0;
+    int64_t etaSeconds = -1;   // -1: unknown
+    std::string currentPath;
+    bool paused = false;
+};
+
+struct ItemResult {
+    enum class State : uint8_t { NotRun, Done, Failed, Skipped };
+    State state = State::NotRun;
+    Error error;
+};
+
+struct ExecutionResult {
+    std::vector<ItemResult> items;   // one per plan action
+    int64_t bytesCopied = 0;
+    bool cancelled = false;
+    bool aborted = false;            // an AbortRun error stopped the run
+    std::vector<Error> otherErrors;  // state-file writes, temp clean-up…
+    int failures() const;
+};
+
+struct ExecutorOptions {
+    int threads = 4;
+    int64_t hashLimitBytes = 16 << 20; // files up to this size are hashed while copied
+};
+
+class Executor {
+public:
+    Executor(Backend& left, Backend& right, StateStore* state, Versioner& versioner, ExecutorOptions options,
+             CancelToken cancel);
+    ExecutionResult run(const Plan& plan, const std::function<void(const Progress&)>& onProgress = {});
+
+private:
+    struct Impl;
+    Backend& m_left;
+    Backend& m_right;
+    StateStore* m_state;
+    Versioner& m_versioner;
+    ExecutorOptions m_options;
+    CancelToken m_cancel;
+};
+
+} // namespace ferry

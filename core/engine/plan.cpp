@@ -1,0 +1,108 @@
+#include "plan.h"
+
+namespace ferry {
+
+const char* sideName(Side s) { return s == Side::Left ? "left" : "right"; }
+
+const char* modeName(SyncMode m)
+{
+    switch (m) {
+    case SyncMode::TwoWay: return "two-way";
+    case SyncMode::Mirror: return "mirror";
+    case SyncMode::Update: return "update";
+    }
+    return "?";
+}
+
+const char* policyName(ConflictPolicy p)
+{
+    switch (p) {
+    case ConflictPolicy::Ask: return "ask";
+    case ConflictPolicy::Skip: return "skip";
+    case ConflictPolicy::KeepBoth: return "keep-both";
+    case ConflictPolicy::Newer: return "newer";
+    case ConflictPolicy::LeftWins: return "left";
+    case ConflictPolicy::RightWins: return "right";
+    }
+    return "?";
+}
+
+const char* opName(Op op)
+{
+    switch (op) {
+    case Op::Copy: return "copy";
+    case Op::Delete: return "delete";
+    case Op::Rename: return "rename";
+    case Op::SetTime: return "set-time";
+    case Op::RecordBase: return "record";
+    case Op::ForgetBase: return "forget";
+    case Op::Conflict: return "conflict";
+    }
+    return "?";
+}
+
+const char* resolutionName(Resolution r)
+{
+    switch (r) {
+    case Resolution::Pending: return "pending";
+    case Resolution::KeepLeft: return "keep-left";
+    case Resolution::KeepRight: return "keep-right";
+    case Resolution::KeepBoth: return "keep-both";
+    case Resolution::Informational: return "kept-changed-items";
+    }
+    return "?";
+}
+
+int64_t Action::bytes() const
+{
+    if (op == Op::Copy) {
+        const auto& src = target == Side::Right ? left : right;
+        return src && src->kind == EntryKind::File ? src->size : 0;
+    }
+    if (op == Op::Conflict && resolution != Resolution::Pending && resolution != Resolution::Informational) {
+        int64_t b = 0;
+        if (left && left->kind == EntryKind::File)
+            b += left->size;
+        if (right && right->kind == EntryKind::File)
+            b += right->size;
+        return b;
+    }
+    return 0;
+}
+
+int Plan::count(Op op, Side target) const
+{
+    int n = 0;
+    for (const Action& a : actions)
+        n += !a.excluded && a.op == op && a.target == target;
+    return n;
+}
+
+int Plan::deletions(Side target) const { return count(Op::Delete, target); }
+
+int Plan::pendingConflicts() const
+{
+    int n = 0;
+    for (const Action& a : actions)
+        n += a.op == Op::Conflict && (a.resolution == Resolution::Pending || a.excluded);
+    return n;
+}
+
+int64_t Plan::bytesToCopy() const
+{
+    int64_t b = 0;
+    for (const Action& a : actions)
+        if (!a.excluded)
+            b += a.bytes();
+    return b;
+}
+
+bool Plan::hasWork() const
+{
+    for (const Action& a : actions)
+        if (!a.excluded && a.op != Op::RecordBase && a.op != Op::ForgetBase)
+            return true;
+    return false;
+}
+
+} // namespace ferry

@@ -1,0 +1,88 @@
+// Plan: what a run will do, as a value. Every action carries the rule that
+// produced it and a sentence saying what was compared. The preview shows
+// it, the user may exclude rows or flip directions, and the Executor runs
+// exactly this Plan. Copyable; safe to pass across threads.
+#pragma once
+
+#include "engine/snapshot.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ferry {
+
+enum class Side : uint8_t { Left, Right };
+inline Side otherSide(Side s) { return s == Side::Left ? Side::Right : Side::Left; }
+const char* sideName(Side s);
+
+enum class SyncMode : uint8_t { TwoWay, Mirror, Update };
+enum class ConflictPolicy : uint8_t { Ask, Skip, KeepBoth, Newer, LeftWins, RightWins };
+enum class CompareMode : uint8_t { TimeSize, Content };
+
+const char* modeName(SyncMode m);
+const char* policyName(ConflictPolicy p);
+
+enum class Op : uint8_t {
+    Copy,        // create or replace the item on `target` from the other side
+    Delete,      // delete the item on `target`
+    Rename,      // rename `fromPath` to `path` on `target` (a rename seen on the other side)
+    SetTime,     // same content, only the time differs: set the time on `target`
+    RecordBase,  // both sides already agree: only the base is updated
+    ForgetBase,  // gone from both sides: drop it from the base
+    Conflict,    // both sides changed; see `resolution`
+};
+const char* opName(Op op);
+
+enum class Resolution : uint8_t {
+    Pending,     // left for the user (ask) or for next time (skip): exit 3
+    KeepLeft,
+    KeepRight,
+    KeepBoth,    // the loser is renamed "name (conflict DATE host).ext" and both are kept on both sides
+    Informational, // a directory conflict whose resolution is carried by the rows below it
+};
+const char* resolutionName(Resolution r);
+
+struct Action {
+    Op op = Op::Copy;
+    Side target = Side::Right;
+    EntryKind kind = EntryKind::File;
+    std::string path;           // the item's path (on the target for Copy/Delete; the new path for Rename)
+    std::string fromPath;       // Rename: the old path on the target side
+    std::string sourcePath;     // Copy: the path on the source side when it differs (Unicode form or case)
+    std::string basePath;       // the base row this action supersedes, when there is one
+    std::optional<Entry> left;  // the item as scanned on the left (for re-checks and the preview)
+    std::optional<Entry> right;
+    std::string rule;           // short rule id, e.g. "left-changed"
+    std::string reason;         // one sentence: what was compared and why this action
+    Resolution resolution = Resolution::Pending;
+    Side loser = Side::Right;   // KeepBoth: whose version is renamed
+    std::string conflictName;   // KeepBoth: the loser's new path
+    bool excluded = false;      // unticked by the user in the preview: not executed
+    int64_t bytes() const;
+    bool operator==(const Action&) const = default;
+};
+
+struct PlanProblem {
+    std::string path;
+    std::string message;    // what is wrong and what to do next
+    bool operator==(const PlanProblem&) const = default;
+};
+
+struct Plan {
+    SyncMode mode = SyncMode::TwoWay;
+    std::vector<Action> actions;
+    std::vector<PlanProblem> problems;     // names that cannot exist on the other side, duplicates…
+    std::vector<std::pair<Side, std::string>> needHashes; // filled when a decision needs content hashes
+    int64_t leftCount = 0;   // entries on each side (for the deletion guard)
+    int64_t rightCount = 0;
+    bool operator==(const Plan&) const = default;
+
+    int count(Op op, Side target) const;
+    int deletions(Side target) const;
+    int pendingConflicts() const;
+    int64_t bytesToCopy() const;
+    bool hasWork() const;
+};
+
+} // namespace ferry

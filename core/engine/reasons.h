@@ -1,0 +1,20 @@
+// Sentences for a Plan's reasons: what was compared, in words a user reads
+// in the preview, the history and `ferry-cli --dry-run`. Times are UTC.
+#pragma once
+
+#include "engine/plan.h"
+#include "engine/snapshot.h"
+
+#include <string>
+
+namespace ferry {
+
+std::string formatTime(int64_t ns);        // "2026-11-25 10:15:00.123Z"
+std::string formatStamp(int64_t ns);       // "2026-11-25 101500" (for file names)
+std::string describeEntry(const Entry& e); // "file, 120 bytes, modified 2026-…"
+std::string describePair(const Entry& l, const Entry& r);
+std::string describeTimeChange(int64_t before, int64_t after);
+// "size 120 → 130, modified X → Y" against the base; "new" when no base; "deleted" when gone.
+std::string describeEntryChange(const BaseEntry* b, const Entry* e, Side side);
+
+} // namespace ferry

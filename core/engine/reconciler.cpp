@@ -1,0 +1,893 @@
+#include "reconciler.h"
+
+#include "common/relpath.h"
+#include "engine/reasons.h"
+
+#include <algorithm>
+#include <deque>
+#include <unordered_map>
+
+namespace ferry {
+
+namespace {
+
+enum class Change { Absent, Unchanged, Created, Deleted, Modified, Touched };
+
+// How the rows below a folder are treated after the folder's own decision.
+enum class Override { None, Hold, ForceLeft, ForceRight, KeepChanged };
+
+struct Row {
+    std::string_view key;
+    const Entry* e[2] = {nullptr, nullptr};
+    const BaseEntry* b = nullptr;
+    const std::string* pathOverride[2] = {nullptr, nullptr}; // the path on a side after a rename
+    bool held = false;
+    bool dead = false;
+};
+
+bool isUnder(std::string_view key, std::string_view dir)
+{
+    return key.size() > dir.size() && key[dir.size()] == '/' && key.compare(0, dir.size(), dir) == 0;
+}
+
+bool changed(Change c) { return c == Change::Created || c == Change::Modified || c == Change::Deleted; }
+bool isEdit(Change c) { return c == Change::Created || c == Change::Modified; }
+
+int idx(Side s) { return s == Side::Left ? 0 : 1; }
+
+bool validNameFor(std::string_view name, const Capabilities& caps, std::string& why)
+{
+    if (int(name.size()) > caps.maxNameBytes) {
+        why = "the name is " + std::to_string(name.size()) + " bytes long; the target allows " +
+              std::to_string(caps.maxNameBytes);
+        return false;
+    }
+    if (caps.windowsNames) {
+        for (unsigned char c : name) {
+            if (c < 32 || std::string_view("<>:\"\\|?*").find(char(c)) != std::string_view::npos) {
+                why = "the name contains a character the target file system refuses (< > : \" \\ | ? * or a control character)";
+                return false;
+            }
+        }
+        if (name.back() == '.' || name.back() == ' ') {
+            why = "the name ends with a dot or a space, which the target file system refuses";
+            return false;
+        }
+    }
+    return true;
+}
+
+class Reconciler {
+public:
+    Reconciler(const Snapshot& l, const Snapshot& r, const BaseState& base, const SyncPolicy& pol)
+        : m_base(base), m_pol(pol)
+    {
+        m_snap[0] = &l;
+        m_snap[1] = &r;
+        m_ci = l.caseInsensitive || r.caseInsensitive || pol.leftCaps.caseInsensitive || pol.rightCaps.caseInsensitive;
+        m_tol = std::max({pol.toleranceNs, l.timePrecisionNs, r.timePrecisionNs, pol.leftCaps.timePrecisionNs,
+                          pol.rightCaps.timePrecisionNs, int64_t(0)});
+        if (m_tol <= 1)
+            m_tol = 0;
+        m_plan.mode = pol.mode;
+        m_plan.leftCount = int64_t(l.entries.size());
+        m_plan.rightCount = int64_t(r.entries.size());
+    }
+
+    Plan run()
+    {
+        buildRows();
+        markBlocked(Side::Left, m_pol.leftBlocked);
+        markBlocked(Side::Right, m_pol.rightBlocked);
+        if (m_pol.mode == SyncMode::TwoWay && !m_base.empty())
+            detectRenames();
+        processRows();
+        return std::move(m_plan);
+    }
+
+private:
+    const Snapshot* m_snap[2];
+    const BaseState& m_base;
+    const SyncPolicy& m_pol;
+    Plan m_plan;
+    bool m_ci = false;
+    int64_t m_tol = 0;
+    std::deque<std::string> m_owned;
+    std::vector<Row> m_rows;
+    std::vector<std::pair<std::string_view, Override>> m_stack;
+
+    // ---- building rows ------------------------------------------------------
+
+    std::string_view keyFor(const std::string& path)
+    {
+        if (!m_ci && relpath::isAscii(path))
+            return path;
+        std::string k = relpath::matchKey(path, m_ci);
+        if (k == path)
+            return path;
+        m_owned.push_back(std::move(k));
+        return m_owned.back();
+    }
+
+    std::string_view own(std::string s)
+    {
+        m_owned.push_back(std::move(s));
+        return m_owned.back();
+    }
+
+    template <typename V>
+    std::vector<std::pair<std::string_view, uint32_t>> keysOf(const V& entries, bool isBase)
+    {
+        std::vector<std::pair<std::string_view, uint32_t>> keys;
+        keys.reserve(entries.size());
+        for (uint32_t i = 0; i < entries.size(); ++i) {
+            if (isBase && !m_pol.filter.empty() &&
+                m_pol.filter.excludes(entries[i].path, entries[i].kind == EntryKind::Directory))
+                continue;
+            keys.emplace_back(keyFor(entries[i].path), i);
+        }
+        auto less = [](const auto& a, const auto& b) { return pathLess(a.first, b.first); };
+        if (!std::is_sorted(keys.begin(), keys.end(), less))
+            std::stable_sort(keys.begin(), keys.end(), less);
+        return keys;
+    }
+
+    void buildRows()
+    {
+        auto lk = keysOf(m_snap[0]->entries, false);
+        auto rk = keysOf(m_snap[1]->entries, false);
+        auto bk = keysOf(m_base.entries, true);
+        const std::vector<std::pair<std::string_view, uint32_t>>* arr[3] = {&lk, &rk, &bk};
+        size_t pos[3] = {0, 0, 0};
+        m_rows.reserve(std::max({lk.size(), rk.size(), bk.size()}) + 16);
+        for (;;) {
+            std::string_view k;
+            bool any = false;
+            for (int s = 0; s < 3; ++s) {
+                if (pos[s] < arr[s]->size()) {
+                    std::string_view c = (*arr[s])[pos[s]].first;
+                    if (!any || pathLess(c, k))
+                        k = c;
+                    any = true;
+                }
+            }
+            if (!any)
+                break;
+            Row row;
+            row.key = k;
+            for (int s = 0; s < 3; ++s) {
+                const auto& a = *arr[s];
+                if (pos[s] >= a.size() || a[pos[s]].first != k)
+                    continue;
+                uint32_t first = a[pos[s]].second;
+                if (s < 2)
+                    row.e[s] = &m_snap[s]->entries[first];
+                else
+                    row.b = &m_base.entries[first];
+                ++pos[s];
+                while (pos[s] < a.size() && a[pos[s]].first == k) {
+                    if (s < 2) {
+                        const std::string& p1 = m_snap[s]->entries[first].path;
+                        const std::string& p2 = m_snap[s]->entries[a[pos[s]].second].path;
+                        m_plan.problems.push_back(
+                            {p2, "'" + p1 + "' and '" + p2 + "' on the " + sideName(s == 0 ? Side::Left : Side::Right) +
+                                     " are one name to Ferry (the same letters in another Unicode form, or "
+                                     "differing only in case where a side ignores case). Rename one of them, then run "
+                                     "the sync again"});
+                    }
+                    row.held = true;
+                    ++pos[s];
+                }
+            }
+            m_rows.push_back(row);
+        }
+    }
+
+    Row* findRow(std::string_view key)
+    {
+        auto it = std::lower_bound(m_rows.begin(), m_rows.end(), key,
+                                   [](const Row& r, std::string_view k) { return pathLess(r.key, k); });
+        return it != m_rows.end() && it->key == key ? &*it : nullptr;
+    }
+
+    void markBlocked(Side side, const std::vector<std::string>& blocked)
+    {
+        for (const std::string& p : blocked) {
+            std::string key = relpath::matchKey(p, m_ci);
+            if (Row* r = findRow(key))
+                r->held = true;
+        }
+    }
+
+    // ---- classification -----------------------------------------------------
+
+    bool timesEqual(int64_t a, int64_t b) const
+    {
+        int64_t d = a > b ? a - b : b - a;
+        if (d <= m_tol)
+            return true;
+        if (m_pol.ignoreDstShift) {
+            const int64_t hour = int64_t(3600) * 1000000000;
+            int64_t dh = d > hour ? d - hour : hour - d;
+            return dh <= m_tol;
+        }
+        return false;
+    }
+
+    void needHash(Side s, const Entry& e)
+    {
+        if (!e.hasHash && e.kind == EntryKind::File)
+            m_plan.needHashes.emplace_back(s, e.path);
+    }
+
+    int64_t baseTime(const BaseEntry& b, Side s) const { return s == Side::Left ? b.leftMtimeNs : b.rightMtimeNs; }
+
+    Change classify(const Row& r, Side s)
+    {
+        const Entry* e = r.e[idx(s)];
+        const BaseEntry* b = r.b;
+        if (!b)
+            return e ? Change::Created : Change::Absent;
+        if (!e)
+            return Change::Deleted;
+        if (e->kind != b->kind)
+            return Change::Modified;
+        switch (e->kind) {
+        case EntryKind::Directory:
+        case EntryKind::Special:
+            return Change::Unchanged;
+        case EntryKind::Symlink:
+            return (e->size != b->size || (e->hasHash && b->hasHash && e->hash != b->hash)) ? Change::Modified
+                                                                                          : Change::Unchanged;
+        case EntryKind::File:
+            break;
+        }
+        if (e->size != b->size)
+            return Change::Modified;
+        if (timesEqual(e->mtimeNs, baseTime(*b, s))) {
+            if (e->hasHash && b->hasHash && e->hash != b->hash)
+                return Change::Modified;
+            return Change::Unchanged;
+        }
+        if (b->hasHash) {
+            if (!e->hasHash) {
+                needHash(s, *e);
+                return Change::Modified;
+            }
+            return e->hash == b->hash ? Change::Touched : Change::Modified;
+        }
+        return Change::Modified;
+    }
+
+    // Same content on both sides? Requests hashes when only they can tell.
+    bool sameContent(const Entry& l, const Entry& r)
+    {
+        if (l.kind != r.kind)
+            return false;
+        if (l.kind == EntryKind::Directory)
+            return true;
+        if (l.size != r.size)
+            return false;
+        if (l.hasHash && r.hasHash)
+            return l.hash == r.hash;
+        if (l.kind == EntryKind::Symlink)
+            return false;
+        if (m_pol.compare == CompareMode::TimeSize && timesEqual(l.mtimeNs, r.mtimeNs))
+            return true;
+        needHash(Side::Left, l);
+        needHash(Side::Right, r);
+        return false;
+    }
+
+    // ---- emitting actions ---------------------------------------------------
+
+    const std::string& pathOn(const Row& r, Side s) const
+    {
+        int i = idx(s);
+        if (r.pathOverride[i])
+            return *r.pathOverride[i];
+        if (r.e[i])
+            return r.e[i]->path;
+        int o = 1 - i;
+        if (r.pathOverride[o])
+            return *r.pathOverride[o];
+        if (r.e[o])
+            return r.e[o]->path;
+        return r.b->path;
+    }
+
+    Action base(const Row& r, Op op, Side target, const char* rule, std::string reason)
+    {
+        Action a;
+        a.op = op;
+        a.target = target;
+        a.path = pathOn(r, target);
+        if (r.e[0])
+            a.left = *r.e[0];
+        if (r.e[1])
+            a.right = *r.e[1];
+        if (r.b)
+            a.basePath = r.b->path;
+        const Entry* any = r.e[idx(target)] ? r.e[idx(target)] : r.e[1 - idx(target)];
+        a.kind = any ? any->kind : (r.b ? r.b->kind : EntryKind::File);
+        a.rule = rule;
+        a.reason = std::move(reason);
+        return a;
+    }
+
+    void hold(const Row& r) { m_stack.emplace_back(r.key, Override::Hold); }
+
+    bool emitCopy(const Row& r, Side from, const char* rule, std::string reason)
+    {
+        Side to = otherSide(from);
+        const Entry* src = r.e[idx(from)];
+        std::string why;
+        const Capabilities& caps = to == Side::Left ? m_pol.leftCaps : m_pol.rightCaps;
+        std::string_view name = relpath::name(pathOn(r, to));
+        if (!validNameFor(name, caps, why)) {
+            m_plan.problems.push_back({pathOn(r, from), "cannot be created on the " + std::string(sideName(to)) +
+                                                            ": " + why + ". Rename it, then run the sync again"});
+            hold(r);
+            return false;
+        }
+        Action a = base(r, Op::Copy, to, rule, std::move(reason));
+        a.kind = src->kind;
+        if (pathOn(r, from) != a.path)
+            a.sourcePath = pathOn(r, from);
+        m_plan.actions.push_back(std::move(a));
+        return true;
+    }
+
+    void emitDelete(const Row& r, Side on, const char* rule, std::string reason)
+    {
+        m_plan.actions.push_back(base(r, Op::Delete, on, rule, std::move(reason)));
+    }
+
+    void emitBaseOnly(const Row& r, Op op, const char* rule, std::string reason)
+    {
+        m_plan.actions.push_back(base(r, op, Side::Left, rule, std::move(reason)));
+    }
+
+    // Makes the loser side equal to `winner` for this row.
+    void impose(const Row& r, Side winner, const char* rule, const std::string& why)
+    {
+        Side loser = otherSide(winner);
+        const Entry* w = r.e[idx(winner)];
+        const Entry* l = r.e[idx(loser)];
+        if (w && l && sameContent(*w, *l)) {
+            emitBaseOnly(r, Op::RecordBase, rule, why + "; both sides already hold the same content");
+            return;
+        }
+        if (w)
+            emitCopy(r, winner, rule, why + " → copy " + sideName(winner) + " → " + sideName(loser));
+        else if (l)
+            emitDelete(r, loser, rule, why + " → delete on the " + sideName(loser));
+        else if (r.b)
+            emitBaseOnly(r, Op::ForgetBase, rule, why + "; gone from both sides");
+    }
+
+    // ---- the row loop -------------------------------------------------------
+
+    void processRows()
+    {
+        for (size_t i = 0; i < m_rows.size(); ++i) {
+            const Row& r = m_rows[i];
+            while (!m_stack.empty() && !isUnder(r.key, m_stack.back().first))
+                m_stack.pop_back();
+            Override ov = m_stack.empty() ? Override::None : m_stack.back().second;
+            if (r.dead)
+                continue;
+            if (r.held || ov == Override::Hold) {
+                hold(r);
+                continue;
+            }
+            if (ov == Override::ForceLeft || ov == Override::ForceRight) {
+                Side w = ov == Override::ForceLeft ? Side::Left : Side::Right;
+                impose(r, w, "conflict-resolution",
+                       std::string("inside a conflict resolved for the ") + sideName(w));
+                continue;
+            }
+            switch (m_pol.mode) {
+            case SyncMode::TwoWay: twoWay(i, ov == Override::KeepChanged); break;
+            case SyncMode::Mirror: mirror(r); break;
+            case SyncMode::Update: update(r); break;
+            }
+        }
+    }
+
+    // ---- two-way --------------------------------------------------------------
+
+    void twoWay(size_t i, bool keepChanged)
+    {
+        const Row& r = m_rows[i];
+        const Change cl = classify(r, Side::Left);
+        const Change cr = classify(r, Side::Right);
+        const bool lReal = changed(cl);
+        const bool rReal = changed(cr);
+        if (!lReal && !rReal) {
+            if (cl == Change::Touched && cr == Change::Touched)
+                emitBaseOnly(r, Op::RecordBase, "both-touched",
+                             "only the times changed on both sides; the content equals the last sync");
+            else if (cl == Change::Touched)
+                carry(r, Side::Left, cl, cr);
+            else if (cr == Change::Touched)
+                carry(r, Side::Right, cr, cl);
+            return;
+        }
+        for (Side x : {Side::Left, Side::Right}) {
+            Side y = otherSide(x);
+            Change cx = x == Side::Left ? cl : cr;
+            if (cx == Change::Deleted && r.b->kind == EntryKind::Directory && r.e[idx(y)] &&
+                r.e[idx(y)]->isDir()) {
+                folderDeleted(i, x, keepChanged);
+                return;
+            }
+        }
+        if (lReal && !rReal) {
+            carry(r, Side::Left, cl, cr);
+            return;
+        }
+        if (rReal && !lReal) {
+            carry(r, Side::Right, cr, cl);
+            return;
+        }
+        // Both changed for real.
+        if (cl == Change::Deleted && cr == Change::Deleted) {
+            emitBaseOnly(r, Op::ForgetBase, "both-deleted", "deleted on both sides since the last sync");
+            return;
+        }
+        if (!r.b) {
+            firstMeeting(r);
+            return;
+        }
+        if (cl == Change::Deleted || cr == Change::Deleted) {
+            Side editor = cl == Change::Deleted ? Side::Right : Side::Left;
+            Side deleter = otherSide(editor);
+            emitCopy(r, editor, "delete-vs-edit",
+                     std::string("deleted on the ") + sideName(deleter) + " but changed on the " + sideName(editor) +
+                         " since the last sync (" + describeEntryChange(r.b, r.e[idx(editor)], editor) +
+                         "): the edit wins and is restored → copy " + sideName(editor) + " → " + sideName(deleter));
+            return;
+        }
+        if (sameContent(*r.e[0], *r.e[1])) {
+            emitBaseOnly(r, Op::RecordBase, "both-equal",
+                         "changed on both sides in the same way (" + describePair(*r.e[0], *r.e[1]) +
+                             "): only the base is updated");
+            return;
+        }
+        conflict(r, "both-changed",
+                 "changed on both sides since the last sync: left " + describeEntryChange(r.b, r.e[0], Side::Left) +
+                     "; right " + describeEntryChange(r.b, r.e[1], Side::Right));
+    }
+
+    // One side changed (cx), the other is unchanged or only touched (cy).
+    void carry(const Row& r, Side x, Change cx, Change cy)
+    {
+        Side y = otherSide(x);
+        std::string sx = sideName(x), sy = sideName(y);
+        std::string other = cy == Change::Touched ? sy + " only touched (same content)" : sy + " unchanged";
+        switch (cx) {
+        case Change::Created:
+            emitCopy(r, x, x == Side::Left ? "left-created" : "right-created",
+                     "new on the " + sx + " (" + describeEntry(*r.e[idx(x)]) + "), absent on the " + sy +
+                         (r.b ? "" : " and in the last sync") + " → copy " + sx + " → " + sy);
+            break;
+        case Change::Modified:
+            emitCopy(r, x, x == Side::Left ? "left-changed" : "right-changed",
+                     sx + " changed since the last sync: " + describeEntryChange(r.b, r.e[idx(x)], x) + "; " + other +
+                         " → copy " + sx + " → " + sy);
+            break;
+        case Change::Deleted:
+            if (cy == Change::Touched) {
+                emitDelete(r, y, x == Side::Left ? "left-deleted" : "right-deleted",
+                           "deleted on the " + sx + "; the " + sy +
+                               " only has a new time (same content, a touch is not an edit) → delete on the " + sy);
+            } else {
+                emitDelete(r, y, x == Side::Left ? "left-deleted" : "right-deleted",
+                           "deleted on the " + sx + " since the last sync; " + other + " → delete on the " + sy);
+            }
+            break;
+        case Change::Touched: {
+            Action a = base(r, Op::SetTime, y, x == Side::Left ? "left-touched" : "right-touched",
+                            sx + " has a new time (" + describeTimeChange(baseTime(*r.b, x), r.e[idx(x)]->mtimeNs) +
+                                ") but the same content hash as the last sync; " + other + " → set the time on the " + sy);
+            m_plan.actions.push_back(std::move(a));
+            break;
+        }
+        default:
+            break;
+        }
+    }
+
+    // Present on both sides with no base: the first run (or a new path).
+    void firstMeeting(const Row& r)
+    {
+        if (sameContent(*r.e[0], *r.e[1])) {
+            emitBaseOnly(r, Op::RecordBase, "first-run-equal",
+                         "present on both sides with no earlier sync and the same content (" +
+                             describePair(*r.e[0], *r.e[1]) + "): recorded as in sync");
+            return;
+        }
+        conflict(r, "first-run-differ",
+                 "present on both sides with no earlier sync and different content: left " + describeEntry(*r.e[0]) +
+                     "; right " + describeEntry(*r.e[1]));
+    }
+
+    void folderDeleted(size_t i, Side x, bool keepChanged)
+    {
+        const Row& r = m_rows[i];
+        Side y = otherSide(x);
+        std::string sx = sideName(x), sy = sideName(y);
+        int changedInside = 0;
+        for (size_t j = i + 1; j < m_rows.size() && isUnder(m_rows[j].key, r.key); ++j)
+            if (!m_rows[j].dead && isEdit(classify(m_rows[j], y)))
+                ++changedInside;
+        if (changedInside == 0) {
+            emitDelete(r, y, x == Side::Left ? "left-deleted" : "right-deleted",
+                       "folder deleted on the " + sx + "; nothing inside it changed on the " + sy +
+                           " → delete on the " + sy);
+            return;
+        }
+        const std::string what = "folder deleted on the " + sx + " while " + std::to_string(changedInside) +
+                                 " item(s) inside it changed on the " + sy;
+        if (keepChanged) {
+            emitCopy(r, y, "folder-deleted-vs-changed", what + ": the folder is kept for them → copy " + sy + " → " + sx);
+            return;
+        }
+        ConflictPolicy p = m_pol.conflict;
+        Action c = base(r, Op::Conflict, x, "folder-deleted-vs-changed", what);
+        c.kind = EntryKind::Directory;
+        if (p == ConflictPolicy::Ask || p == ConflictPolicy::Skip) {
+            c.resolution = Resolution::Pending;
+            c.reason += std::string(": left for you to decide (policy ") + policyName(p) + ")";
+            m_plan.actions.push_back(std::move(c));
+            hold(r);
+            return;
+        }
+        Side winner = y;
+        bool keepBoth = p == ConflictPolicy::KeepBoth || p == ConflictPolicy::Newer;
+        if (!keepBoth)
+            winner = p == ConflictPolicy::LeftWins ? Side::Left : Side::Right;
+        c.resolution = Resolution::Informational;
+        if (keepBoth) {
+            c.reason += ": the changed items are kept on both sides, the unchanged ones are deleted";
+            m_plan.actions.push_back(std::move(c));
+            emitCopy(r, y, "folder-deleted-vs-changed", what + ": the folder is kept for them → copy " + sy + " → " + sx);
+            m_stack.emplace_back(r.key, Override::KeepChanged);
+        } else if (winner == x) {
+            c.reason += ": the " + sx + " wins (policy), the whole folder is deleted on the " + sy;
+            m_plan.actions.push_back(std::move(c));
+            emitDelete(r, y, "conflict-resolution", what + ": the " + sx + " wins → delete on the " + sy);
+            m_stack.emplace_back(r.key, x == Side::Left ? Override::ForceLeft : Override::ForceRight);
+        } else {
+            c.reason += ": the " + sy + " wins (policy), the whole folder is restored on the " + sx;
+            m_plan.actions.push_back(std::move(c));
+            emitCopy(r, y, "conflict-resolution", what + ": the " + sy + " wins → copy " + sy + " → " + sx);
+            m_stack.emplace_back(r.key, y == Side::Left ? Override::ForceLeft : Override::ForceRight);
+        }
+    }
+
+    void conflict(const Row& r, const char* rule, std::string reason)
+    {
+        const Entry& l = *r.e[0];
+        const Entry& rt = *r.e[1];
+        Action c = base(r, Op::Conflict, Side::Right, rule, std::move(reason));
+        c.kind = l.kind;
+        const bool kindsDiffer = l.kind != rt.kind;
+        switch (m_pol.conflict) {
+        case ConflictPolicy::Ask:
+        case ConflictPolicy::Skip:
+            c.resolution = Resolution::Pending;
+            break;
+        case ConflictPolicy::LeftWins: c.resolution = Resolution::KeepLeft; break;
+        case ConflictPolicy::RightWins: c.resolution = Resolution::KeepRight; break;
+        case ConflictPolicy::Newer:
+            if (kindsDiffer || timesEqual(l.mtimeNs, rt.mtimeNs))
+                c.resolution = Resolution::KeepBoth;
+            else
+                c.resolution = l.mtimeNs > rt.mtimeNs ? Resolution::KeepLeft : Resolution::KeepRight;
+            break;
+        case ConflictPolicy::KeepBoth: c.resolution = Resolution::KeepBoth; break;
+        }
+        if (c.resolution == Resolution::KeepBoth) {
+            if (kindsDiffer && (l.isDir() || rt.isDir()))
+                c.loser = l.isDir() ? Side::Right : Side::Left;   // the folder keeps the name
+            else
+                c.loser = l.mtimeNs > rt.mtimeNs ? Side::Right : Side::Left; // the newer keeps the name
+            c.conflictName = conflictName(pathOn(r, c.loser), m_pol.nowNs, m_pol.hostName);
+        }
+        switch (c.resolution) {
+        case Resolution::Pending:
+            c.reason += std::string(": left for you to decide (policy ") + policyName(m_pol.conflict) + ")";
+            break;
+        case Resolution::KeepLeft: c.reason += ": the left version wins (policy " + std::string(policyName(m_pol.conflict)) + ")"; break;
+        case Resolution::KeepRight: c.reason += ": the right version wins (policy " + std::string(policyName(m_pol.conflict)) + ")"; break;
+        case Resolution::KeepBoth:
+            c.reason += std::string(": both are kept; the ") + sideName(c.loser) + " version becomes '" +
+                        c.conflictName + "' on both sides";
+            break;
+        default: break;
+        }
+        Resolution res = c.resolution;
+        Side loser = c.loser;
+        m_plan.actions.push_back(std::move(c));
+        if (!kindsDiffer || !(l.isDir() || rt.isDir()))
+            return;
+        // A file against a folder: the rows below the folder follow the decision.
+        if (res == Resolution::Pending)
+            hold(r);
+        else if (res == Resolution::KeepBoth)
+            m_stack.emplace_back(r.key, otherSide(loser) == Side::Left ? Override::ForceLeft : Override::ForceRight);
+        else
+            m_stack.emplace_back(r.key, res == Resolution::KeepLeft ? Override::ForceLeft : Override::ForceRight);
+    }
+
+    // ---- renames ----------------------------------------------------------------
+
+    void detectRenames()
+    {
+        for (int pass = 0; pass < 8; ++pass)
+            if (!renamePass(true))
+                break;
+        renamePass(false);
+    }
+
+    bool fileIdsOn(Side s) const { return (s == Side::Left ? m_pol.leftCaps : m_pol.rightCaps).fileIds; }
+
+    // One pass over folders (dirs=true) or files and symlinks. Returns whether
+    // anything was renamed.
+    bool renamePass(bool dirs)
+    {
+        bool any = false;
+        for (Side x : {Side::Left, Side::Right}) {
+            Side y = otherSide(x);
+            const int xi = idx(x), yi = idx(y);
+            std::unordered_map<uint64_t, size_t> byId;
+            std::unordered_map<int64_t, std::vector<size_t>> bySize;
+            std::vector<size_t> ambiguousIds;
+            for (size_t i = 0; i < m_rows.size(); ++i) {
+                const Row& r = m_rows[i];
+                if (r.dead || r.held || !r.b || r.e[xi] || !r.e[yi])
+                    continue;
+                if ((r.b->kind == EntryKind::Directory) != dirs)
+                    continue;
+                if (classify(r, y) != Change::Unchanged || r.e[yi]->kind != r.b->kind)
+                    continue;
+                uint64_t id = x == Side::Left ? r.b->leftId : r.b->rightId;
+                if (id && fileIdsOn(x)) {
+                    auto [it, inserted] = byId.emplace(id, i);
+                    if (!inserted)
+                        ambiguousIds.push_back(id);
+                }
+                if (!dirs && r.b->hasHash)
+                    bySize[r.b->size].push_back(i);
+            }
+            for (uint64_t id : ambiguousIds)
+                byId.erase(id);
+            if (byId.empty() && bySize.empty())
+                continue;
+            std::vector<std::pair<size_t, size_t>> matches; // (old row, new row)
+            std::vector<bool> taken(m_rows.size(), false);
+            for (size_t i = 0; i < m_rows.size(); ++i) {
+                const Row& a = m_rows[i];
+                if (a.dead || a.held || a.b || !a.e[xi] || a.e[yi])
+                    continue;
+                const Entry& e = *a.e[xi];
+                if (e.isDir() != dirs || e.kind == EntryKind::Special)
+                    continue;
+                size_t match = SIZE_MAX;
+                if (e.fileId && fileIdsOn(x)) {
+                    auto it = byId.find(e.fileId);
+                    if (it != byId.end()) {
+                        const BaseEntry& b = *m_rows[it->second].b;
+                        if (b.kind == e.kind &&
+                            (dirs || (b.size == e.size && timesEqual(baseTime(b, x), e.mtimeNs))))
+                            match = it->second;
+                    }
+                }
+                if (match == SIZE_MAX && !dirs) {
+                    auto it = bySize.find(e.size);
+                    if (it != bySize.end()) {
+                        std::vector<size_t> cands;
+                        for (size_t c : it->second) {
+                            const BaseEntry& b = *m_rows[c].b;
+                            if (!taken[c] && b.kind == e.kind && timesEqual(baseTime(b, x), e.mtimeNs))
+                                cands.push_back(c);
+                        }
+                        if (cands.size() == 1) {
+                            if (!e.hasHash)
+                                needHash(x, e);
+                            else if (e.hash == m_rows[cands[0]].b->hash)
+                                match = cands[0];
+                        }
+                    }
+                }
+                if (match != SIZE_MAX && !taken[match]) {
+                    // Only the outermost folder of a renamed tree is renamed.
+                    bool nested = false;
+                    for (auto& [o, n] : matches)
+                        if (isUnder(m_rows[match].key, m_rows[o].key))
+                            nested = true;
+                    if (nested)
+                        continue;
+                    taken[match] = true;
+                    matches.emplace_back(match, i);
+                }
+            }
+            for (auto& [o, n] : matches)
+                applyRename(o, n, x);
+            if (!matches.empty()) {
+                any = true;
+                compactRows();
+            }
+        }
+        return any;
+    }
+
+    void applyRename(size_t o, size_t n, Side x)
+    {
+        Side y = otherSide(x);
+        const int xi = idx(x), yi = idx(y);
+        Row& oldRow = m_rows[o];
+        Row& newRow = m_rows[n];
+        const BaseEntry& b = *oldRow.b;
+        const std::string oldOnY = pathOn(oldRow, y);
+        const std::string& newPath = pathOn(newRow, x);
+        const Entry& ne = *newRow.e[xi];
+        uint64_t baseId = x == Side::Left ? b.leftId : b.rightId;
+        std::string how = (ne.fileId && ne.fileId == baseId && fileIdsOn(x))
+                              ? "the same file id (" + std::to_string(ne.fileId) + ")"
+                              : "the same size, time and content hash";
+        std::string reason = std::string(sideName(x)) + ": '" + b.path + "' is gone and '" + newPath +
+                             "' appeared with " + how + "; the " + sideName(y) + " is unchanged → rename on the " +
+                             sideName(y);
+        std::string why;
+        const Capabilities& caps = y == Side::Left ? m_pol.leftCaps : m_pol.rightCaps;
+        if (!validNameFor(relpath::name(newPath), caps, why))
+            return; // not carried as a rename: the copy path reports the name
+        Action a;
+        a.op = Op::Rename;
+        a.target = y;
+        a.kind = b.kind;
+        a.fromPath = oldOnY;
+        a.path = newPath;
+        a.basePath = b.path;
+        a.rule = x == Side::Left ? "left-renamed" : "right-renamed";
+        a.reason = std::move(reason);
+        (x == Side::Left ? a.left : a.right) = ne;
+        (y == Side::Left ? a.left : a.right) = *oldRow.e[yi];
+        m_plan.actions.push_back(a);
+
+        const std::string* newOnY = &m_owned.emplace_back(newPath);
+        newRow.e[yi] = oldRow.e[yi];
+        newRow.b = oldRow.b;
+        newRow.pathOverride[yi] = newOnY;
+        oldRow.e[yi] = nullptr;
+        oldRow.b = nullptr;
+        oldRow.dead = true;
+        if (b.kind != EntryKind::Directory)
+            return;
+        // Move the folder's rows under the new name.
+        std::unordered_map<std::string_view, size_t> byKey;
+        for (size_t i = 0; i < m_rows.size(); ++i)
+            if (!m_rows[i].dead)
+                byKey.emplace(m_rows[i].key, i);
+        const std::string_view oldKey = m_rows[o].key;
+        const std::string_view newKey = m_rows[n].key;
+        std::vector<Row> added;
+        for (size_t j = o + 1; j < m_rows.size() && isUnder(m_rows[j].key, oldKey); ++j) {
+            Row& c = m_rows[j];
+            if (!c.e[yi] && !c.b)
+                continue;
+            std::string_view key = own(std::string(newKey) + std::string(c.key.substr(oldKey.size())));
+            const std::string& cy = pathOn(c, y);
+            const std::string* moved = &m_owned.emplace_back(newPath + cy.substr(oldOnY.size()));
+            auto it = byKey.find(key);
+            Row* t;
+            if (it != byKey.end()) {
+                t = &m_rows[it->second];
+            } else {
+                added.emplace_back();
+                t = &added.back();
+                t->key = key;
+            }
+            t->e[yi] = c.e[yi];
+            t->b = c.b;
+            t->pathOverride[yi] = moved;
+            t->held = t->held || c.held;
+            c.e[yi] = nullptr;
+            c.b = nullptr;
+            if (!c.e[xi])
+                c.dead = true;
+        }
+        for (Row& r : added)
+            m_rows.push_back(r);
+    }
+
+    void compactRows()
+    {
+        m_rows.erase(std::remove_if(m_rows.begin(), m_rows.end(), [](const Row& r) { return r.dead; }), m_rows.end());
+        std::stable_sort(m_rows.begin(), m_rows.end(), [](const Row& a, const Row& b) { return pathLess(a.key, b.key); });
+    }
+
+    // ---- mirror and update --------------------------------------------------
+
+    bool equalForOneWay(const Entry& l, const Entry& r)
+    {
+        if (l.kind != r.kind)
+            return false;
+        if (l.kind == EntryKind::Directory)
+            return true;
+        if (l.size != r.size)
+            return false;
+        if (l.kind == EntryKind::Symlink)
+            return !(l.hasHash && r.hasHash) || l.hash == r.hash;
+        if (m_pol.compare == CompareMode::Content) {
+            if (l.hasHash && r.hasHash)
+                return l.hash == r.hash;
+            needHash(Side::Left, l);
+            needHash(Side::Right, r);
+            return false;
+        }
+        return timesEqual(l.mtimeNs, r.mtimeNs);
+    }
+
+    void mirror(const Row& r)
+    {
+        const Entry* l = r.e[0];
+        const Entry* rt = r.e[1];
+        if (l && !rt) {
+            emitCopy(r, Side::Left, "mirror-missing", "on the left (" + describeEntry(*l) + "), missing on the right → copy left → right");
+        } else if (!l && rt) {
+            emitDelete(r, Side::Right, "mirror-extra", "on the right (" + describeEntry(*rt) + ") but not on the left → delete on the right");
+        } else if (l && rt && !equalForOneWay(*l, *rt)) {
+            if (m_pol.compare == CompareMode::Content && l->kind == EntryKind::File && l->hasHash && rt->hasHash &&
+                l->hash == rt->hash) {
+                m_plan.actions.push_back(base(r, Op::SetTime, Side::Right, "mirror-time", "same content, different time (" + describePair(*l, *rt) + ") → set the time on the right"));
+                return;
+            }
+            emitCopy(r, Side::Left, "mirror-differ", "differs: left " + describeEntry(*l) + "; right " + describeEntry(*rt) + " → copy left → right");
+        }
+    }
+
+    void update(const Row& r)
+    {
+        const Entry* l = r.e[0];
+        const Entry* rt = r.e[1];
+        if (l && !rt) {
+            emitCopy(r, Side::Left, "update-missing", "on the left (" + describeEntry(*l) + "), missing on the right → copy left → right");
+            return;
+        }
+        if (!l || !rt || equalForOneWay(*l, *rt))
+            return;
+        if (l->kind != rt->kind)
+            return; // update never deletes, so a folder never replaces a file or back
+        if (m_pol.compare == CompareMode::TimeSize && l->mtimeNs < rt->mtimeNs && !timesEqual(l->mtimeNs, rt->mtimeNs))
+            return; // the right is newer: update mode keeps it
+        emitCopy(r, Side::Left, "update-newer", "left " + describeEntry(*l) + " is newer than or differs from right " + describeEntry(*rt) + " → copy left → right");
+    }
+};
+
+} // namespace
+
+Plan reconcile(const Snapshot& left, const Snapshot& right, const BaseState& base, const SyncPolicy& policy)
+{
+    return Reconciler(left, right, base, policy).run();
+}
+
+std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host)
+{
+    std::string_view dir = relpath::parent(path);
+    std::string name(relpath::name(path));
+    std::string stem = name, ext;
+    size_t dot = name.rfind('.');
+    if (dot != std::string::npos && dot > 0) {
+        stem = name.substr(0, dot);
+        ext = name.substr(dot);
+    }
+    std::string stamp = formatStamp(nowNs);
+    std::string h = host.empty() ? "host" : host;
+    return relpath::join(dir, stem + " (conflict " + stamp + " " + h + ")" + ext);
+}
+
+} // namespace ferry

@@ -1,0 +1,49 @@
+// Reconciler: a pure function of (left, right, base, policy) -> Plan.
+// No clock, no I/O, no globals: everything it needs is in its arguments,
+// so every rule is testable as a table row.
+//
+// Two-way rules (see DESIGN.md): for each path in left ∪ right ∪ base, a side
+// changed if it differs from the base. One side changed → carried over; both
+// changed and now equal → base only; otherwise a conflict. No base → union.
+// A deletion against an edit → the edit wins. A folder deleted on one side
+// while the other changed something inside → a folder conflict, changed
+// items kept. Renames (same file id, or same size+time+hash) are carried as
+// renames; a renamed folder is one rename. Names equal under NFC/NFD (and
+// under case folding on a case-insensitive side) are one item.
+//
+// When a decision depends on content hashes that the snapshots lack, the
+// returned Plan lists them in `needHashes`; the caller hashes those entries
+// and calls reconcile() again.
+#pragma once
+
+#include "backend/backend.h"
+#include "engine/filter.h"
+#include "engine/plan.h"
+#include "engine/snapshot.h"
+
+#include <string>
+#include <vector>
+
+namespace ferry {
+
+struct SyncPolicy {
+    SyncMode mode = SyncMode::TwoWay;
+    ConflictPolicy conflict = ConflictPolicy::KeepBoth;
+    CompareMode compare = CompareMode::TimeSize;
+    int64_t toleranceNs = 0;       // extra time tolerance (2 s for FAT/FTP)
+    bool ignoreDstShift = false;   // treat an exact ±1 h difference as equal
+    Capabilities leftCaps;
+    Capabilities rightCaps;
+    std::vector<std::string> leftBlocked;   // unknown state: no action at or below
+    std::vector<std::string> rightBlocked;
+    Filter filter;                 // base entries it excludes are ignored
+    std::string hostName = "host"; // for conflict names
+    int64_t nowNs = 0;             // for conflict names
+};
+
+Plan reconcile(const Snapshot& left, const Snapshot& right, const BaseState& base, const SyncPolicy& policy);
+
+// "dir/report (conflict 2026-11-25 101500 laptop).txt"
+std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host);
+
+} // namespace ferry

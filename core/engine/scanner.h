@@ -1,0 +1,31 @@
+// Scanner: lists one side recursively into a Snapshot. Excluded folders are
+// not descended. Problems are data, not exceptions: an unreadable folder is
+// recorded as blocked (its subtree is unknown, so nothing below it may be
+// deleted on the other side), a special file (FIFO, socket, device) is
+// reported and skipped. Ferry's own leftover temporary files are collected
+// for clean-up and never enter the snapshot.
+// Thread-safety: scan() uses only the backend it is given; run the two sides
+// on two threads with two backends.
+#pragma once
+
+#include "backend/backend.h"
+#include "common/canceltoken.h"
+#include "engine/filter.h"
+#include "engine/snapshot.h"
+
+#include <string>
+#include <vector>
+
+namespace ferry {
+
+struct ScanResult {
+    Snapshot snapshot;
+    std::vector<Error> problems;           // per-item errors
+    std::vector<std::string> blocked;      // paths whose state is unknown: no action at or below them
+    std::vector<std::string> staleTemps;   // .ferry-tmp-* left by an interrupted run
+    bool cancelled = false;
+};
+
+ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& cancel);
+
+} // namespace ferry

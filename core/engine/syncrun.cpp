@@ -1,0 +1,325 @@
+#include "syncrun.h"
+
+#include "common/hash.h"
+#include "engine/scanner.h"
+#include "store/statestore.h"
+
+#include <thread>
+
+namespace ferry {
+
+struct SyncRun::State {
+    std::unique_ptr<StateStore> store;
+    BaseState base;
+    SyncPolicy policy;
+    Snapshot left, right;
+    std::vector<std::string> leftTemps, rightTemps;
+    RootIdentity leftId, rightId;
+};
+
+std::string exitCodeName(ExitCode c)
+{
+    switch (c) {
+    case ExitCode::InSync: return "in-sync";
+    case ExitCode::Errors: return "errors";
+    case ExitCode::Usage: return "usage";
+    case ExitCode::Conflicts: return "conflicts";
+    case ExitCode::Guard: return "stopped";
+    }
+    return "?";
+}
+
+SyncRun::SyncRun(std::unique_ptr<Backend> left, std::unique_ptr<Backend> right, SyncOptions options)
+    : m_left(std::move(left)), m_right(std::move(right)), m_options(std::move(options)),
+      m_state(std::make_unique<State>())
+{
+}
+
+SyncRun::~SyncRun() = default;
+
+bool SyncRun::stop(ExitCode code, const std::string& message)
+{
+    m_report.exit = code;
+    if (code == ExitCode::Guard)
+        m_report.guardMessage = message;
+    else
+        m_report.fatalMessage = message;
+    return false;
+}
+
+static std::string identityText(const RootIdentity& id)
+{
+    return std::to_string(id.device) + ":" + std::to_string(id.fileId);
+}
+
+bool SyncRun::checkRoots()
+{
+    State& st = *m_state;
+    const bool hadFiles = !st.base.empty();
+    Backend* sides[2] = {m_left.get(), m_right.get()};
+    const char* names[2] = {"left", "right"};
+    bool exists[2];
+    for (int i = 0; i < 2; ++i) {
+        auto r = sides[i]->rootExists();
+        if (!r)
+            return stop(ExitCode::Guard, "stopped: the " + std::string(names[i]) + " folder cannot be read: " +
+                                             r.error().message() + ". Nothing was changed");
+        exists[i] = *r;
+    }
+    for (int i = 0; i < 2; ++i) {
+        if (exists[i])
+            continue;
+        const std::string loc = sides[i]->location();
+        if (hadFiles)
+            return stop(ExitCode::Guard, "stopped: the " + std::string(names[i]) + " folder '" + loc +
+                                             "' is missing, but the last sync saw files there. Is a drive unplugged "
+                                             "or a share not mounted? Reconnect it and run again; nothing was changed");
+        // A first run creates a missing destination; a missing source is a mistake.
+        bool creatable = m_options.mode == SyncMode::TwoWay ? exists[1 - i] : i == 1;
+        if (!creatable)
+            return stop(ExitCode::Usage, "the " + std::string(names[i]) + " folder '" + loc +
+                                             "' does not exist. Check the path, or create the folder first");
+        if (!m_options.dryRun) {
+            if (auto r = sides[i]->createRoot(); !r)
+                return stop(ExitCode::Usage, "cannot create the " + std::string(names[i]) + " folder: " +
+                                                 r.error().message());
+        }
+    }
+    // The identity of each root must match what the last sync recorded.
+    for (int i = 0; i < 2; ++i) {
+        if (!exists[i] && m_options.dryRun)
+            continue;
+        auto id = sides[i]->rootIdentity();
+        if (!id || !id->known)
+            continue;
+        (i == 0 ? st.leftId : st.rightId) = *id;
+        if (!st.store || !hadFiles || m_options.acceptNewRoot)
+            continue;
+        auto recorded = st.store->meta(std::string(names[i]) + "_root");
+        if (recorded && *recorded != identityText(*id))
+            return stop(ExitCode::Guard,
+                        "stopped: the " + std::string(names[i]) + " folder '" + sides[i]->location() +
+                            "' is not the folder synced last time (its device or folder id changed: a swapped disk, "
+                            "or a folder deleted and created again). Nothing was changed. If this is the right "
+                            "folder, run again with --accept-new-root");
+    }
+    return true;
+}
+
+bool SyncRun::plan()
+{
+    State& st = *m_state;
+    const bool usesState = !m_options.statePath.empty();
+    if (usesState) {
+        auto store = StateStore::open(m_options.statePath, m_options.dryRun);
+        if (!store)
+            return stop(ExitCode::Usage, "cannot use the state file: " + store.error().message());
+        st.store = std::move(*store);
+        if (m_options.mode == SyncMode::TwoWay) {
+            auto base = st.store->loadBase();
+            if (!base)
+                return stop(ExitCode::Usage, "cannot read the state file: " + base.error().message());
+            st.base = std::move(*base);
+        }
+    }
+    if (!checkRoots())
+        return false;
+    return scanAndPlan() && applyGuards();
+}
+
+bool SyncRun::scanAndPlan()
+{
+    State& st = *m_state;
+    Filter filter(m_options.excludes);
+    // Keep the versions folder out of the sync when it lies inside a root.
+    if (m_options.versioning.mode == VersioningSettings::Mode::Folder) {
+        for (Backend* b : {m_left.get(), m_right.get()}) {
+            std::string root = b->localRoot();
+            const std::string& vf = m_options.versioning.folder;
+            if (!root.empty() && vf.size() > root.size() + 1 && vf.compare(0, root.size(), root) == 0 &&
+                vf[root.size()] == '/') {
+                auto ex = m_options.excludes;
+                ex.push_back("/" + vf.substr(root.size() + 1) + "/");
+                filter = Filter(ex);
+            }
+        }
+    }
+    ScanResult left, right;
+    std::unique_ptr<Backend> leftScanner = m_left->clone();
+    std::thread t([&] {
+        auto exists = leftScanner->rootExists();
+        if (exists && *exists)
+            left = scanSide(*leftScanner, filter, m_cancel);
+    });
+    {
+        auto exists = m_right->rootExists();
+        if (exists && *exists)
+            right = scanSide(*m_right, filter, m_cancel);
+    }
+    t.join();
+    if (left.cancelled || right.cancelled)
+        return stop(ExitCode::Errors, "cancelled while scanning; nothing was changed");
+    for (auto* scan : {&left, &right}) {
+        if (!scan->blocked.empty() && scan->blocked.front().empty())
+            return stop(ExitCode::Guard, "stopped: " + scan->problems.front().message() + ". Nothing was changed");
+    }
+    for (const Error& e : left.problems) {
+        Error copy = e;
+        copy.operation = "left: " + copy.operation;
+        m_report.errors.push_back(copy);
+    }
+    for (const Error& e : right.problems) {
+        Error copy = e;
+        copy.operation = "right: " + copy.operation;
+        m_report.errors.push_back(copy);
+    }
+    st.leftTemps = std::move(left.staleTemps);
+    st.rightTemps = std::move(right.staleTemps);
+    st.left = std::move(left.snapshot);
+    st.right = std::move(right.snapshot);
+
+    SyncPolicy& pol = st.policy;
+    pol.mode = m_options.mode;
+    pol.conflict = m_options.conflict;
+    pol.compare = m_options.compare;
+    pol.toleranceNs = m_options.toleranceNs;
+    pol.ignoreDstShift = m_options.ignoreDstShift;
+    pol.leftCaps = m_left->capabilities();
+    pol.rightCaps = m_right->capabilities();
+    pol.leftBlocked = std::move(left.blocked);
+    pol.rightBlocked = std::move(right.blocked);
+    pol.filter = filter;
+    pol.hostName = m_options.hostName;
+    pol.nowNs = m_options.nowNs;
+
+    // A side that is suddenly empty while the base says it held files.
+    if (m_options.mode == SyncMode::TwoWay && !st.base.empty() && !m_options.forceDeletions) {
+        for (int i = 0; i < 2; ++i) {
+            const Snapshot& snap = i == 0 ? st.left : st.right;
+            if (snap.entries.empty())
+                return stop(ExitCode::Guard,
+                            std::string("stopped: the ") + (i == 0 ? "left" : "right") + " folder '" +
+                                (i == 0 ? m_left : m_right)->location() + "' is empty, but the last sync saw " +
+                                std::to_string(st.base.entries.size()) +
+                                " items there. Is a drive unplugged or a share not mounted? Nothing was changed. If "
+                                "you really emptied it, run again with --force-deletions");
+        }
+    }
+
+    for (int round = 0; round < 4; ++round) {
+        m_report.plan = reconcile(st.left, st.right, st.base, pol);
+        if (m_report.plan.needHashes.empty())
+            break;
+        bool hashedAny = false;
+        for (auto& [side, path] : m_report.plan.needHashes) {
+            Snapshot& snap = side == Side::Left ? st.left : st.right;
+            Backend& b = side == Side::Left ? *m_left : *m_right;
+            Entry* e = snap.find(path);
+            if (!e || e->hasHash)
+                continue;
+            auto in = b.openRead(path);
+            if (!in) {
+                m_report.errors.push_back(in.error());
+                continue;
+            }
+            auto h = hashStream(**in, path, m_cancel);
+            if (!h) {
+                m_report.errors.push_back(h.error());
+                continue;
+            }
+            e->hash = *h;
+            e->hasHash = true;
+            hashedAny = true;
+        }
+        if (!hashedAny)
+            break;
+    }
+    m_report.plan.needHashes.clear();
+    for (const PlanProblem& p : m_report.plan.problems)
+        m_report.errors.push_back(Error::skipItem("check name", p.path, p.message));
+    return true;
+}
+
+bool SyncRun::applyGuards()
+{
+    const Plan& plan = m_report.plan;
+    if (m_options.forceDeletions)
+        return true;
+    for (Side s : {Side::Left, Side::Right}) {
+        const int64_t total = s == Side::Left ? plan.leftCount : plan.rightCount;
+        const int deletions = plan.deletions(s);
+        if (total > 0 && deletions > 0 && int64_t(deletions) * 100 > int64_t(m_options.maxDeletePercent) * total)
+            return stop(ExitCode::Guard,
+                        "stopped: the plan deletes " + std::to_string(deletions) + " of " + std::to_string(total) +
+                            " items on the " + sideName(s) + " (more than " + std::to_string(m_options.maxDeletePercent) +
+                            "%). Nothing was changed. Check with --dry-run; if the deletions are intended, run again "
+                            "with --force-deletions");
+    }
+    return true;
+}
+
+void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
+{
+    State& st = *m_state;
+    if (m_options.dryRun || m_report.exit == ExitCode::Guard || m_report.exit == ExitCode::Usage) {
+        finish();
+        return;
+    }
+    // Leftovers of an interrupted run.
+    for (const std::string& p : st.leftTemps)
+        (void)m_left->removeFile(p);
+    for (const std::string& p : st.rightTemps)
+        (void)m_right->removeFile(p);
+
+    Versioner versioner(m_options.versioning, m_options.nowNs);
+    ExecutorOptions eo;
+    eo.threads = m_options.threads;
+    Executor ex(*m_left, *m_right, m_options.mode == SyncMode::TwoWay ? st.store.get() : nullptr, versioner, eo, m_cancel);
+    m_report.execution = ex.run(m_report.plan, onProgress);
+    m_report.executed = true;
+    if (st.store) {
+        if (st.leftId.known)
+            (void)st.store->setMeta("left_root", identityText(st.leftId));
+        if (st.rightId.known)
+            (void)st.store->setMeta("right_root", identityText(st.rightId));
+        (void)st.store->setMeta("left_location", m_left->location());
+        (void)st.store->setMeta("right_location", m_right->location());
+    }
+    if (versioner.enabled()) {
+        auto r = versioner.applyRetention(m_options.nowNs);
+        if (!r)
+            m_report.errors.push_back(r.error());
+    }
+    for (size_t i = 0; i < m_report.execution.items.size(); ++i)
+        if (m_report.execution.items[i].state == ItemResult::State::Failed)
+            m_report.errors.push_back(m_report.execution.items[i].error);
+    for (const Error& e : m_report.execution.otherErrors)
+        m_report.errors.push_back(e);
+    finish();
+}
+
+void SyncRun::finish()
+{
+    if (m_report.exit == ExitCode::Guard || m_report.exit == ExitCode::Usage)
+        return;
+    m_report.pendingConflicts = m_report.plan.pendingConflicts();
+    if (m_options.dryRun) {
+        m_report.exit = ExitCode::InSync;
+        return;
+    }
+    if (!m_report.errors.empty() || m_report.execution.cancelled)
+        m_report.exit = ExitCode::Errors;
+    else if (m_report.pendingConflicts > 0)
+        m_report.exit = ExitCode::Conflicts;
+    else
+        m_report.exit = ExitCode::InSync;
+}
+
+SyncReport SyncRun::run(const std::function<void(const Progress&)>& onProgress)
+{
+    if (plan())
+        execute(onProgress);
+    return m_report;
+}
+
+} // namespace ferry

@@ -1,0 +1,92 @@
+// SyncRun: one run of a sync pair, end to end: open the state, check both
+// roots, scan both sides in parallel, hash what the decisions need,
+// reconcile, apply the safety guards, and (unless it is a dry run) execute
+// and update the state. Used by ferry-cli, the GUI and the tests alike.
+//
+// The caller may take the Plan after planning (plan()), let the user edit it
+// (exclude rows, flip directions), and then execute exactly that Plan.
+// Thread-safety: a SyncRun is driven by one thread; progress callbacks come
+// on that thread.
+#pragma once
+
+#include "backend/backend.h"
+#include "common/canceltoken.h"
+#include "engine/executor.h"
+#include "engine/filter.h"
+#include "engine/plan.h"
+#include "engine/reconciler.h"
+#include "engine/versioner.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ferry {
+
+struct SyncOptions {
+    SyncMode mode = SyncMode::TwoWay;
+    ConflictPolicy conflict = ConflictPolicy::KeepBoth;
+    CompareMode compare = CompareMode::TimeSize;
+    std::string statePath;             // empty: no state (mirror/update) 
+    VersioningSettings versioning;
+    std::vector<std::string> excludes;
+    bool dryRun = false;
+    bool forceDeletions = false;
+    bool acceptNewRoot = false;        // accept a root whose identity changed
+    int maxDeletePercent = 50;
+    int64_t toleranceNs = 0;
+    bool ignoreDstShift = false;
+    int threads = 4;
+    std::string hostName = "host";
+    int64_t nowNs = 0;
+};
+
+enum class ExitCode : int { InSync = 0, Errors = 1, Usage = 2, Conflicts = 3, Guard = 4 };
+
+struct SyncReport {
+    ExitCode exit = ExitCode::InSync;
+    Plan plan;
+    ExecutionResult execution;
+    std::vector<Error> errors;        // scan problems, plan problems, item failures
+    std::string guardMessage;         // set when a safety guard stopped the run
+    std::string fatalMessage;         // usage/configuration error
+    bool executed = false;
+    int pendingConflicts = 0;
+};
+
+class SyncRun {
+public:
+    SyncRun(std::unique_ptr<Backend> left, std::unique_ptr<Backend> right, SyncOptions options);
+    ~SyncRun();
+
+    // Phase 1: everything up to a Plan (no changes anywhere). Returns false
+    // when the run cannot go on (report() says why).
+    bool plan();
+    Plan& currentPlan() { return m_report.plan; }
+    // Phase 2: execute the (possibly edited) plan. No-op for dry runs.
+    void execute(const std::function<void(const Progress&)>& onProgress = {});
+    // plan() + execute().
+    SyncReport run(const std::function<void(const Progress&)>& onProgress = {});
+
+    const SyncReport& report() const { return m_report; }
+    CancelToken cancelToken() const { return m_cancel; }
+
+private:
+    bool stop(ExitCode code, const std::string& message);
+    bool checkRoots();
+    bool scanAndPlan();
+    bool applyGuards();
+    void finish();
+    struct State;
+    std::unique_ptr<Backend> m_left;
+    std::unique_ptr<Backend> m_right;
+    SyncOptions m_options;
+    CancelToken m_cancel;
+    SyncReport m_report;
+    std::unique_ptr<State> m_state;
+};
+
+std::string exitCodeName(ExitCode c);
+
+} // namespace ferry

@@ -1,0 +1,72 @@
+// Versioner: where replaced and deleted files go instead of being lost.
+//   Folder: "<folder>/<relative dir>/<stem> YYYY-MM-DD HHMMSS<ext>", stamped
+//           with the run's start time (UTC), so one run's versions share a
+//           stamp; a clash within a second adds "-2", "-3"…
+//   Trash:  the freedesktop.org trash of the user (local sides only).
+// Retention keeps the newest N versions of each file and/or drops versions
+// older than N days, judged by the stamp against an injected "now".
+// restore() copies a version back (never moves it, so the version stays).
+// Thread-safety: preserve() may be called from several workers at once.
+// Failures: a version that cannot be kept is an error for that item, and
+// the executor then leaves the original in place.
+#pragma once
+
+#include "backend/backend.h"
+#include "common/error.h"
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace ferry {
+
+struct VersioningSettings {
+    enum class Mode { None, Folder, Trash };
+    Mode mode = Mode::None;
+    std::string folder;     // absolute local path, for Mode::Folder
+    int keepCount = 0;      // 0: no limit
+    int maxAgeDays = 0;     // 0: no limit
+    bool operator==(const VersioningSettings&) const = default;
+};
+
+struct Version {
+    std::string relPath;      // the original relative path
+    std::string file;         // absolute path of the stored version
+    int64_t stampNs = 0;
+    bool operator==(const Version&) const = default;
+};
+
+class Versioner {
+public:
+    Versioner(VersioningSettings settings, int64_t runStampNs);
+    bool enabled() const { return m_settings.mode != VersioningSettings::Mode::None; }
+    const VersioningSettings& settings() const { return m_settings; }
+
+    // Moves the file or symlink at `path` on `side` into versioning. A folder
+    // is not versioned (it is only removed once empty).
+    Result<void> preserve(Backend& side, const std::string& path);
+
+    // Versions of one relative path, newest first (Folder mode).
+    std::vector<Version> versionsOf(const std::string& relPath) const;
+    // Every version in the folder, newest first.
+    std::vector<Version> allVersions() const;
+    // Copies a version to `targetFile` (an absolute local path) through a
+    // temporary file, keeping its time.
+    static Result<void> restore(const Version& v, const std::string& targetFile);
+    // Applies keepCount / maxAgeDays; returns how many versions were removed.
+    Result<int> applyRetention(int64_t nowNs);
+
+    // "report 2026-11-25 101500.txt" for "report.txt".
+    static std::string versionName(const std::string& name, const std::string& stamp);
+    // Parses a version file name; false when it is not one.
+    static bool parseVersionName(const std::string& file, std::string& original, int64_t& stampNs);
+
+private:
+    Result<void> toFolder(Backend& side, const std::string& path);
+    Result<void> toTrash(Backend& side, const std::string& path);
+    VersioningSettings m_settings;
+    std::string m_stamp;
+    std::mutex m_mutex; // serialises name picking
+};
+
+} // namespace ferry

@@ -1,0 +1,18 @@
+# Fails when a file under core/ includes Qt Gui or Widgets headers, or when
+# core's CMakeLists links them.
+file(GLOB_RECURSE sources "${DIR}/*.h" "${DIR}/*.cpp" "${DIR}/CMakeLists.txt")
+set(bad "")
+foreach(f ${sources})
+  file(STRINGS "${f}" lines REGEX "(#include[ \t]*<(QtGui|QtWidgets|QWidget|QApplication|QGuiApplication|QIcon|QPixmap|QImage|QColor)|Qt6::Gui|Qt6::Widgets)")
+  if(lines)
+    list(APPEND bad "${f}: ${lines}")
+  endif()
+endforeach()
+list(LENGTH sources n)
+if(n LESS 10)
+  message(FATAL_ERROR "expected the core sources under ${DIR}, found ${n} files")
+endif()
+if(bad)
+  message(FATAL_ERROR "core/ must not use Qt Gui or Widgets:\n${bad}")
+endif()
+message(STATUS "checked ${n} core files: no Qt Gui or Widgets")
