@@ -93,8 +93,10 @@ Result<Location> Location::parse(const std::string& text, const std::string& wor
     size_t at = authority.rfind('@');
     if (at != std::string::npos) {
         loc.user = percentDecode(authority.substr(0, at));
+        loc.host.clear();
         if (loc.user.find(':') != std::string::npos)
-            return Error::abortRun("read location", text, "the URL contains a password",
+            return Error::abortRun("read location", loc.host.empty() ? scheme + "://…" : scheme + "://" + loc.host,
+                                   "the URL contains a password",
                                    "Remove the password from the URL; Ferry reads it from the keychain, an "
                                    "environment variable (--password-env) or a prompt");
         authority = authority.substr(at + 1);

@@ -502,7 +502,6 @@ struct Executor::Impl {
 
     void report(const std::function<void(const Progress&)>& onProgress, Clock::time_point start, bool force)
     {
-        static thread_local Clock::time_point last;
         auto now = Clock::now();
         if (!onProgress || (!force && now - last < std::chrono::milliseconds(250)))
             return;
@@ -527,6 +526,7 @@ struct Executor::Impl {
     }
 
     int64_t totalBytes = 0;
+    Clock::time_point last{};
 
     // Runs `indices` in order on this thread.
     void sequential(const std::vector<size_t>& indices, const std::function<void(const Progress&)>& onProgress,

@@ -1,0 +1,529 @@
+#!/usr/bin/env bash
+# Integration tests for ferry-cli: the real binary on temporary trees.
+#   usage: bash cli_test.sh /path/to/ferry-cli
+# Prints "ok - name" / "not ok - name: reason" per case, then "N passed, M failed".
+# Assertions follow docs/DESIGN.md ("Two-way rules", "Invariants", "ferry-cli contract").
+set -u
+export LC_ALL=C
+
+CLI=${1:-}
+if [[ -z $CLI || ! -x $CLI ]]; then echo "usage: bash cli_test.sh /path/to/ferry-cli" >&2; exit 2; fi
+CLI=$(cd "$(dirname "$CLI")" && pwd)/$(basename "$CLI")
+PY=/usr/bin/python3; [[ -x $PY ]] || PY=python3
+
+ROOT=$(mktemp -d "${TMPDIR:-/tmp}/ferry-cli-test.XXXXXX") || { echo "mktemp failed" >&2; exit 2; }
+ROOT=$(cd "$ROOT" && pwd -P)
+cleanup() { [[ -n ${BGPID:-} ]] && kill -9 "$BGPID" 2>/dev/null; chmod -R u+rwX "$ROOT" 2>/dev/null; rm -rf -- "$ROOT"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# Nothing may touch the real home or Ferry's real data folder.
+export FERRY_DATA_DIR=$ROOT/ferry-data HOME=$ROOT/home XDG_DATA_HOME=$ROOT/home/.local/share \
+       XDG_CONFIG_HOME=$ROOT/home/.config XDG_CACHE_HOME=$ROOT/home/.cache XDG_RUNTIME_DIR=$ROOT/home/run
+mkdir -p "$FERRY_DATA_DIR" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR" "$ROOT/results"
+chmod 700 "$XDG_RUNTIME_DIR"
+unset FERRY_PASSWORD
+
+# ---------------------------------------------------------------- helpers
+inside() { # refuse any path outside $ROOT
+  local p; p=$(realpath -m -- "$1")
+  [[ $p == "$ROOT"/* ]] || { echo "FATAL: refusing to touch $1 (outside $ROOT)" >&2; exit 99; }
+}
+safe_rm() { local p; for p in "$@"; do inside "$p"; rm -rf -- "$p"; done; }
+
+FAILS=()
+fail() { FAILS+=("$*"); }
+
+# setup NAME: fresh case folder $T with empty sides $L and $R; cwd = $T
+setup() {
+  T=$ROOT/$1; inside "$T"; safe_rm "$T"; mkdir -p "$T/L" "$T/R"
+  L=$T/L R=$T/R S=$T/state.db OUT=$T/out.json ERR=$T/err.txt RC=
+  cd "$T" || exit 99
+}
+# put FILE CONTENT: write a file (creating parents), path must be inside $ROOT
+put() { inside "$1"; mkdir -p -- "$(dirname -- "$1")"; printf '%s' "$2" > "$1"; }
+
+# cli ARGS...: run ferry-cli, stdout -> $OUT, stderr -> $ERR, exit code -> $RC
+cli() { timeout 60 "$CLI" "$@" >"$OUT" 2>"$ERR"; RC=$?; }
+sync2() { cli sync "$L" "$R" --mode two-way --state "$S" --json "$@"; }
+mirror() { cli sync "$L" "$R" --mode mirror --json "$@"; }
+
+expect_rc() { [[ $RC == "$1" ]] || fail "${2:+$2: }exit $RC, want $1 ($(head -c 200 "$ERR" | tr '\n' ' '))"; }
+expect_same() { local d; d=$(diff -r --no-dereference "$L" "$R" 2>&1) || fail "${1:+$1: }trees differ: $(head -c 200 <<<"$d" | tr '\n' ' ')"; }
+expect_content() { # expect_content FILE CONTENT
+  if [[ ! -f $1 ]]; then fail "missing file ${1#"$T"/}"
+  elif [[ $(cat -- "$1") != "$2" ]]; then fail "${1#"$T"/}: content '$(head -c 60 -- "$1")', want '$2'"; fi
+}
+expect_absent() { local p; for p in "$@"; do [[ -e $p || -L $p ]] && fail "${p#"$T"/} should not exist"; done; return 0; }
+expect_dir() { local p; for p in "$@"; do [[ -d $p && ! -L $p ]] || fail "missing folder ${p#"$T"/}"; done; return 0; }
+
+# jv EXPR: evaluate a python expression over the JSON in $OUT (d = object, c = counts)
+jv() {
+  "$PY" - "$OUT" "$1" <<'EOF'
+import json, sys
+try:
+    d = json.loads(open(sys.argv[1], encoding="utf-8").read())
+except Exception as e:
+    print("<no json: %s>" % e); sys.exit(0)
+c = d.get("counts", {}) if isinstance(d, dict) else {}
+try:
+    v = eval(sys.argv[2], {"d": d, "c": c})
+except Exception as e:
+    v = "<error %r>" % e
+print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))
+EOF
+}
+expect_j() { local got; got=$(jv "$1"); [[ $got == "$2" ]] || fail "json $1 = $got, want $2"; }
+# a run that should find nothing to do
+expect_quiet() {
+  sync2 "$@"; expect_rc 0 "re-run"
+  expect_j 'sum(v for k, v in c.items() if k != "record")' 0
+  expect_j 'len(d["actions"])' 0
+}
+# signature of trees/files: types, names, sizes, file mtimes, link targets and contents
+sig() {
+  local p
+  for p in "$@"; do
+    if [[ -e $p || -L $p ]]; then
+      find "$p" -printf '%y %p %s %l\n' | sort
+      find "$p" ! -type d -printf '%p %T@\n' | sort
+      find "$p" -type f -exec md5sum {} + | sort
+    else echo "absent $p"; fi
+  done
+}
+expect_sig() { # expect_sig FILE PATHS...: signature unchanged since FILE was written
+  local f=$1; shift
+  sig "$@" > "$f.after"
+  cmp -s "$f" "$f.after" || fail "changed: $(diff "$f" "$f.after" | grep '^[<>]' | head -3 | tr '\n' ' ')"
+}
+
+# ---------------------------------------------------------------- cases
+t_first_run_is_union() {
+  setup union
+  put "$L/a.txt" "left a"; put "$L/d1/d2/deep.txt" "deep left"; mkdir -p "$L/emptyL" "$L/e1/e2"
+  put "$R/b.txt" "right b"; put "$R/x/y/z.txt" "deep right"; mkdir -p "$R/emptyR"
+  sync2; expect_rc 0
+  expect_same
+  expect_content "$R/a.txt" "left a"; expect_content "$R/d1/d2/deep.txt" "deep left"
+  expect_content "$L/b.txt" "right b"; expect_content "$L/x/y/z.txt" "deep right"
+  expect_dir "$R/emptyL" "$R/e1/e2" "$L/emptyR"
+  expect_j 'c["delete_left"] + c["delete_right"] + c["conflicts"]' 0
+  expect_quiet
+}
+
+t_one_side_changes_carried() {
+  setup changes
+  put "$L/a" "a0"; put "$L/b" "b0"; put "$L/c" "c0"; put "$L/sub/d" "d0"
+  sync2; expect_rc 0 "first run"
+  put "$L/a" "a1 edited left"; rm "$R/b"; put "$R/c" "c1 edited right"; put "$L/sub/d" "d1 edited left"
+  sync2; expect_rc 0
+  expect_content "$R/a" "a1 edited left"; expect_content "$L/c" "c1 edited right"
+  expect_content "$R/sub/d" "d1 edited left"; expect_absent "$L/b" "$R/b"
+  expect_j 'c["conflicts"]' 0
+  expect_same; expect_quiet
+}
+
+# conflict_pair NAME: synced pair with f.txt, then edited differently on each side
+conflict_pair() {
+  setup "$1"; put "$L/f.txt" "base"; put "$L/other" "o"
+  sync2; expect_rc 0 "first run"
+  put "$L/f.txt" "LEFT version"; put "$R/f.txt" "RIGHT version, longer"
+}
+t_conflict_keep_both() {
+  conflict_pair conflict_keep_both
+  sync2; expect_rc 0
+  expect_same
+  local side n
+  for side in "$L" "$R"; do
+    n=$(find "$side" -maxdepth 1 -name 'f (conflict [0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9] [0-9][0-9][0-9][0-9][0-9][0-9] *).txt' | wc -l)
+    [[ $n == 1 ]] || fail "${side#"$T"/}: $n conflict copies named 'f (conflict YYYY-MM-DD HHMMSS host).txt', want 1"
+    [[ $(cat "$side"/f*.txt | sort | tr '\n' '|') == "LEFT version|RIGHT version, longer|" ]] \
+      || fail "${side#"$T"/}: both versions not preserved"
+  done
+  expect_j 'c["conflicts_resolved"]' 1
+  expect_j 'd["conflicts"][0]["path"]' f.txt
+  expect_quiet
+}
+t_conflict_skip() {
+  conflict_pair conflict_skip
+  sig "$L" "$R" > "$T/sig"
+  sync2 --conflict skip; expect_rc 3
+  expect_sig "$T/sig" "$L" "$R"
+  expect_j 'c["conflicts_pending"]' 1
+  sync2 --conflict skip; expect_rc 3 "second skip run (still a conflict)"
+}
+t_conflict_left() {
+  conflict_pair conflict_left
+  sync2 --conflict left; expect_rc 0
+  expect_content "$L/f.txt" "LEFT version"; expect_content "$R/f.txt" "LEFT version"
+  expect_same; expect_quiet
+}
+t_conflict_newer() {
+  conflict_pair conflict_newer   # right is newer here, so "newer" must not mean "left"
+  touch -d '2021-03-04 05:06:07' "$L/f.txt"; touch -d '2022-03-04 05:06:07' "$R/f.txt"
+  sync2 --conflict newer; expect_rc 0
+  expect_content "$L/f.txt" "RIGHT version, longer"; expect_content "$R/f.txt" "RIGHT version, longer"
+  expect_same
+  # and the other way round
+  put "$L/f.txt" "left is newest"; put "$R/f.txt" "right older"
+  touch -d '2023-01-01 00:00:00' "$R/f.txt"; touch -d '2024-01-01 00:00:00' "$L/f.txt"
+  sync2 --conflict newer; expect_rc 0 "second conflict"
+  expect_content "$R/f.txt" "left is newest"; expect_same
+}
+
+t_same_edit_both_sides() {
+  setup same_edit
+  put "$L/f" "base"; sync2; expect_rc 0 "first run"
+  put "$L/f" "identical new text"; put "$R/f" "identical new text"
+  touch -d '2020-05-05 10:00:00' "$L/f"; touch -d '2020-06-06 10:00:00' "$R/f"
+  sync2 --conflict skip; expect_rc 0
+  expect_j 'c["conflicts"]' 0
+  expect_content "$L/f" "identical new text"; expect_content "$R/f" "identical new text"
+  [[ -z $(find "$L" "$R" -name '*conflict*') ]] || fail "a conflict copy was made"
+}
+
+t_delete_vs_edit() {
+  setup delete_vs_edit
+  put "$L/f1" "one"; put "$L/f2" "two"; put "$L/pad1" "p"; put "$L/pad2" "p"
+  sync2; expect_rc 0 "first run"
+  rm "$L/f1"; put "$R/f1" "one edited on right"     # deleted left, edited right
+  put "$L/f2" "two edited on left"; rm "$R/f2"      # edited left, deleted right
+  sync2 --conflict skip; expect_rc 0
+  expect_content "$L/f1" "one edited on right"; expect_content "$R/f1" "one edited on right"
+  expect_content "$L/f2" "two edited on left"; expect_content "$R/f2" "two edited on left"
+}
+
+# folder_pair NAME: dir/ deleted on the left while dir/changed.txt was edited on the right
+folder_pair() {
+  setup "$1"; put "$L/dir/changed.txt" "v1"; put "$L/dir/same.txt" "s"; put "$L/keep1" "k"; put "$L/keep2" "k"
+  put "$L/keep3" "k"; put "$L/keep4" "k"
+  sync2; expect_rc 0 "first run"
+  safe_rm "$L/dir"; put "$R/dir/changed.txt" "v2 changed on the right"
+}
+t_folder_delete_vs_edit_inside() {
+  folder_pair folder_delete_keep_both
+  sync2; expect_rc 0
+  expect_content "$R/dir/changed.txt" "v2 changed on the right"
+  expect_content "$L/dir/changed.txt" "v2 changed on the right"
+  expect_same
+}
+t_folder_delete_vs_edit_skip() {
+  folder_pair folder_delete_skip
+  sync2 --conflict skip; expect_rc 3
+  expect_content "$R/dir/changed.txt" "v2 changed on the right"
+  expect_j 'any(x["path"].startswith("dir") for x in d["conflicts"])' true
+}
+
+t_rename_carried() {
+  setup rename
+  head -c 300000 /dev/urandom > "$L/big.bin"; put "$L/folder/1" "one"; put "$L/folder/2" "two"
+  put "$L/folder/sub/3" "three"; put "$L/rfile" "renamed on the right"
+  sync2; expect_rc 0 "first run"
+  local md5; md5=$(md5sum < "$L/big.bin")
+  mv "$L/big.bin" "$L/moved.bin"; mv "$L/folder" "$L/folder2"; mv "$R/rfile" "$R/rfile2"
+  sync2; expect_rc 0
+  expect_j 'sorted((a["from"], a["path"]) for a in d["actions"] if a["op"] == "rename")' \
+    '[["big.bin", "moved.bin"], ["folder", "folder2"], ["rfile", "rfile2"]]'
+  expect_j 'c["copy_left_to_right"] + c["copy_right_to_left"] + c["delete_left"] + c["delete_right"]' 0
+  expect_j 'd["bytes"]' 0
+  [[ $(md5sum < "$R/moved.bin") == "$md5" ]] || fail "moved.bin content differs"
+  expect_absent "$R/big.bin" "$R/folder" "$L/rfile"; expect_content "$R/folder2/sub/3" "three"
+  expect_same; expect_quiet
+}
+
+t_dry_run_changes_nothing() {
+  setup dry_run
+  put "$L/a" "a"; put "$R/b" "b"
+  sig "$L" "$R" > "$T/sig0"
+  sync2 --dry-run; expect_rc 0 "dry run before any sync"
+  expect_j 'd["dry_run"]' true; expect_j 'len(d["actions"]) > 0' true
+  expect_sig "$T/sig0" "$L" "$R"
+  [[ -z $(find "$T" -maxdepth 1 -name 'state.db*') ]] || fail "dry run created the state file"
+  sync2; expect_rc 0 "real first run"
+  put "$L/a" "a changed"; rm "$R/b"; put "$R/new" "n"; mkdir "$L/newdir"; put "$L/c" "c"
+  put "$R/c" "c conflicting"
+  sig "$L" "$R" "$T"/state.db* > "$T/sig1"
+  sync2 --dry-run; expect_rc 0 "dry run"
+  expect_j 'len(d["actions"]) >= 4' true
+  expect_sig "$T/sig1" "$L" "$R" "$T"/state.db*
+  cli sync "$L" "$R" --mode mirror -n --json; expect_rc 0 "mirror -n"
+  expect_sig "$T/sig1" "$L" "$R" "$T"/state.db*
+}
+
+t_mirror_mode() {
+  setup mirror
+  local f
+  for f in c d e f g; do put "$L/$f" "same $f"; done
+  cp -a "$L/." "$R/"
+  put "$L/a" "left a"; put "$L/sub/b" "left b"; mkdir "$L/emptydir"
+  put "$R/a" "right a, different"; put "$R/extra" "x"; put "$R/sub/extra2" "x2"
+  mirror; expect_rc 0
+  expect_same
+  expect_content "$R/a" "left a"; expect_absent "$R/extra" "$R/sub/extra2"; expect_dir "$R/emptydir"
+  expect_j 'c["delete_left"] + c["copy_right_to_left"]' 0
+}
+t_update_mode() {
+  setup update
+  put "$L/new" "new"; put "$L/changed" "changed on left, longer"; put "$L/same" "s"
+  put "$R/changed" "old"; put "$R/same" "s"; touch -r "$L/same" "$R/same"; put "$R/extra" "keep me"
+  cli sync "$L" "$R" --mode update --json; expect_rc 0
+  expect_content "$R/new" "new"; expect_content "$R/changed" "changed on left, longer"
+  expect_content "$R/extra" "keep me"; expect_absent "$L/extra"
+  rm "$L/new"
+  cli sync "$L" "$R" --mode update --json; expect_rc 0 "update after a left deletion"
+  expect_content "$R/new" "new"
+  expect_j 'c["delete_right"] + c["delete_left"]' 0
+}
+
+t_versioning_dir() {
+  setup versioning
+  local V=$T/versions
+  put "$L/del.txt" "DELETED-CONTENT-7f3a"; put "$L/rep.txt" "OLD-CONTENT-9c1b"; put "$L/k1" "k"; put "$L/k2" "k"
+  put "$L/k3" "k"
+  sync2 --versioning "$V"; expect_rc 0 "first run"
+  rm "$L/del.txt"; put "$L/rep.txt" "NEW-CONTENT"
+  sync2 --versioning "$V"; expect_rc 0
+  expect_absent "$R/del.txt"; expect_content "$R/rep.txt" "NEW-CONTENT"
+  grep -rqF "DELETED-CONTENT-7f3a" "$V" 2>/dev/null || fail "deleted file not found under the versions folder"
+  grep -rqF "OLD-CONTENT-9c1b" "$V" 2>/dev/null || fail "replaced file not found under the versions folder"
+  grep -rqF -e "OLD-CONTENT-9c1b" -e "DELETED-CONTENT-7f3a" "$L" "$R" && fail "old versions left inside the synced trees"
+  expect_same
+  # mirror mode versions what it replaces and deletes, too
+  put "$R/extra.txt" "MIRROR-EXTRA-55e1"; put "$L/rep.txt" "NEWER"
+  mirror --versioning "$V"; expect_rc 0 "mirror"
+  grep -rqF "MIRROR-EXTRA-55e1" "$V" || fail "mirror: deleted file not versioned"
+  grep -rqxF "NEW-CONTENT" "$V" || fail "mirror: replaced file not versioned"
+}
+
+t_excludes() {
+  setup excludes
+  local X=(--exclude '*.tmp' --exclude 'build/' --exclude '**/cache')
+  put "$L/keep.txt" "k"; put "$L/x.tmp" "t"; put "$L/sub/y.tmp" "t"; put "$L/build/out.o" "o"
+  put "$L/sub/build/o2" "o"; put "$L/cache/c0" "c"; put "$L/sub/deep/cache/c1" "c"
+  put "$L/other/build" "a FILE named build is not excluded by build/"; put "$L/pad1" "p"; put "$L/pad2" "p"
+  put "$R/r.tmp" "right tmp"; put "$R/both.tmp" "both"; put "$L/both.tmp" "both"
+  sync2 "${X[@]}"; expect_rc 0
+  expect_content "$R/keep.txt" "k"; expect_content "$R/other/build" "a FILE named build is not excluded by build/"
+  expect_absent "$R/x.tmp" "$R/sub/y.tmp" "$R/build" "$R/sub/build" "$R/cache" "$R/sub/deep/cache" "$L/r.tmp"
+  expect_content "$L/x.tmp" "t"; expect_content "$L/build/out.o" "o"; expect_content "$R/r.tmp" "right tmp"
+  rm "$L/both.tmp"; safe_rm "$L/build"
+  sync2 "${X[@]}"; expect_rc 0 "second run"
+  expect_content "$R/both.tmp" "both"; expect_absent "$L/both.tmp" "$R/build"
+  mirror "${X[@]}"; expect_rc 0 "mirror"
+  expect_content "$R/r.tmp" "right tmp"; expect_content "$R/both.tmp" "both"; expect_absent "$R/x.tmp"
+  cli sync "$L" "$R" --mode update --json "${X[@]}"; expect_rc 0 "update"
+  expect_absent "$R/x.tmp" "$R/cache"
+}
+
+t_odd_names() {
+  setup names
+  local long deep nfc nfd
+  long=$(printf 'n%.0s' {1..251}).txt      # 255 bytes
+  deep=$(printf 'level%d/' {1..40})
+  nfc=$(printf 'caf\xc3\xa9-nfc.txt'); nfd=$(printf 'cafe\xcc\x81-nfd.txt')
+  put "$L/with space.txt" "sp"; put "$L/$nfc" "nfc"; put "$R/$nfd" "nfd"; put "$L/-file" "dash"
+  put "$L/--" "dashdash"; put "$R/$long" "long"; put "$L/${deep}bottom.txt" "deep"; mkdir -p "$R/empty dir" "$R/sub/$nfd-dir"
+  put "$L/tab$(printf '\t')name" "tab"; put "$L/new
+line" "newline"; put "$R/quote'\"*?[x]" "glob chars"
+  sync2; expect_rc 0
+  expect_same
+  expect_content "$R/$nfc" "nfc"; expect_content "$L/$nfd" "nfd"; expect_content "$R/-file" "dash"
+  expect_content "$L/$long" "long"; expect_content "$R/${deep}bottom.txt" "deep"
+  expect_dir "$L/empty dir" "$L/sub/$nfd-dir"
+  expect_quiet
+  rm "$L/$long"; rm "$R/-file"; put "$L/$nfd" "nfd edited"
+  sync2; expect_rc 0 "edits"
+  expect_absent "$R/$long" "$L/-file"; expect_content "$R/$nfd" "nfd edited"; expect_same
+}
+
+t_symlinks() {
+  setup symlinks
+  put "$L/target.txt" "t"; put "$L/sub/inner" "i"
+  ln -s target.txt "$L/link"; ln -s sub "$L/dirlink"; ln -s /etc "$L/outside"; ln -s ../nowhere "$L/dangling"
+  sync2; expect_rc 0
+  local l
+  for l in link dirlink outside dangling; do
+    if [[ ! -L $R/$l ]]; then fail "R/$l is not a symlink"
+    elif [[ $(readlink "$R/$l") != "$(readlink "$L/$l")" ]]; then fail "R/$l -> $(readlink "$R/$l")"; fi
+  done
+  [[ -z $(find "$R" "$L" -name passwd -o -name hostname -o -name fstab) ]] || fail "contents of /etc were copied"
+  (( $(find "$R" | wc -l) <= 8 )) || fail "right holds more entries than expected"
+  expect_same; expect_quiet
+}
+
+t_fifo() {
+  setup fifo
+  put "$L/a.txt" "a"; put "$L/sub/b.txt" "b"; put "$R/c.txt" "c"; mkfifo "$L/pipe"
+  sync2; expect_rc 1
+  expect_j '[e["path"] for e in d["errors"]]' '["pipe"]'
+  expect_j 'c["errors"]' 1
+  expect_content "$R/a.txt" "a"; expect_content "$R/sub/b.txt" "b"; expect_content "$L/c.txt" "c"
+  expect_absent "$R/pipe"
+}
+
+t_corrupt_state() {
+  setup corrupt_state
+  put "$L/a" "a"; put "$L/b" "b"; sync2; expect_rc 0 "first run"
+  rm -f "$S"-wal "$S"-shm "$S"-journal
+  head -c 8192 /dev/urandom > "$S"
+  put "$L/a" "edited"; rm "$R/b"; put "$R/new" "n"
+  sig "$L" "$R" "$S" > "$T/sig"
+  sync2; expect_rc 2
+  [[ -s $ERR ]] || fail "no message on stderr"
+  expect_sig "$T/sig" "$L" "$R" "$S"
+  expect_absent "$S-wal" "$S-journal"
+}
+
+t_guard_emptied_side() {
+  setup guard_emptied
+  local i; for i in {1..10}; do put "$L/f$i" "file $i"; done
+  sync2; expect_rc 0 "first run"
+  sig "$L" > "$T/sigL"
+  find "$R" -mindepth 1 -delete
+  sync2; expect_rc 4
+  expect_sig "$T/sigL" "$L"
+  [[ -z $(ls -A "$R") ]] || fail "the emptied side was written to"
+}
+t_guard_missing_root() {
+  setup guard_missing
+  local i; for i in {1..10}; do put "$L/f$i" "file $i"; done
+  sync2; expect_rc 0 "first run"
+  sig "$L" > "$T/sigL"
+  safe_rm "$R"
+  sync2; expect_rc 4
+  expect_sig "$T/sigL" "$L"; expect_absent "$R"
+}
+t_guard_mass_deletion() {
+  setup guard_mass_delete
+  local i; for i in {1..10}; do put "$L/f$i" "file $i"; done
+  sync2; expect_rc 0 "first run"
+  rm "$L"/f{1..6}
+  sig "$L" "$R" > "$T/sig"
+  sync2; expect_rc 4
+  expect_sig "$T/sig" "$L" "$R"
+  sync2 --force-deletions; expect_rc 0 "--force-deletions"
+  expect_absent "$R"/f{1..6}; expect_content "$R/f7" "file 7"; expect_same
+}
+t_guard_folder_rename_not_mass_delete() {
+  setup guard_rename_folder
+  local i; for i in {1..8}; do put "$L/big/f$i" "file $i"; done; put "$L/a" "a"; put "$L/b" "b"
+  sync2; expect_rc 0 "first run"
+  mv "$L/big" "$L/big2"
+  sync2; expect_rc 0
+  expect_content "$R/big2/f8" "file 8"; expect_absent "$R/big"; expect_same
+}
+
+t_root_identity() {
+  setup root_identity
+  local i; for i in {1..5}; do put "$L/f$i" "file $i"; done
+  sync2; expect_rc 0 "first run"
+  mv "$R" "$T/R.old"; cp -a "$T/R.old" "$R"; put "$L/new" "new"
+  sig "$L" "$R" > "$T/sig"
+  sync2; expect_rc 4
+  expect_sig "$T/sig" "$L" "$R"
+  sync2 --accept-new-root; expect_rc 0 "--accept-new-root"
+  expect_content "$R/new" "new"; expect_same
+  expect_quiet
+}
+
+t_interrupted_run() {
+  setup interrupted
+  local i d
+  for d in {0..29}; do mkdir -p "$L/d$d"; for i in {0..99}; do printf 'file %d/%d\n' "$d" "$i" > "$L/d$d/f$i"; done; done
+  for i in 1 2 3; do head -c 20M /dev/urandom > "$L/big$i.bin"; done
+  put "$R/right-only" "r"
+  (cd "$L" && find . -type f -exec md5sum {} + > "$T/sums")
+  local killed=0 delay
+  for delay in 0.15 0.4; do
+    "$CLI" sync "$L" "$R" --mode two-way --state "$S" -q >/dev/null 2>&1 & BGPID=$!
+    sleep "$delay"
+    kill -9 "$BGPID" 2>/dev/null && killed=$((killed + 1)); wait "$BGPID" 2>/dev/null; BGPID=
+  done
+  echo "# interrupted: killed $killed of 2 runs mid-way" >&2
+  sync2; expect_rc 0 "resumed run"
+  expect_same
+  (cd "$L" && md5sum --quiet -c "$T/sums" >/dev/null 2>&1) || fail "left lost or changed files"
+  (cd "$R" && md5sum --quiet -c "$T/sums" >/dev/null 2>&1) || fail "right misses files or has wrong content"
+  expect_content "$L/right-only" "r"
+  [[ -z $(find "$L" "$R" -name '.ferry-tmp-*') ]] || fail "temporary files left: $(find "$L" "$R" -name '.ferry-tmp-*' | head -2)"
+  expect_quiet
+}
+
+t_usage_errors() {
+  setup usage
+  put "$L/sub/f" "f"; ln -s L "$T/Lalias"
+  local args desc
+  while IFS='|' read -r desc args; do
+    eval "cli $args"
+    [[ $RC == 2 ]] || fail "$desc: exit $RC, want 2"
+    [[ -s $ERR ]] || fail "$desc: no message on stderr"
+  done <<EOF
+unknown option|sync "\$L" "\$R" --mode two-way --bogus-option
+missing RIGHT|sync "\$L" --mode two-way
+unknown mode|sync "\$L" "\$R" --mode sideways
+unknown conflict policy|sync "\$L" "\$R" --mode two-way --conflict maybe
+unknown command|frobnicate
+same folder twice|sync "\$L" "\$L" --mode two-way --state "\$S"
+same folder, other spelling|sync "\$L" "\$T/./L/" --mode two-way --state "\$S"
+same folder via a symlink|sync "\$L" "\$T/Lalias" --mode mirror
+right inside left|sync "\$L" "\$L/sub" --mode mirror
+left inside right|sync "\$L/sub" "\$L" --mode mirror
+EOF
+  [[ -z $(ls -A "$R") ]] || fail "a usage error wrote into R"
+  cli --help; expect_rc 0 "--help"; grep -qi usage "$OUT" || fail "--help prints no usage"
+  cli --version; expect_rc 0 "--version"; grep -Eq '[0-9]+\.[0-9]+' "$OUT" || fail "--version prints no version"
+}
+
+t_json_summary() {
+  setup json
+  put "$L/a" "a"; put "$L/c" "c0"; mkfifo "$L/pipe"
+  sync2
+  "$PY" -c 'import json,sys; d=json.loads(open(sys.argv[1]).read()); assert isinstance(d, dict); missing=[k for k in ("counts","bytes","conflicts","errors") if k not in d]; assert not missing, missing' "$OUT" \
+    2>/dev/null || fail "stdout is not exactly one JSON object with counts, bytes, conflicts, errors: $(head -c 120 "$OUT")"
+  expect_j 'isinstance(d["conflicts"], list) and isinstance(d["errors"], list) and isinstance(d["counts"], dict)' true
+  expect_j 'd["bytes"]' 3
+  put "$L/c" "left"; put "$R/c" "right!"; rm "$L/pipe"
+  sync2 --conflict skip; expect_rc 3 "conflict run"
+  expect_j '[x["path"] for x in d["conflicts"]]' '["c"]'
+}
+
+t_time_tolerance() {
+  setup time_tolerance
+  put "$L/f" "AAAA"; put "$R/f" "BBBB"
+  touch -d '2020-01-01 12:00:00' "$L/f"; touch -d '2020-01-01 12:00:01' "$R/f"
+  mirror --time-tolerance 2; expect_rc 0
+  expect_content "$R/f" "BBBB"; expect_j 'c["copy_left_to_right"]' 0
+  mirror; expect_rc 0 "without tolerance"
+  expect_content "$R/f" "AAAA"; expect_j 'c["copy_left_to_right"]' 1
+}
+
+t_compare_content() {
+  setup compare_content
+  put "$L/f" "AAAA"; put "$R/f" "BBBB"; put "$L/g" "same"; put "$R/g" "same"
+  touch -d '2020-01-01 12:00:00' "$L/f" "$L/g"; touch -r "$L/f" "$R/f"; touch -r "$L/g" "$R/g"
+  mirror; expect_rc 0 "time-size"
+  expect_content "$R/f" "BBBB"; expect_j 'c["copy_left_to_right"]' 0
+  mirror --compare content; expect_rc 0
+  expect_content "$R/f" "AAAA"; expect_j 'c["copy_left_to_right"]' 1
+}
+
+# ---------------------------------------------------------------- runner
+CASES=(
+  t_first_run_is_union t_one_side_changes_carried t_conflict_keep_both t_conflict_skip t_conflict_left
+  t_conflict_newer t_same_edit_both_sides t_delete_vs_edit t_folder_delete_vs_edit_inside
+  t_folder_delete_vs_edit_skip t_rename_carried t_dry_run_changes_nothing t_mirror_mode t_update_mode
+  t_versioning_dir t_excludes t_odd_names t_symlinks t_fifo t_corrupt_state t_guard_emptied_side
+  t_guard_missing_root t_guard_mass_deletion t_guard_folder_rename_not_mass_delete t_root_identity
+  t_interrupted_run t_usage_errors t_json_summary t_time_tolerance t_compare_content
+)
+[[ $# -gt 1 ]] && CASES=("${@:2}")   # optional: run only the named cases
+passed=0 failed=0
+for c in "${CASES[@]}"; do
+  res=$ROOT/results/$c
+  ( FAILS=(); "$c"; cd "$ROOT"; printf '%s\n' "${FAILS[@]}" > "$res" )
+  name=${c#t_}
+  if [[ ! -f $res ]]; then echo "not ok - $name: case aborted"; failed=$((failed + 1))
+  elif [[ -z $(tr -d '\n' < "$res") ]]; then echo "ok - $name"; passed=$((passed + 1))
+  else echo "not ok - $name: $(grep -v '^$' "$res" | head -4 | paste -sd ';' | sed 's/;/; /g')"; failed=$((failed + 1)); fi
+done
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]

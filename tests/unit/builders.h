@@ -1,0 +1,89 @@
+// Small builders for entries, snapshots and bases in unit tests.
+#pragma once
+
+#include "common/hash.h"
+#include "engine/plan.h"
+#include "engine/snapshot.h"
+
+#include <string>
+#include <vector>
+
+namespace ferry::test {
+
+constexpr int64_t kSec = 1000000000;
+constexpr int64_t kT0 = int64_t(1764000000) * kSec; // a fixed "last sync" time
+
+inline Entry file(const std::string& path, int64_t size, int64_t mtimeSec, uint64_t id = 0)
+{
+    Entry e;
+    e.path = path;
+    e.size = size;
+    e.mtimeNs = kT0 + mtimeSec * kSec;
+    e.fileId = id;
+    e.mode = 0644;
+    return e;
+}
+
+inline Entry withHash(Entry e, const std::string& content)
+{
+    e.hash = hashBytes(content);
+    e.hasHash = true;
+    return e;
+}
+
+inline Entry dir(const std::string& path, uint64_t id = 0)
+{
+    Entry e;
+    e.path = path;
+    e.kind = EntryKind::Directory;
+    e.fileId = id;
+    e.mode = 0755;
+    return e;
+}
+
+inline BaseEntry base(const std::string& path, int64_t size, int64_t mtimeSec, uint64_t lid = 0, uint64_t rid = 0)
+{
+    BaseEntry b;
+    b.path = path;
+    b.size = size;
+    b.leftMtimeNs = kT0 + mtimeSec * kSec;
+    b.rightMtimeNs = kT0 + mtimeSec * kSec;
+    b.leftId = lid;
+    b.rightId = rid;
+    return b;
+}
+
+inline BaseEntry baseWithHash(BaseEntry b, const std::string& content)
+{
+    b.hash = hashBytes(content);
+    b.hasHash = true;
+    return b;
+}
+
+inline BaseEntry baseDir(const std::string& path, uint64_t lid = 0, uint64_t rid = 0)
+{
+    BaseEntry b;
+    b.path = path;
+    b.kind = EntryKind::Directory;
+    b.leftId = lid;
+    b.rightId = rid;
+    return b;
+}
+
+inline Snapshot snap(std::vector<Entry> entries)
+{
+    Snapshot s;
+    s.entries = std::move(entries);
+    s.sortByPath();
+    return s;
+}
+
+inline BaseState baseState(std::vector<BaseEntry> entries)
+{
+    BaseState b;
+    b.entries = std::move(entries);
+    b.sortByPath();
+    return b;
+}
+
+} // namespace ferry::test

@@ -1,0 +1,215 @@
+// The executor and SyncRun on real folders: safety re-checks, versioning,
+// guards, cancellation.
+#include "builders.h"
+#include "engine/executor.h"
+#include "store/statestore.h"
+#include "syncfixture.h"
+
+#include <catch2/catch.hpp>
+
+using namespace ferry;
+using namespace ferry::test;
+
+TEST_CASE("a two-way sync converges and a second run plans nothing", "[executor]")
+{
+    SyncPair p;
+    ::mkdir((p.left + "/d").c_str(), 0755);
+    ::mkdir((p.left + "/empty").c_str(), 0755);
+    writeFile(p.left + "/d/a.txt", "alpha");
+    writeFile(p.right + "/b.txt", "beta");
+    ::symlink("d/a.txt", (p.left + "/link").c_str());
+    SyncReport r = p.sync();
+    INFO(r.fatalMessage << r.guardMessage);
+    REQUIRE(r.exit == ExitCode::InSync);
+    CHECK(tree(p.left) == tree(p.right));
+    CHECK(tree(p.left).at("link") == "l:d/a.txt");
+    SyncReport again = p.sync();
+    CHECK(again.exit == ExitCode::InSync);
+    CHECK_FALSE(again.plan.hasWork());
+}
+
+TEST_CASE("the base learns content hashes while copying", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/a", "some bytes");
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    auto store = StateStore::open(p.state, true);
+    REQUIRE(store.ok());
+    auto base = (*store)->loadBase();
+    REQUIRE(base.ok());
+    REQUIRE(base->entries.size() == 1);
+    CHECK(base->entries[0].hasHash);
+    CHECK(base->entries[0].hash == hashBytes("some bytes"));
+}
+
+TEST_CASE("a target changed after the scan is left alone and reported", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/a", "v1", 1700000000);
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    writeFile(p.left + "/a", "v2 from left", 1700000100);
+    SyncRun run(std::make_unique<LocalBackend>(p.left), std::make_unique<LocalBackend>(p.right), p.options());
+    REQUIRE(run.plan());
+    REQUIRE(run.currentPlan().actions.size() == 1);
+    // Someone edits the right copy between the scan and the copy.
+    writeFile(p.right + "/a", "edited on right meanwhile", 1700000200);
+    run.execute();
+    const SyncReport& r = run.report();
+    CHECK(r.exit == ExitCode::Errors);
+    REQUIRE(r.execution.items.size() == 1);
+    CHECK(r.execution.items[0].state == ItemResult::State::Failed);
+    CHECK(r.execution.items[0].error.kind == Error::Kind::SkipItem);
+    CHECK(readFile(p.right + "/a") == "edited on right meanwhile");
+    // The next run sees a real conflict and keeps both.
+    SyncReport next = p.sync();
+    CHECK(next.exit == ExitCode::InSync);
+    CHECK(tree(p.left) == tree(p.right));
+    CHECK(tree(p.left).size() == 2);
+}
+
+TEST_CASE("a deleted file changed after the scan is not deleted", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/a", "keep me", 1700000000);
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    ::unlink((p.left + "/a").c_str());
+    SyncRun run(std::make_unique<LocalBackend>(p.left), std::make_unique<LocalBackend>(p.right), [&] {
+        auto o = p.options();
+        o.forceDeletions = true;
+        return o;
+    }());
+    REQUIRE(run.plan());
+    writeFile(p.right + "/a", "keep me, edited", 1700000300);
+    run.execute();
+    CHECK(run.report().exit == ExitCode::Errors);
+    CHECK(readFile(p.right + "/a") == "keep me, edited");
+}
+
+TEST_CASE("replaced and deleted files go to versioning", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/edit.txt", "old", 1700000000);
+    writeFile(p.left + "/gone.txt", "deleted content", 1700000000);
+    writeFile(p.left + "/stay1", "1");
+    writeFile(p.left + "/stay2", "2");
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    writeFile(p.left + "/edit.txt", "new!", 1700000500);
+    ::unlink((p.left + "/gone.txt").c_str());
+    auto o = p.options();
+    o.versioning = {VersioningSettings::Mode::Folder, p.versions, 0, 0};
+    SyncReport r = p.sync(o);
+    REQUIRE(r.exit == ExitCode::InSync);
+    CHECK(readFile(p.right + "/edit.txt") == "new!");
+    CHECK_FALSE(exists(p.right + "/gone.txt"));
+    Versioner v(o.versioning, o.nowNs);
+    auto edits = v.versionsOf("edit.txt");
+    auto gone = v.versionsOf("gone.txt");
+    REQUIRE(edits.size() == 1);
+    REQUIRE(gone.size() == 1);
+    CHECK(readFile(edits[0].file) == "old");
+    CHECK(readFile(gone[0].file) == "deleted content");
+}
+
+TEST_CASE("guards: an emptied side, a missing root, a mass deletion", "[executor]")
+{
+    SyncPair p;
+    for (int i = 0; i < 10; ++i)
+        writeFile(p.left + "/f" + std::to_string(i), "x" + std::to_string(i));
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    const auto before = tree(p.left);
+
+    SECTION("an emptied side stops the run and changes nothing")
+    {
+        for (int i = 0; i < 10; ++i)
+            ::unlink((p.right + "/f" + std::to_string(i)).c_str());
+        SyncReport r = p.sync();
+        CHECK(r.exit == ExitCode::Guard);
+        CHECK_FALSE(r.guardMessage.empty());
+        CHECK(tree(p.left) == before);
+    }
+    SECTION("a missing root stops the run")
+    {
+        for (int i = 0; i < 10; ++i)
+            ::unlink((p.right + "/f" + std::to_string(i)).c_str());
+        ::rmdir(p.right.c_str());
+        SyncReport r = p.sync();
+        CHECK(r.exit == ExitCode::Guard);
+        CHECK(tree(p.left) == before);
+        CHECK_FALSE(exists(p.right));
+    }
+    SECTION("deleting more than half of a side needs confirmation")
+    {
+        for (int i = 0; i < 6; ++i)
+            ::unlink((p.right + "/f" + std::to_string(i)).c_str());
+        SyncReport r = p.sync();
+        CHECK(r.exit == ExitCode::Guard);
+        CHECK(tree(p.left) == before);
+        auto o = p.options();
+        o.forceDeletions = true;
+        CHECK(p.sync(o).exit == ExitCode::InSync);
+        CHECK(tree(p.left).size() == 4);
+    }
+    SECTION("a re-created root is not the folder synced last time")
+    {
+        std::string moved = p.dir / "R.old";
+        ::rename(p.right.c_str(), moved.c_str());
+        ::mkdir(p.right.c_str(), 0755);
+        for (int i = 0; i < 10; ++i)
+            writeFile(p.right + "/f" + std::to_string(i), "x" + std::to_string(i));
+        SyncReport r = p.sync();
+        CHECK(r.exit == ExitCode::Guard);
+        auto o = p.options();
+        o.acceptNewRoot = true;
+        CHECK(p.sync(o).exit == ExitCode::InSync);
+    }
+}
+
+TEST_CASE("a dry run changes nothing, not even the state", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/a", "1");
+    auto o = p.options();
+    o.dryRun = true;
+    SyncReport r = p.sync(o);
+    CHECK(r.exit == ExitCode::InSync);
+    CHECK(r.plan.actions.size() == 1);
+    CHECK_FALSE(exists(p.right + "/a"));
+    CHECK_FALSE(exists(p.state));
+}
+
+TEST_CASE("a cancelled run stops between items and leaves no temporary files", "[executor]")
+{
+    SyncPair p;
+    for (int i = 0; i < 200; ++i)
+        writeFile(p.left + "/f" + std::to_string(i), std::string(1000, char('a' + i % 26)));
+    auto o = p.options();
+    o.threads = 1; // progress is then reported after each item
+    SyncRun run(std::make_unique<LocalBackend>(p.left), std::make_unique<LocalBackend>(p.right), o);
+    REQUIRE(run.plan());
+    CancelToken token = run.cancelToken();
+    int calls = 0;
+    run.execute([&](const Progress&) {
+        if (++calls == 1)
+            token.cancel();
+    });
+    const SyncReport& r = run.report();
+    CHECK(r.exit == ExitCode::Errors);
+    auto right = tree(p.right);
+    for (auto& [path, content] : right) {
+        CHECK(path.find(".ferry-tmp-") == std::string::npos);
+        CHECK(content == "f:" + readFile(p.left + "/" + path)); // whatever arrived is complete
+    }
+    // A re-run finishes the job.
+    CHECK(p.sync().exit == ExitCode::InSync);
+    CHECK(tree(p.left) == tree(p.right));
+}
+
+TEST_CASE("stale temporary files from a crashed run are cleaned up", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/a", "1");
+    writeFile(p.right + "/.ferry-tmp-deadbeef00000000", "half-written");
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    CHECK_FALSE(exists(p.right + "/.ferry-tmp-deadbeef00000000"));
+    CHECK(tree(p.left) == tree(p.right));
+}

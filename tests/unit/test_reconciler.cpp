@@ -1,0 +1,441 @@
+// Reconciler rules as tables: base, left, right → actions (op, side, path, rule).
+#include "builders.h"
+#include "engine/reconciler.h"
+
+#include <catch2/catch.hpp>
+#include <sstream>
+
+using namespace ferry;
+using namespace ferry::test;
+
+namespace {
+
+struct Expect {
+    Op op;
+    Side target;
+    std::string path;
+    std::string rule;
+};
+
+std::string show(const Plan& p)
+{
+    std::ostringstream s;
+    for (const Action& a : p.actions)
+        s << opName(a.op) << " " << sideName(a.target) << " " << a.path << " [" << a.rule << "] "
+          << resolutionName(a.resolution) << " — " << a.reason << "\n";
+    for (const PlanProblem& pr : p.problems)
+        s << "problem " << pr.path << ": " << pr.message << "\n";
+    return s.str();
+}
+
+void expectPlan(const Plan& plan, const std::vector<Expect>& want)
+{
+    INFO("plan:\n" << show(plan));
+    REQUIRE(plan.actions.size() == want.size());
+    for (const Expect& w : want) {
+        bool found = false;
+        for (const Action& a : plan.actions)
+            if (a.op == w.op && a.target == w.target && a.path == w.path && a.rule == w.rule && !a.reason.empty())
+                found = true;
+        INFO("expected " << opName(w.op) << " " << sideName(w.target) << " " << w.path << " [" << w.rule << "]");
+        CHECK(found);
+    }
+}
+
+SyncPolicy twoWay(ConflictPolicy c = ConflictPolicy::KeepBoth)
+{
+    SyncPolicy p;
+    p.mode = SyncMode::TwoWay;
+    p.conflict = c;
+    p.hostName = "box";
+    p.nowNs = kT0 + 1000 * kSec;
+    return p;
+}
+
+} // namespace
+
+TEST_CASE("neither side changed: nothing to do", "[reconciler]")
+{
+    auto b = baseState({base("a", 10, 0), baseDir("d"), base("d/x", 5, 0)});
+    auto l = snap({file("a", 10, 0), dir("d"), file("d/x", 5, 0)});
+    auto plan = reconcile(l, l, b, twoWay());
+    expectPlan(plan, {});
+}
+
+TEST_CASE("two-way: a change on one side is carried to the other", "[reconciler]")
+{
+    struct Row {
+        const char* name;
+        std::vector<BaseEntry> base;
+        std::vector<Entry> left, right;
+        std::vector<Expect> want;
+    };
+    const std::vector<Row> rows = {
+        {"new on the left", {}, {file("n", 3, 5)}, {}, {{Op::Copy, Side::Right, "n", "left-created"}}},
+        {"new on the right", {}, {}, {file("n", 3, 5)}, {{Op::Copy, Side::Left, "n", "right-created"}}},
+        {"edited on the left (size)", {base("a", 10, 0)}, {file("a", 11, 9)}, {file("a", 10, 0)},
+         {{Op::Copy, Side::Right, "a", "left-changed"}}},
+        {"edited on the right (time only, no hash known)", {base("a", 10, 0)}, {file("a", 10, 0)}, {file("a", 10, 7)},
+         {{Op::Copy, Side::Left, "a", "right-changed"}}},
+        {"deleted on the left", {base("a", 10, 0)}, {}, {file("a", 10, 0)},
+         {{Op::Delete, Side::Right, "a", "left-deleted"}}},
+        {"deleted on the right", {base("a", 10, 0)}, {file("a", 10, 0)}, {},
+         {{Op::Delete, Side::Left, "a", "right-deleted"}}},
+        {"deleted on both", {base("a", 10, 0)}, {}, {}, {{Op::ForgetBase, Side::Left, "a", "both-deleted"}}},
+        {"new empty folder on the left", {}, {dir("e")}, {}, {{Op::Copy, Side::Right, "e", "left-created"}}},
+        {"empty folder deleted on the right", {baseDir("e")}, {dir("e")}, {},
+         {{Op::Delete, Side::Left, "e", "right-deleted"}}},
+        {"file turned into a folder on the left", {base("t", 4, 0)}, {dir("t")}, {file("t", 4, 0)},
+         {{Op::Copy, Side::Right, "t", "left-changed"}}},
+    };
+    for (const Row& r : rows) {
+        SECTION(r.name)
+        {
+            expectPlan(reconcile(snap(r.left), snap(r.right), baseState(r.base), twoWay()), r.want);
+        }
+    }
+}
+
+TEST_CASE("two-way: equal changes on both sides only update the base", "[reconciler]")
+{
+    auto b = baseState({base("a", 10, 0)});
+    // Same size and same new time on both sides (time-size comparison).
+    expectPlan(reconcile(snap({file("a", 12, 5)}), snap({file("a", 12, 5)}), b, twoWay()),
+               {{Op::RecordBase, Side::Left, "a", "both-equal"}});
+    // Both created the same folder.
+    expectPlan(reconcile(snap({dir("d")}), snap({dir("d")}), baseState({}), twoWay()),
+               {{Op::RecordBase, Side::Left, "d", "first-run-equal"}});
+}
+
+TEST_CASE("two-way: same-size edits at different times are compared by content before a conflict", "[reconciler]")
+{
+    auto b = baseState({base("a", 10, 0)});
+    auto l = snap({file("a", 12, 5)});
+    auto r = snap({file("a", 12, 9)});
+    Plan first = reconcile(l, r, b, twoWay());
+    REQUIRE(first.needHashes.size() == 2);
+    // Same bytes: no conflict.
+    auto lh = snap({withHash(file("a", 12, 5), "same content")});
+    auto rh = snap({withHash(file("a", 12, 9), "same content")});
+    expectPlan(reconcile(lh, rh, b, twoWay()), {{Op::RecordBase, Side::Left, "a", "both-equal"}});
+    // Different bytes: a conflict.
+    auto rd = snap({withHash(file("a", 12, 9), "other bytes!")});
+    Plan p = reconcile(lh, rd, b, twoWay());
+    expectPlan(p, {{Op::Conflict, Side::Right, "a", "both-changed"}});
+}
+
+TEST_CASE("two-way: a touch is not an edit", "[reconciler]")
+{
+    auto b = baseState({baseWithHash(base("a", 4, 0), "abcd")});
+    SECTION("touched on the left only: the time is carried")
+    {
+        auto l = snap({withHash(file("a", 4, 30), "abcd")});
+        auto r = snap({file("a", 4, 0)});
+        expectPlan(reconcile(l, r, b, twoWay()), {{Op::SetTime, Side::Right, "a", "left-touched"}});
+    }
+    SECTION("touched on one side, edited on the other: the edit wins, no conflict")
+    {
+        auto l = snap({withHash(file("a", 4, 30), "abcd")});
+        auto r = snap({withHash(file("a", 4, 40), "wxyz")});
+        expectPlan(reconcile(l, r, b, twoWay()), {{Op::Copy, Side::Left, "a", "right-changed"}});
+    }
+    SECTION("touched on both: the base is updated")
+    {
+        auto l = snap({withHash(file("a", 4, 30), "abcd")});
+        auto r = snap({withHash(file("a", 4, 40), "abcd")});
+        expectPlan(reconcile(l, r, b, twoWay()), {{Op::RecordBase, Side::Left, "a", "both-touched"}});
+    }
+    SECTION("a new time without a hash asks for one")
+    {
+        auto l = snap({file("a", 4, 30)});
+        auto r = snap({file("a", 4, 0)});
+        Plan p = reconcile(l, r, b, twoWay());
+        REQUIRE(p.needHashes.size() == 1);
+        CHECK(p.needHashes[0] == std::make_pair(Side::Left, std::string("a")));
+    }
+}
+
+TEST_CASE("two-way: conflicts and their resolutions", "[reconciler]")
+{
+    auto b = baseState({base("doc.txt", 10, 0)});
+    auto l = snap({file("doc.txt", 11, 50)});
+    auto r = snap({file("doc.txt", 12, 60)});
+    struct Row { ConflictPolicy policy; Resolution res; };
+    for (Row row : {Row{ConflictPolicy::Ask, Resolution::Pending}, Row{ConflictPolicy::Skip, Resolution::Pending},
+                    Row{ConflictPolicy::LeftWins, Resolution::KeepLeft}, Row{ConflictPolicy::RightWins, Resolution::KeepRight},
+                    Row{ConflictPolicy::Newer, Resolution::KeepRight}, Row{ConflictPolicy::KeepBoth, Resolution::KeepBoth}}) {
+        Plan p = reconcile(l, r, b, twoWay(row.policy));
+        expectPlan(p, {{Op::Conflict, Side::Right, "doc.txt", "both-changed"}});
+        CHECK(p.actions[0].resolution == row.res);
+        CHECK(p.actions[0].reason.find("left") != std::string::npos);
+        if (row.res == Resolution::KeepBoth) {
+            CHECK(p.actions[0].loser == Side::Left); // the older version is renamed
+            CHECK(p.actions[0].conflictName == "doc (conflict 2025-11-24 161640 box).txt");
+        }
+        CHECK(p.pendingConflicts() == (row.res == Resolution::Pending ? 1 : 0));
+    }
+}
+
+TEST_CASE("first run: union, never a deletion; different content is a conflict", "[reconciler]")
+{
+    auto l = snap({file("only-left", 1, 0), dir("d"), file("d/same", 5, 3), file("both", 4, 1)});
+    auto r = snap({file("only-right", 2, 0), dir("d"), file("d/same", 5, 3), file("both", 6, 2)});
+    Plan p = reconcile(l, r, baseState({}), twoWay());
+    expectPlan(p, {{Op::Copy, Side::Right, "only-left", "left-created"},
+                   {Op::Copy, Side::Left, "only-right", "right-created"},
+                   {Op::RecordBase, Side::Left, "d", "first-run-equal"},
+                   {Op::RecordBase, Side::Left, "d/same", "first-run-equal"},
+                   {Op::Conflict, Side::Right, "both", "first-run-differ"}});
+    CHECK(p.deletions(Side::Left) == 0);
+    CHECK(p.deletions(Side::Right) == 0);
+}
+
+TEST_CASE("a deletion against an edit: the edit wins", "[reconciler]")
+{
+    auto b = baseState({base("a", 10, 0)});
+    expectPlan(reconcile(snap({}), snap({file("a", 20, 9)}), b, twoWay()),
+               {{Op::Copy, Side::Left, "a", "delete-vs-edit"}});
+    expectPlan(reconcile(snap({file("a", 20, 9)}), snap({}), b, twoWay()),
+               {{Op::Copy, Side::Right, "a", "delete-vs-edit"}});
+}
+
+TEST_CASE("a folder deleted on one side while the other changed inside is a conflict; changed items kept",
+          "[reconciler]")
+{
+    auto b = baseState({baseDir("d"), base("d/keep", 3, 0), base("d/old", 4, 0), baseDir("d/sub"), base("d/sub/x", 1, 0)});
+    auto l = snap({});
+    auto r = snap({dir("d"), file("d/keep", 30, 9), file("d/old", 4, 0), dir("d/sub"), file("d/sub/x", 1, 0),
+                   file("d/new", 2, 9)});
+    SECTION("keep-both: the changed and new files come back, the unchanged ones go")
+    {
+        Plan p = reconcile(l, r, b, twoWay(ConflictPolicy::KeepBoth));
+        expectPlan(p, {{Op::Conflict, Side::Left, "d", "folder-deleted-vs-changed"},
+                       {Op::Copy, Side::Left, "d", "folder-deleted-vs-changed"},
+                       {Op::Copy, Side::Left, "d/keep", "delete-vs-edit"},
+                       {Op::Copy, Side::Left, "d/new", "right-created"},
+                       {Op::Delete, Side::Right, "d/old", "left-deleted"},
+                       {Op::Delete, Side::Right, "d/sub", "left-deleted"},
+                       {Op::Delete, Side::Right, "d/sub/x", "left-deleted"}});
+        CHECK(p.pendingConflicts() == 0);
+    }
+    SECTION("skip: nothing in the folder is touched and the conflict stays")
+    {
+        Plan p = reconcile(l, r, b, twoWay(ConflictPolicy::Skip));
+        expectPlan(p, {{Op::Conflict, Side::Left, "d", "folder-deleted-vs-changed"}});
+        CHECK(p.pendingConflicts() == 1);
+    }
+    SECTION("right wins: the whole folder is restored on the left")
+    {
+        Plan p = reconcile(l, r, b, twoWay(ConflictPolicy::RightWins));
+        CHECK(p.deletions(Side::Right) == 0);
+        CHECK(p.count(Op::Copy, Side::Left) == 6); // d, keep, new, old, sub, sub/x
+    }
+    SECTION("left wins: the whole folder goes on the right")
+    {
+        Plan p = reconcile(l, r, b, twoWay(ConflictPolicy::LeftWins));
+        CHECK(p.deletions(Side::Right) == 6);
+        CHECK(p.count(Op::Copy, Side::Left) == 0);
+    }
+}
+
+TEST_CASE("a folder deleted with nothing changed inside is deleted on the other side", "[reconciler]")
+{
+    auto b = baseState({baseDir("d"), base("d/a", 3, 0)});
+    expectPlan(reconcile(snap({}), snap({dir("d"), file("d/a", 3, 0)}), b, twoWay()),
+               {{Op::Delete, Side::Right, "d", "left-deleted"}, {Op::Delete, Side::Right, "d/a", "left-deleted"}});
+}
+
+TEST_CASE("renames by file id are carried as renames; a renamed folder is one rename", "[reconciler]")
+{
+    auto b = baseState({baseDir("photos", 100, 200), base("photos/1.jpg", 50, 0, 101, 201),
+                        base("photos/2.jpg", 60, 0, 102, 202), base("notes.txt", 7, 0, 103, 203)});
+    auto l = snap({dir("pictures", 100), file("pictures/1.jpg", 50, 0, 101), file("pictures/2.jpg", 60, 0, 102),
+                   file("notes-renamed.txt", 7, 0, 103)});
+    auto r = snap({dir("photos", 200), file("photos/1.jpg", 50, 0, 201), file("photos/2.jpg", 60, 0, 202),
+                   file("notes.txt", 7, 0, 203)});
+    Plan p = reconcile(l, r, b, twoWay());
+    expectPlan(p, {{Op::Rename, Side::Right, "pictures", "left-renamed"},
+                   {Op::Rename, Side::Right, "notes-renamed.txt", "left-renamed"}});
+    CHECK(p.actions[0].fromPath == "photos");
+    CHECK(p.deletions(Side::Right) == 0);
+}
+
+TEST_CASE("a renamed folder with an edit inside: rename, then the edit", "[reconciler]")
+{
+    auto b = baseState({baseDir("a", 1, 2), base("a/f", 5, 0, 11, 12)});
+    auto l = snap({dir("b", 1), file("b/f", 5, 0, 11)});
+    auto r = snap({dir("a", 2), file("a/f", 9, 4, 12)}); // edited on the right
+    Plan p = reconcile(l, r, b, twoWay());
+    expectPlan(p, {{Op::Rename, Side::Right, "b", "left-renamed"}, {Op::Copy, Side::Left, "b/f", "right-changed"}});
+    CHECK(p.actions[1].sourcePath.empty());
+}
+
+TEST_CASE("renames by size, time and content hash when file ids are unknown", "[reconciler]")
+{
+    auto b = baseState({baseWithHash(base("old.bin", 8, 0), "12345678")});
+    auto l = snap({withHash(file("new.bin", 8, 0), "12345678")});
+    auto r = snap({file("old.bin", 8, 0)});
+    SyncPolicy pol = twoWay();
+    pol.leftCaps.fileIds = false;
+    expectPlan(reconcile(l, r, b, pol), {{Op::Rename, Side::Right, "new.bin", "left-renamed"}});
+    // Without the hash of the new file, the reconciler asks for it.
+    Plan ask = reconcile(snap({file("new.bin", 8, 0)}), r, b, pol);
+    CHECK(ask.needHashes.size() == 1);
+}
+
+TEST_CASE("a renamed folder does not count as mass deletion", "[reconciler]")
+{
+    std::vector<BaseEntry> bv{baseDir("big", 1, 2)};
+    std::vector<Entry> lv{dir("renamed", 1)}, rv{dir("big", 2)};
+    for (int i = 0; i < 50; ++i) {
+        std::string n = std::to_string(i);
+        bv.push_back(base("big/" + n, 1, 0, 100 + i, 200 + i));
+        lv.push_back(file("renamed/" + n, 1, 0, 100 + i));
+        rv.push_back(file("big/" + n, 1, 0, 200 + i));
+    }
+    Plan p = reconcile(snap(lv), snap(rv), baseState(bv), twoWay());
+    CHECK(p.deletions(Side::Right) == 0);
+    CHECK(p.count(Op::Rename, Side::Right) == 1);
+    CHECK(p.actions.size() == 1);
+}
+
+TEST_CASE("time tolerance and DST shift", "[reconciler]")
+{
+    SyncPolicy m;
+    m.mode = SyncMode::Mirror;
+    auto l = snap({file("a", 5, 0)});
+    Entry shifted = file("a", 5, 1);
+    CHECK(reconcile(l, snap({shifted}), baseState({}), m).actions.size() == 1);
+    m.toleranceNs = 2 * kSec;
+    CHECK(reconcile(l, snap({shifted}), baseState({}), m).actions.empty());
+    Entry hour = file("a", 5, 3600);
+    CHECK(reconcile(l, snap({hour}), baseState({}), m).actions.size() == 1);
+    m.ignoreDstShift = true;
+    CHECK(reconcile(l, snap({hour}), baseState({}), m).actions.empty());
+}
+
+TEST_CASE("NFC and NFD spellings are one item", "[reconciler]")
+{
+    const std::string nfc = "caf\xC3\xA9.txt", nfd = "cafe\xCC\x81.txt";
+    Plan p = reconcile(snap({file(nfc, 3, 0)}), snap({file(nfd, 3, 0)}), baseState({}), twoWay());
+    expectPlan(p, {{Op::RecordBase, Side::Left, nfc, "first-run-equal"}});
+    // An edit on the NFC side is written over the NFD name on the other side.
+    auto b = baseState({base(nfc, 3, 0)});
+    Plan e = reconcile(snap({file(nfc, 9, 5)}), snap({file(nfd, 3, 0)}), b, twoWay());
+    expectPlan(e, {{Op::Copy, Side::Right, nfd, "left-changed"}});
+    CHECK(e.actions[0].sourcePath == nfc);
+    // Both spellings on one side cannot both exist for Ferry: reported, not synced.
+    Plan twins = reconcile(snap({file(nfc, 3, 0), file(nfd, 4, 0)}), snap({}), baseState({}), twoWay());
+    CHECK(twins.actions.empty());
+    CHECK(twins.problems.size() == 1);
+}
+
+TEST_CASE("case-insensitive targets: case clashes are reported, case-only renames are renames", "[reconciler]")
+{
+    SyncPolicy pol = twoWay();
+    pol.rightCaps.caseInsensitive = true;
+    Plan clash = reconcile(snap({file("Read.me", 1, 0), file("READ.ME", 2, 0)}), snap({}), baseState({}), pol);
+    CHECK(clash.actions.empty());
+    CHECK(clash.problems.size() == 1);
+    // "a.txt" renamed to "A.txt" on the left: same inode.
+    auto b = baseState({base("a.txt", 3, 0, 7, 8)});
+    Plan ren = reconcile(snap({file("A.txt", 3, 0, 7)}), snap({file("a.txt", 3, 0, 8)}), b, pol);
+    INFO(show(ren));
+    // One item under case folding: the right keeps its name, nothing is lost or copied.
+    CHECK(ren.deletions(Side::Right) == 0);
+    CHECK(ren.count(Op::Copy, Side::Right) == 0);
+}
+
+TEST_CASE("pre-flight: names the target refuses are reported before anything is copied", "[reconciler]")
+{
+    SyncPolicy pol = twoWay();
+    pol.rightCaps.windowsNames = true;
+    pol.rightCaps.maxNameBytes = 20;
+    auto l = snap({file("ok.txt", 1, 0), file("what?.txt", 1, 0), file(std::string(30, 'x'), 1, 0), dir("bad:dir"),
+                   file("bad:dir/inner", 1, 0), file("trailing.", 1, 0)});
+    Plan p = reconcile(l, snap({}), baseState({}), pol);
+    expectPlan(p, {{Op::Copy, Side::Right, "ok.txt", "left-created"}});
+    CHECK(p.problems.size() == 4);
+}
+
+TEST_CASE("blocked paths (unreadable folders, special files) get no action", "[reconciler]")
+{
+    auto b = baseState({baseDir("locked"), base("locked/a", 1, 0), base("fifo", 0, 0)});
+    SyncPolicy pol = twoWay();
+    pol.leftBlocked = {"locked", "fifo"};
+    // The unreadable folder was listed without children; the right still has them.
+    Plan p = reconcile(snap({dir("locked")}), snap({dir("locked"), file("locked/a", 1, 0), file("fifo", 0, 0)}), b, pol);
+    expectPlan(p, {});
+}
+
+TEST_CASE("excluded base entries are ignored", "[reconciler]")
+{
+    auto b = baseState({base("keep.tmp", 1, 0), base("x", 1, 0)});
+    SyncPolicy pol = twoWay();
+    pol.filter = Filter({"*.tmp"});
+    // keep.tmp vanished from the snapshots only because it is excluded now.
+    Plan p = reconcile(snap({file("x", 1, 0)}), snap({file("x", 1, 0)}), b, pol);
+    expectPlan(p, {});
+}
+
+TEST_CASE("mirror: the right becomes an exact copy of the left", "[reconciler]")
+{
+    SyncPolicy m;
+    m.mode = SyncMode::Mirror;
+    auto l = snap({file("same", 1, 0), file("changed", 2, 5), file("new", 3, 0), dir("d"), file("d/x", 1, 0)});
+    auto r = snap({file("same", 1, 0), file("changed", 2, 0), file("extra", 9, 0), file("d", 4, 0)});
+    Plan p = reconcile(l, r, baseState({}), m);
+    expectPlan(p, {{Op::Copy, Side::Right, "changed", "mirror-differ"},
+                   {Op::Copy, Side::Right, "new", "mirror-missing"},
+                   {Op::Delete, Side::Right, "extra", "mirror-extra"},
+                   {Op::Copy, Side::Right, "d", "mirror-differ"},
+                   {Op::Copy, Side::Right, "d/x", "mirror-missing"}});
+}
+
+TEST_CASE("update: copies new and newer files, never deletes", "[reconciler]")
+{
+    SyncPolicy u;
+    u.mode = SyncMode::Update;
+    auto l = snap({file("new", 1, 0), file("newer", 2, 9), file("older", 3, 0)});
+    auto r = snap({file("newer", 2, 0), file("older", 4, 9), file("extra", 1, 0)});
+    Plan p = reconcile(l, r, baseState({}), u);
+    expectPlan(p, {{Op::Copy, Side::Right, "new", "update-missing"}, {Op::Copy, Side::Right, "newer", "update-newer"}});
+    CHECK(p.deletions(Side::Right) == 0);
+}
+
+TEST_CASE("compare by content: equal times do not hide different bytes", "[reconciler]")
+{
+    SyncPolicy m;
+    m.mode = SyncMode::Mirror;
+    m.compare = CompareMode::Content;
+    Plan ask = reconcile(snap({file("a", 4, 0)}), snap({file("a", 4, 0)}), baseState({}), m);
+    CHECK(ask.needHashes.size() == 2);
+    Plan differ = reconcile(snap({withHash(file("a", 4, 0), "abcd")}), snap({withHash(file("a", 4, 0), "abce")}),
+                            baseState({}), m);
+    expectPlan(differ, {{Op::Copy, Side::Right, "a", "mirror-differ"}});
+    Plan same = reconcile(snap({withHash(file("a", 4, 0), "abcd")}), snap({withHash(file("a", 4, 0), "abcd")}),
+                          baseState({}), m);
+    expectPlan(same, {});
+}
+
+TEST_CASE("a file against a folder: keep-both keeps the folder's name for the folder", "[reconciler]")
+{
+    auto l = snap({file("x", 3, 0)});
+    auto r = snap({dir("x"), file("x/inner", 1, 0)});
+    Plan p = reconcile(l, r, baseState({}), twoWay());
+    INFO(show(p));
+    REQUIRE(p.actions.size() == 2);
+    CHECK(p.actions[0].op == Op::Conflict);
+    CHECK(p.actions[0].resolution == Resolution::KeepBoth);
+    CHECK(p.actions[0].loser == Side::Left);
+    CHECK(p.actions[1].op == Op::Copy);
+    CHECK(p.actions[1].target == Side::Left);
+    CHECK(p.actions[1].path == "x/inner");
+}
+
+TEST_CASE("conflict names keep the extension and name the host and time", "[reconciler]")
+{
+    CHECK(conflictName("dir/report.txt", kT0, "laptop") == "dir/report (conflict 2025-11-24 160000 laptop).txt");
+    CHECK(conflictName("Makefile", kT0, "pc") == "Makefile (conflict 2025-11-24 160000 pc)");
+    CHECK(conflictName(".bashrc", kT0, "pc") == ".bashrc (conflict 2025-11-24 160000 pc)");
+}

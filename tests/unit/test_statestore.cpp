@@ -1,0 +1,81 @@
+#include "builders.h"
+#include "store/statestore.h"
+#include "tempdir.h"
+
+#include <catch2/catch.hpp>
+
+using namespace ferry;
+using namespace ferry::test;
+
+TEST_CASE("the state store keeps the base across opens", "[statestore]")
+{
+    TempDir t;
+    const std::string f = t / "s.db";
+    {
+        auto s = StateStore::open(f, false);
+        REQUIRE(s.ok());
+        REQUIRE((*s)->begin().ok());
+        REQUIRE((*s)->upsert(baseWithHash(base("a/b.txt", 10, 1, 7, 8), "hello")).ok());
+        REQUIRE((*s)->upsert(baseDir("a", 3, 4)).ok());
+        REQUIRE((*s)->upsert(base("a-c", 1, 1)).ok());
+        REQUIRE((*s)->commit().ok());
+        REQUIRE((*s)->setMeta("left_root", "1:2").ok());
+    }
+    auto s = StateStore::open(f, false);
+    REQUIRE(s.ok());
+    auto b = (*s)->loadBase();
+    REQUIRE(b.ok());
+    REQUIRE(b->entries.size() == 3);
+    CHECK(b->entries[0].path == "a");     // path order: a, a/b.txt, a-c
+    CHECK(b->entries[1].path == "a/b.txt");
+    CHECK(b->entries[1].hasHash);
+    CHECK(b->entries[1].hash == hashBytes("hello"));
+    CHECK(b->entries[1].leftId == 7);
+    CHECK(b->entries[2].path == "a-c");
+    CHECK((*s)->meta("left_root") == std::optional<std::string>("1:2"));
+}
+
+TEST_CASE("renaming a prefix moves a folder's rows and nothing else", "[statestore]")
+{
+    TempDir t;
+    auto s = StateStore::open(t / "s.db", false);
+    REQUIRE(s.ok());
+    for (const char* p : {"d", "d/x", "d/sub/y", "d-other", "dd"})
+        REQUIRE((*s)->upsert(base(p, 1, 0)).ok());
+    REQUIRE((*s)->upsert(base("caf\xC3\xA9/z", 1, 0)).ok());
+    REQUIRE((*s)->renamePrefix("d", "e").ok());
+    REQUIRE((*s)->renamePrefix("caf\xC3\xA9", "tea").ok());
+    auto b = (*s)->loadBase();
+    REQUIRE(b.ok());
+    std::vector<std::string> paths;
+    for (auto& e : b->entries)
+        paths.push_back(e.path);
+    CHECK(paths == std::vector<std::string>{"d-other", "dd", "e", "e/sub/y", "e/x", "tea/z"});
+}
+
+TEST_CASE("a corrupt or foreign state file is refused and left untouched", "[statestore]")
+{
+    TempDir t;
+    const std::string f = t / "bad.db";
+    std::string garbage(8192, '\0');
+    for (size_t i = 0; i < garbage.size(); ++i)
+        garbage[i] = char((i * 7919) % 251);
+    writeFile(f, garbage);
+    auto s = StateStore::open(f, false);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().kind == Error::Kind::AbortRun);
+    CHECK_FALSE(s.error().nextStep.empty());
+    CHECK(readFile(f) == garbage);
+    CHECK_FALSE(exists(f + "-wal"));
+}
+
+TEST_CASE("a dry run never creates a state file", "[statestore]")
+{
+    TempDir t;
+    auto s = StateStore::open(t / "none.db", true);
+    REQUIRE(s.ok());
+    auto b = (*s)->loadBase();
+    REQUIRE(b.ok());
+    CHECK(b->empty());
+    CHECK_FALSE(exists(t / "none.db"));
+}

@@ -1,0 +1,107 @@
+#include "backend/localbackend.h"
+#include "builders.h"
+#include "engine/versioner.h"
+#include "tempdir.h"
+
+#include <catch2/catch.hpp>
+#include <sys/stat.h>
+
+using namespace ferry;
+using namespace ferry::test;
+
+TEST_CASE("version names keep the extension and parse back", "[versioner]")
+{
+    CHECK(Versioner::versionName("report.txt", "2026-11-25 101500") == "report 2026-11-25 101500.txt");
+    CHECK(Versioner::versionName("Makefile", "2026-11-25 101500") == "Makefile 2026-11-25 101500");
+    std::string original;
+    int64_t stamp = 0;
+    REQUIRE(Versioner::parseVersionName("report 2026-11-25 101500-2.txt", original, stamp));
+    CHECK(original == "report.txt");
+    CHECK(stamp == int64_t(1795601700) * kSec);
+    REQUIRE(Versioner::parseVersionName("my file 2026-11-25 101500", original, stamp));
+    CHECK(original == "my file");
+    CHECK_FALSE(Versioner::parseVersionName("report.txt", original, stamp));
+}
+
+TEST_CASE("replaced and deleted files are moved into the versions folder and can be restored", "[versioner]")
+{
+    TempDir t;
+    ::mkdir((t / "root").c_str(), 0755);
+    ::mkdir((t / "root/sub").c_str(), 0755);
+    writeFile(t / "root/sub/a.txt", "version one");
+    LocalBackend side(t / "root");
+    VersioningSettings vs;
+    vs.mode = VersioningSettings::Mode::Folder;
+    vs.folder = t / "versions";
+    const int64_t run1 = kT0;
+    Versioner v1(vs, run1);
+    REQUIRE(v1.preserve(side, "sub/a.txt").ok());
+    CHECK_FALSE(exists(t / "root/sub/a.txt"));
+    writeFile(t / "root/sub/a.txt", "version two");
+    Versioner v2(vs, run1 + 60 * kSec);
+    REQUIRE(v2.preserve(side, "sub/a.txt").ok());
+    auto versions = v2.versionsOf("sub/a.txt");
+    REQUIRE(versions.size() == 2);
+    CHECK(readFile(versions[0].file) == "version two"); // newest first
+    CHECK(readFile(versions[1].file) == "version one");
+    REQUIRE(Versioner::restore(versions[1], t / "restored/a.txt").ok());
+    CHECK(readFile(t / "restored/a.txt") == "version one");
+    CHECK(exists(versions[1].file)); // restoring copies, the version stays
+}
+
+TEST_CASE("two versions of one file in the same second get distinct names", "[versioner]")
+{
+    TempDir t;
+    ::mkdir((t / "root").c_str(), 0755);
+    LocalBackend side(t / "root");
+    VersioningSettings vs{VersioningSettings::Mode::Folder, t / "v", 0, 0};
+    Versioner v(vs, kT0);
+    writeFile(t / "root/f", "1");
+    REQUIRE(v.preserve(side, "f").ok());
+    writeFile(t / "root/f", "2");
+    REQUIRE(v.preserve(side, "f").ok());
+    auto all = v.versionsOf("f");
+    REQUIRE(all.size() == 2);
+    CHECK(readFile(all[0].file) != readFile(all[1].file));
+}
+
+TEST_CASE("retention by count and by age uses the injected now", "[versioner]")
+{
+    TempDir t;
+    ::mkdir((t / "root").c_str(), 0755);
+    LocalBackend side(t / "root");
+    VersioningSettings vs{VersioningSettings::Mode::Folder, t / "v", 2, 30};
+    for (int day = 0; day < 5; ++day) {
+        writeFile(t / "root/f.txt", "content of day " + std::to_string(day));
+        Versioner v(vs, kT0 + int64_t(day) * 86400 * kSec);
+        REQUIRE(v.preserve(side, "f.txt").ok());
+    }
+    Versioner v(vs, kT0);
+    REQUIRE(v.versionsOf("f.txt").size() == 5);
+    auto removed = v.applyRetention(kT0 + 5 * 86400 * kSec);
+    REQUIRE(removed.ok());
+    CHECK(*removed == 3);
+    auto left = v.versionsOf("f.txt");
+    REQUIRE(left.size() == 2);
+    CHECK(readFile(left[0].file) == "content of day 4");
+    // Forty days later, both remaining versions are older than 30 days.
+    CHECK(*v.applyRetention(kT0 + 45 * 86400 * kSec) == 2);
+    CHECK(v.versionsOf("f.txt").empty());
+}
+
+TEST_CASE("the trash follows the freedesktop layout", "[versioner]")
+{
+    TempDir t;
+    ::mkdir((t / "root").c_str(), 0755);
+    writeFile(t / "root/gone.txt", "bye");
+    qputenv("XDG_DATA_HOME", QByteArray::fromStdString(t / "data"));
+    LocalBackend side(t / "root");
+    Versioner v({VersioningSettings::Mode::Trash, {}, 0, 0}, kT0);
+    REQUIRE(v.preserve(side, "gone.txt").ok());
+    qunsetenv("XDG_DATA_HOME");
+    CHECK_FALSE(exists(t / "root/gone.txt"));
+    CHECK(readFile(t / "data/Trash/files/gone.txt") == "bye");
+    std::string info = readFile(t / "data/Trash/info/gone.txt.trashinfo");
+    CHECK(info.find("[Trash Info]") == 0);
+    CHECK(info.find("Path=" + (t / "root/gone.txt")) != std::string::npos);
+}
