@@ -2,6 +2,7 @@
 #include "mainwindow.h"
 
 #include <QApplication>
+#include <QPixmap>
 #include <QTimer>
 
 int main(int argc, char** argv)
@@ -13,6 +14,12 @@ int main(int argc, char** argv)
     QApplication::setApplicationVersion(FERRY_VERSION);
     ferry::ui::MainWindow window;
     window.show();
+    // Used by packaging/screenshots.sh: each window renders itself to a PNG.
+    if (QString dir = qEnvironmentVariable("FERRY_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        QTimer::singleShot(700, &window, [&window, dir] {
+            window.grab().save(dir + "/main-window-empty.png");
+        });
+    }
     // Used by the screenshot script and smoke tests.
     if (int ms = qEnvironmentVariableIntValue("FERRY_QUIT_AFTER_MS"); ms > 0)
         QTimer::singleShot(ms, &app, &QApplication::quit);

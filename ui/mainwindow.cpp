@@ -42,10 +42,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_emptyText->setWordWrap(true);
     m_emptyText->setAccessibleName(tr("No sync jobs yet"));
     layout->addWidget(m_emptyText);
+    layout->addSpacing(16);
     m_createJob = new QPushButton(tr("Create your first sync job"), central);
     m_createJob->setObjectName("createFirstJob");
     m_createJob->setAccessibleName(tr("Create your first sync job"));
     m_createJob->setMinimumHeight(44);
+    m_createJob->setStyleSheet("QPushButton { padding: 6px 28px; }");
     QFont f = m_createJob->font();
     f.setPointSizeF(f.pointSizeF() * 1.2);
     m_createJob->setFont(f);
