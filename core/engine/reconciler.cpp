@@ -397,8 +397,39 @@ private:
 
     // ---- two-way --------------------------------------------------------------
 
+    // A name that changed only in letter case on one side (one item under
+    // case folding) is carried as a rename; Unicode-form differences are not.
+    void caseRename(size_t i)
+    {
+        Row& r = m_rows[i];
+        if (!r.e[0] || !r.e[1] || !r.b || r.e[0]->kind != r.e[1]->kind)
+            return;
+        const std::string nl = relpath::toNfc(relpath::name(r.e[0]->path));
+        const std::string nr = relpath::toNfc(relpath::name(r.e[1]->path));
+        if (nl == nr)
+            return;
+        const std::string nb = relpath::toNfc(relpath::name(r.b->path));
+        Side renamed;
+        if (nr == nb && nl != nb)
+            renamed = Side::Left;
+        else if (nl == nb && nr != nb)
+            renamed = Side::Right;
+        else
+            return;
+        Side y = otherSide(renamed);
+        Action a = base(r, Op::Rename, y, renamed == Side::Left ? "left-renamed" : "right-renamed",
+                        std::string(sideName(renamed)) + ": '" + r.b->path + "' was renamed to '" +
+                            r.e[idx(renamed)]->path + "' (only the letter case changed) → rename on the " + sideName(y));
+        a.fromPath = r.e[idx(y)]->path;
+        a.path = relpath::join(relpath::parent(a.fromPath), relpath::name(r.e[idx(renamed)]->path));
+        m_plan.actions.push_back(a);
+        r.pathOverride[idx(y)] = &m_owned.emplace_back(a.path);
+    }
+
     void twoWay(size_t i, bool keepChanged)
     {
+        if (m_ci)
+            caseRename(i);
         const Row& r = m_rows[i];
         const Change cl = classify(r, Side::Left);
         const Change cr = classify(r, Side::Right);
