@@ -6,6 +6,7 @@
 #include "engine/syncrun.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -195,7 +196,7 @@ void printHuman(const SyncArgs& args, const SyncReport& r, double secs)
         std::fprintf(stderr, "ferry-cli: %s\n", r.guardMessage.c_str());
         return;
     }
-    const bool listAll = args.options.dryRun || args.verbose;
+    const bool listAll = !args.json && (args.options.dryRun || args.verbose);
     if (listAll) {
         for (size_t i = 0; i < r.plan.actions.size(); ++i) {
             const Action& a = r.plan.actions[i];
@@ -269,8 +270,15 @@ int runSync(const std::vector<std::string>& argv)
     if (*left == *right)
         return usage("LEFT and RIGHT are the same place");
     if (left->isLocal() && right->isLocal()) {
-        const std::string& a = left->path;
-        const std::string& b = right->path;
+        // Compare the real folders, so a symlinked path cannot hide a nesting.
+        auto canonical = [](const std::string& p) {
+            QString c = QFileInfo(QString::fromStdString(p)).canonicalFilePath();
+            return c.isEmpty() ? p : c.toStdString();
+        };
+        const std::string a = canonical(left->path);
+        const std::string b = canonical(right->path);
+        if (a == b)
+            return usage("LEFT and RIGHT are the same folder ('" + a + "')");
         auto inside = [](const std::string& x, const std::string& y) {
             return x.size() > y.size() && x.compare(0, y.size(), y) == 0 && (y == "/" || x[y.size()] == '/');
         };
@@ -322,7 +330,9 @@ int runSync(const std::vector<std::string>& argv)
     g_cancel = nullptr;
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (args.json) {
-        printHuman(SyncArgs{args.left, args.right, args.options, true, false, true}, report, secs);
+        SyncArgs quietArgs = args;
+        quietArgs.quiet = true;
+        printHuman(quietArgs, report, secs);
         std::printf("%s\n", QJsonDocument(toJson(args, *left, *right, report, secs)).toJson(QJsonDocument::Compact).constData());
     } else {
         printHuman(args, report, secs);

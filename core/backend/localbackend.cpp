@@ -219,7 +219,8 @@ Result<RootIdentity> LocalBackend::rootIdentity()
 Result<std::vector<ListedItem>> LocalBackend::list(const std::string& dir)
 {
     const std::string abs = absolute(dir);
-    int dfd = ::open(abs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    // The root itself may be reached through a symlink; nothing below it is.
+    int dfd = ::open(abs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (dir.empty() ? 0 : O_NOFOLLOW));
     if (dfd < 0)
         return errnoError("list folder", dir.empty() ? m_root : dir, errno);
     DIR* d = ::fdopendir(dfd);

@@ -260,7 +260,10 @@ private:
     }
 
     // Same content on both sides? Requests hashes when only they can tell.
-    bool sameContent(const Entry& l, const Entry& r)
+    // trustTimes: same size and time count as the same content (first runs,
+    // where hashing every file would read both trees); edits on both sides
+    // are always compared by content.
+    bool sameContent(const Entry& l, const Entry& r, bool trustTimes = true)
     {
         if (l.kind != r.kind)
             return false;
@@ -272,7 +275,7 @@ private:
             return l.hash == r.hash;
         if (l.kind == EntryKind::Symlink)
             return false;
-        if (m_pol.compare == CompareMode::TimeSize && timesEqual(l.mtimeNs, r.mtimeNs))
+        if (trustTimes && m_pol.compare == CompareMode::TimeSize && timesEqual(l.mtimeNs, r.mtimeNs))
             return true;
         needHash(Side::Left, l);
         needHash(Side::Right, r);
@@ -480,7 +483,7 @@ private:
                          "): the edit wins and is restored → copy " + sideName(editor) + " → " + sideName(deleter));
             return;
         }
-        if (sameContent(*r.e[0], *r.e[1])) {
+        if (sameContent(*r.e[0], *r.e[1], /*trustTimes=*/false)) {
             emitBaseOnly(r, Op::RecordBase, "both-equal",
                          "changed on both sides in the same way (" + describePair(*r.e[0], *r.e[1]) +
                              "): only the base is updated");
@@ -893,9 +896,12 @@ private:
             return;
         if (l->kind != rt->kind)
             return; // update never deletes, so a folder never replaces a file or back
-        if (m_pol.compare == CompareMode::TimeSize && l->mtimeNs < rt->mtimeNs && !timesEqual(l->mtimeNs, rt->mtimeNs))
-            return; // the right is newer: update mode keeps it
-        emitCopy(r, Side::Left, "update-newer", "left " + describeEntry(*l) + " is newer than or differs from right " + describeEntry(*rt) + " → copy left → right");
+        const bool rightNewer = l->mtimeNs < rt->mtimeNs && !timesEqual(l->mtimeNs, rt->mtimeNs);
+        emitCopy(r, Side::Left, "update-changed",
+                 "differs: left " + describeEntry(*l) + "; right " + describeEntry(*rt) +
+                     (rightNewer ? " (the right copy is newer; it is replaced, and kept in versioning when that is on)"
+                                 : "") +
+                     " → copy left → right");
     }
 };
 

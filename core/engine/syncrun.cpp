@@ -90,13 +90,21 @@ bool SyncRun::checkRoots()
         if (!exists[i] && m_options.dryRun)
             continue;
         auto id = sides[i]->rootIdentity();
-        if (!id || !id->known)
+        if (id && id->known)
+            (i == 0 ? st.leftId : st.rightId) = *id;
+    }
+    if (st.leftId.known && st.leftId == st.rightId)
+        return stop(ExitCode::Usage, "the left and right folders are the same folder; pick two different ones");
+    for (int i = 0; i < 2; ++i) {
+        if (!exists[i] && m_options.dryRun)
             continue;
-        (i == 0 ? st.leftId : st.rightId) = *id;
+        const RootIdentity& id = i == 0 ? st.leftId : st.rightId;
+        if (!id.known)
+            continue;
         if (!st.store || !hadFiles || m_options.acceptNewRoot)
             continue;
         auto recorded = st.store->meta(std::string(names[i]) + "_root");
-        if (recorded && *recorded != identityText(*id))
+        if (recorded && *recorded != identityText(id))
             return stop(ExitCode::Guard,
                         "stopped: the " + std::string(names[i]) + " folder '" + sides[i]->location() +
                             "' is not the folder synced last time (its device or folder id changed: a swapped disk, "

@@ -2,6 +2,7 @@
 
 #include "store/sqlite.h"
 
+#include <QUrl>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -56,7 +57,15 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& file, bo
         return s;
     }
     int flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    if (sqlite3_open_v2(file.c_str(), &s->m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+    std::string name = file;
+    if (readOnly && !fileExists(file + "-wal")) {
+        // A dry run must not leave -wal/-shm files beside the state: with no
+        // pending WAL, read the file as immutable (no locks, no shared memory).
+        flags |= SQLITE_OPEN_URI;
+        QByteArray enc = QUrl::fromLocalFile(QString::fromStdString(file)).toEncoded();
+        name = enc.toStdString() + "?immutable=1";
+    }
+    if (sqlite3_open_v2(name.c_str(), &s->m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
         return s->dbError("open state file");
     sqlite3_busy_timeout(s->m_db, 5000);
 

@@ -99,8 +99,9 @@ TEST_CASE("two-way: a change on one side is carried to the other", "[reconciler]
 TEST_CASE("two-way: equal changes on both sides only update the base", "[reconciler]")
 {
     auto b = baseState({base("a", 10, 0)});
-    // Same size and same new time on both sides (time-size comparison).
-    expectPlan(reconcile(snap({file("a", 12, 5)}), snap({file("a", 12, 5)}), b, twoWay()),
+    // Same size and time on both sides after edits: still compared by content.
+    CHECK(reconcile(snap({file("a", 12, 5)}), snap({file("a", 12, 5)}), b, twoWay()).needHashes.size() == 2);
+    expectPlan(reconcile(snap({withHash(file("a", 12, 5), "twelve bytes")}), snap({withHash(file("a", 12, 5), "twelve bytes")}), b, twoWay()),
                {{Op::RecordBase, Side::Left, "a", "both-equal"}});
     // Both created the same folder.
     expectPlan(reconcile(snap({dir("d")}), snap({dir("d")}), baseState({}), twoWay()),
@@ -394,14 +395,16 @@ TEST_CASE("mirror: the right becomes an exact copy of the left", "[reconciler]")
                    {Op::Copy, Side::Right, "d/x", "mirror-missing"}});
 }
 
-TEST_CASE("update: copies new and newer files, never deletes", "[reconciler]")
+TEST_CASE("update: copies new and changed files, never deletes", "[reconciler]")
 {
     SyncPolicy u;
     u.mode = SyncMode::Update;
-    auto l = snap({file("new", 1, 0), file("newer", 2, 9), file("older", 3, 0)});
-    auto r = snap({file("newer", 2, 0), file("older", 4, 9), file("extra", 1, 0)});
+    auto l = snap({file("new", 1, 0), file("newer", 2, 9), file("older", 3, 0), file("same", 5, 0), file("kind", 1, 0)});
+    auto r = snap({file("newer", 2, 0), file("older", 4, 9), file("extra", 1, 0), file("same", 5, 0), dir("kind")});
     Plan p = reconcile(l, r, baseState({}), u);
-    expectPlan(p, {{Op::Copy, Side::Right, "new", "update-missing"}, {Op::Copy, Side::Right, "newer", "update-newer"}});
+    expectPlan(p, {{Op::Copy, Side::Right, "new", "update-missing"},
+                   {Op::Copy, Side::Right, "newer", "update-changed"},
+                   {Op::Copy, Side::Right, "older", "update-changed"}});
     CHECK(p.deletions(Side::Right) == 0);
 }
 
