@@ -44,6 +44,9 @@ public:
     virtual Result<size_t> read(char* buf, size_t len) = 0;
     // A POSIX descriptor when the stream has one (enables kernel copies).
     virtual int nativeFd() const { return -1; }
+    // The open file's current details (fstat), when the backend can tell
+    // without a path lookup; nullopt otherwise.
+    virtual std::optional<Entry> statOpen() const { return std::nullopt; }
 };
 
 // A new file written under a temporary name in its target folder. It is
@@ -84,10 +87,13 @@ public:
     virtual Result<std::unique_ptr<ReadStream>> openRead(const std::string& path) = 0;
     // Creates a temporary file in folder `dir` (which must exist).
     virtual Result<std::unique_ptr<TempFile>> createTemp(const std::string& dir) = 0;
-    // Sets times and mode on the temp file and renames it to `path`,
-    // replacing a file there (never a folder). Does not create parents.
-    virtual Result<void> commit(std::unique_ptr<TempFile> temp, const std::string& path, int64_t mtimeNs,
-                                uint32_t mode) = 0;
+    // Sets times and mode on the temp file and renames it to `path`. With
+    // `mayReplace` a file there is replaced atomically; without it, anything
+    // at `path` makes the commit fail (SkipItem) and the temp file is
+    // removed. Never replaces a folder; does not create parents. Returns the
+    // committed file's details.
+    virtual Result<Entry> commit(std::unique_ptr<TempFile> temp, const std::string& path, int64_t mtimeNs,
+                                 uint32_t mode, bool mayReplace) = 0;
     // Renames `from` to `to`; fails if `to` exists (except a case-only
     // rename on a case-insensitive file system). Does not create parents.
     virtual Result<void> rename(const std::string& from, const std::string& to) = 0;

@@ -88,6 +88,13 @@ public:
         }
     }
     int nativeFd() const override { return m_fd; }
+    std::optional<Entry> statOpen() const override
+    {
+        struct stat st;
+        if (::fstat(m_fd, &st) != 0)
+            return std::nullopt;
+        return entryFromStat({}, st);
+    }
 
 private:
     int m_fd;
@@ -294,9 +301,6 @@ Result<std::unique_ptr<ReadStream>> LocalBackend::openRead(const std::string& pa
     int fd = ::open(absolute(path).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return errnoError("open", path, errno);
-#ifdef __linux__
-    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
     return std::unique_ptr<ReadStream>(std::make_unique<LocalReadStream>(fd));
 }
 
@@ -314,8 +318,8 @@ Result<std::unique_ptr<TempFile>> LocalBackend::createTemp(const std::string& di
     return Error::skipItem("create temporary file in", dir, "no free temporary name");
 }
 
-Result<void> LocalBackend::commit(std::unique_ptr<TempFile> temp, const std::string& path, int64_t mtimeNs,
-                                  uint32_t mode)
+Result<Entry> LocalBackend::commit(std::unique_ptr<TempFile> temp, const std::string& path, int64_t mtimeNs,
+                                   uint32_t mode, bool mayReplace)
 {
     auto* t = static_cast<LocalTempFile*>(temp.get());
     if (::fchmod(t->m_fd, mode_t(mode & 07777)) != 0)
@@ -324,14 +328,40 @@ Result<void> LocalBackend::commit(std::unique_ptr<TempFile> temp, const std::str
     times[0].tv_nsec = UTIME_OMIT;
     if (::futimens(t->m_fd, times) != 0)
         return errnoError("set time of", path, errno);
+    struct stat st;
+    if (::fstat(t->m_fd, &st) != 0)
+        return errnoError("write", path, errno);
     int fd = t->m_fd;
     t->m_fd = -1;
     if (::close(fd) != 0)
         return errnoError("write", path, errno); // delayed write errors (NFS, full disk) surface here
-    if (::rename(t->m_abs.c_str(), absolute(path).c_str()) != 0)
-        return errnoError("replace", path, errno);
+    const std::string target = absolute(path);
+    if (mayReplace) {
+        if (::rename(t->m_abs.c_str(), target.c_str()) != 0)
+            return errnoError("replace", path, errno);
+    } else {
+#ifdef __linux__
+        int rc = ::renameat2(AT_FDCWD, t->m_abs.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE);
+        bool unsupported = rc != 0 && (errno == EINVAL || errno == ENOSYS);
+#else
+        int rc = -1;
+        bool unsupported = true;
+#endif
+        if (unsupported) {
+            // No atomic no-replace rename here: link() refuses an existing name too.
+            rc = ::link(t->m_abs.c_str(), target.c_str());
+            if (rc == 0)
+                ::unlink(t->m_abs.c_str());
+        }
+        if (rc != 0) {
+            if (errno == EEXIST)
+                return Error::skipItem("create", path, "something appeared at this name since the scan, so it was left alone",
+                                       "Run the sync again to pick up the change");
+            return errnoError("create", path, errno);
+        }
+    }
     t->m_committed = true;
-    return Ok{};
+    return entryFromStat(path, st);
 }
 
 Result<void> LocalBackend::rename(const std::string& from, const std::string& to)

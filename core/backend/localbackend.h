@@ -24,8 +24,8 @@ public:
     Result<std::string> readLink(const std::string& path) override;
     Result<std::unique_ptr<ReadStream>> openRead(const std::string& path) override;
     Result<std::unique_ptr<TempFile>> createTemp(const std::string& dir) override;
-    Result<void> commit(std::unique_ptr<TempFile> temp, const std::string& path, int64_t mtimeNs,
-                        uint32_t mode) override;
+    Result<Entry> commit(std::unique_ptr<TempFile> temp, const std::string& path, int64_t mtimeNs,
+                         uint32_t mode, bool mayReplace) override;
     Result<void> rename(const std::string& from, const std::string& to) override;
     Result<void> removeFile(const std::string& path) override;
     Result<void> removeDir(const std::string& path) override;

@@ -6,6 +6,8 @@
 #include "store/statestore.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -129,6 +131,8 @@ struct Executor::Impl {
     {
         Backend& in = s.on(from);
         Backend& out = s.on(otherSide(from));
+        if (src.kind == EntryKind::File)
+            return copyFile(in, out, from, srcPath, src, dstPath, expected);
         const char* fromLabel = sideName(from);
         const char* toLabel = sideName(otherSide(from));
         auto srcNow = in.stat(srcPath);
@@ -149,23 +153,18 @@ struct Executor::Impl {
                     return r.error();
             if (auto r = out.makeDir(dstPath, src.mode); !r)
                 return r.error();
-        } else if (src.kind == EntryKind::Symlink) {
+        } else {
             auto target = in.readLink(srcPath);
             if (!target)
                 return target.error();
-            if (hashBytes(*target) != src.hash && src.hasHash)
+            if (src.hasHash && hashBytes(*target) != src.hash)
                 return changedSinceScan(srcPath, fromLabel);
-            if (*dstNow) {
+            if (*dstNow && ((*dstNow)->isDir() || ex.m_versioner.enabled()))
                 if (auto r = retire(out, dstPath, (*dstNow)->kind); !r)
                     return r.error();
-            }
             if (auto r = out.makeSymlink(dstPath, *target, src.mtimeNs); !r)
                 return r.error();
             hash = src.hash;
-        } else {
-            auto r = copyFile(in, out, srcPath, src, dstPath, expected, hash);
-            if (!r)
-                return r.error();
         }
         auto after = out.stat(dstPath);
         if (!after)
@@ -175,23 +174,33 @@ struct Executor::Impl {
         return std::make_pair(**after, hash);
     }
 
-    Result<void> copyFile(Backend& in, Backend& out, const std::string& srcPath, const Entry& src,
-                          const std::string& dstPath, const std::optional<Entry>& expected,
-                          std::optional<ContentHash>& hash)
+    // Streams the file into a temporary file beside the target, checks that
+    // the source did not change while it was read and that the target is
+    // still what the scan saw, then renames the copy into place.
+    Result<std::pair<Entry, std::optional<ContentHash>>> copyFile(Backend& in, Backend& out, Side from,
+                                                                   const std::string& srcPath, const Entry& src,
+                                                                   const std::string& dstPath,
+                                                                   const std::optional<Entry>& expected)
     {
         auto reader = in.openRead(srcPath);
-        if (!reader)
+        if (!reader) {
+            if (reader.error().detail == std::strerror(ENOENT) || reader.error().detail == std::strerror(ELOOP))
+                return changedSinceScan(srcPath, sideName(from));
             return reader.error();
+        }
         auto temp = out.createTemp(std::string(relpath::parent(dstPath)));
         if (!temp)
             return temp.error();
-        const bool hashing = src.size <= ex.m_options.hashLimitBytes;
+        std::optional<ContentHash> hash;
         Result<void> copied = Ok{};
-        if (hashing) {
+        if (src.size <= ex.m_options.hashLimitBytes) {
             // Read through our buffer, so the base learns the content hash for free.
+            // Reading stops at the scanned size: a file that grew is caught below.
             StreamHasher hasher;
-            std::vector<char> buf(size_t(std::min<int64_t>(std::max<int64_t>(src.size, 4096) + 1, 1 << 20)));
-            for (;;) {
+            thread_local std::vector<char> buf;
+            buf.resize(size_t(std::min<int64_t>(std::max<int64_t>(src.size, 4096), 1 << 20)));
+            int64_t total = 0;
+            while (total < src.size) {
                 if (ex.m_cancel.isCancelled()) {
                     copied = Error::cancelled();
                     break;
@@ -212,6 +221,7 @@ struct Executor::Impl {
                     copied = e;
                     break;
                 }
+                total += int64_t(*n);
                 bytesDone += int64_t(*n);
             }
             if (copied)
@@ -223,23 +233,37 @@ struct Executor::Impl {
             });
         }
         if (!copied)
-            return copied;
+            return copied.error();
         // The source must not have changed while we read it.
-        auto srcAfter = in.stat(srcPath);
-        if (!srcAfter)
-            return srcAfter.error();
-        if (!sameAsScanned(*srcAfter, src))
-            return changedSinceScan(srcPath, "source side");
-        // Re-check the target right before replacing it.
-        auto dstNow = out.stat(dstPath);
-        if (!dstNow)
-            return dstNow.error();
-        if (!sameAsScanned(*dstNow, expected))
-            return changedSinceScan(dstPath, "target side");
-        if (*dstNow)
-            if (auto r = retire(out, dstPath, (*dstNow)->kind); !r)
-                return r;
-        return out.commit(std::move(*temp), dstPath, src.mtimeNs, src.mode ? src.mode : 0644);
+        std::optional<Entry> srcAfter = (*reader)->statOpen();
+        if (!srcAfter) {
+            auto st = in.stat(srcPath);
+            if (!st)
+                return st.error();
+            srcAfter = *st;
+        }
+        if (!sameAsScanned(srcAfter, src))
+            return changedSinceScan(srcPath, sideName(from));
+        // Re-check the target right before replacing it. A new file is
+        // committed with a no-replace rename, which is the check itself.
+        bool mayReplace = false;
+        if (expected) {
+            auto dstNow = out.stat(dstPath);
+            if (!dstNow)
+                return dstNow.error();
+            if (!sameAsScanned(*dstNow, expected))
+                return changedSinceScan(dstPath, sideName(otherSide(from)));
+            if ((*dstNow)->isDir() || ex.m_versioner.enabled()) {
+                if (auto r = retire(out, dstPath, (*dstNow)->kind); !r)
+                    return r.error();
+            } else {
+                mayReplace = true;
+            }
+        }
+        auto committed = out.commit(std::move(*temp), dstPath, src.mtimeNs, src.mode ? src.mode : 0644, mayReplace);
+        if (!committed)
+            return committed.error();
+        return std::make_pair(*committed, hash);
     }
 
     // ---- actions ------------------------------------------------------------------

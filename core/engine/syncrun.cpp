@@ -4,11 +4,35 @@
 #include "engine/scanner.h"
 #include "store/statestore.h"
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 namespace ferry {
 
+namespace {
+// FERRY_TIMING=1 prints how long each phase took (for profiling and bench/).
+class PhaseClock {
+public:
+    PhaseClock() : m_on(std::getenv("FERRY_TIMING") != nullptr), m_last(std::chrono::steady_clock::now()) {}
+    void lap(const char* phase)
+    {
+        if (!m_on)
+            return;
+        auto now = std::chrono::steady_clock::now();
+        std::fprintf(stderr, "timing: %-10s %8.3f s\n", phase, std::chrono::duration<double>(now - m_last).count());
+        m_last = now;
+    }
+
+private:
+    bool m_on;
+    std::chrono::steady_clock::time_point m_last;
+};
+} // namespace
+
 struct SyncRun::State {
+    PhaseClock clock;
     std::unique_ptr<StateStore> store;
     BaseState base;
     SyncPolicy policy;
@@ -130,6 +154,7 @@ bool SyncRun::plan()
             st.base = std::move(*base);
         }
     }
+    st.clock.lap("base");
     if (!checkRoots())
         return false;
     return scanAndPlan() && applyGuards();
@@ -214,6 +239,7 @@ bool SyncRun::scanAndPlan()
         }
     }
 
+    st.clock.lap("scan");
     for (int round = 0; round < 4; ++round) {
         m_report.plan = reconcile(st.left, st.right, st.base, pol);
         if (m_report.plan.needHashes.empty())
@@ -243,6 +269,7 @@ bool SyncRun::scanAndPlan()
             break;
     }
     m_report.plan.needHashes.clear();
+    st.clock.lap("reconcile");
     for (const PlanProblem& p : m_report.plan.problems)
         m_report.errors.push_back(Error::skipItem("check name", p.path, p.message));
     return true;
@@ -285,6 +312,7 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
     Executor ex(*m_left, *m_right, m_options.mode == SyncMode::TwoWay ? st.store.get() : nullptr, versioner, eo, m_cancel);
     m_report.execution = ex.run(m_report.plan, onProgress);
     m_report.executed = true;
+    st.clock.lap("execute");
     if (st.store) {
         if (st.leftId.known)
             (void)st.store->setMeta("left_root", identityText(st.leftId));
@@ -298,6 +326,7 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
         if (!r)
             m_report.errors.push_back(r.error());
     }
+    st.clock.lap("finish");
     for (size_t i = 0; i < m_report.execution.items.size(); ++i)
         if (m_report.execution.items[i].state == ItemResult::State::Failed)
             m_report.errors.push_back(m_report.execution.items[i].error);

@@ -76,7 +76,10 @@ Result<void> copyLocalFile(const std::string& from, const std::string& to)
 #else
     int64_t mt = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 #endif
-    return dst.commit(std::move(*tmp), to.substr(to.rfind('/') + 1), mt, uint32_t(st.st_mode & 07777));
+    auto c = dst.commit(std::move(*tmp), to.substr(to.rfind('/') + 1), mt, uint32_t(st.st_mode & 07777), true);
+    if (!c)
+        return c.error();
+    return Ok{};
 }
 
 int64_t parseStamp(const std::string& s)
@@ -205,8 +208,8 @@ Result<void> Versioner::toFolder(Backend& side, const std::string& path)
         return r;
     auto st = side.stat(path);
     int64_t mt = st && *st ? (*st)->mtimeNs : 0;
-    if (auto r = dst.commit(std::move(*tmp), target.substr(target.rfind('/') + 1), mt, 0644); !r)
-        return r;
+    if (auto r = dst.commit(std::move(*tmp), target.substr(target.rfind('/') + 1), mt, 0644, true); !r)
+        return r.error();
     return side.removeFile(path);
 }
 
