@@ -3,6 +3,7 @@
 #include "backend/location.h"
 #include "cliargs.h"
 #include "common/hash.h"
+#include "engine/reasons.h"
 #include "engine/syncrun.h"
 
 #include <QDir>
@@ -117,18 +118,18 @@ QJsonObject toJson(const SyncArgs& args, const Location& left, const Location& r
             ja["from"] = q(a.fromPath);
         ja["kind"] = kindName(a.kind);
         ja["rule"] = q(a.rule);
-        ja["reason"] = q(a.reason);
+        ja["reason"] = q(reasonFor(a));
         ja["bytes"] = double(a.bytes());
         ja["result"] = itemState(r, i);
         if (r.executed && r.execution.items[i].state == ItemResult::State::Failed) {
-            ja["error"] = q(r.execution.items[i].error.message());
+            ja["error"] = q(r.execution.items[i].error->message());
             ++failed;
         }
         if (a.op == Op::Conflict) {
             QJsonObject jc;
             jc["path"] = q(a.path);
             jc["rule"] = q(a.rule);
-            jc["reason"] = q(a.reason);
+            jc["reason"] = q(reasonFor(a));
             jc["resolution"] = resolutionName(a.resolution);
             if (!a.conflictName.empty())
                 jc["conflict_copy"] = q(a.conflictName);
@@ -204,9 +205,9 @@ void printHuman(const SyncArgs& args, const SyncReport& r, double secs)
                 continue;
             std::string what = direction(a);
             std::string path = a.op == Op::Rename ? a.fromPath + " → " + a.path : a.path;
-            std::printf("%-20s %s\n    why: %s\n", what.c_str(), path.c_str(), a.reason.c_str());
+            std::printf("%-20s %s\n    why: %s\n", what.c_str(), path.c_str(), reasonFor(a).c_str());
             if (r.executed && r.execution.items[i].state == ItemResult::State::Failed)
-                std::printf("    failed: %s\n", r.execution.items[i].error.message().c_str());
+                std::printf("    failed: %s\n", r.execution.items[i].error->message().c_str());
         }
         std::fflush(stdout);
     }
@@ -318,7 +319,7 @@ int runSync(const std::vector<std::string>& argv)
     if (live)
         std::fputs("scanning…", stderr);
     bool shown = false;
-    SyncReport report = run.run([&](const Progress& p) {
+    const SyncReport& report = run.run([&](const Progress& p) {
         if (live) {
             printProgress(p);
             shown = true;

@@ -329,7 +329,7 @@ struct Executor::Impl {
         auto after = side.stat(a.path);
         if (!after || !*after)
             return Error::skipItem("rename", a.path, "the renamed item vanished", "Run the sync again");
-        push(BaseRename{a.basePath, a.path});
+        push(BaseRename{a.basePath.empty() ? a.fromPath : a.basePath, a.path});
         const Entry& l = a.target == Side::Left ? **after : *moved;
         const Entry& r = a.target == Side::Left ? *moved : **after;
         std::optional<ContentHash> keep;
@@ -438,8 +438,7 @@ struct Executor::Impl {
         case Op::SetTime: return doSetTime(s, a);
         case Op::Conflict: return doConflict(s, a);
         case Op::RecordBase:
-            push(BaseUpsert{makeBase(a.left->path == a.right->path ? a.left->path : a.path, *a.left, *a.right, std::nullopt),
-                            a.basePath});
+            push(BaseUpsert{makeBase(a.path, *a.left, *a.right, std::nullopt), a.basePath});
             return Ok{};
         case Op::ForgetBase:
             push(BaseRemove{a.basePath.empty() ? a.path : a.basePath});
@@ -479,10 +478,11 @@ struct Executor::Impl {
             out.state = ItemResult::State::NotRun;
         } else {
             out.state = ItemResult::State::Failed;
-            out.error = r.error();
-            if (out.error.path.empty())
-                out.error.path = a.path;
-            if (r.error().kind == Error::Kind::AbortRun)
+            auto e = std::make_shared<Error>(r.error());
+            if (e->path.empty())
+                e->path = a.path;
+            out.error = std::move(e);
+            if (out.error->kind == Error::Kind::AbortRun)
                 aborted = true;
         }
         ++itemsDone;

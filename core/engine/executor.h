@@ -20,6 +20,7 @@
 #include "engine/versioner.h"
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,7 @@ struct Progress {
 struct ItemResult {
     enum class State : uint8_t { NotRun, Done, Failed, Skipped };
     State state = State::NotRun;
-    Error error;
+    std::shared_ptr<const Error> error; // set when Failed
 };
 
 struct ExecutionResult {

@@ -95,4 +95,30 @@ std::string describeEntryChange(const BaseEntry* b, const Entry* e, Side side)
     return s;
 }
 
+std::string reasonFor(const Action& a)
+{
+    if (!a.reason.empty())
+        return a.reason;
+    const std::string to = sideName(a.target);
+    const std::string from = sideName(otherSide(a.target));
+    const std::optional<Entry>& src = a.target == Side::Right ? a.left : a.right;
+    const std::optional<Entry>& dst = a.target == Side::Right ? a.right : a.left;
+    const std::string rule = a.rule;
+    if ((rule == "left-created" || rule == "right-created") && src)
+        return "new on the " + from + " (" + describeEntry(*src) + "), absent on the " + to +
+               " and in the last sync → copy " + from + " → " + to;
+    if (rule == "left-deleted" || rule == "right-deleted")
+        return a.kind == EntryKind::Directory
+                   ? "folder deleted on the " + from + "; nothing inside it changed on the " + to + " → delete on the " + to
+                   : "deleted on the " + from + " since the last sync; " + to + " unchanged → delete on the " + to;
+    if ((rule == "mirror-missing" || rule == "update-missing") && src)
+        return "on the left (" + describeEntry(*src) + "), missing on the right → copy left → right";
+    if (rule == "mirror-extra" && dst)
+        return "on the right (" + describeEntry(*dst) + ") but not on the left → delete on the right";
+    if (rule == "first-run-equal" && a.left && a.right)
+        return "present on both sides with no earlier sync and the same content (" + describePair(*a.left, *a.right) +
+               "): recorded as in sync";
+    return a.rule;
+}
+
 } // namespace ferry

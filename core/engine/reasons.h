@@ -17,4 +17,9 @@ std::string describeTimeChange(int64_t before, int64_t after);
 // "size 120 → 130, modified X → Y" against the base; "new" when no base; "deleted" when gone.
 std::string describeEntryChange(const BaseEntry* b, const Entry* e, Side side);
 
+// The reason of an action: its own sentence, or for the rules that fire by
+// the thousand (new, deleted, equal) one worded from the rule and entries, so
+// a large plan does not hold a sentence per row.
+std::string reasonFor(const Action& a);
+
 } // namespace ferry

@@ -305,11 +305,16 @@ private:
         a.op = op;
         a.target = target;
         a.path = pathOn(r, target);
-        if (r.e[0])
-            a.left = *r.e[0];
-        if (r.e[1])
-            a.right = *r.e[1];
-        if (r.b)
+        // The action's paths say where; the entries only carry the details.
+        if (r.e[0]) {
+            a.left.emplace(*r.e[0]);
+            a.left->path.clear();
+        }
+        if (r.e[1]) {
+            a.right.emplace(*r.e[1]);
+            a.right->path.clear();
+        }
+        if (r.b && r.b->path != a.path)
             a.basePath = r.b->path;
         const Entry* any = r.e[idx(target)] ? r.e[idx(target)] : r.e[1 - idx(target)];
         a.kind = any ? any->kind : (r.b ? r.b->kind : EntryKind::File);
@@ -425,6 +430,7 @@ private:
                             r.e[idx(renamed)]->path + "' (only the letter case changed) → rename on the " + sideName(y));
         a.fromPath = r.e[idx(y)]->path;
         a.path = relpath::join(relpath::parent(a.fromPath), relpath::name(r.e[idx(renamed)]->path));
+        a.basePath = r.b->path;
         m_plan.actions.push_back(a);
         r.pathOverride[idx(y)] = &m_owned.emplace_back(a.path);
     }
@@ -502,9 +508,7 @@ private:
         std::string other = cy == Change::Touched ? sy + " only touched (same content)" : sy + " unchanged";
         switch (cx) {
         case Change::Created:
-            emitCopy(r, x, x == Side::Left ? "left-created" : "right-created",
-                     "new on the " + sx + " (" + describeEntry(*r.e[idx(x)]) + "), absent on the " + sy +
-                         (r.b ? "" : " and in the last sync") + " → copy " + sx + " → " + sy);
+            emitCopy(r, x, x == Side::Left ? "left-created" : "right-created", {}); // reasonFor() words it
             break;
         case Change::Modified:
             emitCopy(r, x, x == Side::Left ? "left-changed" : "right-changed",
@@ -518,7 +522,9 @@ private:
                                " only has a new time (same content, a touch is not an edit) → delete on the " + sy);
             } else {
                 emitDelete(r, y, x == Side::Left ? "left-deleted" : "right-deleted",
-                           "deleted on the " + sx + " since the last sync; " + other + " → delete on the " + sy);
+                           cy == Change::Unchanged ? std::string()
+                                                   : "deleted on the " + sx + " since the last sync; " + other +
+                                                         " → delete on the " + sy);
             }
             break;
         case Change::Touched: {
@@ -537,9 +543,7 @@ private:
     void firstMeeting(const Row& r)
     {
         if (sameContent(*r.e[0], *r.e[1])) {
-            emitBaseOnly(r, Op::RecordBase, "first-run-equal",
-                         "present on both sides with no earlier sync and the same content (" +
-                             describePair(*r.e[0], *r.e[1]) + "): recorded as in sync");
+            emitBaseOnly(r, Op::RecordBase, "first-run-equal", {});
             return;
         }
         conflict(r, "first-run-differ",
@@ -557,9 +561,7 @@ private:
             if (!m_rows[j].dead && isEdit(classify(m_rows[j], y)))
                 ++changedInside;
         if (changedInside == 0) {
-            emitDelete(r, y, x == Side::Left ? "left-deleted" : "right-deleted",
-                       "folder deleted on the " + sx + "; nothing inside it changed on the " + sy +
-                           " → delete on the " + sy);
+            emitDelete(r, y, x == Side::Left ? "left-deleted" : "right-deleted", {});
             return;
         }
         const std::string what = "folder deleted on the " + sx + " while " + std::to_string(changedInside) +
@@ -871,9 +873,9 @@ private:
         const Entry* l = r.e[0];
         const Entry* rt = r.e[1];
         if (l && !rt) {
-            emitCopy(r, Side::Left, "mirror-missing", "on the left (" + describeEntry(*l) + "), missing on the right → copy left → right");
+            emitCopy(r, Side::Left, "mirror-missing", {});
         } else if (!l && rt) {
-            emitDelete(r, Side::Right, "mirror-extra", "on the right (" + describeEntry(*rt) + ") but not on the left → delete on the right");
+            emitDelete(r, Side::Right, "mirror-extra", {});
         } else if (l && rt && !equalForOneWay(*l, *rt)) {
             if (m_pol.compare == CompareMode::Content && l->kind == EntryKind::File && l->hasHash && rt->hasHash &&
                 l->hash == rt->hash) {
@@ -889,7 +891,7 @@ private:
         const Entry* l = r.e[0];
         const Entry* rt = r.e[1];
         if (l && !rt) {
-            emitCopy(r, Side::Left, "update-missing", "on the left (" + describeEntry(*l) + "), missing on the right → copy left → right");
+            emitCopy(r, Side::Left, "update-missing", {});
             return;
         }
         if (!l || !rt || equalForOneWay(*l, *rt))

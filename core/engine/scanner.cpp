@@ -5,9 +5,11 @@
 
 namespace ferry {
 
-ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& cancel)
+ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& cancel, size_t expectedEntries)
 {
     ScanResult out;
+    if (expectedEntries)
+        out.snapshot.entries.reserve(expectedEntries + expectedEntries / 16 + 64);
     const Capabilities caps = backend.capabilities();
     out.snapshot.caseInsensitive = caps.caseInsensitive;
     out.snapshot.timePrecisionNs = caps.timePrecisionNs;

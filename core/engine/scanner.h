@@ -26,6 +26,8 @@ struct ScanResult {
     bool cancelled = false;
 };
 
-ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& cancel);
+// expectedEntries: a size hint (the base's size), so the entry list is
+// allocated once instead of growing by doubling.
+ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& cancel, size_t expectedEntries = 0);
 
 } // namespace ferry

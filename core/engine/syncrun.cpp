@@ -182,12 +182,12 @@ bool SyncRun::scanAndPlan()
     std::thread t([&] {
         auto exists = leftScanner->rootExists();
         if (exists && *exists)
-            left = scanSide(*leftScanner, filter, m_cancel);
+            left = scanSide(*leftScanner, filter, m_cancel, st.base.entries.size());
     });
     {
         auto exists = m_right->rootExists();
         if (exists && *exists)
-            right = scanSide(*m_right, filter, m_cancel);
+            right = scanSide(*m_right, filter, m_cancel, st.base.entries.size());
     }
     t.join();
     if (left.cancelled || right.cancelled)
@@ -329,7 +329,7 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
     st.clock.lap("finish");
     for (size_t i = 0; i < m_report.execution.items.size(); ++i)
         if (m_report.execution.items[i].state == ItemResult::State::Failed)
-            m_report.errors.push_back(m_report.execution.items[i].error);
+            m_report.errors.push_back(*m_report.execution.items[i].error);
     for (const Error& e : m_report.execution.otherErrors)
         m_report.errors.push_back(e);
     finish();
@@ -352,7 +352,7 @@ void SyncRun::finish()
         m_report.exit = ExitCode::InSync;
 }
 
-SyncReport SyncRun::run(const std::function<void(const Progress&)>& onProgress)
+const SyncReport& SyncRun::run(const std::function<void(const Progress&)>& onProgress)
 {
     if (plan())
         execute(onProgress);

@@ -67,7 +67,7 @@ public:
     // Phase 2: execute the (possibly edited) plan. No-op for dry runs.
     void execute(const std::function<void(const Progress&)>& onProgress = {});
     // plan() + execute().
-    SyncReport run(const std::function<void(const Progress&)>& onProgress = {});
+    const SyncReport& run(const std::function<void(const Progress&)>& onProgress = {});
 
     const SyncReport& report() const { return m_report; }
     CancelToken cancelToken() const { return m_cancel; }

@@ -128,6 +128,11 @@ Result<void> StateStore::validate(int64_t& id)
 Result<BaseState> StateStore::loadBase()
 {
     BaseState base;
+    {
+        sql::Stmt count(m_db, "SELECT count(*) FROM base");
+        if (count.valid() && count.step() == SQLITE_ROW)
+            base.entries.reserve(size_t(count.i64(0)));
+    }
     sql::Stmt q(m_db, "SELECT path, kind, size, lmtime, rmtime, lid, rid, hash FROM base");
     if (!q.valid())
         return dbError("read state");

@@ -58,7 +58,7 @@ TEST_CASE("a target changed after the scan is left alone and reported", "[execut
     CHECK(r.exit == ExitCode::Errors);
     REQUIRE(r.execution.items.size() == 1);
     CHECK(r.execution.items[0].state == ItemResult::State::Failed);
-    CHECK(r.execution.items[0].error.kind == Error::Kind::SkipItem);
+    CHECK(r.execution.items[0].error->kind == Error::Kind::SkipItem);
     CHECK(readFile(p.right + "/a") == "edited on right meanwhile");
     // The next run sees a real conflict and keeps both.
     SyncReport next = p.sync();

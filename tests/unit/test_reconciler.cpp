@@ -1,5 +1,6 @@
 // Reconciler rules as tables: base, left, right → actions (op, side, path, rule).
 #include "builders.h"
+#include "engine/reasons.h"
 #include "engine/reconciler.h"
 
 #include <catch2/catch.hpp>
@@ -22,7 +23,7 @@ std::string show(const Plan& p)
     std::ostringstream s;
     for (const Action& a : p.actions)
         s << opName(a.op) << " " << sideName(a.target) << " " << a.path << " [" << a.rule << "] "
-          << resolutionName(a.resolution) << " — " << a.reason << "\n";
+          << resolutionName(a.resolution) << " — " << reasonFor(a) << "\n";
     for (const PlanProblem& pr : p.problems)
         s << "problem " << pr.path << ": " << pr.message << "\n";
     return s.str();
@@ -35,7 +36,7 @@ void expectPlan(const Plan& plan, const std::vector<Expect>& want)
     for (const Expect& w : want) {
         bool found = false;
         for (const Action& a : plan.actions)
-            if (a.op == w.op && a.target == w.target && a.path == w.path && a.rule == w.rule && !a.reason.empty())
+            if (a.op == w.op && a.target == w.target && a.path == w.path && a.rule == w.rule && !reasonFor(a).empty())
                 found = true;
         INFO("expected " << opName(w.op) << " " << sideName(w.target) << " " << w.path << " [" << w.rule << "]");
         CHECK(found);
