@@ -37,15 +37,15 @@ int main(int argc, char** argv)
         b.leftMtimeNs = b.rightMtimeNs = e.mtimeNs;
         b.leftId = i + 1;
         b.rightId = i + 1 + n;
-        base.entries.push_back(b);
+        base.entries.add(b);
         Entry r = e;
         r.fileId = i + 1 + n;
         if (i % 100 == 1)
             e.size += 1; // 1% edited on the left
         if (i % 200 == 3)
             continue;    // 0.5% deleted on the left
-        left.entries.push_back(e);
-        right.entries.push_back(r);
+        left.entries.add(e);
+        right.entries.add(r);
     }
     left.sortByPath();
     right.sortByPath();

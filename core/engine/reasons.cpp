@@ -46,7 +46,7 @@ std::string formatStamp(int64_t ns)
     return buf;
 }
 
-std::string describeEntry(const Entry& e)
+std::string describeEntry(const EntryInfo& e)
 {
     switch (e.kind) {
     case EntryKind::Directory: return "folder";
@@ -57,7 +57,7 @@ std::string describeEntry(const Entry& e)
     return "file, " + std::to_string(e.size) + " bytes, modified " + formatTime(e.mtimeNs);
 }
 
-std::string describePair(const Entry& l, const Entry& r)
+std::string describePair(const EntryInfo& l, const EntryInfo& r)
 {
     if (l.kind == EntryKind::File && r.kind == EntryKind::File) {
         std::string s = std::to_string(l.size) + " bytes";
@@ -75,7 +75,7 @@ std::string describeTimeChange(int64_t before, int64_t after)
     return "modified " + formatTime(before) + " → " + formatTime(after);
 }
 
-std::string describeEntryChange(const BaseEntry* b, const Entry* e, Side side)
+std::string describeEntryChange(const BaseInfo* b, const EntryInfo* e, Side side)
 {
     if (!e)
         return "deleted";

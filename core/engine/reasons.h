@@ -11,11 +11,11 @@ namespace ferry {
 
 std::string formatTime(int64_t ns);        // "2026-11-25 10:15:00.123Z"
 std::string formatStamp(int64_t ns);       // "2026-11-25 101500" (for file names)
-std::string describeEntry(const Entry& e); // "file, 120 bytes, modified 2026-…"
-std::string describePair(const Entry& l, const Entry& r);
+std::string describeEntry(const EntryInfo& e); // "file, 120 bytes, modified 2026-…"
+std::string describePair(const EntryInfo& l, const EntryInfo& r);
 std::string describeTimeChange(int64_t before, int64_t after);
 // "size 120 → 130, modified X → Y" against the base; "new" when no base; "deleted" when gone.
-std::string describeEntryChange(const BaseEntry* b, const Entry* e, Side side);
+std::string describeEntryChange(const BaseInfo* b, const EntryInfo* e, Side side);
 
 // The reason of an action: its own sentence, or for the rules that fire by
 // the thousand (new, deleted, equal) one worded from the rule and entries, so

@@ -16,10 +16,13 @@ enum class Change { Absent, Unchanged, Created, Deleted, Modified, Touched };
 // How the rows below a folder are treated after the folder's own decision.
 enum class Override { None, Hold, ForceLeft, ForceRight, KeepChanged };
 
+using Item = Snapshot::Item;
+using BaseItem = BaseState::Item;
+
 struct Row {
     std::string_view key;
-    const Entry* e[2] = {nullptr, nullptr};
-    const BaseEntry* b = nullptr;
+    const Item* e[2] = {nullptr, nullptr};
+    const BaseItem* b = nullptr;
     const std::string* pathOverride[2] = {nullptr, nullptr}; // the path on a side after a rename
     bool held = false;
     bool dead = false;
@@ -98,7 +101,7 @@ private:
 
     // ---- building rows ------------------------------------------------------
 
-    std::string_view keyFor(const std::string& path)
+    std::string_view keyFor(std::string_view path)
     {
         if (!m_ci && relpath::isAscii(path))
             return path;
@@ -115,37 +118,64 @@ private:
         return m_owned.back();
     }
 
-    template <typename V>
-    std::vector<std::pair<std::string_view, uint32_t>> keysOf(const V& entries, bool isBase)
-    {
+    // The match keys of one side (or the base) in path order. When every key
+    // equals its path (ASCII names, case-sensitive pair, nothing filtered)
+    // and the entries are already in path order, the entries themselves are
+    // the sequence and no key array is built: a million entries then cost
+    // no extra memory here.
+    struct KeySeq {
+        bool direct = false;
+        size_t count = 0;
         std::vector<std::pair<std::string_view, uint32_t>> keys;
-        keys.reserve(entries.size());
-        for (uint32_t i = 0; i < entries.size(); ++i) {
-            if (isBase && !m_pol.filter.empty() &&
-                m_pol.filter.excludes(entries[i].path, entries[i].kind == EntryKind::Directory))
-                continue;
-            keys.emplace_back(keyFor(entries[i].path), i);
+    };
+
+    template <typename T>
+    KeySeq keysOf(const T& entries, bool isBase)
+    {
+        KeySeq seq;
+        seq.count = entries.size();
+        const bool filtering = isBase && !m_pol.filter.empty();
+        if (!m_ci && !filtering) {
+            bool ascii = true;
+            for (size_t i = 0; i < entries.size() && ascii; ++i)
+                ascii = relpath::isAscii(entries.pathAt(i));
+            if (ascii && entries.isSortedByPath()) {
+                seq.direct = true;
+                return seq;
+            }
         }
+        seq.keys.reserve(entries.size());
+        for (uint32_t i = 0; i < entries.size(); ++i) {
+            if (filtering && m_pol.filter.excludes(entries.pathAt(i), entries[i].kind == EntryKind::Directory))
+                continue;
+            seq.keys.emplace_back(keyFor(entries.pathAt(i)), i);
+        }
+        seq.count = seq.keys.size();
         auto less = [](const auto& a, const auto& b) { return pathLess(a.first, b.first); };
-        if (!std::is_sorted(keys.begin(), keys.end(), less))
-            std::stable_sort(keys.begin(), keys.end(), less);
-        return keys;
+        if (!std::is_sorted(seq.keys.begin(), seq.keys.end(), less))
+            std::stable_sort(seq.keys.begin(), seq.keys.end(), less);
+        return seq;
+    }
+
+    std::string_view keyAt(const KeySeq& seq, int s, size_t p) const
+    {
+        if (!seq.direct)
+            return seq.keys[p].first;
+        return s < 2 ? m_snap[s]->entries.pathAt(p) : m_base.entries.pathAt(p);
     }
 
     void buildRows()
     {
-        auto lk = keysOf(m_snap[0]->entries, false);
-        auto rk = keysOf(m_snap[1]->entries, false);
-        auto bk = keysOf(m_base.entries, true);
-        const std::vector<std::pair<std::string_view, uint32_t>>* arr[3] = {&lk, &rk, &bk};
+        KeySeq seqs[3] = {keysOf(m_snap[0]->entries, false), keysOf(m_snap[1]->entries, false),
+                          keysOf(m_base.entries, true)};
         size_t pos[3] = {0, 0, 0};
-        m_rows.reserve(std::max({lk.size(), rk.size(), bk.size()}) + 16);
+        m_rows.reserve(std::max({seqs[0].count, seqs[1].count, seqs[2].count}) + 16);
         for (;;) {
             std::string_view k;
             bool any = false;
             for (int s = 0; s < 3; ++s) {
-                if (pos[s] < arr[s]->size()) {
-                    std::string_view c = (*arr[s])[pos[s]].first;
+                if (pos[s] < seqs[s].count) {
+                    std::string_view c = keyAt(seqs[s], s, pos[s]);
                     if (!any || pathLess(c, k))
                         k = c;
                     any = true;
@@ -156,19 +186,20 @@ private:
             Row row;
             row.key = k;
             for (int s = 0; s < 3; ++s) {
-                const auto& a = *arr[s];
-                if (pos[s] >= a.size() || a[pos[s]].first != k)
+                const KeySeq& seq = seqs[s];
+                if (pos[s] >= seq.count || keyAt(seq, s, pos[s]) != k)
                     continue;
-                uint32_t first = a[pos[s]].second;
+                const uint32_t first = seq.direct ? uint32_t(pos[s]) : seq.keys[pos[s]].second;
                 if (s < 2)
                     row.e[s] = &m_snap[s]->entries[first];
                 else
                     row.b = &m_base.entries[first];
                 ++pos[s];
-                while (pos[s] < a.size() && a[pos[s]].first == k) {
+                while (pos[s] < seq.count && keyAt(seq, s, pos[s]) == k) {
+                    const uint32_t dup = seq.direct ? uint32_t(pos[s]) : seq.keys[pos[s]].second;
                     if (s < 2) {
-                        const std::string& p1 = m_snap[s]->entries[first].path;
-                        const std::string& p2 = m_snap[s]->entries[a[pos[s]].second].path;
+                        const std::string p1(m_snap[s]->entries.pathAt(first));
+                        const std::string p2(m_snap[s]->entries.pathAt(dup));
                         m_plan.problems.push_back(
                             {p2, "'" + p1 + "' and '" + p2 + "' on the " + sideName(s == 0 ? Side::Left : Side::Right) +
                                      " are one name to Ferry (the same letters in another Unicode form, or "
@@ -214,18 +245,21 @@ private:
         return false;
     }
 
-    void needHash(Side s, const Entry& e)
+    std::string_view pathOf(Side s, const Item& e) const { return m_snap[idx(s)]->entries.pathOf(e); }
+    std::string basePath(const Row& r) const { return std::string(m_base.entries.pathOf(*r.b)); }
+
+    void needHash(Side s, const Item& e)
     {
         if (!e.hasHash && e.kind == EntryKind::File)
-            m_plan.needHashes.emplace_back(s, e.path);
+            m_plan.needHashes.emplace_back(s, std::string(pathOf(s, e)));
     }
 
-    int64_t baseTime(const BaseEntry& b, Side s) const { return s == Side::Left ? b.leftMtimeNs : b.rightMtimeNs; }
+    int64_t baseTime(const BaseInfo& b, Side s) const { return s == Side::Left ? b.leftMtimeNs : b.rightMtimeNs; }
 
     Change classify(const Row& r, Side s)
     {
-        const Entry* e = r.e[idx(s)];
-        const BaseEntry* b = r.b;
+        const Item* e = r.e[idx(s)];
+        const BaseItem* b = r.b;
         if (!b)
             return e ? Change::Created : Change::Absent;
         if (!e)
@@ -263,7 +297,7 @@ private:
     // trustTimes: same size and time count as the same content (first runs,
     // where hashing every file would read both trees); edits on both sides
     // are always compared by content.
-    bool sameContent(const Entry& l, const Entry& r, bool trustTimes = true)
+    bool sameContent(const Item& l, const Item& r, bool trustTimes = true)
     {
         if (l.kind != r.kind)
             return false;
@@ -284,19 +318,26 @@ private:
 
     // ---- emitting actions ---------------------------------------------------
 
-    const std::string& pathOn(const Row& r, Side s) const
+    std::string_view pathOn(const Row& r, Side s) const
     {
         int i = idx(s);
         if (r.pathOverride[i])
             return *r.pathOverride[i];
         if (r.e[i])
-            return r.e[i]->path;
+            return m_snap[i]->entries.pathOf(*r.e[i]);
         int o = 1 - i;
         if (r.pathOverride[o])
             return *r.pathOverride[o];
         if (r.e[o])
-            return r.e[o]->path;
-        return r.b->path;
+            return m_snap[o]->entries.pathOf(*r.e[o]);
+        return m_base.entries.pathOf(*r.b);
+    }
+
+    static Entry detached(const EntryInfo& info)
+    {
+        Entry e;
+        static_cast<EntryInfo&>(e) = info;
+        return e;
     }
 
     Action base(const Row& r, Op op, Side target, const char* rule, std::string reason)
@@ -304,19 +345,15 @@ private:
         Action a;
         a.op = op;
         a.target = target;
-        a.path = pathOn(r, target);
+        a.path = std::string(pathOn(r, target));
         // The action's paths say where; the entries only carry the details.
-        if (r.e[0]) {
-            a.left.emplace(*r.e[0]);
-            a.left->path.clear();
-        }
-        if (r.e[1]) {
-            a.right.emplace(*r.e[1]);
-            a.right->path.clear();
-        }
-        if (r.b && r.b->path != a.path)
-            a.basePath = r.b->path;
-        const Entry* any = r.e[idx(target)] ? r.e[idx(target)] : r.e[1 - idx(target)];
+        if (r.e[0])
+            a.left = detached(*r.e[0]);
+        if (r.e[1])
+            a.right = detached(*r.e[1]);
+        if (r.b && m_base.entries.pathOf(*r.b) != a.path)
+            a.basePath = basePath(r);
+        const Item* any = r.e[idx(target)] ? r.e[idx(target)] : r.e[1 - idx(target)];
         a.kind = any ? any->kind : (r.b ? r.b->kind : EntryKind::File);
         a.rule = rule;
         a.reason = std::move(reason);
@@ -328,12 +365,12 @@ private:
     bool emitCopy(const Row& r, Side from, const char* rule, std::string reason)
     {
         Side to = otherSide(from);
-        const Entry* src = r.e[idx(from)];
+        const Item* src = r.e[idx(from)];
         std::string why;
         const Capabilities& caps = to == Side::Left ? m_pol.leftCaps : m_pol.rightCaps;
         std::string_view name = relpath::name(pathOn(r, to));
         if (!validNameFor(name, caps, why)) {
-            m_plan.problems.push_back({pathOn(r, from), "cannot be created on the " + std::string(sideName(to)) +
+            m_plan.problems.push_back({std::string(pathOn(r, from)), "cannot be created on the " + std::string(sideName(to)) +
                                                             ": " + why + ". Rename it, then run the sync again"});
             hold(r);
             return false;
@@ -341,7 +378,7 @@ private:
         Action a = base(r, Op::Copy, to, rule, std::move(reason));
         a.kind = src->kind;
         if (pathOn(r, from) != a.path)
-            a.sourcePath = pathOn(r, from);
+            a.sourcePath = std::string(pathOn(r, from));
         m_plan.actions.push_back(std::move(a));
         return true;
     }
@@ -360,8 +397,8 @@ private:
     void impose(const Row& r, Side winner, const char* rule, const std::string& why)
     {
         Side loser = otherSide(winner);
-        const Entry* w = r.e[idx(winner)];
-        const Entry* l = r.e[idx(loser)];
+        const Item* w = r.e[idx(winner)];
+        const Item* l = r.e[idx(loser)];
         if (w && l && sameContent(*w, *l)) {
             emitBaseOnly(r, Op::RecordBase, rule, why + "; both sides already hold the same content");
             return;
@@ -412,11 +449,12 @@ private:
         Row& r = m_rows[i];
         if (!r.e[0] || !r.e[1] || !r.b || r.e[0]->kind != r.e[1]->kind)
             return;
-        const std::string nl = relpath::toNfc(relpath::name(r.e[0]->path));
-        const std::string nr = relpath::toNfc(relpath::name(r.e[1]->path));
+        const std::string lp(pathOf(Side::Left, *r.e[0])), rp(pathOf(Side::Right, *r.e[1])), bp = basePath(r);
+        const std::string nl = relpath::toNfc(relpath::name(lp));
+        const std::string nr = relpath::toNfc(relpath::name(rp));
         if (nl == nr)
             return;
-        const std::string nb = relpath::toNfc(relpath::name(r.b->path));
+        const std::string nb = relpath::toNfc(relpath::name(bp));
         Side renamed;
         if (nr == nb && nl != nb)
             renamed = Side::Left;
@@ -426,11 +464,11 @@ private:
             return;
         Side y = otherSide(renamed);
         Action a = base(r, Op::Rename, y, renamed == Side::Left ? "left-renamed" : "right-renamed",
-                        std::string(sideName(renamed)) + ": '" + r.b->path + "' was renamed to '" +
-                            r.e[idx(renamed)]->path + "' (only the letter case changed) → rename on the " + sideName(y));
-        a.fromPath = r.e[idx(y)]->path;
-        a.path = relpath::join(relpath::parent(a.fromPath), relpath::name(r.e[idx(renamed)]->path));
-        a.basePath = r.b->path;
+                        std::string(sideName(renamed)) + ": '" + bp + "' was renamed to '" +
+                            (renamed == Side::Left ? lp : rp) + "' (only the letter case changed) → rename on the " + sideName(y));
+        a.fromPath = renamed == Side::Left ? rp : lp;
+        a.path = relpath::join(relpath::parent(a.fromPath), relpath::name(renamed == Side::Left ? lp : rp));
+        a.basePath = bp;
         m_plan.actions.push_back(a);
         r.pathOverride[idx(y)] = &m_owned.emplace_back(a.path);
     }
@@ -605,8 +643,8 @@ private:
 
     void conflict(const Row& r, const char* rule, std::string reason)
     {
-        const Entry& l = *r.e[0];
-        const Entry& rt = *r.e[1];
+        const Item& l = *r.e[0];
+        const Item& rt = *r.e[1];
         Action c = base(r, Op::Conflict, Side::Right, rule, std::move(reason));
         c.kind = l.kind;
         const bool kindsDiffer = l.kind != rt.kind;
@@ -630,7 +668,7 @@ private:
                 c.loser = l.isDir() ? Side::Right : Side::Left;   // the folder keeps the name
             else
                 c.loser = l.mtimeNs > rt.mtimeNs ? Side::Right : Side::Left; // the newer keeps the name
-            c.conflictName = conflictName(pathOn(r, c.loser), m_pol.nowNs, m_pol.hostName);
+            c.conflictName = conflictName(std::string(pathOn(r, c.loser)), m_pol.nowNs, m_pol.hostName);
         }
         switch (c.resolution) {
         case Resolution::Pending:
@@ -708,14 +746,14 @@ private:
                 const Row& a = m_rows[i];
                 if (a.dead || a.held || a.b || !a.e[xi] || a.e[yi])
                     continue;
-                const Entry& e = *a.e[xi];
+                const Item& e = *a.e[xi];
                 if (e.isDir() != dirs || e.kind == EntryKind::Special)
                     continue;
                 size_t match = SIZE_MAX;
                 if (e.fileId && fileIdsOn(x)) {
                     auto it = byId.find(e.fileId);
                     if (it != byId.end()) {
-                        const BaseEntry& b = *m_rows[it->second].b;
+                        const BaseItem& b = *m_rows[it->second].b;
                         if (b.kind == e.kind &&
                             (dirs || (b.size == e.size && timesEqual(baseTime(b, x), e.mtimeNs))))
                             match = it->second;
@@ -726,7 +764,7 @@ private:
                     if (it != bySize.end()) {
                         std::vector<size_t> cands;
                         for (size_t c : it->second) {
-                            const BaseEntry& b = *m_rows[c].b;
+                            const BaseItem& b = *m_rows[c].b;
                             if (!taken[c] && b.kind == e.kind && timesEqual(baseTime(b, x), e.mtimeNs))
                                 cands.push_back(c);
                         }
@@ -766,15 +804,16 @@ private:
         const int xi = idx(x), yi = idx(y);
         Row& oldRow = m_rows[o];
         Row& newRow = m_rows[n];
-        const BaseEntry& b = *oldRow.b;
-        const std::string oldOnY = pathOn(oldRow, y);
-        const std::string& newPath = pathOn(newRow, x);
-        const Entry& ne = *newRow.e[xi];
+        const BaseItem& b = *oldRow.b;
+        const std::string oldBasePath = basePath(oldRow);
+        const std::string oldOnY(pathOn(oldRow, y));
+        const std::string newPath(pathOn(newRow, x));
+        const Item& ne = *newRow.e[xi];
         uint64_t baseId = x == Side::Left ? b.leftId : b.rightId;
         std::string how = (ne.fileId && ne.fileId == baseId && fileIdsOn(x))
                               ? "the same file id (" + std::to_string(ne.fileId) + ")"
                               : "the same size, time and content hash";
-        std::string reason = std::string(sideName(x)) + ": '" + b.path + "' is gone and '" + newPath +
+        std::string reason = std::string(sideName(x)) + ": '" + oldBasePath + "' is gone and '" + newPath +
                              "' appeared with " + how + "; the " + sideName(y) + " is unchanged → rename on the " +
                              sideName(y);
         std::string why;
@@ -787,11 +826,11 @@ private:
         a.kind = b.kind;
         a.fromPath = oldOnY;
         a.path = newPath;
-        a.basePath = b.path;
+        a.basePath = oldBasePath;
         a.rule = x == Side::Left ? "left-renamed" : "right-renamed";
         a.reason = std::move(reason);
-        (x == Side::Left ? a.left : a.right) = ne;
-        (y == Side::Left ? a.left : a.right) = *oldRow.e[yi];
+        (x == Side::Left ? a.left : a.right) = detached(ne);
+        (y == Side::Left ? a.left : a.right) = detached(*oldRow.e[yi]);
         m_plan.actions.push_back(a);
 
         const std::string* newOnY = &m_owned.emplace_back(newPath);
@@ -816,7 +855,7 @@ private:
             if (!c.e[yi] && !c.b)
                 continue;
             std::string_view key = own(std::string(newKey) + std::string(c.key.substr(oldKey.size())));
-            const std::string& cy = pathOn(c, y);
+            const std::string cy(pathOn(c, y));
             const std::string* moved = &m_owned.emplace_back(newPath + cy.substr(oldOnY.size()));
             auto it = byKey.find(key);
             Row* t;
@@ -848,7 +887,7 @@ private:
 
     // ---- mirror and update --------------------------------------------------
 
-    bool equalForOneWay(const Entry& l, const Entry& r)
+    bool equalForOneWay(const Item& l, const Item& r)
     {
         if (l.kind != r.kind)
             return false;
@@ -870,8 +909,8 @@ private:
 
     void mirror(const Row& r)
     {
-        const Entry* l = r.e[0];
-        const Entry* rt = r.e[1];
+        const Item* l = r.e[0];
+        const Item* rt = r.e[1];
         if (l && !rt) {
             emitCopy(r, Side::Left, "mirror-missing", {});
         } else if (!l && rt) {
@@ -888,8 +927,8 @@ private:
 
     void update(const Row& r)
     {
-        const Entry* l = r.e[0];
-        const Entry* rt = r.e[1];
+        const Item* l = r.e[0];
+        const Item* rt = r.e[1];
         if (l && !rt) {
             emitCopy(r, Side::Left, "update-missing", {});
             return;

@@ -57,7 +57,7 @@ ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& c
             }
             if (e.isDir())
                 pending.push_back(e.path);
-            out.snapshot.entries.push_back(std::move(e));
+            out.snapshot.entries.add(e);
         }
     }
     out.snapshot.sortByPath();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <numeric>
+#include <utility>
 
 namespace ferry {
 
@@ -55,26 +57,48 @@ bool pathLess(std::string_view a, std::string_view b)
     return a.size() < b.size();
 }
 
-template <typename V>
-static auto findIn(V& v, const std::string& path) -> decltype(&v[0])
+template <typename Info, typename Value>
+void PathTable<Info, Value>::sortByPath()
 {
-    auto it = std::lower_bound(v.begin(), v.end(), path,
-                               [](const auto& e, const std::string& p) { return pathLess(e.path, p); });
-    return it != v.end() && it->path == path ? &*it : nullptr;
+    if (isSortedByPath())
+        return;
+    std::sort(m_items.begin(), m_items.end(),
+              [this](const Item& a, const Item& b) { return pathLess(pathOf(a), pathOf(b)); });
+    // Lay the paths out in the new order, so scans stay cache-friendly.
+    std::string paths;
+    paths.reserve(m_paths.size());
+    for (Item& it : m_items) {
+        const uint32_t offset = uint32_t(paths.size());
+        paths.append(pathOf(it));
+        it.pathOffset = offset;
+    }
+    m_paths.swap(paths);
 }
 
-void Snapshot::sortByPath()
+template <typename Info, typename Value>
+bool PathTable<Info, Value>::isSortedByPath() const
 {
-    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return pathLess(a.path, b.path); });
+    for (size_t i = 1; i < m_items.size(); ++i)
+        if (pathLess(pathAt(i), pathAt(i - 1)))
+            return false;
+    return true;
 }
-const Entry* Snapshot::find(const std::string& path) const { return findIn(entries, path); }
-Entry* Snapshot::find(const std::string& path) { return findIn(entries, path); }
 
-void BaseState::sortByPath()
+template <typename Info, typename Value>
+auto PathTable<Info, Value>::find(std::string_view path) const -> const Item*
 {
-    std::sort(entries.begin(), entries.end(),
-              [](const BaseEntry& a, const BaseEntry& b) { return pathLess(a.path, b.path); });
+    auto it = std::lower_bound(m_items.begin(), m_items.end(), path,
+                               [this](const Item& e, std::string_view p) { return pathLess(pathOf(e), p); });
+    return it != m_items.end() && pathOf(*it) == path ? &*it : nullptr;
 }
-const BaseEntry* BaseState::find(const std::string& path) const { return findIn(entries, path); }
+
+template <typename Info, typename Value>
+auto PathTable<Info, Value>::find(std::string_view path) -> Item*
+{
+    return const_cast<Item*>(std::as_const(*this).find(path));
+}
+
+template class PathTable<EntryInfo, Entry>;
+template class PathTable<BaseInfo, BaseEntry>;
 
 } // namespace ferry

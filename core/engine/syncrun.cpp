@@ -248,7 +248,7 @@ bool SyncRun::scanAndPlan()
         for (auto& [side, path] : m_report.plan.needHashes) {
             Snapshot& snap = side == Side::Left ? st.left : st.right;
             Backend& b = side == Side::Left ? *m_left : *m_right;
-            Entry* e = snap.find(path);
+            Snapshot::Item* e = snap.find(path);
             if (!e || e->hasHash)
                 continue;
             auto in = b.openRead(path);

@@ -52,6 +52,12 @@ std::string Stmt::text(int col) const
     const unsigned char* p = sqlite3_column_text(m_st, col);
     return p ? std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(m_st, col))) : std::string();
 }
+const void* Stmt::text(int col, int& len) const
+{
+    const void* p = sqlite3_column_text(m_st, col);
+    len = sqlite3_column_bytes(m_st, col);
+    return p;
+}
 const void* Stmt::blob(int col, int& len) const
 {
     const void* p = sqlite3_column_blob(m_st, col);

@@ -25,6 +25,7 @@ public:
     void reset();
     int64_t i64(int col) const;
     std::string text(int col) const;
+    const void* text(int col, int& len) const; // no copy; valid until the next step
     const void* blob(int col, int& len) const;
     bool isNull(int col) const;
 

@@ -129,17 +129,18 @@ Result<BaseState> StateStore::loadBase()
 {
     BaseState base;
     {
-        sql::Stmt count(m_db, "SELECT count(*) FROM base");
+        sql::Stmt count(m_db, "SELECT count(*), sum(length(CAST(path AS BLOB))) FROM base");
         if (count.valid() && count.step() == SQLITE_ROW)
-            base.entries.reserve(size_t(count.i64(0)));
+            base.entries.reserve(size_t(count.i64(0)), size_t(count.i64(1)));
     }
     sql::Stmt q(m_db, "SELECT path, kind, size, lmtime, rmtime, lid, rid, hash FROM base");
     if (!q.valid())
         return dbError("read state");
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {
-        BaseEntry e;
-        e.path = q.text(0);
+        BaseInfo e;
+        int pathLen = 0;
+        const char* path = static_cast<const char*>(q.text(0, pathLen));
         e.kind = EntryKind(q.i64(1));
         e.size = q.i64(2);
         e.leftMtimeNs = q.i64(3);
@@ -158,7 +159,7 @@ Result<BaseState> StateStore::loadBase()
             e.hash = {lo, hi};
             e.hasHash = true;
         }
-        base.entries.push_back(std::move(e));
+        base.entries.add(std::string_view(path ? path : "", size_t(pathLen)), e);
     }
     if (rc != SQLITE_DONE)
         return dbError("read state");

@@ -73,7 +73,8 @@ inline BaseEntry baseDir(const std::string& path, uint64_t lid = 0, uint64_t rid
 inline Snapshot snap(std::vector<Entry> entries)
 {
     Snapshot s;
-    s.entries = std::move(entries);
+    for (const Entry& e : entries)
+        s.entries.add(e);
     s.sortByPath();
     return s;
 }
@@ -81,7 +82,8 @@ inline Snapshot snap(std::vector<Entry> entries)
 inline BaseState baseState(std::vector<BaseEntry> entries)
 {
     BaseState b;
-    b.entries = std::move(entries);
+    for (const BaseEntry& e : entries)
+        b.entries.add(e);
     b.sortByPath();
     return b;
 }

@@ -26,12 +26,12 @@ TEST_CASE("the state store keeps the base across opens", "[statestore]")
     auto b = (*s)->loadBase();
     REQUIRE(b.ok());
     REQUIRE(b->entries.size() == 3);
-    CHECK(b->entries[0].path == "a");     // path order: a, a/b.txt, a-c
-    CHECK(b->entries[1].path == "a/b.txt");
+    CHECK(b->entries.pathAt(0) == "a");     // path order: a, a/b.txt, a-c
+    CHECK(b->entries.pathAt(1) == "a/b.txt");
     CHECK(b->entries[1].hasHash);
     CHECK(b->entries[1].hash == hashBytes("hello"));
     CHECK(b->entries[1].leftId == 7);
-    CHECK(b->entries[2].path == "a-c");
+    CHECK(b->entries.pathAt(2) == "a-c");
     CHECK((*s)->meta("left_root") == std::optional<std::string>("1:2"));
 }
 
@@ -48,8 +48,8 @@ TEST_CASE("renaming a prefix moves a folder's rows and nothing else", "[statesto
     auto b = (*s)->loadBase();
     REQUIRE(b.ok());
     std::vector<std::string> paths;
-    for (auto& e : b->entries)
-        paths.push_back(e.path);
+    for (size_t i = 0; i < b->entries.size(); ++i)
+        paths.emplace_back(b->entries.pathAt(i));
     CHECK(paths == std::vector<std::string>{"d-other", "dd", "e", "e/sub/y", "e/x", "tea/z"});
 }
 
