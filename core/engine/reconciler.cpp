@@ -4,6 +4,7 @@
 #include "engine/reasons.h"
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <unordered_map>
 
@@ -23,7 +24,7 @@ struct Row {
     std::string_view key;
     const Item* e[2] = {nullptr, nullptr};
     const BaseItem* b = nullptr;
-    const std::string* pathOverride[2] = {nullptr, nullptr}; // the path on a side after a rename
+    uint32_t overrides = 0; // index into Reconciler::m_overrides: the paths on each side after a rename
     bool held = false;
     bool dead = false;
 };
@@ -97,6 +98,7 @@ private:
     int64_t m_tol = 0;
     std::deque<std::string> m_owned;
     std::vector<Row> m_rows;
+    std::vector<std::array<const std::string*, 2>> m_overrides{{nullptr, nullptr}}; // [0]: none
     std::vector<std::pair<std::string_view, Override>> m_stack;
 
     // ---- building rows ------------------------------------------------------
@@ -318,16 +320,26 @@ private:
 
     // ---- emitting actions ---------------------------------------------------
 
+    void setOverride(Row& r, Side s, const std::string* path)
+    {
+        if (r.overrides == 0) {
+            r.overrides = uint32_t(m_overrides.size());
+            m_overrides.push_back({nullptr, nullptr});
+        }
+        m_overrides[r.overrides][idx(s)] = path;
+    }
+
     std::string_view pathOn(const Row& r, Side s) const
     {
         int i = idx(s);
-        if (r.pathOverride[i])
-            return *r.pathOverride[i];
+        const auto& over = m_overrides[r.overrides];
+        if (over[i])
+            return *over[i];
         if (r.e[i])
             return m_snap[i]->entries.pathOf(*r.e[i]);
         int o = 1 - i;
-        if (r.pathOverride[o])
-            return *r.pathOverride[o];
+        if (over[o])
+            return *over[o];
         if (r.e[o])
             return m_snap[o]->entries.pathOf(*r.e[o]);
         return m_base.entries.pathOf(*r.b);
@@ -470,7 +482,7 @@ private:
         a.path = relpath::join(relpath::parent(a.fromPath), relpath::name(renamed == Side::Left ? lp : rp));
         a.basePath = bp;
         m_plan.actions.push_back(a);
-        r.pathOverride[idx(y)] = &m_owned.emplace_back(a.path);
+        setOverride(r, y, &m_owned.emplace_back(a.path));
     }
 
     void twoWay(size_t i, bool keepChanged)
@@ -836,7 +848,7 @@ private:
         const std::string* newOnY = &m_owned.emplace_back(newPath);
         newRow.e[yi] = oldRow.e[yi];
         newRow.b = oldRow.b;
-        newRow.pathOverride[yi] = newOnY;
+        setOverride(newRow, y, newOnY);
         oldRow.e[yi] = nullptr;
         oldRow.b = nullptr;
         oldRow.dead = true;
@@ -868,7 +880,7 @@ private:
             }
             t->e[yi] = c.e[yi];
             t->b = c.b;
-            t->pathOverride[yi] = moved;
+            setOverride(*t, y, moved);
             t->held = t->held || c.held;
             c.e[yi] = nullptr;
             c.b = nullptr;
