@@ -114,10 +114,10 @@ QJsonObject toJson(const SyncArgs& args, const Location& left, const Location& r
         ja["op"] = opName(a.op);
         ja["target"] = sideName(a.target);
         ja["path"] = q(a.path);
-        if (!a.fromPath.empty())
-            ja["from"] = q(a.fromPath);
+        if (!a.fromPath().empty())
+            ja["from"] = q(a.fromPath());
         ja["kind"] = kindName(a.kind);
-        ja["rule"] = q(a.rule);
+        ja["rule"] = q(std::string(a.rule));
         ja["reason"] = q(reasonFor(a));
         ja["bytes"] = double(a.bytes());
         ja["result"] = itemState(r, i);
@@ -128,11 +128,11 @@ QJsonObject toJson(const SyncArgs& args, const Location& left, const Location& r
         if (a.op == Op::Conflict) {
             QJsonObject jc;
             jc["path"] = q(a.path);
-            jc["rule"] = q(a.rule);
+            jc["rule"] = q(std::string(a.rule));
             jc["reason"] = q(reasonFor(a));
             jc["resolution"] = resolutionName(a.resolution);
-            if (!a.conflictName.empty())
-                jc["conflict_copy"] = q(a.conflictName);
+            if (!a.conflictName().empty())
+                jc["conflict_copy"] = q(a.conflictName());
             conflicts.append(jc);
             ja["resolution"] = resolutionName(a.resolution);
         }
@@ -204,7 +204,7 @@ void printHuman(const SyncArgs& args, const SyncReport& r, double secs)
             if (a.op == Op::RecordBase && !args.verbose)
                 continue;
             std::string what = direction(a);
-            std::string path = a.op == Op::Rename ? a.fromPath + " → " + a.path : a.path;
+            std::string path = a.op == Op::Rename ? a.fromPath() + " → " + a.path : a.path;
             std::printf("%-20s %s\n    why: %s\n", what.c_str(), path.c_str(), reasonFor(a).c_str());
             if (r.executed && r.execution.items[i].state == ItemResult::State::Failed)
                 std::printf("    failed: %s\n", r.execution.items[i].error->message().c_str());

@@ -34,7 +34,7 @@ struct BaseRemove { std::string path; };
 struct BaseRename { std::string from, to; };
 using BaseUpdate = std::variant<BaseUpsert, BaseRemove, BaseRename>;
 
-bool sameAsScanned(const std::optional<Entry>& now, const std::optional<Entry>& scanned)
+bool sameAsScanned(const std::optional<EntryInfo>& now, const std::optional<EntryInfo>& scanned)
 {
     if (!scanned)
         return !now;
@@ -54,7 +54,7 @@ Error changedSinceScan(const std::string& path, const char* sideLabel)
                            "Run the sync again to pick up the change");
 }
 
-BaseEntry makeBase(const std::string& path, const Entry& left, const Entry& right, std::optional<ContentHash> hash)
+BaseEntry makeBase(const std::string& path, const EntryInfo& left, const EntryInfo& right, std::optional<ContentHash> hash)
 {
     BaseEntry b;
     b.path = path;
@@ -126,8 +126,8 @@ struct Executor::Impl {
     // on `to`, where `expected` was scanned (nullopt: nothing). Returns the
     // target's entry after the copy and the content hash when it was computed.
     Result<std::pair<Entry, std::optional<ContentHash>>> copyItem(Sides& s, Side from, const std::string& srcPath,
-                                                                   const Entry& src, const std::string& dstPath,
-                                                                   const std::optional<Entry>& expected)
+                                                                   const EntryInfo& src, const std::string& dstPath,
+                                                                   const std::optional<EntryInfo>& expected)
     {
         Backend& in = s.on(from);
         Backend& out = s.on(otherSide(from));
@@ -178,9 +178,9 @@ struct Executor::Impl {
     // the source did not change while it was read and that the target is
     // still what the scan saw, then renames the copy into place.
     Result<std::pair<Entry, std::optional<ContentHash>>> copyFile(Backend& in, Backend& out, Side from,
-                                                                   const std::string& srcPath, const Entry& src,
+                                                                   const std::string& srcPath, const EntryInfo& src,
                                                                    const std::string& dstPath,
-                                                                   const std::optional<Entry>& expected)
+                                                                   const std::optional<EntryInfo>& expected)
     {
         auto reader = in.openRead(srcPath);
         if (!reader) {
@@ -271,22 +271,22 @@ struct Executor::Impl {
     Result<void> doCopy(Sides& s, const Action& a)
     {
         Side from = otherSide(a.target);
-        const std::optional<Entry>& src = from == Side::Left ? a.left : a.right;
-        const std::optional<Entry>& dst = a.target == Side::Left ? a.left : a.right;
-        const std::string& srcPath = a.sourcePath.empty() ? a.path : a.sourcePath;
+        const std::optional<EntryInfo>& src = from == Side::Left ? a.left : a.right;
+        const std::optional<EntryInfo>& dst = a.target == Side::Left ? a.left : a.right;
+        const std::string& srcPath = a.sourcePath().empty() ? a.path : a.sourcePath();
         auto r = copyItem(s, from, srcPath, *src, a.path, dst);
         if (!r)
             return r.error();
-        const Entry& l = a.target == Side::Left ? r->first : *src;
-        const Entry& rt = a.target == Side::Left ? *src : r->first;
-        push(BaseUpsert{makeBase(a.path, l, rt, r->second), a.basePath});
+        const EntryInfo& l = a.target == Side::Left ? r->first : *src;
+        const EntryInfo& rt = a.target == Side::Left ? *src : r->first;
+        push(BaseUpsert{makeBase(a.path, l, rt, r->second), a.basePath()});
         return Ok{};
     }
 
     Result<void> doDelete(Sides& s, const Action& a)
     {
         Backend& side = s.on(a.target);
-        const std::optional<Entry>& scanned = a.target == Side::Left ? a.left : a.right;
+        const std::optional<EntryInfo>& scanned = a.target == Side::Left ? a.left : a.right;
         auto now = side.stat(a.path);
         if (!now)
             return now.error();
@@ -301,37 +301,37 @@ struct Executor::Impl {
                 return r;
             }
         }
-        push(BaseRemove{a.basePath.empty() ? a.path : a.basePath});
+        push(BaseRemove{a.basePath().empty() ? a.path : a.basePath()});
         return Ok{};
     }
 
     Result<void> doRename(Sides& s, const Action& a)
     {
         Backend& side = s.on(a.target);
-        const std::optional<Entry>& scanned = a.target == Side::Left ? a.left : a.right;
-        const std::optional<Entry>& moved = a.target == Side::Left ? a.right : a.left;
-        auto now = side.stat(a.fromPath);
+        const std::optional<EntryInfo>& scanned = a.target == Side::Left ? a.left : a.right;
+        const std::optional<EntryInfo>& moved = a.target == Side::Left ? a.right : a.left;
+        auto now = side.stat(a.fromPath());
         if (!now)
             return now.error();
         if (!sameAsScanned(*now, scanned))
-            return changedSinceScan(a.fromPath, sideName(a.target));
+            return changedSinceScan(a.fromPath(), sideName(a.target));
         auto there = side.stat(a.path);
         if (!there)
             return there.error();
         if (*there && !(scanned && (*there)->fileId == scanned->fileId && scanned->fileId))
-            return Error::skipItem("rename", a.fromPath, "'" + a.path + "' already exists on the " +
+            return Error::skipItem("rename", a.fromPath(), "'" + a.path + "' already exists on the " +
                                                             sideName(a.target), "Run the sync again");
         if (auto parent = relpath::parent(a.path); !parent.empty())
             if (auto r = ensureDirs(side, std::string(parent)); !r)
                 return r;
-        if (auto r = side.rename(a.fromPath, a.path); !r)
+        if (auto r = side.rename(a.fromPath(), a.path); !r)
             return r;
         auto after = side.stat(a.path);
         if (!after || !*after)
             return Error::skipItem("rename", a.path, "the renamed item vanished", "Run the sync again");
-        push(BaseRename{a.basePath.empty() ? a.fromPath : a.basePath, a.path});
-        const Entry& l = a.target == Side::Left ? **after : *moved;
-        const Entry& r = a.target == Side::Left ? *moved : **after;
+        push(BaseRename{a.basePath().empty() ? a.fromPath() : a.basePath(), a.path});
+        const EntryInfo& l = a.target == Side::Left ? **after : *moved;
+        const EntryInfo& r = a.target == Side::Left ? *moved : **after;
         std::optional<ContentHash> keep;
         push(BaseUpsert{makeBase(a.path, l, r, keep), {}});
         return Ok{};
@@ -353,8 +353,8 @@ struct Executor::Impl {
     Result<void> doSetTime(Sides& s, const Action& a)
     {
         Backend& side = s.on(a.target);
-        const std::optional<Entry>& scanned = a.target == Side::Left ? a.left : a.right;
-        const std::optional<Entry>& src = a.target == Side::Left ? a.right : a.left;
+        const std::optional<EntryInfo>& scanned = a.target == Side::Left ? a.left : a.right;
+        const std::optional<EntryInfo>& src = a.target == Side::Left ? a.right : a.left;
         auto now = side.stat(a.path);
         if (!now)
             return now.error();
@@ -372,7 +372,7 @@ struct Executor::Impl {
         else if (scanned->hasHash)
             hash = scanned->hash;
         push(BaseUpsert{a.target == Side::Left ? makeBase(a.path, target, *src, hash) : makeBase(a.path, *src, target, hash),
-                        a.basePath});
+                        a.basePath()});
         return Ok{};
     }
 
@@ -384,7 +384,7 @@ struct Executor::Impl {
             Side winner = a.resolution == Resolution::KeepLeft ? Side::Left : Side::Right;
             Action imposed = a;
             imposed.target = otherSide(winner);
-            const std::optional<Entry>& w = winner == Side::Left ? a.left : a.right;
+            const std::optional<EntryInfo>& w = winner == Side::Left ? a.left : a.right;
             if (w)
                 return doCopy(s, imposed);
             return doDelete(s, imposed);
@@ -394,38 +394,38 @@ struct Executor::Impl {
         Side loser = a.loser;
         Side winner = otherSide(loser);
         Backend& loserSide = s.on(loser);
-        const Entry& lost = loser == Side::Left ? *a.left : *a.right;
-        const Entry& won = winner == Side::Left ? *a.left : *a.right;
+        const EntryInfo& lost = loser == Side::Left ? *a.left : *a.right;
+        const EntryInfo& won = winner == Side::Left ? *a.left : *a.right;
         auto now = loserSide.stat(a.path);
         if (!now)
             return now.error();
         if (!sameAsScanned(*now, lost))
             return changedSinceScan(a.path, sideName(loser));
-        auto clash = loserSide.stat(a.conflictName);
+        auto clash = loserSide.stat(a.conflictName());
         if (!clash)
             return clash.error();
         if (*clash)
-            return Error::skipItem("keep both", a.path, "'" + a.conflictName + "' already exists", "Run the sync again");
-        if (auto r = loserSide.rename(a.path, a.conflictName); !r)
+            return Error::skipItem("keep both", a.path, "'" + a.conflictName() + "' already exists", "Run the sync again");
+        if (auto r = loserSide.rename(a.path, a.conflictName()); !r)
             return r;
-        auto movedNow = loserSide.stat(a.conflictName);
+        auto movedNow = loserSide.stat(a.conflictName());
         if (!movedNow || !*movedNow)
-            return Error::skipItem("keep both", a.conflictName, "the renamed version vanished", "Run the sync again");
+            return Error::skipItem("keep both", a.conflictName(), "the renamed version vanished", "Run the sync again");
         Entry movedEntry = **movedNow;
-        auto c1 = copyItem(s, loser, a.conflictName, movedEntry, a.conflictName, std::nullopt);
+        auto c1 = copyItem(s, loser, a.conflictName(), movedEntry, a.conflictName(), std::nullopt);
         if (!c1)
             return c1.error();
         {
-            const Entry& l = loser == Side::Left ? movedEntry : c1->first;
-            const Entry& r = loser == Side::Left ? c1->first : movedEntry;
-            push(BaseUpsert{makeBase(a.conflictName, l, r, c1->second), {}});
+            const EntryInfo& l = loser == Side::Left ? movedEntry : c1->first;
+            const EntryInfo& r = loser == Side::Left ? c1->first : movedEntry;
+            push(BaseUpsert{makeBase(a.conflictName(), l, r, c1->second), {}});
         }
         auto c2 = copyItem(s, winner, a.path, won, a.path, std::nullopt);
         if (!c2)
             return c2.error();
-        const Entry& l = winner == Side::Left ? won : c2->first;
-        const Entry& r = winner == Side::Left ? c2->first : won;
-        push(BaseUpsert{makeBase(a.path, l, r, c2->second), a.basePath});
+        const EntryInfo& l = winner == Side::Left ? won : c2->first;
+        const EntryInfo& r = winner == Side::Left ? c2->first : won;
+        push(BaseUpsert{makeBase(a.path, l, r, c2->second), a.basePath()});
         return Ok{};
     }
 
@@ -438,10 +438,10 @@ struct Executor::Impl {
         case Op::SetTime: return doSetTime(s, a);
         case Op::Conflict: return doConflict(s, a);
         case Op::RecordBase:
-            push(BaseUpsert{makeBase(a.path, *a.left, *a.right, std::nullopt), a.basePath});
+            push(BaseUpsert{makeBase(a.path, *a.left, *a.right, std::nullopt), a.basePath()});
             return Ok{};
         case Op::ForgetBase:
-            push(BaseRemove{a.basePath.empty() ? a.path : a.basePath});
+            push(BaseRemove{a.basePath().empty() ? a.path : a.basePath()});
             return Ok{};
         }
         return Ok{};

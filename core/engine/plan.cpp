@@ -53,6 +53,38 @@ const char* resolutionName(Resolution r)
     return "?";
 }
 
+const std::string& Action::empty()
+{
+    static const std::string none;
+    return none;
+}
+
+Action& Action::operator=(const Action& o)
+{
+    if (this == &o)
+        return *this;
+    op = o.op;
+    target = o.target;
+    kind = o.kind;
+    resolution = o.resolution;
+    loser = o.loser;
+    excluded = o.excluded;
+    path = o.path;
+    rule = o.rule;
+    left = o.left;
+    right = o.right;
+    m_text = o.m_text ? std::make_unique<ActionText>(*o.m_text) : nullptr;
+    return *this;
+}
+
+bool Action::operator==(const Action& o) const
+{
+    return op == o.op && target == o.target && kind == o.kind && resolution == o.resolution && loser == o.loser &&
+           excluded == o.excluded && path == o.path && rule == o.rule && left == o.left && right == o.right &&
+           fromPath() == o.fromPath() && sourcePath() == o.sourcePath() && basePath() == o.basePath() &&
+           reason() == o.reason() && conflictName() == o.conflictName();
+}
+
 int64_t Action::bytes() const
 {
     if (op == Op::Copy) {

@@ -6,6 +6,7 @@
 
 #include "engine/snapshot.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,24 +44,52 @@ enum class Resolution : uint8_t {
 };
 const char* resolutionName(Resolution r);
 
+// The rarely filled texts of an action, kept apart so that a plan of a
+// million copies does not carry five empty strings per row.
+struct ActionText {
+    std::string fromPath;       // Rename: the old path on the target side
+    std::string sourcePath;     // Copy: the path on the source side when it differs (Unicode form or case)
+    std::string basePath;       // the base row this action supersedes, when its path differs
+    std::string reason;         // one sentence: what was compared and why (see reasonFor())
+    std::string conflictName;   // KeepBoth: the loser's new path
+    bool operator==(const ActionText&) const = default;
+};
+
 struct Action {
     Op op = Op::Copy;
     Side target = Side::Right;
     EntryKind kind = EntryKind::File;
-    std::string path;           // the item's path (on the target for Copy/Delete; the new path for Rename)
-    std::string fromPath;       // Rename: the old path on the target side
-    std::string sourcePath;     // Copy: the path on the source side when it differs (Unicode form or case)
-    std::string basePath;       // the base row this action supersedes, when there is one
-    std::optional<Entry> left;  // the item as scanned on the left (for re-checks and the preview)
-    std::optional<Entry> right;
-    std::string rule;           // short rule id, e.g. "left-changed"
-    std::string reason;         // one sentence: what was compared and why this action
     Resolution resolution = Resolution::Pending;
     Side loser = Side::Right;   // KeepBoth: whose version is renamed
-    std::string conflictName;   // KeepBoth: the loser's new path
     bool excluded = false;      // unticked by the user in the preview: not executed
+    std::string path;           // the item's path (on the target for Copy/Delete; the new path for Rename)
+    std::string_view rule;      // short rule id, e.g. "left-changed" (a string literal)
+    std::optional<EntryInfo> left;  // the item as scanned on the left (for re-checks and the preview)
+    std::optional<EntryInfo> right;
+
+    const std::string& fromPath() const { return m_text ? m_text->fromPath : empty(); }
+    const std::string& sourcePath() const { return m_text ? m_text->sourcePath : empty(); }
+    const std::string& basePath() const { return m_text ? m_text->basePath : empty(); }
+    const std::string& reason() const { return m_text ? m_text->reason : empty(); }
+    const std::string& conflictName() const { return m_text ? m_text->conflictName : empty(); }
+    ActionText& text()
+    {
+        if (!m_text)
+            m_text = std::make_unique<ActionText>();
+        return *m_text;
+    }
+
+    Action() = default;
+    Action(const Action& o) : Action() { *this = o; }
+    Action(Action&&) noexcept = default;
+    Action& operator=(const Action& o);
+    Action& operator=(Action&&) noexcept = default;
+    bool operator==(const Action& o) const;
     int64_t bytes() const;
-    bool operator==(const Action&) const = default;
+
+private:
+    static const std::string& empty();
+    std::unique_ptr<ActionText> m_text;
 };
 
 struct PlanProblem {

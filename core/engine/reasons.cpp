@@ -97,13 +97,13 @@ std::string describeEntryChange(const BaseInfo* b, const EntryInfo* e, Side side
 
 std::string reasonFor(const Action& a)
 {
-    if (!a.reason.empty())
-        return a.reason;
+    if (!a.reason().empty())
+        return a.reason();
     const std::string to = sideName(a.target);
     const std::string from = sideName(otherSide(a.target));
-    const std::optional<Entry>& src = a.target == Side::Right ? a.left : a.right;
-    const std::optional<Entry>& dst = a.target == Side::Right ? a.right : a.left;
-    const std::string rule = a.rule;
+    const std::optional<EntryInfo>& src = a.target == Side::Right ? a.left : a.right;
+    const std::optional<EntryInfo>& dst = a.target == Side::Right ? a.right : a.left;
+    const std::string_view rule = a.rule;
     if ((rule == "left-created" || rule == "right-created") && src)
         return "new on the " + from + " (" + describeEntry(*src) + "), absent on the " + to +
                " and in the last sync → copy " + from + " → " + to;
@@ -118,7 +118,7 @@ std::string reasonFor(const Action& a)
     if (rule == "first-run-equal" && a.left && a.right)
         return "present on both sides with no earlier sync and the same content (" + describePair(*a.left, *a.right) +
                "): recorded as in sync";
-    return a.rule;
+    return std::string(a.rule);
 }
 
 } // namespace ferry

@@ -364,11 +364,12 @@ private:
         if (r.e[1])
             a.right = detached(*r.e[1]);
         if (r.b && m_base.entries.pathOf(*r.b) != a.path)
-            a.basePath = basePath(r);
+            a.text().basePath = basePath(r);
         const Item* any = r.e[idx(target)] ? r.e[idx(target)] : r.e[1 - idx(target)];
         a.kind = any ? any->kind : (r.b ? r.b->kind : EntryKind::File);
         a.rule = rule;
-        a.reason = std::move(reason);
+        if (!reason.empty())
+            a.text().reason = std::move(reason);
         return a;
     }
 
@@ -390,7 +391,7 @@ private:
         Action a = base(r, Op::Copy, to, rule, std::move(reason));
         a.kind = src->kind;
         if (pathOn(r, from) != a.path)
-            a.sourcePath = std::string(pathOn(r, from));
+            a.text().sourcePath = std::string(pathOn(r, from));
         m_plan.actions.push_back(std::move(a));
         return true;
     }
@@ -478,9 +479,9 @@ private:
         Action a = base(r, Op::Rename, y, renamed == Side::Left ? "left-renamed" : "right-renamed",
                         std::string(sideName(renamed)) + ": '" + bp + "' was renamed to '" +
                             (renamed == Side::Left ? lp : rp) + "' (only the letter case changed) → rename on the " + sideName(y));
-        a.fromPath = renamed == Side::Left ? rp : lp;
-        a.path = relpath::join(relpath::parent(a.fromPath), relpath::name(renamed == Side::Left ? lp : rp));
-        a.basePath = bp;
+        a.text().fromPath = renamed == Side::Left ? rp : lp;
+        a.path = relpath::join(relpath::parent(a.fromPath()), relpath::name(renamed == Side::Left ? lp : rp));
+        a.text().basePath = bp;
         m_plan.actions.push_back(a);
         setOverride(r, y, &m_owned.emplace_back(a.path));
     }
@@ -625,7 +626,7 @@ private:
         c.kind = EntryKind::Directory;
         if (p == ConflictPolicy::Ask || p == ConflictPolicy::Skip) {
             c.resolution = Resolution::Pending;
-            c.reason += std::string(": left for you to decide (policy ") + policyName(p) + ")";
+            c.text().reason += std::string(": left for you to decide (policy ") + policyName(p) + ")";
             m_plan.actions.push_back(std::move(c));
             hold(r);
             return;
@@ -636,17 +637,17 @@ private:
             winner = p == ConflictPolicy::LeftWins ? Side::Left : Side::Right;
         c.resolution = Resolution::Informational;
         if (keepBoth) {
-            c.reason += ": the changed items are kept on both sides, the unchanged ones are deleted";
+            c.text().reason += ": the changed items are kept on both sides, the unchanged ones are deleted";
             m_plan.actions.push_back(std::move(c));
             emitCopy(r, y, "folder-deleted-vs-changed", what + ": the folder is kept for them → copy " + sy + " → " + sx);
             m_stack.emplace_back(r.key, Override::KeepChanged);
         } else if (winner == x) {
-            c.reason += ": the " + sx + " wins (policy), the whole folder is deleted on the " + sy;
+            c.text().reason += ": the " + sx + " wins (policy), the whole folder is deleted on the " + sy;
             m_plan.actions.push_back(std::move(c));
             emitDelete(r, y, "conflict-resolution", what + ": the " + sx + " wins → delete on the " + sy);
             m_stack.emplace_back(r.key, x == Side::Left ? Override::ForceLeft : Override::ForceRight);
         } else {
-            c.reason += ": the " + sy + " wins (policy), the whole folder is restored on the " + sx;
+            c.text().reason += ": the " + sy + " wins (policy), the whole folder is restored on the " + sx;
             m_plan.actions.push_back(std::move(c));
             emitCopy(r, y, "conflict-resolution", what + ": the " + sy + " wins → copy " + sy + " → " + sx);
             m_stack.emplace_back(r.key, y == Side::Left ? Override::ForceLeft : Override::ForceRight);
@@ -680,17 +681,17 @@ private:
                 c.loser = l.isDir() ? Side::Right : Side::Left;   // the folder keeps the name
             else
                 c.loser = l.mtimeNs > rt.mtimeNs ? Side::Right : Side::Left; // the newer keeps the name
-            c.conflictName = conflictName(std::string(pathOn(r, c.loser)), m_pol.nowNs, m_pol.hostName);
+            c.text().conflictName = conflictName(std::string(pathOn(r, c.loser)), m_pol.nowNs, m_pol.hostName);
         }
         switch (c.resolution) {
         case Resolution::Pending:
-            c.reason += std::string(": left for you to decide (policy ") + policyName(m_pol.conflict) + ")";
+            c.text().reason += std::string(": left for you to decide (policy ") + policyName(m_pol.conflict) + ")";
             break;
-        case Resolution::KeepLeft: c.reason += ": the left version wins (policy " + std::string(policyName(m_pol.conflict)) + ")"; break;
-        case Resolution::KeepRight: c.reason += ": the right version wins (policy " + std::string(policyName(m_pol.conflict)) + ")"; break;
+        case Resolution::KeepLeft: c.text().reason += ": the left version wins (policy " + std::string(policyName(m_pol.conflict)) + ")"; break;
+        case Resolution::KeepRight: c.text().reason += ": the right version wins (policy " + std::string(policyName(m_pol.conflict)) + ")"; break;
         case Resolution::KeepBoth:
-            c.reason += std::string(": both are kept; the ") + sideName(c.loser) + " version becomes '" +
-                        c.conflictName + "' on both sides";
+            c.text().reason += std::string(": both are kept; the ") + sideName(c.loser) + " version becomes '" +
+                        c.conflictName() + "' on both sides";
             break;
         default: break;
         }
@@ -836,11 +837,11 @@ private:
         a.op = Op::Rename;
         a.target = y;
         a.kind = b.kind;
-        a.fromPath = oldOnY;
+        a.text().fromPath = oldOnY;
         a.path = newPath;
-        a.basePath = oldBasePath;
+        a.text().basePath = oldBasePath;
         a.rule = x == Side::Left ? "left-renamed" : "right-renamed";
-        a.reason = std::move(reason);
+        a.text().reason = std::move(reason);
         (x == Side::Left ? a.left : a.right) = detached(ne);
         (y == Side::Left ? a.left : a.right) = detached(*oldRow.e[yi]);
         m_plan.actions.push_back(a);

@@ -169,10 +169,10 @@ TEST_CASE("two-way: conflicts and their resolutions", "[reconciler]")
         Plan p = reconcile(l, r, b, twoWay(row.policy));
         expectPlan(p, {{Op::Conflict, Side::Right, "doc.txt", "both-changed"}});
         CHECK(p.actions[0].resolution == row.res);
-        CHECK(p.actions[0].reason.find("left") != std::string::npos);
+        CHECK(p.actions[0].reason().find("left") != std::string::npos);
         if (row.res == Resolution::KeepBoth) {
             CHECK(p.actions[0].loser == Side::Left); // the older version is renamed
-            CHECK(p.actions[0].conflictName == "doc (conflict 2025-11-24 161640 box).txt");
+            CHECK(p.actions[0].conflictName() == "doc (conflict 2025-11-24 161640 box).txt");
         }
         CHECK(p.pendingConflicts() == (row.res == Resolution::Pending ? 1 : 0));
     }
@@ -258,7 +258,7 @@ TEST_CASE("renames by file id are carried as renames; a renamed folder is one re
     Plan p = reconcile(l, r, b, twoWay());
     expectPlan(p, {{Op::Rename, Side::Right, "pictures", "left-renamed"},
                    {Op::Rename, Side::Right, "notes-renamed.txt", "left-renamed"}});
-    CHECK(p.actions[0].fromPath == "photos");
+    CHECK(p.actions[0].fromPath() == "photos");
     CHECK(p.deletions(Side::Right) == 0);
 }
 
@@ -269,7 +269,7 @@ TEST_CASE("a renamed folder with an edit inside: rename, then the edit", "[recon
     auto r = snap({dir("a", 2), file("a/f", 9, 4, 12)}); // edited on the right
     Plan p = reconcile(l, r, b, twoWay());
     expectPlan(p, {{Op::Rename, Side::Right, "b", "left-renamed"}, {Op::Copy, Side::Left, "b/f", "right-changed"}});
-    CHECK(p.actions[1].sourcePath.empty());
+    CHECK(p.actions[1].sourcePath().empty());
 }
 
 TEST_CASE("renames by size, time and content hash when file ids are unknown", "[reconciler]")
@@ -325,7 +325,7 @@ TEST_CASE("NFC and NFD spellings are one item", "[reconciler]")
     auto b = baseState({base(nfc, 3, 0)});
     Plan e = reconcile(snap({file(nfc, 9, 5)}), snap({file(nfd, 3, 0)}), b, twoWay());
     expectPlan(e, {{Op::Copy, Side::Right, nfd, "left-changed"}});
-    CHECK(e.actions[0].sourcePath == nfc);
+    CHECK(e.actions[0].sourcePath() == nfc);
     // Both spellings on one side cannot both exist for Ferry: reported, not synced.
     Plan twins = reconcile(snap({file(nfc, 3, 0), file(nfd, 4, 0)}), snap({}), baseState({}), twoWay());
     CHECK(twins.actions.empty());
@@ -344,7 +344,7 @@ TEST_CASE("case-insensitive targets: case clashes are reported, case-only rename
     Plan ren = reconcile(snap({file("A.txt", 3, 0, 7)}), snap({file("a.txt", 3, 0, 8)}), b, pol);
     // One item under case folding: carried as a case-only rename, nothing copied or deleted.
     expectPlan(ren, {{Op::Rename, Side::Right, "A.txt", "left-renamed"}});
-    CHECK(ren.actions[0].fromPath == "a.txt");
+    CHECK(ren.actions[0].fromPath() == "a.txt");
     // An edit together with the case change: the rename, then the copy onto the new name.
     Plan both = reconcile(snap({file("A.txt", 9, 5, 7)}), snap({file("a.txt", 3, 0, 8)}), b, pol);
     expectPlan(both, {{Op::Rename, Side::Right, "A.txt", "left-renamed"}, {Op::Copy, Side::Right, "A.txt", "left-changed"}});
