@@ -1,0 +1,326 @@
+#!/usr/bin/env python3
+"""Statistics and the markdown report for bench/run.sh.
+
+    report.py summarize TIMINGS --set S --group initial --ref cp-a --files N [--bytes B] [--cases "A B"]
+        TIMINGS holds one line per timed run: "ROUND CASE T0 T1 RSS_KIB RC" (T0/T1 are
+        $EPOCHREALTIME stamps). Prints one RESULT line per case and, for every ferry-* case,
+        one PAIR line per other tool of the group (median of the per-round time ratios).
+
+    report.py markdown RESULTS_TXT OUT_MD [--notes-from OLD_MD] [--smoke]
+        Turns the results file into OUT_MD: machine, tool versions, one table per set and
+        group, ferry-versus-peer ratios, the targets with PASS/MISS, the checks, and the hand
+        written notes kept from OLD_MD (the text between <!-- notes --> and <!-- /notes -->).
+"""
+import argparse
+import re
+import statistics
+import sys
+from collections import OrderedDict, defaultdict
+
+NOTES_OPEN, NOTES_CLOSE = "<!-- notes -->", "<!-- /notes -->"
+NOTES_PLACEHOLDER = ("_Not written yet: after a full run, say here where Ferry's time goes "
+                     "(scan, state database, copy, fsync) and what bounds each figure._")
+
+
+# ---------------------------------------------------------------- summarize
+def fmt(x, spec):
+    return "-" if x is None else format(x, spec)
+
+
+def summarize(a):
+    runs = defaultdict(dict)            # case -> round -> (seconds, rss_kib, rc)
+    order = []
+    with open(a.timings) as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) != 6:
+                continue
+            rnd, case, t0, t1, rss, rc = parts
+            if case not in runs:
+                order.append(case)
+            rss_kib = int(rss) if rss.lstrip("-").isdigit() else -1
+            runs[case][int(rnd)] = (float(t1) - float(t0), rss_kib, int(rc))
+    if a.cases:
+        order = [c for c in a.cases.split() if c in runs] + [c for c in order if c not in a.cases.split()]
+    ref = runs.get(a.ref, {})
+    for case in order:
+        rounds = runs[case]
+        times = [v[0] for v in rounds.values()]
+        med = statistics.median(times)
+        per_round = [t / ref[r][0] for r, (t, _, _) in rounds.items() if r in ref and ref[r][0] > 0]
+        rsses = [v[1] for v in rounds.values() if v[1] >= 0]
+        bad_rc = [v[2] for v in rounds.values() if v[2] != 0]
+        files = a.files if a.files > 0 else None
+        mb = a.bytes / 1e6 if a.bytes > 0 else None
+        print("RESULT set=%s group=%s case=%s runs=%d median_s=%.3f min_s=%.3f max_s=%.3f ratio=%s ref=%s "
+              "files=%s files_per_s=%s MB=%s MB_per_s=%s maxrss_MB=%s rc=%d"
+              % (a.set, a.group, case, len(times), med, min(times), max(times),
+                 fmt(statistics.median(per_round) if per_round else None, ".2f"), a.ref,
+                 fmt(files, "d"), fmt(files / med if files and med > 0 else None, ".0f"),
+                 fmt(mb, ".1f"), fmt(mb / med if mb and med > 0 else None, ".0f"),
+                 fmt(max(rsses) / 1024 if rsses else None, ".1f"), bad_rc[-1] if bad_rc else 0))
+    for case in order:
+        if not case.startswith("ferry-"):
+            continue
+        for peer in order:
+            if peer == a.ref or peer.startswith("ferry-"):
+                continue
+            q = [t / runs[peer][r][0] for r, (t, _, _) in runs[case].items()
+                 if r in runs[peer] and runs[peer][r][0] > 0]
+            if q:
+                print("PAIR set=%s group=%s case=%s peer=%s ratio=%.2f rounds=%d"
+                      % (a.set, a.group, case, peer, statistics.median(q), len(q)))
+
+
+# ---------------------------------------------------------------- markdown
+KV = re.compile(r"(\w+)=(\S*)")
+
+
+def kv(line):
+    return dict(KV.findall(line))
+
+
+def num(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None
+
+
+class Results:
+    def __init__(self, path):
+        self.env = OrderedDict()
+        self.data = OrderedDict()     # set -> DATA/SCALE fields
+        self.results = OrderedDict()  # (set, group) -> OrderedDict(case -> fields)
+        self.pairs = defaultdict(OrderedDict)  # (set, group) -> case -> peer -> ratio
+        self.checks = defaultdict(list)        # (set, group, case) -> [fields]
+        self.cmds, self.notes, self.raw, self.changes = [], [], [], []
+        self.reconcile = None
+        with open(path) as fh:
+            for line in fh:
+                line = line.rstrip("\n")
+                tag = line.split(" ", 1)[0]
+                if tag == "ENV":
+                    _, key, value = (line.split(" ", 2) + [""])[:3]
+                    self.env[key] = value
+                elif tag in ("DATA", "SCALE"):
+                    f = kv(line)
+                    self.data[f.get("set", "")] = f
+                elif tag == "RESULT":
+                    f = kv(line)
+                    self.results.setdefault((f["set"], f["group"]), OrderedDict())[f["case"]] = f
+                    self.raw.append(line)
+                elif tag == "PAIR":
+                    f = kv(line)
+                    self.pairs[(f["set"], f["group"])].setdefault(f["case"], OrderedDict())[f["peer"]] = f["ratio"]
+                    self.raw.append(line)
+                elif tag == "CHECK":
+                    f = kv(line)
+                    self.checks[(f["set"], f["group"], f["case"])].append(f)
+                elif tag == "CMD":
+                    self.cmds.append(line)
+                elif tag == "NOTE":
+                    self.notes.append(line[5:])
+                elif tag == "CHANGE":
+                    self.changes.append(line)
+                elif tag == "RECONCILE":
+                    self.reconcile = kv(line)
+                    self.raw.append(line)
+
+    def get(self, set_, group, case, field):
+        return num(self.results.get((set_, group), {}).get(case, {}).get(field))
+
+    def check_failures(self):
+        return [c for lst in self.checks.values() for c in lst if c.get("result") != "ok"]
+
+
+def group_table(res, set_, group):
+    rows = res.results[(set_, group)]
+    ref = next(iter(rows.values()))["ref"]
+    out = ["| case | runs | median s (min–max) | × %s | files/s | MB/s | peak RSS MB | rc | check |" % ref,
+           "|---|---:|---|---:|---:|---:|---:|---:|---|"]
+    for case, f in rows.items():
+        checks = res.checks.get((set_, group, case), [])
+        bad = [c for c in checks if c.get("result") != "ok"]
+        check = "–" if not checks else ("ok" if not bad else "**%d of %d failed**" % (len(bad), len(checks)))
+        name = "**%s**" % case if case.startswith("ferry-") else case
+        out.append("| %s | %s | %s (%s–%s) | %s | %s | %s | %s | %s | %s |" % (
+            name, f["runs"], f["median_s"], f["min_s"], f["max_s"], f["ratio"], f["files_per_s"],
+            f["MB_per_s"], f["maxrss_MB"], f["rc"], check))
+    pairs = res.pairs.get((set_, group))
+    if pairs:
+        peers = []
+        for per_case in pairs.values():
+            peers += [p for p in per_case if p not in peers]
+        out += ["", "Ferry's time divided by each peer's, same round (median over rounds; below 1 = Ferry faster):", "",
+                "| | " + " | ".join("/ %s" % p for p in peers) + " |",
+                "|---|" + "---:|" * len(peers)]
+        for case, per_case in pairs.items():
+            out.append("| **%s** | " % case + " | ".join(per_case.get(p, "–") for p in peers) + " |")
+    return out
+
+
+def target_lines(res, smoke):
+    lines = []
+
+    def verdict(values, ok):
+        if not values or any(v is None for v in values):
+            return "not measured"
+        return "PASS" if all(ok(v) for v in values) else "MISS"
+
+    def add(label, values, ok, shown):
+        v = verdict(values, ok)
+        if v == "not measured":
+            shown = "not measured"
+        lines.append("- **%s** — %s: %s" % (v, label, shown))
+
+    # re-runs of M against find over both trees
+    def r2(x):
+        return fmt(x, ".2f")
+    tw = res.get("M", "nochange", "ferry-twoway", "ratio")
+    mi = res.get("M", "nochange", "ferry-mirror", "ratio")
+    add("no-change two-way re-run of 100,000 files (M), target ≤ 1.2 × find-both", [tw], lambda v: v <= 1.2,
+        "%s × find-both (%s s)%s" % (r2(tw), fmt(res.get("M", "nochange", "ferry-twoway", "median_s"), ".3f"),
+                                      "; mirror, not a target: %s ×" % r2(mi) if mi is not None else ""))
+    tw = res.get("M", "change", "ferry-twoway", "ratio")
+    mi = res.get("M", "change", "ferry-mirror", "ratio")
+    add("re-run after the change set (M), two-way and mirror, target ≤ 1.5 × find-both", [tw, mi],
+        lambda v: v <= 1.5, "two-way %s ×, mirror %s × find-both" % (r2(tw), r2(mi)))
+    for set_, limit in (("M", 1.15), ("S", 1.2)):
+        tw = res.get(set_, "initial", "ferry-twoway", "ratio")
+        mi = res.get(set_, "initial", "ferry-mirror", "ratio")
+        add("initial copy %s, two-way and mirror, target ≤ %s × cp -a" % (set_, limit), [tw, mi],
+            lambda v, lim=limit: v <= lim, "two-way %s ×, mirror %s × cp -a" % (r2(tw), r2(mi)))
+    # large files: throughput share of cp -a = 1 / time ratio
+    shares = []
+    for case in ("ferry-twoway", "ferry-mirror"):
+        r = res.get("L", "initial", case, "ratio")
+        shares.append(100.0 / r if r else None)
+    cp = res.get("L", "initial", "cp-a", "MB_per_s")
+    add("large files (L), target ≥ 90 % of cp -a throughput", shares, lambda v: v >= 90.0,
+        "two-way %s %%, mirror %s %% of cp -a (%s MB/s; two-way %s MB/s, mirror %s MB/s)"
+        % (fmt(shares[0], ".0f"), fmt(shares[1], ".0f"), fmt(cp, ".0f"),
+           fmt(res.get("L", "initial", "ferry-twoway", "MB_per_s"), ".0f"),
+           fmt(res.get("L", "initial", "ferry-mirror", "MB_per_s"), ".0f")))
+
+    def peak(set_):
+        vals = [num(f.get("maxrss_MB")) for (s, _g), rows in res.results.items() if s == set_
+                for c, f in rows.items() if c.startswith("ferry-")]
+        vals = [v for v in vals if v is not None]
+        return max(vals) if vals else None
+    p = peak("M")
+    add("peak RSS for 100,000 files (M, every Ferry run), target < 60 MB", [p], lambda v: v < 60,
+        "%s MB" % fmt(p, ".1f"))
+    p = peak("scale-1M")
+    add("peak RSS for 1,000,000 entries (ferry-twoway, initial and no-change), target < 300 MB", [p],
+        lambda v: v < 300, "%s MB (250,000 entries: %s MB)" % (fmt(p, ".1f"), fmt(peak("scale-250k"), ".1f")))
+    rc = res.reconcile or {}
+    label = "reconciler alone on 1,000,000 entries (build/bench/reconcile_bench), target < 1 s"
+    shown = "%s s for %s entries, peak RSS %s MB" % (rc.get("seconds"), rc.get("entries"), rc.get("maxrss_MB", "-"))
+    if rc and num(rc.get("entries")) != 1_000_000:
+        lines.append("- **not measured** — %s: only run on %s entries (%s)" % (label, rc.get("entries"), shown))
+    else:
+        add(label, [num(rc.get("seconds"))], lambda v: v < 1.0, shown)
+    if smoke:
+        lines.insert(0, "_Smoke run: the sets are tiny, so these verdicts only show that the report works._\n")
+    return lines
+
+
+def read_notes(path):
+    if not path:
+        return None
+    try:
+        text = open(path).read()
+    except OSError:
+        return None
+    a, b = text.find(NOTES_OPEN), text.find(NOTES_CLOSE)
+    if a < 0 or b < a:
+        return None
+    return text[a + len(NOTES_OPEN):b].strip("\n")
+
+
+def markdown(a):
+    res = Results(a.results)
+    env = res.env
+    out = ["# Ferry benchmark results", ""]
+    if a.smoke:
+        out += ["**SMOKE RUN** (tiny data, one round): checks that the harness works; the figures mean nothing.", ""]
+    elif env.get("partial"):
+        out += ["**Partial run** (%s): only what it measured is reported; `bash bench/run.sh` with the "
+                "default knobs gives the full picture." % env["partial"], ""]
+    out += ["Written by `bench/run.sh` (see `bench/README.md` for the method); do not edit by hand except "
+            "between the notes markers at the end. Raw lines: `%s`." % env.get("results_file", "results.txt"), "",
+            "## Machine", ""]
+    for key, label in (("date", "date"), ("cpu", "CPU"), ("nproc", "cores (nproc)"), ("memory", "memory"),
+                       ("kernel", "kernel"), ("work_fs", "filesystem of WORK"), ("knobs", "run settings")):
+        if key in env:
+            out.append("- %s: %s" % (label, env[key]))
+    out += ["", "## Tools", ""]
+    for key in ("ferry", "ferry_build", "rsync", "unison", "rclone", "cp", "python"):
+        if key in env:
+            out.append("- %s: %s" % (key, env[key]))
+    for n in res.notes:
+        out.append("- note: %s" % n)
+    out += ["", "## Results", "",
+            "Median wall time over interleaved rounds; `×` = median of the per-round ratios to the group's "
+            "reference row (the floor: `find` for scans, `cp -a` for copies). Peak RSS = largest single "
+            "process (`/usr/bin/time %M`), highest of the rounds. files/s counts the files of one side.", ""]
+    current = None
+    for (set_, group) in res.results:
+        if set_ != current:
+            current = set_
+            d = res.data.get(set_, {})
+            desc = ", ".join(x for x in (
+                "%s files" % format(int(d["files"]), ",") if d.get("files") else "",
+                "%.1f MB" % (int(d["bytes"]) / 1e6) if d.get("bytes") else "",
+                "%s directories" % format(int(d["dirs"]), ",") if d.get("dirs") else "") if x)
+            out += ["### Set %s%s" % (set_, " (%s)" % desc if desc else ""), ""]
+        out += ["#### %s" % group, ""] + group_table(res, set_, group) + [""]
+    if res.changes:
+        out += ["Change sets applied to the source, one per round of the `change` group:", ""]
+        out += ["    " + c for c in res.changes] + [""]
+    out += ["## Targets", ""] + target_lines(res, a.smoke) + [""]
+    fails = res.check_failures()
+    total = sum(len(v) for v in res.checks.values())
+    out += ["## Checks", ""]
+    if fails:
+        out.append("**%d of %d checks failed** (destination differs from the source after the run):" % (len(fails), total))
+        out += [""] + ["- set %s, %s, %s, round %s: tree=%s meta=%s src=%s" % (
+            f.get("set"), f.get("group"), f.get("case"), f.get("round"), f.get("tree"), f.get("meta"), f.get("src"))
+            for f in fails]
+    else:
+        out.append("All %d checks passed: after every timed run that should leave the destination equal to the "
+                   "source, `diff -rq` found no difference, names, sizes and file mtimes matched, and the "
+                   "source was untouched." % total)
+    out += ["", "<details><summary>Commands</summary>", "", "```"] + res.cmds + ["```", "", "</details>", "",
+            "<details><summary>RESULT, PAIR and RECONCILE lines</summary>", "", "```"] + res.raw + \
+           ["```", "", "</details>", "", "## What limits Ferry", "", NOTES_OPEN]
+    notes = read_notes(a.notes_from)
+    out += [notes if notes else NOTES_PLACEHOLDER, NOTES_CLOSE, ""]
+    with open(a.out, "w") as fh:
+        fh.write("\n".join(out))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("summarize")
+    p.add_argument("timings")
+    p.add_argument("--set", required=True)
+    p.add_argument("--group", required=True)
+    p.add_argument("--ref", required=True)
+    p.add_argument("--files", type=int, default=0)
+    p.add_argument("--bytes", type=int, default=0)
+    p.add_argument("--cases", default="", help="print the cases in this order")
+    p = sub.add_parser("markdown")
+    p.add_argument("results")
+    p.add_argument("out")
+    p.add_argument("--notes-from")
+    p.add_argument("--smoke", action="store_true")
+    a = ap.parse_args()
+    (summarize if a.cmd == "summarize" else markdown)(a)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
