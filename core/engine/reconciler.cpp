@@ -7,6 +7,7 @@
 #include <array>
 #include <deque>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace ferry {
 
@@ -80,6 +81,9 @@ public:
 
     Plan run()
     {
+        for (const auto* list : {&m_pol.leftBlocked, &m_pol.rightBlocked})
+            for (const std::string& p : *list)
+                m_blockedKeys.insert(relpath::matchKey(p, m_ci));
         buildRows();
         markBlocked(Side::Left, m_pol.leftBlocked);
         markBlocked(Side::Right, m_pol.rightBlocked);
@@ -98,6 +102,7 @@ private:
     int64_t m_tol = 0;
     std::deque<std::string> m_owned;
     std::vector<Row> m_rows;
+    std::unordered_set<std::string> m_blockedKeys;
     std::vector<std::array<const std::string*, 2>> m_overrides{{nullptr, nullptr}}; // [0]: none
     std::vector<std::pair<std::string_view, Override>> m_stack;
 
@@ -171,7 +176,10 @@ private:
         KeySeq seqs[3] = {keysOf(m_snap[0]->entries, false), keysOf(m_snap[1]->entries, false),
                           keysOf(m_base.entries, true)};
         size_t pos[3] = {0, 0, 0};
-        m_rows.reserve(std::max({seqs[0].count, seqs[1].count, seqs[2].count}) + 16);
+        // Rows that cannot lead to any action are not kept (see quiet()), so
+        // a run with few changes holds few rows; a first run keeps them all.
+        if (m_base.empty())
+            m_rows.reserve(std::max(seqs[0].count, seqs[1].count) + 16);
         for (;;) {
             std::string_view k;
             bool any = false;
@@ -212,7 +220,46 @@ private:
                     ++pos[s];
                 }
             }
-            m_rows.push_back(row);
+            if (!quiet(row))
+                m_rows.push_back(row);
+        }
+    }
+
+    // A row where both sides and the base agree and no rule can fire: same
+    // path everywhere, unchanged against the base (two-way) or equal by time
+    // and size (mirror, update). Such rows are dropped while building, so a
+    // million unchanged items cost no row at all. Blocked and duplicate rows
+    // are always kept: their "hold" must cover their subtree.
+    bool quiet(const Row& r) const
+    {
+        if (r.held || !r.e[0] || !r.e[1])
+            return false;
+        const Item& l = *r.e[0];
+        const Item& rt = *r.e[1];
+        if (l.kind != rt.kind || l.kind == EntryKind::Special)
+            return false;
+        const std::string_view lp = m_snap[0]->entries.pathOf(l);
+        if (lp != m_snap[1]->entries.pathOf(rt) || (!m_blockedKeys.empty() && m_blockedKeys.count(std::string(r.key))))
+            return false;
+        if (m_pol.mode != SyncMode::TwoWay) {
+            if (m_pol.compare != CompareMode::TimeSize || m_pol.mode == SyncMode::Update)
+                return false;
+            return l.kind == EntryKind::Directory ||
+                   (l.kind == EntryKind::File && l.size == rt.size && timesEqual(l.mtimeNs, rt.mtimeNs));
+        }
+        if (!r.b || r.b->kind != l.kind || m_base.entries.pathOf(*r.b) != lp)
+            return false;
+        const BaseItem& b = *r.b;
+        switch (l.kind) {
+        case EntryKind::Directory: return true;
+        case EntryKind::Symlink:
+            return l.size == b.size && rt.size == b.size && l.hasHash && rt.hasHash && b.hasHash && l.hash == b.hash &&
+                   rt.hash == b.hash;
+        case EntryKind::File:
+            return l.size == b.size && rt.size == b.size && timesEqual(l.mtimeNs, b.leftMtimeNs) &&
+                   timesEqual(rt.mtimeNs, b.rightMtimeNs) && !(l.hasHash && b.hasHash && l.hash != b.hash) &&
+                   !(rt.hasHash && b.hasHash && rt.hash != b.hash);
+        default: return false;
         }
     }
 

@@ -4,6 +4,9 @@
 #include "engine/scanner.h"
 #include "store/statestore.h"
 
+#include <QDir>
+#include <QFileInfo>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -143,6 +146,12 @@ bool SyncRun::plan()
     State& st = *m_state;
     const bool usesState = !m_options.statePath.empty();
     if (usesState) {
+        if (!m_options.dryRun) {
+            const QString dir = QFileInfo(QString::fromStdString(m_options.statePath)).absolutePath();
+            if (!QDir().mkpath(dir))
+                return stop(ExitCode::Usage, "cannot create the folder of the state file '" + dir.toStdString() +
+                                                 "': check that it may be written, or choose another --state");
+        }
         auto store = StateStore::open(m_options.statePath, m_options.dryRun);
         if (!store)
             return stop(ExitCode::Usage, "cannot use the state file: " + store.error().message());

@@ -66,7 +66,8 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& file, bo
         name = enc.toStdString() + "?immutable=1";
     }
     if (sqlite3_open_v2(name.c_str(), &s->m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
-        return s->dbError("open state file");
+        return Error::abortRun("open state file", file, s->m_db ? sqlite3_errmsg(s->m_db) : "cannot open",
+                               "Check that the file's folder exists and may be written, or choose another --state");
     sqlite3_busy_timeout(s->m_db, 5000);
 
     // Validate before writing anything: a foreign or corrupt file is left untouched.
