@@ -158,6 +158,10 @@ QJsonObject toJson(const SyncArgs& args, const Location& left, const Location& r
         o["stopped_by"] = q(r.guardMessage);
     if (!r.fatalMessage.empty())
         o["message"] = q(r.fatalMessage);
+    QJsonArray warnings;
+    for (const std::string& w : r.warnings)
+        warnings.append(q(w));
+    o["warnings"] = warnings;
     return o;
 }
 
@@ -182,7 +186,6 @@ std::string defaultStatePath(const Location& left, const Location& right)
     QString dir = qEnvironmentVariable("FERRY_DATA_DIR");
     if (dir.isEmpty())
         dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    QDir().mkpath(dir + "/state");
     ContentHash h = hashBytes(left.toString() + "\n" + right.toString());
     return (dir + "/state/" + q(h.hex().substr(0, 20)) + ".db").toStdString();
 }
@@ -213,6 +216,8 @@ void printHuman(const SyncArgs& args, const SyncReport& r, double secs)
     }
     for (const Error& e : r.errors)
         std::fprintf(stderr, "error: %s\n", e.message().c_str());
+    for (const std::string& w : r.warnings)
+        std::fprintf(stderr, "warning: %s\n", w.c_str());
     if (args.quiet && r.exit == ExitCode::InSync)
         return;
     int copies = r.plan.count(Op::Copy, Side::Left) + r.plan.count(Op::Copy, Side::Right);

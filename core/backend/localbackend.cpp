@@ -150,6 +150,34 @@ std::string LocalBackend::absolute(const std::string& rel) const
     return m_root == "/" ? "/" + rel : m_root + "/" + rel;
 }
 
+Result<void> LocalBackend::checkDirChain(std::string_view dir) const
+{
+    std::vector<std::string> verified;
+    for (std::string_view d = dir; !d.empty(); d = relpath::parent(d)) {
+        std::string key(d);
+        if (m_realDirs.count(key))
+            break;
+        struct stat st;
+        if (::lstat(absolute(key).c_str(), &st) != 0) {
+            if (errno == ENOENT || errno == ENOTDIR)
+                return Ok{}; // nothing there (yet): the operation itself reports it
+            return errnoError("check folder", key, errno);
+        }
+        if (!S_ISDIR(st.st_mode))
+            return Error::skipItem("check folder", key,
+                                   S_ISLNK(st.st_mode) ? "this folder was replaced by a symlink; Ferry never reads or "
+                                                         "writes through one"
+                                                       : "this is no longer a folder",
+                                   "Look at what replaced the folder, then run the sync again");
+        verified.push_back(std::move(key));
+    }
+    for (std::string& v : verified)
+        m_realDirs.insert(std::move(v));
+    return Ok{};
+}
+
+Result<void> LocalBackend::checkParents(const std::string& rel) const { return checkDirChain(relpath::parent(rel)); }
+
 Capabilities LocalBackend::capabilities() const
 {
     if (m_caps)
@@ -277,6 +305,8 @@ Result<std::vector<ListedItem>> LocalBackend::list(const std::string& dir)
 
 Result<std::optional<Entry>> LocalBackend::stat(const std::string& path)
 {
+    if (auto c = checkParents(path); !c)
+        return c.error();
     struct stat st;
     if (::lstat(absolute(path).c_str(), &st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
@@ -288,6 +318,8 @@ Result<std::optional<Entry>> LocalBackend::stat(const std::string& path)
 
 Result<std::string> LocalBackend::readLink(const std::string& path)
 {
+    if (auto c = checkParents(path); !c)
+        return c.error();
     std::string target(4096, '\0');
     ssize_t n = ::readlink(absolute(path).c_str(), target.data(), target.size());
     if (n < 0)
@@ -298,6 +330,8 @@ Result<std::string> LocalBackend::readLink(const std::string& path)
 
 Result<std::unique_ptr<ReadStream>> LocalBackend::openRead(const std::string& path)
 {
+    if (auto c = checkParents(path); !c)
+        return c.error();
     int fd = ::open(absolute(path).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return errnoError("open", path, errno);
@@ -306,6 +340,8 @@ Result<std::unique_ptr<ReadStream>> LocalBackend::openRead(const std::string& pa
 
 Result<std::unique_ptr<TempFile>> LocalBackend::createTemp(const std::string& dir)
 {
+    if (auto c = checkDirChain(dir); !c)
+        return c.error();
     for (int attempt = 0; attempt < 8; ++attempt) {
         std::string rel = relpath::join(dir, std::string(relpath::kTempPrefix) + randomSuffix());
         std::string abs = absolute(rel);
@@ -366,6 +402,10 @@ Result<Entry> LocalBackend::commit(std::unique_ptr<TempFile> temp, const std::st
 
 Result<void> LocalBackend::rename(const std::string& from, const std::string& to)
 {
+    if (auto c = checkParents(from); !c)
+        return c;
+    if (auto c = checkParents(to); !c)
+        return c;
     const std::string absTo = absolute(to);
     struct stat st;
     if (::lstat(absTo.c_str(), &st) == 0) {
@@ -377,11 +417,15 @@ Result<void> LocalBackend::rename(const std::string& from, const std::string& to
     }
     if (::rename(absolute(from).c_str(), absTo.c_str()) != 0)
         return errnoError("rename", from, errno);
+    for (auto it = m_realDirs.begin(); it != m_realDirs.end();)
+        it = relpath::isInside(*it, from) ? m_realDirs.erase(it) : std::next(it);
     return Ok{};
 }
 
 Result<void> LocalBackend::removeFile(const std::string& path)
 {
+    if (auto c = checkParents(path); !c)
+        return c;
     if (::unlink(absolute(path).c_str()) != 0 && errno != ENOENT)
         return errnoError("delete", path, errno);
     return Ok{};
@@ -389,6 +433,9 @@ Result<void> LocalBackend::removeFile(const std::string& path)
 
 Result<void> LocalBackend::removeDir(const std::string& path)
 {
+    if (auto c = checkParents(path); !c)
+        return c;
+    m_realDirs.erase(path);
     if (::rmdir(absolute(path).c_str()) != 0 && errno != ENOENT)
         return errnoError("delete folder", path, errno);
     return Ok{};
@@ -396,6 +443,8 @@ Result<void> LocalBackend::removeDir(const std::string& path)
 
 Result<void> LocalBackend::makeDir(const std::string& path, uint32_t mode)
 {
+    if (auto c = checkParents(path); !c)
+        return c;
     if (::mkdir(absolute(path).c_str(), mode_t(mode ? mode & 07777 : 0777)) != 0) {
         int err = errno;
         struct stat st;
@@ -408,6 +457,8 @@ Result<void> LocalBackend::makeDir(const std::string& path, uint32_t mode)
 
 Result<void> LocalBackend::makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs)
 {
+    if (auto c = checkParents(path); !c)
+        return c;
     std::string tmpRel = relpath::join(relpath::parent(path), std::string(relpath::kTempPrefix) + randomSuffix());
     std::string tmpAbs = absolute(tmpRel);
     if (::symlink(target.c_str(), tmpAbs.c_str()) != 0)
@@ -425,6 +476,8 @@ Result<void> LocalBackend::makeSymlink(const std::string& path, const std::strin
 
 Result<void> LocalBackend::setTimes(const std::string& path, int64_t mtimeNs)
 {
+    if (auto c = checkParents(path); !c)
+        return c;
     struct timespec times[2] = {toTimespec(mtimeNs), toTimespec(mtimeNs)};
     times[0].tv_nsec = UTIME_OMIT;
     if (::utimensat(AT_FDCWD, absolute(path).c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)

@@ -6,6 +6,9 @@
 
 #include "backend/backend.h"
 
+#include <string_view>
+#include <unordered_set>
+
 namespace ferry {
 
 class LocalBackend final : public Backend {
@@ -37,8 +40,15 @@ public:
     std::string absolute(const std::string& rel) const;
 
 private:
+    // Every folder from the root down to `dir` must be a real folder: Ferry
+    // never reads or writes through a symlinked folder inside the root. The
+    // folders found real are cached for this backend object (one per worker).
+    Result<void> checkDirChain(std::string_view dir) const;
+    Result<void> checkParents(const std::string& rel) const;
+
     std::string m_root;
     mutable std::optional<Capabilities> m_caps;
+    mutable std::unordered_set<std::string> m_realDirs;
 };
 
 // Copies all bytes from `in` to `out`, with copy_file_range when both have

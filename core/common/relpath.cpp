@@ -124,7 +124,14 @@ std::string matchKey(std::string_view s, bool caseInsensitive)
 
 bool isFerryTemp(std::string_view name)
 {
-    return name.substr(0, kTempPrefix.size()) == kTempPrefix;
+    // Exactly Ferry's own pattern: the prefix and 16 characters of [0-9a-z].
+    // A user's ".ferry-tmp-notes.txt" is an ordinary file.
+    if (name.size() != kTempPrefix.size() + 16 || name.substr(0, kTempPrefix.size()) != kTempPrefix)
+        return false;
+    for (char c : name.substr(kTempPrefix.size()))
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')))
+            return false;
+    return true;
 }
 
 } // namespace ferry::relpath

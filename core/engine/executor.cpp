@@ -376,6 +376,13 @@ struct Executor::Impl {
         return Ok{};
     }
 
+    // A conflict's path on one side: `path` is the right's, `sourcePath` the
+    // left's when it is spelled differently there.
+    static const std::string& conflictPath(const Action& a, Side side)
+    {
+        return side == Side::Left && !a.sourcePath().empty() ? a.sourcePath() : a.path;
+    }
+
     Result<void> doConflict(Sides& s, const Action& a)
     {
         if (a.resolution == Resolution::Pending || a.resolution == Resolution::Informational)
@@ -384,6 +391,8 @@ struct Executor::Impl {
             Side winner = a.resolution == Resolution::KeepLeft ? Side::Left : Side::Right;
             Action imposed = a;
             imposed.target = otherSide(winner);
+            imposed.path = conflictPath(a, imposed.target);
+            imposed.text().sourcePath = conflictPath(a, winner);
             const std::optional<EntryInfo>& w = winner == Side::Left ? a.left : a.right;
             if (w)
                 return doCopy(s, imposed);
@@ -394,19 +403,21 @@ struct Executor::Impl {
         Side loser = a.loser;
         Side winner = otherSide(loser);
         Backend& loserSide = s.on(loser);
+        const std::string& loserPath = conflictPath(a, loser);
+        const std::string& winnerPath = conflictPath(a, winner);
         const EntryInfo& lost = loser == Side::Left ? *a.left : *a.right;
         const EntryInfo& won = winner == Side::Left ? *a.left : *a.right;
-        auto now = loserSide.stat(a.path);
+        auto now = loserSide.stat(loserPath);
         if (!now)
             return now.error();
         if (!sameAsScanned(*now, lost))
-            return changedSinceScan(a.path, sideName(loser));
+            return changedSinceScan(loserPath, sideName(loser));
         auto clash = loserSide.stat(a.conflictName());
         if (!clash)
             return clash.error();
         if (*clash)
-            return Error::skipItem("keep both", a.path, "'" + a.conflictName() + "' already exists", "Run the sync again");
-        if (auto r = loserSide.rename(a.path, a.conflictName()); !r)
+            return Error::skipItem("keep both", loserPath, "'" + a.conflictName() + "' already exists", "Run the sync again");
+        if (auto r = loserSide.rename(loserPath, a.conflictName()); !r)
             return r;
         auto movedNow = loserSide.stat(a.conflictName());
         if (!movedNow || !*movedNow)
@@ -420,7 +431,7 @@ struct Executor::Impl {
             const EntryInfo& r = loser == Side::Left ? c1->first : movedEntry;
             push(BaseUpsert{makeBase(a.conflictName(), l, r, c1->second), {}});
         }
-        auto c2 = copyItem(s, winner, a.path, won, a.path, std::nullopt);
+        auto c2 = copyItem(s, winner, winnerPath, won, loserPath, std::nullopt);
         if (!c2)
             return c2.error();
         const EntryInfo& l = winner == Side::Left ? won : c2->first;

@@ -90,6 +90,9 @@ public:
         if (m_pol.mode == SyncMode::TwoWay && !m_base.empty())
             detectRenames();
         processRows();
+        auto& h = m_plan.needHashes;
+        std::sort(h.begin(), h.end());
+        h.erase(std::unique(h.begin(), h.end()), h.end());
         return std::move(m_plan);
     }
 
@@ -256,7 +259,8 @@ private:
             return l.size == b.size && rt.size == b.size && l.hasHash && rt.hasHash && b.hasHash && l.hash == b.hash &&
                    rt.hash == b.hash;
         case EntryKind::File:
-            return l.size == b.size && rt.size == b.size && timesEqual(l.mtimeNs, b.leftMtimeNs) &&
+            return m_pol.compare == CompareMode::TimeSize && l.size == b.size && rt.size == b.size &&
+                   timesEqual(l.mtimeNs, b.leftMtimeNs) &&
                    timesEqual(rt.mtimeNs, b.rightMtimeNs) && !(l.hasHash && b.hasHash && l.hash != b.hash) &&
                    !(rt.hasHash && b.hasHash && rt.hash != b.hash);
         default: return false;
@@ -327,6 +331,16 @@ private:
         }
         if (e->size != b->size)
             return Change::Modified;
+        if (m_pol.compare == CompareMode::Content && b->hasHash) {
+            // Compare by content: the bytes decide, whatever the times say.
+            if (!e->hasHash) {
+                needHash(s, *e);
+                return Change::Modified;
+            }
+            if (e->hash != b->hash)
+                return Change::Modified;
+            return timesEqual(e->mtimeNs, baseTime(*b, s)) ? Change::Unchanged : Change::Touched;
+        }
         if (timesEqual(e->mtimeNs, baseTime(*b, s))) {
             if (e->hasHash && b->hasHash && e->hash != b->hash)
                 return Change::Modified;
@@ -561,6 +575,22 @@ private:
                 return;
             }
         }
+        // A folder replaced by a file or symlink on one side while the other
+        // side changed something inside it: a folder conflict, never a copy
+        // into (or through) the replacement.
+        for (Side x : {Side::Left, Side::Right}) {
+            Side y = otherSide(x);
+            const Item* ex = r.e[idx(x)];
+            const Item* ey = r.e[idx(y)];
+            if (r.b && r.b->kind == EntryKind::Directory && ex && !ex->isDir() && ey && ey->isDir() &&
+                changedInside(i, y) > 0) {
+                conflict(r, "folder-replaced-vs-changed",
+                         std::string("the folder was replaced by a ") + kindName(ex->kind) + " on the " + sideName(x) +
+                             " while " + std::to_string(changedInside(i, y)) + " item(s) inside it changed on the " +
+                             sideName(y));
+                return;
+            }
+        }
         if (lReal && !rReal) {
             carry(r, Side::Left, cl, cr);
             return;
@@ -649,15 +679,22 @@ private:
                      "; right " + describeEntry(*r.e[1]));
     }
 
+    // How many items below row i were created or edited on `side`.
+    int changedInside(size_t i, Side side)
+    {
+        int n = 0;
+        for (size_t j = i + 1; j < m_rows.size() && isUnder(m_rows[j].key, m_rows[i].key); ++j)
+            if (!m_rows[j].dead && isEdit(classify(m_rows[j], side)))
+                ++n;
+        return n;
+    }
+
     void folderDeleted(size_t i, Side x, bool keepChanged)
     {
         const Row& r = m_rows[i];
         Side y = otherSide(x);
         std::string sx = sideName(x), sy = sideName(y);
-        int changedInside = 0;
-        for (size_t j = i + 1; j < m_rows.size() && isUnder(m_rows[j].key, r.key); ++j)
-            if (!m_rows[j].dead && isEdit(classify(m_rows[j], y)))
-                ++changedInside;
+        const int changedInside = this->changedInside(i, y);
         if (changedInside == 0) {
             emitDelete(r, y, x == Side::Left ? "left-deleted" : "right-deleted", {});
             return;
@@ -707,6 +744,8 @@ private:
         const Item& rt = *r.e[1];
         Action c = base(r, Op::Conflict, Side::Right, rule, std::move(reason));
         c.kind = l.kind;
+        if (pathOn(r, Side::Left) != c.path) // the left's own spelling (Unicode form or case)
+            c.text().sourcePath = std::string(pathOn(r, Side::Left));
         const bool kindsDiffer = l.kind != rt.kind;
         switch (m_pol.conflict) {
         case ConflictPolicy::Ask:

@@ -5,6 +5,11 @@
 #include "store/statestore.h"
 
 #include <QDir>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <QFileInfo>
 
 #include <chrono>
@@ -36,6 +41,12 @@ private:
 
 struct SyncRun::State {
     PhaseClock clock;
+    int lockFd = -1;
+    ~State()
+    {
+        if (lockFd >= 0)
+            ::close(lockFd); // releases the flock
+    }
     std::unique_ptr<StateStore> store;
     BaseState base;
     SyncPolicy policy;
@@ -152,6 +163,17 @@ bool SyncRun::plan()
                 return stop(ExitCode::Usage, "cannot create the folder of the state file '" + dir.toStdString() +
                                                  "': check that it may be written, or choose another --state");
         }
+        if (!m_options.dryRun) {
+            // One run of a pair at a time: a second process waits for nothing
+            // and is refused. The kernel drops the lock if a run crashes.
+            const std::string lockFile = m_options.statePath + ".lock";
+            st.lockFd = ::open(lockFile.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            if (st.lockFd < 0)
+                return stop(ExitCode::Usage, "cannot create the lock file '" + lockFile + "': " + std::strerror(errno));
+            if (::flock(st.lockFd, LOCK_EX | LOCK_NB) != 0)
+                return stop(ExitCode::Usage, "another Ferry run of this pair is in progress (it holds '" + lockFile +
+                                                 "'); wait for it to finish, then run again");
+        }
         auto store = StateStore::open(m_options.statePath, m_options.dryRun);
         if (!store)
             return stop(ExitCode::Usage, "cannot use the state file: " + store.error().message());
@@ -173,15 +195,27 @@ bool SyncRun::scanAndPlan()
 {
     State& st = *m_state;
     Filter filter(m_options.excludes);
-    // Keep the versions folder out of the sync when it lies inside a root.
+    // Keep the versions folder out of the sync when it lies inside a root
+    // (compared as real paths, so a symlinked root cannot hide it).
     if (m_options.versioning.mode == VersioningSettings::Mode::Folder) {
+        auto real = [](const std::string& p) {
+            QString c = QFileInfo(QString::fromStdString(p)).canonicalFilePath();
+            return c.isEmpty() ? p : c.toStdString();
+        };
+        const std::string vf = real(m_options.versioning.folder);
         for (Backend* b : {m_left.get(), m_right.get()}) {
-            std::string root = b->localRoot();
-            const std::string& vf = m_options.versioning.folder;
-            if (!root.empty() && vf.size() > root.size() + 1 && vf.compare(0, root.size(), root) == 0 &&
-                vf[root.size()] == '/') {
+            if (b->localRoot().empty())
+                continue;
+            const std::string root = real(b->localRoot());
+            if (vf.size() > root.size() + 1 && vf.compare(0, root.size(), root) == 0 && vf[root.size()] == '/') {
+                std::string pattern = "/";
+                for (char c : vf.substr(root.size() + 1)) {
+                    if (c == '*' || c == '?' || c == '[' || c == '\\')
+                        pattern += '\\';
+                    pattern += c;
+                }
                 auto ex = m_options.excludes;
-                ex.push_back("/" + vf.substr(root.size() + 1) + "/");
+                ex.push_back(pattern + "/");
                 filter = Filter(ex);
             }
         }
@@ -292,12 +326,19 @@ bool SyncRun::applyGuards()
     for (Side s : {Side::Left, Side::Right}) {
         const int64_t total = s == Side::Left ? plan.leftCount : plan.rightCount;
         const int deletions = plan.deletions(s);
-        if (total > 0 && deletions > 0 && int64_t(deletions) * 100 > int64_t(m_options.maxDeletePercent) * total)
-            return stop(ExitCode::Guard,
-                        "stopped: the plan deletes " + std::to_string(deletions) + " of " + std::to_string(total) +
-                            " items on the " + sideName(s) + " (more than " + std::to_string(m_options.maxDeletePercent) +
-                            "%). Nothing was changed. Check with --dry-run; if the deletions are intended, run again "
-                            "with --force-deletions");
+        if (total > 0 && deletions > 0 && int64_t(deletions) * 100 > int64_t(m_options.maxDeletePercent) * total) {
+            const std::string message = "the plan deletes " + std::to_string(deletions) + " of " + std::to_string(total) +
+                                        " items on the " + sideName(s) + " (more than " +
+                                        std::to_string(m_options.maxDeletePercent) + "%)";
+            if (m_options.dryRun) {
+                // A dry run still shows its plan; the real run would stop here.
+                m_report.warnings.push_back(message + ": a real run would stop here unless --force-deletions is given");
+                continue;
+            }
+            return stop(ExitCode::Guard, "stopped: " + message +
+                                             ". Nothing was changed. Check with --dry-run; if the deletions are "
+                                             "intended, run again with --force-deletions");
+        }
     }
     return true;
 }
@@ -318,6 +359,9 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
     Versioner versioner(m_options.versioning, m_options.nowNs);
     ExecutorOptions eo;
     eo.threads = m_options.threads;
+    if (m_options.compare == CompareMode::Content)
+        eo.hashLimitBytes = INT64_MAX; // the base must learn every hash
+
     Executor ex(*m_left, *m_right, m_options.mode == SyncMode::TwoWay ? st.store.get() : nullptr, versioner, eo, m_cancel);
     m_report.execution = ex.run(m_report.plan, onProgress);
     m_report.executed = true;

@@ -50,6 +50,7 @@ struct SyncReport {
     ExecutionResult execution;
     std::vector<Error> errors;        // scan problems, plan problems, item failures
     std::string guardMessage;         // set when a safety guard stopped the run
+    std::vector<std::string> warnings; // e.g. a guard a dry run would have hit
     std::string fatalMessage;         // usage/configuration error
     bool executed = false;
     int pendingConflicts = 0;

@@ -202,10 +202,14 @@ Result<void> Versioner::toFolder(Backend& side, const std::string& path)
     }
     LocalBackend dst(dir);
     auto tmp = dst.createTemp("");
-    if (!tmp)
+    if (!tmp) {
+        ::unlink(target.c_str());
         return tmp.error();
-    if (auto r = copyStream(**in, **tmp, path, [](int64_t) { return true; }); !r)
+    }
+    if (auto r = copyStream(**in, **tmp, path, [](int64_t) { return true; }); !r) {
+        ::unlink(target.c_str());
         return r;
+    }
     auto st = side.stat(path);
     int64_t mt = st && *st ? (*st)->mtimeNs : 0;
     if (auto r = dst.commit(std::move(*tmp), target.substr(target.rfind('/') + 1), mt, 0644, true); !r)
@@ -238,12 +242,21 @@ Result<void> Versioner::toTrash(Backend& side, const std::string& path)
         std::lock_guard lock(m_mutex);
         std::string stem, ext;
         splitName(name, stem, ext);
-        for (int n = 1;; ++n) {
+        bool reserved = false;
+        for (int n = 1; n <= 1000 && !reserved; ++n) {
             std::string candidate = n == 1 ? name : stem + "." + std::to_string(n) + ext;
+            if (exists(trash + "/files/" + candidate))
+                continue; // an orphaned file in the trash: never overwrite it
             info = trash + "/info/" + candidate + ".trashinfo";
             int fd = ::open(info.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-            if (fd < 0)
-                continue;
+            if (fd < 0) {
+                if (errno == EEXIST)
+                    continue;
+                // Any other failure (a name too long, no space, no permission) is final.
+                Error e = errnoError("move to trash", path, errno);
+                e.nextStep = "Check the trash folder '" + trash + "', or choose a versions folder for this job";
+                return e;
+            }
             std::string text = "[Trash Info]\nPath=";
             for (unsigned char c : abs) {
                 if (std::isalnum(c) || std::string_view("/-_.~").find(char(c)) != std::string_view::npos)
@@ -261,12 +274,18 @@ Result<void> Versioner::toTrash(Backend& side, const std::string& path)
             std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &t);
             text += "\nDeletionDate=" + std::string(date) + "\n";
             bool ok = ::write(fd, text.data(), text.size()) == ssize_t(text.size());
+            int err = errno;
             ::close(fd);
-            if (!ok)
-                return errnoError("move to trash", path, errno);
+            if (!ok) {
+                ::unlink(info.c_str());
+                return errnoError("move to trash", path, err);
+            }
             name = candidate;
-            break;
+            reserved = true;
         }
+        if (!reserved)
+            return Error::skipItem("move to trash", path, "no free name in the trash",
+                                   "Empty the trash, or choose a versions folder for this job");
     }
     const std::string target = trash + "/files/" + name;
     if (::rename(abs.c_str(), target.c_str()) == 0)

@@ -48,18 +48,20 @@ TEST_CASE("a target changed after the scan is left alone and reported", "[execut
     writeFile(p.left + "/a", "v1", 1700000000);
     REQUIRE(p.sync().exit == ExitCode::InSync);
     writeFile(p.left + "/a", "v2 from left", 1700000100);
-    SyncRun run(std::make_unique<LocalBackend>(p.left), std::make_unique<LocalBackend>(p.right), p.options());
-    REQUIRE(run.plan());
-    REQUIRE(run.currentPlan().actions.size() == 1);
-    // Someone edits the right copy between the scan and the copy.
-    writeFile(p.right + "/a", "edited on right meanwhile", 1700000200);
-    run.execute();
-    const SyncReport& r = run.report();
-    CHECK(r.exit == ExitCode::Errors);
-    REQUIRE(r.execution.items.size() == 1);
-    CHECK(r.execution.items[0].state == ItemResult::State::Failed);
-    CHECK(r.execution.items[0].error->kind == Error::Kind::SkipItem);
-    CHECK(readFile(p.right + "/a") == "edited on right meanwhile");
+    {
+        SyncRun run(std::make_unique<LocalBackend>(p.left), std::make_unique<LocalBackend>(p.right), p.options());
+        REQUIRE(run.plan());
+        REQUIRE(run.currentPlan().actions.size() == 1);
+        // Someone edits the right copy between the scan and the copy.
+        writeFile(p.right + "/a", "edited on right meanwhile", 1700000200);
+        run.execute();
+        const SyncReport& r = run.report();
+        CHECK(r.exit == ExitCode::Errors);
+        REQUIRE(r.execution.items.size() == 1);
+        CHECK(r.execution.items[0].state == ItemResult::State::Failed);
+        CHECK(r.execution.items[0].error->kind == Error::Kind::SkipItem);
+        CHECK(readFile(p.right + "/a") == "edited on right meanwhile");
+    }
     // The next run sees a real conflict and keeps both.
     SyncReport next = p.sync();
     CHECK(next.exit == ExitCode::InSync);
@@ -184,16 +186,18 @@ TEST_CASE("a cancelled run stops between items and leaves no temporary files", "
         writeFile(p.left + "/f" + std::to_string(i), std::string(1000, char('a' + i % 26)));
     auto o = p.options();
     o.threads = 1; // progress is then reported after each item
-    SyncRun run(std::make_unique<LocalBackend>(p.left), std::make_unique<LocalBackend>(p.right), o);
-    REQUIRE(run.plan());
-    CancelToken token = run.cancelToken();
-    int calls = 0;
-    run.execute([&](const Progress&) {
-        if (++calls == 1)
-            token.cancel();
-    });
-    const SyncReport& r = run.report();
-    CHECK(r.exit == ExitCode::Errors);
+    {
+        SyncRun run(std::make_unique<LocalBackend>(p.left), std::make_unique<LocalBackend>(p.right), o);
+        REQUIRE(run.plan());
+        CancelToken token = run.cancelToken();
+        int calls = 0;
+        run.execute([&](const Progress&) {
+            if (++calls == 1)
+                token.cancel();
+        });
+        CHECK(run.report().exit == ExitCode::Errors);
+        CHECK(run.report().execution.cancelled);
+    }
     auto right = tree(p.right);
     for (auto& [path, content] : right) {
         CHECK(path.find(".ferry-tmp-") == std::string::npos);
@@ -212,4 +216,88 @@ TEST_CASE("stale temporary files from a crashed run are cleaned up", "[executor]
     REQUIRE(p.sync().exit == ExitCode::InSync);
     CHECK_FALSE(exists(p.right + "/.ferry-tmp-deadbeef00000000"));
     CHECK(tree(p.left) == tree(p.right));
+}
+
+TEST_CASE("nothing is written through a folder that became a symlink", "[executor]")
+{
+    SyncPair p;
+    std::string outside = p.dir / "outside";
+    ::mkdir(outside.c_str(), 0755);
+    ::mkdir((p.left + "/d").c_str(), 0755);
+    writeFile(p.left + "/d/f", "v1", 1700000000);
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    // The right's folder is replaced by a symlink to a folder outside the root.
+    ::unlink((p.right + "/d/f").c_str());
+    ::rmdir((p.right + "/d").c_str());
+    ::symlink(outside.c_str(), (p.right + "/d").c_str());
+    writeFile(p.left + "/d/f", "edited on the left", 1700000100);
+    SyncReport r = p.sync();
+    CHECK(tree(outside).empty());
+    CHECK(readFile(p.left + "/d/f") == "edited on the left");
+    SyncReport again = p.sync();
+    CHECK(tree(outside).empty());
+    CHECK(readFile(p.left + "/d/f") == "edited on the left");
+    CHECK(tree(p.left) == tree(p.right));
+    (void)r;
+    (void)again;
+}
+
+TEST_CASE("a user file named like a temporary file is synced, not deleted", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/.ferry-tmp-notes.txt", "mine");
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    CHECK(readFile(p.left + "/.ferry-tmp-notes.txt") == "mine");
+    CHECK(readFile(p.right + "/.ferry-tmp-notes.txt") == "mine");
+}
+
+TEST_CASE("a dry run that a guard would stop still shows its plan and exits 0", "[executor]")
+{
+    SyncPair p;
+    for (int i = 0; i < 4; ++i)
+        writeFile(p.left + "/f" + std::to_string(i), "x");
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    for (int i = 0; i < 3; ++i)
+        ::unlink((p.left + "/f" + std::to_string(i)).c_str());
+    auto o = p.options();
+    o.dryRun = true;
+    SyncReport r = p.sync(o);
+    CHECK(r.exit == ExitCode::InSync);
+    CHECK(r.plan.deletions(Side::Right) == 3);
+    CHECK(r.warnings.size() == 1);
+    CHECK(tree(p.right).size() == 4);
+    o.dryRun = false;
+    CHECK(p.sync(o).exit == ExitCode::Guard);
+}
+
+TEST_CASE("a second run of the same pair at the same time is refused", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/a", "1");
+    SyncRun first(std::make_unique<LocalBackend>(p.left), std::make_unique<LocalBackend>(p.right), p.options());
+    REQUIRE(first.plan()); // holds the pair's lock until it is destroyed
+    SyncReport second = p.sync();
+    CHECK(second.exit == ExitCode::Usage);
+    CHECK(second.fatalMessage.find("in progress") != std::string::npos);
+    first.execute();
+    CHECK(first.report().exit == ExitCode::InSync);
+}
+
+TEST_CASE("the trash reports a name it cannot take instead of retrying forever", "[executor]")
+{
+    SyncPair p;
+    const std::string longName(250, 'n');
+    writeFile(p.left + "/" + longName, "x");
+    writeFile(p.left + "/keep1", "1");
+    writeFile(p.left + "/keep2", "2");
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    ::unlink((p.left + "/" + longName).c_str());
+    qputenv("XDG_DATA_HOME", QByteArray::fromStdString(p.dir / "data"));
+    auto o = p.options();
+    o.versioning.mode = VersioningSettings::Mode::Trash;
+    SyncReport r = p.sync(o);
+    qunsetenv("XDG_DATA_HOME");
+    // "<name>.trashinfo" is longer than a file name may be: an error, and the file stays.
+    CHECK(r.exit == ExitCode::Errors);
+    CHECK(exists(p.right + "/" + longName));
 }

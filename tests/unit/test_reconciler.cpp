@@ -445,3 +445,42 @@ TEST_CASE("conflict names keep the extension and name the host and time", "[reco
     CHECK(conflictName("Makefile", kT0, "pc") == "Makefile (conflict 2025-11-24 160000 pc)");
     CHECK(conflictName(".bashrc", kT0, "pc") == ".bashrc (conflict 2025-11-24 160000 pc)");
 }
+
+TEST_CASE("a folder replaced by a file while the other side changed inside is a conflict", "[reconciler]")
+{
+    auto b = baseState({baseDir("d"), base("d/f", 3, 0)});
+    auto l = snap({file("d", 5, 9)});                       // the folder became a file on the left
+    auto r = snap({dir("d"), file("d/f", 7, 9)});           // the right edited d/f
+    Plan p = reconcile(l, r, b, twoWay());
+    INFO(show(p));
+    REQUIRE_FALSE(p.actions.empty());
+    CHECK(p.actions[0].op == Op::Conflict);
+    CHECK(p.actions[0].rule == "folder-replaced-vs-changed");
+    CHECK(p.actions[0].loser == Side::Left); // the folder keeps the name, the file is renamed
+    for (const Action& a : p.actions)
+        CHECK_FALSE((a.op == Op::Copy && a.target == Side::Left && a.path == "d/f" && a.kind != EntryKind::File));
+    // Nothing inside changed: the replacement is carried over.
+    Plan q = reconcile(l, snap({dir("d"), file("d/f", 3, 0)}), b, twoWay());
+    expectPlan(q, {{Op::Copy, Side::Right, "d", "left-changed"}, {Op::Delete, Side::Right, "d/f", "left-deleted"}});
+}
+
+TEST_CASE("compare by content in two-way: an edit that kept size and time is still an edit", "[reconciler]")
+{
+    SyncPolicy pol = twoWay();
+    pol.compare = CompareMode::Content;
+    auto b = baseState({baseWithHash(base("f", 4, 0), "aaaa")});
+    Plan ask = reconcile(snap({file("f", 4, 0)}), snap({file("f", 4, 0)}), b, pol);
+    CHECK(ask.needHashes.size() == 2);
+    Plan p = reconcile(snap({withHash(file("f", 4, 0), "bbbb")}), snap({withHash(file("f", 4, 0), "aaaa")}), b, pol);
+    expectPlan(p, {{Op::Copy, Side::Right, "f", "left-changed"}});
+}
+
+TEST_CASE("a conflict between NFC and NFD spellings keeps each side's own path", "[reconciler]")
+{
+    const std::string nfc = "caf\xC3\xA9.txt", nfd = "cafe\xCC\x81.txt";
+    Plan p = reconcile(snap({file(nfd, 3, 0)}), snap({file(nfc, 5, 9)}), baseState({}), twoWay());
+    REQUIRE(p.actions.size() == 1);
+    CHECK(p.actions[0].op == Op::Conflict);
+    CHECK(p.actions[0].path == nfc);           // the right's spelling
+    CHECK(p.actions[0].sourcePath() == nfd);   // the left's spelling
+}
