@@ -122,7 +122,7 @@ QJsonObject toJson(const SyncArgs& args, const Location& left, const Location& r
         ja["bytes"] = double(a.bytes());
         ja["result"] = itemState(r, i);
         if (r.executed && r.execution.items[i].state == ItemResult::State::Failed) {
-            ja["error"] = q(r.execution.items[i].error->message());
+            ja["error"] = q(r.execution.errorOf(i)->message());
             ++failed;
         }
         if (a.op == Op::Conflict) {
@@ -210,7 +210,7 @@ void printHuman(const SyncArgs& args, const SyncReport& r, double secs)
             std::string path = a.op == Op::Rename ? a.fromPath() + " → " + a.path : a.path;
             std::printf("%-20s %s\n    why: %s\n", what.c_str(), path.c_str(), reasonFor(a).c_str());
             if (r.executed && r.execution.items[i].state == ItemResult::State::Failed)
-                std::printf("    failed: %s\n", r.execution.items[i].error->message().c_str());
+                std::printf("    failed: %s\n", r.execution.errorOf(i)->message().c_str());
         }
         std::fflush(stdout);
     }

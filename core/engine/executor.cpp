@@ -489,12 +489,15 @@ struct Executor::Impl {
             out.state = ItemResult::State::NotRun;
         } else {
             out.state = ItemResult::State::Failed;
-            auto e = std::make_shared<Error>(r.error());
-            if (e->path.empty())
-                e->path = a.path;
-            out.error = std::move(e);
-            if (out.error->kind == Error::Kind::AbortRun)
+            Error e = r.error();
+            if (e.path.empty())
+                e.path = a.path;
+            if (e.kind == Error::Kind::AbortRun)
                 aborted = true;
+            std::lock_guard lock(mutex);
+            result.itemErrors.push_back(std::move(e));
+            out.error = uint32_t(result.itemErrors.size());
+
         }
         ++itemsDone;
     }

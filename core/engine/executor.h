@@ -42,11 +42,16 @@ struct Progress {
 struct ItemResult {
     enum class State : uint8_t { NotRun, Done, Failed, Skipped };
     State state = State::NotRun;
-    std::shared_ptr<const Error> error; // set when Failed
+    uint32_t error = 0; // Failed: 1 + index into ExecutionResult::itemErrors
 };
 
 struct ExecutionResult {
-    std::vector<ItemResult> items;   // one per plan action
+    std::vector<ItemResult> items;   // one per plan action (8 bytes each)
+    std::vector<Error> itemErrors;   // the errors of failed items
+    const Error* errorOf(size_t item) const
+    {
+        return items[item].error ? &itemErrors[items[item].error - 1] : nullptr;
+    }
     int64_t bytesCopied = 0;
     bool cancelled = false;
     bool aborted = false;            // an AbortRun error stopped the run

@@ -89,6 +89,11 @@ public:
         markBlocked(Side::Right, m_pol.rightBlocked);
         if (m_pol.mode == SyncMode::TwoWay && !m_base.empty())
             detectRenames();
+        // A first run (or a one-way run) turns most rows into actions:
+        // allocate them once rather than growing by doubling, whose peak
+        // holds the old and the new array at once.
+        if (m_base.empty())
+            m_plan.actions.reserve(m_rows.size());
         processRows();
         auto& h = m_plan.needHashes;
         std::sort(h.begin(), h.end());
@@ -245,7 +250,7 @@ private:
         if (lp != m_snap[1]->entries.pathOf(rt) || (!m_blockedKeys.empty() && m_blockedKeys.count(std::string(r.key))))
             return false;
         if (m_pol.mode != SyncMode::TwoWay) {
-            if (m_pol.compare != CompareMode::TimeSize || m_pol.mode == SyncMode::Update)
+            if (m_pol.compare != CompareMode::TimeSize)
                 return false;
             return l.kind == EntryKind::Directory ||
                    (l.kind == EntryKind::File && l.size == rt.size && timesEqual(l.mtimeNs, rt.mtimeNs));

@@ -356,6 +356,10 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
     for (const std::string& p : st.rightTemps)
         (void)m_right->removeFile(p);
 
+    // The plan carries what execution needs; the scans and the base can go.
+    st.left = Snapshot{};
+    st.right = Snapshot{};
+    st.base = BaseState{};
     Versioner versioner(m_options.versioning, m_options.nowNs);
     ExecutorOptions eo;
     eo.threads = m_options.threads;
@@ -382,7 +386,7 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
     st.clock.lap("finish");
     for (size_t i = 0; i < m_report.execution.items.size(); ++i)
         if (m_report.execution.items[i].state == ItemResult::State::Failed)
-            m_report.errors.push_back(*m_report.execution.items[i].error);
+            m_report.errors.push_back(*m_report.execution.errorOf(i));
     for (const Error& e : m_report.execution.otherErrors)
         m_report.errors.push_back(e);
     finish();

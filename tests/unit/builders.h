@@ -70,22 +70,18 @@ inline BaseEntry baseDir(const std::string& path, uint64_t lid = 0, uint64_t rid
     return b;
 }
 
-inline Snapshot snap(std::vector<Entry> entries)
+// A Snapshot or BaseState holding `items`, in path order.
+template <typename Table, typename Value>
+Table tableOf(const std::vector<Value>& items)
 {
-    Snapshot s;
-    for (const Entry& e : entries)
-        s.entries.add(e);
-    s.sortByPath();
-    return s;
+    Table t;
+    for (const Value& v : items)
+        t.entries.add(v);
+    t.sortByPath();
+    return t;
 }
 
-inline BaseState baseState(std::vector<BaseEntry> entries)
-{
-    BaseState b;
-    for (const BaseEntry& e : entries)
-        b.entries.add(e);
-    b.sortByPath();
-    return b;
-}
+inline Snapshot snap(const std::vector<Entry>& entries) { return tableOf<Snapshot>(entries); }
+inline BaseState baseState(const std::vector<BaseEntry>& entries) { return tableOf<BaseState>(entries); }
 
 } // namespace ferry::test

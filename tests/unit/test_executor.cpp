@@ -59,7 +59,8 @@ TEST_CASE("a target changed after the scan is left alone and reported", "[execut
         CHECK(r.exit == ExitCode::Errors);
         REQUIRE(r.execution.items.size() == 1);
         CHECK(r.execution.items[0].state == ItemResult::State::Failed);
-        CHECK(r.execution.items[0].error->kind == Error::Kind::SkipItem);
+        REQUIRE(r.execution.errorOf(0));
+        CHECK(r.execution.errorOf(0)->kind == Error::Kind::SkipItem);
         CHECK(readFile(p.right + "/a") == "edited on right meanwhile");
     }
     // The next run sees a real conflict and keeps both.
