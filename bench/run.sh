@@ -291,7 +291,8 @@ timed_run() {
 }
 
 # run_group SET GROUP STAGE REF WARMUP HOOK FILES BYTES CASE...
-#   Rounds are interleaved, the order rotated by one each round; WARMUP untimed rounds come
+#   Rounds are interleaved, the order rotated by one each round and reversed every other
+#   round (so no case always follows the same neighbour); WARMUP untimed rounds come
 #   first. HOOK (a function or "") runs before every round with the round number. After every
 #   timed run of a case with a destination: check_copy. Statistics: report.py summarize.
 run_group() {
@@ -309,7 +310,11 @@ run_group() {
     [[ -n $hook ]] && "$hook" "$r"
     settle
     for ((k = 0; k < n; k++)); do
-      c=${cases[(k + r + warm) % n]}
+      # Odd rounds run the order backwards, so a case does not always follow the same
+      # neighbour (a tool that leaves many deleted inodes slows the next one's creates).
+      local pos=$(( (k + r + warm) % n ))
+      (( (r + warm) % 2 == 1 )) && pos=$(( (n - 1 - k + r + warm) % n ))
+      c=${cases[pos]}
       paths_for "$c" "$stage" "$r"
       define_case "$c" "$stage" "$P_DST" "$P_STATE"
       bash -c "${PREP[$c]}" >>"$TOOL_LOG" 2>&1
