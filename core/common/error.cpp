@@ -5,6 +5,8 @@
 
 namespace ferry {
 
+static Error errnoErrorKind(const std::string& op, const std::string& path, int err);
+
 std::string Error::message() const
 {
     std::string m = operation;
@@ -18,6 +20,13 @@ std::string Error::message() const
 }
 
 Error errnoError(const std::string& op, const std::string& path, int err)
+{
+    Error e = errnoErrorKind(op, path, err);
+    e.osError = err;
+    return e;
+}
+
+Error errnoErrorKind(const std::string& op, const std::string& path, int err)
 {
     std::string detail = std::strerror(err);
     switch (err) {

@@ -24,6 +24,7 @@ struct Error {
     std::string path;
     std::string detail;
     std::string nextStep;
+    int osError = 0; // errno, when the OS reported it
 
     static Error skipItem(std::string op, std::string path, std::string detail, std::string next = {})
     { return {Kind::SkipItem, std::move(op), std::move(path), std::move(detail), std::move(next)}; }

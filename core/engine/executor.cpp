@@ -184,7 +184,7 @@ struct Executor::Impl {
     {
         auto reader = in.openRead(srcPath);
         if (!reader) {
-            if (reader.error().detail == std::strerror(ENOENT) || reader.error().detail == std::strerror(ELOOP))
+            if (reader.error().osError == ENOENT || reader.error().osError == ELOOP)
                 return changedSinceScan(srcPath, sideName(from));
             return reader.error();
         }
