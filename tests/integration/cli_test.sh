@@ -542,6 +542,52 @@ t_compare_content() {
   expect_content "$R/f" "AAAA"; expect_j 'c["copy_left_to_right"]' 1
 }
 
+t_symlinked_folder_not_written_through() { # a folder replaced by a symlink never receives writes
+  setup symlinked_folder
+  mkdir -p "$T/outside"; put "$L/d/f" "v1"
+  sync2; expect_rc 0 "first run"
+  safe_rm "$R/d"; ln -s "$T/outside" "$R/d"
+  put "$L/d/f" "edited on the left"; touch -d '2030-01-01' "$L/d/f"
+  sync2; sync2
+  [[ -z $(ls -A "$T/outside") ]] || fail "something was written outside the root: $(ls -A "$T/outside")"
+  expect_content "$L/d/f" "edited on the left"
+}
+
+t_user_file_named_like_temp() { # only Ferry's exact temp pattern is cleaned up
+  setup user_temp_name
+  put "$L/.ferry-tmp-notes.txt" "mine"
+  sync2; expect_rc 0
+  expect_content "$L/.ferry-tmp-notes.txt" "mine"; expect_content "$R/.ferry-tmp-notes.txt" "mine"
+}
+
+t_dry_run_shows_guarded_plan() { # a dry run plans and exits 0 where the real run would stop
+  setup dry_run_guard
+  for i in 1 2 3 4; do put "$L/f$i" "$i"; done
+  sync2; expect_rc 0 "first run"
+  safe_rm "$L/f1" "$L/f2" "$L/f3"
+  sync2 --dry-run; expect_rc 0 "dry run"
+  expect_j 'c["delete_right"]' 3
+  expect_j 'len(d["warnings"])' 1
+  sync2; expect_rc 4 "real run"
+  [[ -f $R/f1 ]] || fail "the guard must leave R/f1 alone"
+}
+
+t_second_run_refused() { # one run of a pair at a time; a crashed holder frees the lock
+  setup run_lock
+  put "$L/a" "1"
+  # Another process holds the pair's lock (as a running ferry-cli would).
+  flock -o "$S.lock" sleep 5 &
+  BGPID=$!
+  local waited=0
+  until flock -n "$S.lock" true 2>/dev/null; [[ $? == 1 ]] || ((waited >= 50)); do sleep 0.1; waited=$((waited + 1)); done
+  sync2; expect_rc 2 "while another run holds the lock"
+  grep -q "in progress" "$ERR" || fail "the refusal should say another run is in progress"
+  [[ -e $R/a ]] && fail "the refused run must not copy anything"
+  kill -9 "$BGPID" 2>/dev/null; wait "$BGPID" 2>/dev/null; BGPID=
+  sync2; expect_rc 0 "after the holder died"
+  expect_same
+}
+
 # ---------------------------------------------------------------- runner
 CASES=(
   t_first_run_is_union t_one_side_changes_carried
@@ -552,6 +598,8 @@ CASES=(
   t_symlinks t_fifo t_corrupt_state
   t_guard_emptied_side t_guard_missing_root t_guard_mass_deletion t_guard_folder_rename_not_mass_delete
   t_root_identity t_interrupted_run t_usage_errors t_json_summary t_time_tolerance t_compare_content
+  t_symlinked_folder_not_written_through t_user_file_named_like_temp t_dry_run_shows_guarded_plan
+  t_second_run_refused
 )
 [[ $# -gt 1 ]] && CASES=("${@:2}")   # optional: run only the named cases
 passed=0 failed=0
