@@ -220,7 +220,6 @@ void printHuman(const SyncArgs& args, const SyncReport& r, double secs)
         std::fprintf(stderr, "warning: %s\n", w.c_str());
     if (args.quiet && r.exit == ExitCode::InSync)
         return;
-    int copies = r.plan.count(Op::Copy, Side::Left) + r.plan.count(Op::Copy, Side::Right);
     int deletes = r.plan.count(Op::Delete, Side::Left) + r.plan.count(Op::Delete, Side::Right);
     int renames = r.plan.count(Op::Rename, Side::Left) + r.plan.count(Op::Rename, Side::Right);
     int conflicts = r.plan.count(Op::Conflict, Side::Left) + r.plan.count(Op::Conflict, Side::Right);
@@ -229,7 +228,6 @@ void printHuman(const SyncArgs& args, const SyncReport& r, double secs)
                  r.plan.count(Op::Copy, Side::Left), deletes, renames, conflicts, r.pendingConflicts,
                  human(r.executed ? r.execution.bytesCopied : r.plan.bytesToCopy()).c_str(),
                  args.options.dryRun ? " to copy (dry run: nothing was changed)" : " copied");
-    (void)copies;
     switch (r.exit) {
     case ExitCode::InSync:
         std::fprintf(stderr, args.options.dryRun ? "dry run finished in %.1f s\n" : "in sync (%.1f s)\n", secs);
@@ -323,16 +321,12 @@ int runSync(const std::vector<std::string>& argv)
     const bool live = !args.quiet && ::isatty(2);
     if (live)
         std::fputs("scanning…", stderr);
-    bool shown = false;
     const SyncReport& report = run.run([&](const Progress& p) {
-        if (live) {
+        if (live)
             printProgress(p);
-            shown = true;
-        }
     });
     if (live)
         std::fputs("\r\033[K", stderr);
-    (void)shown;
     g_cancel = nullptr;
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (args.json) {

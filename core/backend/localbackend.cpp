@@ -490,15 +490,13 @@ Result<void> copyStreamImpl(ReadStream& in, TempFile& out, const std::string& pa
 {
 #ifdef __linux__
     if (in.nativeFd() >= 0 && out.nativeFd() >= 0) {
-        bool kernelCopyWorks = true;
         for (;;) {
             ssize_t n = ::copy_file_range(in.nativeFd(), nullptr, out.nativeFd(), nullptr, 8 << 20, 0);
             if (n < 0) {
                 if (errno == EINTR)
                     continue;
                 if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == EBADF) {
-                    kernelCopyWorks = false; // fall back to the buffer loop from the current offsets
-                    break;
+                    break; // fall back to the buffer loop from the current offsets
                 }
                 return errnoError("copy", path, errno);
             }
@@ -507,7 +505,6 @@ Result<void> copyStreamImpl(ReadStream& in, TempFile& out, const std::string& pa
             if (!onBytes(ctx, n))
                 return Error::cancelled();
         }
-        (void)kernelCopyWorks;
     }
 #endif
     std::vector<char> buf(1 << 20);
