@@ -6,6 +6,7 @@
 #include "engine/reconciler.h"
 
 #include <chrono>
+#include <memory>
 #include <cstdio>
 #include <cstdlib>
 #include <sys/resource.h>
@@ -16,7 +17,9 @@ int main(int argc, char** argv)
 {
     const size_t n = argc > 1 ? size_t(std::strtoull(argv[1], nullptr, 10)) : 1000000;
     const int64_t t0 = int64_t(1700000000) * 1000000000;
-    Snapshot left, right;
+    auto leftPtr = std::make_shared<Snapshot>(), rightPtr = std::make_shared<Snapshot>();
+    Snapshot& left = *leftPtr;
+    Snapshot& right = *rightPtr;
     BaseState base;
     left.entries.reserve(n);
     right.entries.reserve(n);
@@ -52,7 +55,7 @@ int main(int argc, char** argv)
     base.sortByPath();
     SyncPolicy policy;
     const auto start = std::chrono::steady_clock::now();
-    Plan plan = reconcile(left, right, base, policy);
+    Plan plan = reconcile(leftPtr, rightPtr, base, policy);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     struct rusage ru {};
     getrusage(RUSAGE_SELF, &ru);

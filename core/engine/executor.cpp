@@ -34,7 +34,7 @@ struct BaseRemove { std::string path; };
 struct BaseRename { std::string from, to; };
 using BaseUpdate = std::variant<BaseUpsert, BaseRemove, BaseRename>;
 
-bool sameAsScanned(const std::optional<EntryInfo>& now, const std::optional<EntryInfo>& scanned)
+bool sameAsScanned(const EntryInfo* now, const EntryInfo* scanned)
 {
     if (!scanned)
         return !now;
@@ -45,6 +45,16 @@ bool sameAsScanned(const std::optional<EntryInfo>& now, const std::optional<Entr
     if (now->size != scanned->size || now->mtimeNs != scanned->mtimeNs)
         return false;
     return !(now->fileId && scanned->fileId && now->fileId != scanned->fileId);
+}
+
+bool sameAsScanned(const std::optional<Entry>& now, const InfoRef& scanned)
+{
+    return sameAsScanned(now ? &*now : nullptr, scanned.get());
+}
+
+bool sameAsScanned(const std::optional<Entry>& now, const EntryInfo& scanned)
+{
+    return sameAsScanned(now ? &*now : nullptr, &scanned);
 }
 
 Error changedSinceScan(const std::string& path, const char* sideLabel)
@@ -127,7 +137,7 @@ struct Executor::Impl {
     // target's entry after the copy and the content hash when it was computed.
     Result<std::pair<Entry, std::optional<ContentHash>>> copyItem(Sides& s, Side from, const std::string& srcPath,
                                                                    const EntryInfo& src, const std::string& dstPath,
-                                                                   const std::optional<EntryInfo>& expected)
+                                                                   const InfoRef& expected)
     {
         Backend& in = s.on(from);
         Backend& out = s.on(otherSide(from));
@@ -180,7 +190,7 @@ struct Executor::Impl {
     Result<std::pair<Entry, std::optional<ContentHash>>> copyFile(Backend& in, Backend& out, Side from,
                                                                    const std::string& srcPath, const EntryInfo& src,
                                                                    const std::string& dstPath,
-                                                                   const std::optional<EntryInfo>& expected)
+                                                                   const InfoRef& expected)
     {
         auto reader = in.openRead(srcPath);
         if (!reader) {
@@ -271,8 +281,8 @@ struct Executor::Impl {
     Result<void> doCopy(Sides& s, const Action& a)
     {
         Side from = otherSide(a.target);
-        const std::optional<EntryInfo>& src = from == Side::Left ? a.left : a.right;
-        const std::optional<EntryInfo>& dst = a.target == Side::Left ? a.left : a.right;
+        const InfoRef& src = from == Side::Left ? a.left : a.right;
+        const InfoRef& dst = a.target == Side::Left ? a.left : a.right;
         const std::string& srcPath = a.sourcePath().empty() ? a.path : a.sourcePath();
         auto r = copyItem(s, from, srcPath, *src, a.path, dst);
         if (!r)
@@ -286,7 +296,7 @@ struct Executor::Impl {
     Result<void> doDelete(Sides& s, const Action& a)
     {
         Backend& side = s.on(a.target);
-        const std::optional<EntryInfo>& scanned = a.target == Side::Left ? a.left : a.right;
+        const InfoRef& scanned = a.target == Side::Left ? a.left : a.right;
         auto now = side.stat(a.path);
         if (!now)
             return now.error();
@@ -308,8 +318,8 @@ struct Executor::Impl {
     Result<void> doRename(Sides& s, const Action& a)
     {
         Backend& side = s.on(a.target);
-        const std::optional<EntryInfo>& scanned = a.target == Side::Left ? a.left : a.right;
-        const std::optional<EntryInfo>& moved = a.target == Side::Left ? a.right : a.left;
+        const InfoRef& scanned = a.target == Side::Left ? a.left : a.right;
+        const InfoRef& moved = a.target == Side::Left ? a.right : a.left;
         auto now = side.stat(a.fromPath());
         if (!now)
             return now.error();
@@ -353,8 +363,8 @@ struct Executor::Impl {
     Result<void> doSetTime(Sides& s, const Action& a)
     {
         Backend& side = s.on(a.target);
-        const std::optional<EntryInfo>& scanned = a.target == Side::Left ? a.left : a.right;
-        const std::optional<EntryInfo>& src = a.target == Side::Left ? a.right : a.left;
+        const InfoRef& scanned = a.target == Side::Left ? a.left : a.right;
+        const InfoRef& src = a.target == Side::Left ? a.right : a.left;
         auto now = side.stat(a.path);
         if (!now)
             return now.error();
@@ -393,7 +403,7 @@ struct Executor::Impl {
             imposed.target = otherSide(winner);
             imposed.path = conflictPath(a, imposed.target);
             imposed.text().sourcePath = conflictPath(a, winner);
-            const std::optional<EntryInfo>& w = winner == Side::Left ? a.left : a.right;
+            const InfoRef& w = winner == Side::Left ? a.left : a.right;
             if (w)
                 return doCopy(s, imposed);
             return doDelete(s, imposed);

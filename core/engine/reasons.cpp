@@ -101,8 +101,8 @@ std::string reasonFor(const Action& a)
         return a.reason();
     const std::string to = sideName(a.target);
     const std::string from = sideName(otherSide(a.target));
-    const std::optional<EntryInfo>& src = a.target == Side::Right ? a.left : a.right;
-    const std::optional<EntryInfo>& dst = a.target == Side::Right ? a.right : a.left;
+    const InfoRef& src = a.target == Side::Right ? a.left : a.right;
+    const InfoRef& dst = a.target == Side::Right ? a.right : a.left;
     const std::string_view rule = a.rule;
     if ((rule == "left-created" || rule == "right-created") && src)
         return "new on the " + from + " (" + describeEntry(*src) + "), absent on the " + to +

@@ -411,12 +411,8 @@ private:
         return m_base.entries.pathOf(*r.b);
     }
 
-    static Entry detached(const EntryInfo& info)
-    {
-        Entry e;
-        static_cast<EntryInfo&>(e) = info;
-        return e;
-    }
+    // Actions point into the snapshots; the Plan keeps them alive.
+    static InfoRef detached(const EntryInfo& info) { return InfoRef::borrow(&info); }
 
     Action base(const Row& r, Op op, Side target, const char* rule, std::string reason)
     {
@@ -1052,9 +1048,18 @@ private:
 
 } // namespace
 
+Plan reconcile(std::shared_ptr<const Snapshot> left, std::shared_ptr<const Snapshot> right, const BaseState& base,
+               const SyncPolicy& policy)
+{
+    Plan p = Reconciler(*left, *right, base, policy).run();
+    p.leftSnapshot = std::move(left);
+    p.rightSnapshot = std::move(right);
+    return p;
+}
+
 Plan reconcile(const Snapshot& left, const Snapshot& right, const BaseState& base, const SyncPolicy& policy)
 {
-    return Reconciler(left, right, base, policy).run();
+    return reconcile(std::make_shared<const Snapshot>(left), std::make_shared<const Snapshot>(right), base, policy);
 }
 
 std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host)

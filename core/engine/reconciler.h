@@ -21,6 +21,7 @@
 #include "engine/plan.h"
 #include "engine/snapshot.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ struct SyncPolicy {
     int64_t nowNs = 0;             // for conflict names
 };
 
+// The plan's actions point into the snapshots and keep them alive: do not
+// change the snapshots while the plan is in use.
+Plan reconcile(std::shared_ptr<const Snapshot> left, std::shared_ptr<const Snapshot> right, const BaseState& base,
+               const SyncPolicy& policy);
+// For tests and tools: copies the snapshots first.
 Plan reconcile(const Snapshot& left, const Snapshot& right, const BaseState& base, const SyncPolicy& policy);
 
 // "dir/report (conflict 2026-11-25 101500 laptop).txt"

@@ -3,64 +3,80 @@
 #include "common/relpath.h"
 #include "common/hash.h"
 
+#include <algorithm>
+
 namespace ferry {
 
-ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& cancel, size_t expectedEntries)
+ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& cancel, size_t expectedEntries,
+                    size_t expectedPathBytes)
 {
     ScanResult out;
     if (expectedEntries)
-        out.snapshot.entries.reserve(expectedEntries + expectedEntries / 16 + 64);
+        out.snapshot.entries.reserve(expectedEntries + expectedEntries / 16 + 64,
+                                     expectedPathBytes ? expectedPathBytes + expectedPathBytes / 16 + 1024 : 0);
     const Capabilities caps = backend.capabilities();
     out.snapshot.caseInsensitive = caps.caseInsensitive;
     out.snapshot.timePrecisionNs = caps.timePrecisionNs;
 
-    std::vector<std::string> pending{std::string{}};
-    while (!pending.empty()) {
+    // Depth first, each folder's items in byte order of their names: that is
+    // exactly pathLess order ('/' sorts first, so a folder's subtree comes
+    // right after it), so the snapshot comes out sorted and needs neither a
+    // sort nor a second copy of its paths.
+    struct Frame {
+        std::vector<ListedItem> items;
+        size_t next = 0;
+    };
+    std::vector<Frame> stack;
+    auto open = [&](const std::string& dir) {
+        auto listed = backend.list(dir);
+        if (!listed) {
+            out.problems.push_back(listed.error());
+            out.blocked.push_back(dir);
+            return false;
+        }
+        std::sort(listed->begin(), listed->end(),
+                  [](const ListedItem& a, const ListedItem& b) { return pathLess(a.entry.path, b.entry.path); });
+        stack.push_back(Frame{std::move(*listed), 0});
+        return true;
+    };
+    if (!open(std::string{}))
+        return out; // the root itself is blocked
+    while (!stack.empty()) {
         if (cancel.isCancelled()) {
             out.cancelled = true;
             break;
         }
-        std::string dir = std::move(pending.back());
-        pending.pop_back();
-        auto listed = backend.list(dir);
-        if (!listed) {
-            if (dir.empty()) {
-                out.problems.push_back(listed.error());
-                out.blocked.push_back(dir);
-                break;
-            }
-            out.problems.push_back(listed.error());
-            out.blocked.push_back(dir);
+        Frame& frame = stack.back();
+        if (frame.next == frame.items.size()) {
+            stack.pop_back();
             continue;
         }
-        for (ListedItem& item : *listed) {
-            Entry& e = item.entry;
-            std::string_view name = relpath::name(e.path);
-            if (relpath::isFerryTemp(name)) {
-                if (e.kind == EntryKind::File || e.kind == EntryKind::Symlink)
-                    out.staleTemps.push_back(e.path);
-                continue;
-            }
-            if (filter.excludesItem(e.path, e.isDir()))
-                continue;
-            if (e.kind == EntryKind::Special) {
-                out.problems.push_back(Error::skipItem(
-                    "skip", e.path, "special file (FIFO, socket or device) cannot be synced",
-                    "Exclude it (--exclude) or move it out of the synced folder"));
-                out.blocked.push_back(e.path);
-                continue;
-            }
-            if (e.kind == EntryKind::Symlink) {
-                e.hash = hashBytes(item.linkTarget);
-                e.hasHash = true;
-                out.snapshot.linkTargets.emplace(e.path, std::move(item.linkTarget));
-            }
-            if (e.isDir())
-                pending.push_back(e.path);
-            out.snapshot.entries.add(e);
+        ListedItem& item = frame.items[frame.next++];
+        Entry& e = item.entry;
+        std::string_view name = relpath::name(e.path);
+        if (relpath::isFerryTemp(name)) {
+            if (e.kind == EntryKind::File || e.kind == EntryKind::Symlink)
+                out.staleTemps.push_back(e.path);
+            continue;
         }
+        if (filter.excludesItem(e.path, e.isDir()))
+            continue;
+        if (e.kind == EntryKind::Special) {
+            out.problems.push_back(Error::skipItem("skip", e.path, "special file (FIFO, socket or device) cannot be synced",
+                                                   "Exclude it (--exclude) or move it out of the synced folder"));
+            out.blocked.push_back(e.path);
+            continue;
+        }
+        if (e.kind == EntryKind::Symlink) {
+            e.hash = hashBytes(item.linkTarget);
+            e.hasHash = true;
+            out.snapshot.linkTargets.emplace(e.path, std::move(item.linkTarget));
+        }
+        out.snapshot.entries.add(e);
+        if (e.isDir())
+            open(e.path); // `frame` and `item` are not used after this
     }
-    out.snapshot.sortByPath();
+    out.snapshot.sortByPath(); // a no-op check unless a backend lists names it cannot order
     return out;
 }
 

@@ -26,8 +26,9 @@ struct ScanResult {
     bool cancelled = false;
 };
 
-// expectedEntries: a size hint (the base's size), so the entry list is
-// allocated once instead of growing by doubling.
-ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& cancel, size_t expectedEntries = 0);
+// expectedEntries, expectedPathBytes: size hints (the base's), so the entry
+// list and the path buffer are allocated once instead of growing by doubling.
+ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& cancel, size_t expectedEntries = 0,
+                    size_t expectedPathBytes = 0);
 
 } // namespace ferry

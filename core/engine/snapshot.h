@@ -79,6 +79,7 @@ public:
     }
     void add(const Value& v) { add(v.path, static_cast<const Info&>(v)); }
     size_t size() const { return m_items.size(); }
+    size_t pathBytes() const { return m_paths.size(); }
     bool empty() const { return m_items.empty(); }
     const Item& operator[](size_t i) const { return m_items[i]; }
     Item& operator[](size_t i) { return m_items[i]; }

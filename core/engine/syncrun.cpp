@@ -50,7 +50,7 @@ struct SyncRun::State {
     std::unique_ptr<StateStore> store;
     BaseState base;
     SyncPolicy policy;
-    Snapshot left, right;
+    std::shared_ptr<Snapshot> left, right; // shared with the plan, whose actions point into them
     std::vector<std::string> leftTemps, rightTemps;
     RootIdentity leftId, rightId;
 };
@@ -225,12 +225,12 @@ bool SyncRun::scanAndPlan()
     std::thread t([&] {
         auto exists = leftScanner->rootExists();
         if (exists && *exists)
-            left = scanSide(*leftScanner, filter, m_cancel, st.base.entries.size());
+            left = scanSide(*leftScanner, filter, m_cancel, st.base.entries.size(), st.base.entries.pathBytes());
     });
     {
         auto exists = m_right->rootExists();
         if (exists && *exists)
-            right = scanSide(*m_right, filter, m_cancel, st.base.entries.size());
+            right = scanSide(*m_right, filter, m_cancel, st.base.entries.size(), st.base.entries.pathBytes());
     }
     t.join();
     if (left.cancelled || right.cancelled)
@@ -251,8 +251,8 @@ bool SyncRun::scanAndPlan()
     }
     st.leftTemps = std::move(left.staleTemps);
     st.rightTemps = std::move(right.staleTemps);
-    st.left = std::move(left.snapshot);
-    st.right = std::move(right.snapshot);
+    st.left = std::make_shared<Snapshot>(std::move(left.snapshot));
+    st.right = std::make_shared<Snapshot>(std::move(right.snapshot));
 
     SyncPolicy& pol = st.policy;
     pol.mode = m_options.mode;
@@ -271,7 +271,7 @@ bool SyncRun::scanAndPlan()
     // A side that is suddenly empty while the base says it held files.
     if (m_options.mode == SyncMode::TwoWay && !st.base.empty() && !m_options.forceDeletions) {
         for (int i = 0; i < 2; ++i) {
-            const Snapshot& snap = i == 0 ? st.left : st.right;
+            const Snapshot& snap = i == 0 ? *st.left : *st.right;
             if (snap.entries.empty())
                 return stop(ExitCode::Guard,
                             std::string("stopped: the ") + (i == 0 ? "left" : "right") + " folder '" +
@@ -289,7 +289,8 @@ bool SyncRun::scanAndPlan()
             break;
         bool hashedAny = false;
         for (auto& [side, path] : m_report.plan.needHashes) {
-            Snapshot& snap = side == Side::Left ? st.left : st.right;
+            // Only the plan being replaced points into the snapshot.
+            Snapshot& snap = side == Side::Left ? *st.left : *st.right;
             Backend& b = side == Side::Left ? *m_left : *m_right;
             Snapshot::Item* e = snap.find(path);
             if (!e || e->hasHash)
@@ -356,9 +357,10 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
     for (const std::string& p : st.rightTemps)
         (void)m_right->removeFile(p);
 
-    // The plan carries what execution needs; the scans and the base can go.
-    st.left = Snapshot{};
-    st.right = Snapshot{};
+    // The plan carries what execution needs (and keeps the scans it points
+    // into); the base can go.
+    st.left.reset();
+    st.right.reset();
     st.base = BaseState{};
     Versioner versioner(m_options.versioning, m_options.nowNs);
     ExecutorOptions eo;
