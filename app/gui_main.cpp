@@ -1,5 +1,8 @@
 // ferry: the desktop application.
+#include "jobs/jobservice.h"
 #include "mainwindow.h"
+#include "screenshotdriver.h"
+#include "store/appdb.h"
 
 #include <QApplication>
 #include <QPixmap>
@@ -12,13 +15,15 @@ int main(int argc, char** argv)
     QApplication::setApplicationDisplayName("Ferry");
     QApplication::setOrganizationName("ferry");
     QApplication::setApplicationVersion(FERRY_VERSION);
-    ferry::ui::MainWindow window;
+    ferry::JobService service(ferry::AppDb::defaultDataDir());
+    ferry::ui::MainWindow window(&service);
     window.show();
-    // Used by packaging/screenshots.sh: each window renders itself to a PNG.
+    // Used by packaging/screenshots.sh: the app walks through its windows
+    // on a demo job and each window renders itself to a PNG.
     if (QString dir = qEnvironmentVariable("FERRY_SCREENSHOT_DIR"); !dir.isEmpty()) {
-        QTimer::singleShot(700, &window, [&window, dir] {
-            window.grab().save(dir + "/main-window-empty.png");
-        });
+        auto* driver = new ferry::ScreenshotDriver(window, service, dir, qEnvironmentVariable("FERRY_SCREENSHOT_JOB"));
+        QObject::connect(driver, &ferry::ScreenshotDriver::done, &app, [&app] { QTimer::singleShot(200, &app, &QApplication::quit); });
+        driver->start();
     }
     // Used by the screenshot script and smoke tests.
     if (int ms = qEnvironmentVariableIntValue("FERRY_QUIT_AFTER_MS"); ms > 0)

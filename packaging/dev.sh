@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake ninja-build pkg-config ccache
           qt6-base-dev qt6-tools-dev qt6-l10n-tools libsqlite3-dev libssh-dev libxxhash-dev
-          catch2 librapidcheck-dev python3 xvfb xauth)
+          qtkeychain-qt6-dev
+          catch2 librapidcheck-dev python3 xvfb xauth
+          dbus gnome-keyring libsecret-tools)
 
 install_missing() {
     local missing=()

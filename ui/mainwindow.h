@@ -1,27 +1,89 @@
-// MainWindow: the job list and its actions. Until saved jobs exist it shows
-// an empty state that explains how to create one.
+// MainWindow: the job list with its actions (New job, Sync now, Stop, Pause,
+// Edit, Duplicate, Delete, History) and a details pane for the selected job
+// with its live progress. With no jobs it shows an empty state that explains
+// how to create one. Everything that touches the disk goes through
+// JobService (worker threads); this window only shows and asks.
 #pragma once
 
-#include <QMainWindow>
+#include "jobs/jobservice.h"
 
+#include <QMainWindow>
+#include <QSet>
+
+class QAction;
+class QDialog;
 class QLabel;
+class QProgressBar;
 class QPushButton;
+class QStackedWidget;
+class QTableView;
 
 namespace ferry::ui {
+
+class JobsModel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    explicit MainWindow(QWidget* parent = nullptr);
+    // `service` may be null (no jobs can be loaded or run then).
+    explicit MainWindow(JobService* service = nullptr, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
     QPushButton* createJobButton() const { return m_createJob; }
     QLabel* emptyStateLabel() const { return m_emptyText; }
+    QTableView* jobList() const { return m_list; }
+    JobsModel* jobsModel() const { return m_model; }
+    QAction* action(const QString& objectName) const;
+    QProgressBar* progressBar() const { return m_progress; }
+    QLabel* detailsLabel() const { return m_details; }
+    QLabel* progressLabel() const { return m_progressText; }
+    int64_t selectedJobId() const;
+    void selectJob(int64_t jobId);
 
 signals:
     void createJobRequested();
+    // The last run's outcome, once the window has shown it (tests wait on it).
+    void runShown(const ferry::RunSummary& summary);
+    // A preview dialog opened (tests drive it).
+    void previewShown(QDialog* dialog);
+    // An error was shown to the user (in a non-blocking message box).
+    void errorShown(const QString& message);
+
+public slots:
+    void newJob();
+    void editJob();
+    void duplicateJob();
+    void deleteJob();
+    void syncNow();
+    void previewJob();
+    void stopJob();
+    void togglePause();
+    void showHistory();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
 
 private:
+    void buildActions();
+    void updateActions();
+    void updateDetails();
+    void openWizard(const Job& job);
+    void onRunFinished(const RunSummary& s);
+    void onPreviewReady(qint64 jobId, std::shared_ptr<Plan> plan, const QString& stopMessage);
+
+    JobService* m_service = nullptr;
+    JobsModel* m_model = nullptr;
+    QStackedWidget* m_stack = nullptr;
+    QTableView* m_list = nullptr;
     QLabel* m_emptyText = nullptr;
     QPushButton* m_createJob = nullptr;
+    QLabel* m_details = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_progressText = nullptr;
+    QList<QAction*> m_actions;
+    int64_t m_pendingSelection = 0;
+    QSet<int64_t> m_paused;
+    QSet<int64_t> m_previewing;
 };
 
 } // namespace ferry::ui

@@ -1,5 +1,6 @@
 // ferry-cli: Ferry's engine without a window, for servers, cron, scripts
 // and tests. The command-line contract is in DESIGN.md.
+#include "jobcommands.h"
 #include "synccommand.h"
 
 #include <QCoreApplication>
@@ -12,9 +13,18 @@ namespace {
 
 const char* kHelp = R"(Usage:
   ferry-cli sync LEFT RIGHT --mode two-way|mirror|update [options]
+  ferry-cli job add NAME LEFT RIGHT [job settings]     save a sync pair as a job
+  ferry-cli job edit NAME [job settings] [--name NEW] [--left L] [--right R]
+  ferry-cli job list | job show NAME | job remove NAME
+  ferry-cli job export NAME [FILE] | job import FILE   JSON, never with passwords
+  ferry-cli run JOB [--dry-run] [-v|-q] [--force-deletions] [--accept-new-root]
+  ferry-cli history [JOB] [--limit N] [--outcome OUTCOME] | history --run ID
+  ferry-cli conflicts JOB                              conflicts left pending by the job's last run
+  ferry-cli --reset-database                           keep a damaged app database aside, start afresh
   ferry-cli --help | --version
 
 LEFT and RIGHT are folders (local paths, mounted drives and shares).
+Every command takes --json: one JSON object on stdout.
 
 Sync options:
   --mode two-way|mirror|update  two-way: changes on either side reach the other (default);
@@ -37,6 +47,15 @@ Sync options:
   --threads N                   parallel copy workers (default 4)
   --verbose, -v                 list every action;  --quiet, -q: only errors
   --accept-new-host-key, --password-env NAME   for remote endpoints (SFTP/FTP)
+
+Job settings (job add, job edit): --mode, --conflict, --compare, --versioning, --versions-keep,
+  --versions-max-age, --exclude GLOB (edit: adds), --remove-exclude GLOB, --clear-excludes,
+  --max-delete, --time-tolerance, --ignore-dst-shift, --no-ignore-dst-shift,
+  --schedule manual|every-15-min|hourly|"daily HH:MM"|"weekly DAY HH:MM"|on-change,
+  --password-env NAME (remote sides read their password from $NAME),
+  --save-password (store it in the system keychain; read from $NAME, $FERRY_PASSWORD or asked),
+  --forget-password (edit)
+Jobs, their state and the history live in Ferry's data folder ($FERRY_DATA_DIR overrides it).
 
 Exit codes: 0 in sync, 1 finished with errors, 2 usage or configuration error,
             3 unresolved conflicts remain, 4 stopped by a safety guard.
@@ -73,10 +92,24 @@ int main(int argc, char** argv)
             }
         return ferry::cli::runSync(rest);
     }
-    if (cmd == "job" || cmd == "run" || cmd == "history" || cmd == "conflicts" || cmd == "versions" ||
-        cmd == "restore") {
-        std::fprintf(stderr, "ferry-cli: '%s' needs saved jobs, which this build does not have yet; use 'ferry-cli "
-                             "sync LEFT RIGHT …' for now\n", cmd.c_str());
+    if (cmd == "--reset-database") {
+        bool json = false;
+        for (const std::string& a : args)
+            json = json || a == "--json";
+        return ferry::cli::resetDatabase(json);
+    }
+    if (cmd == "job" || cmd == "run" || cmd == "history" || cmd == "conflicts") {
+        std::vector<std::string> rest(args.begin() + 1, args.end());
+        for (const std::string& a : rest)
+            if (a == "--help" || a == "-h") {
+                std::fputs(kHelp, stdout);
+                return 0;
+            }
+        return ferry::cli::runJobCommand(cmd, rest);
+    }
+    if (cmd == "versions" || cmd == "restore") {
+        std::fprintf(stderr, "ferry-cli: '%s' is not in this build yet; versions are plain files in the job's "
+                             "versions folder (see 'ferry-cli job show JOB')\n", cmd.c_str());
         return 2;
     }
     std::fprintf(stderr, "ferry-cli: unknown command '%s'. Run 'ferry-cli --help' for the commands\n", cmd.c_str());

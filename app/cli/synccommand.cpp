@@ -89,13 +89,14 @@ const char* itemState(const SyncReport& r, size_t i)
     return "?";
 }
 
-QJsonObject toJson(const SyncArgs& args, const Location& left, const Location& right, const SyncReport& r, double secs)
+QJsonObject toJson(const SyncArgs& args, const std::string& left, const std::string& right, const SyncReport& r,
+                   double secs)
 {
     QJsonObject o;
     o["ferry"] = QStringLiteral(FERRY_VERSION);
     o["mode"] = modeName(args.options.mode);
-    o["left"] = q(left.toString());
-    o["right"] = q(right.toString());
+    o["left"] = q(left);
+    o["right"] = q(right);
     o["dry_run"] = args.options.dryRun;
     o["exit_code"] = int(r.exit);
     o["status"] = q(exitCodeName(r.exit));
@@ -165,6 +166,8 @@ QJsonObject toJson(const SyncArgs& args, const Location& left, const Location& r
     return o;
 }
 
+} // namespace
+
 void printProgress(const Progress& p)
 {
     char line[512];
@@ -181,6 +184,8 @@ void printProgress(const Progress& p)
     std::fflush(stderr);
 }
 
+namespace {
+
 std::string defaultStatePath(const Location& left, const Location& right)
 {
     QString dir = qEnvironmentVariable("FERRY_DATA_DIR");
@@ -189,6 +194,8 @@ std::string defaultStatePath(const Location& left, const Location& right)
     ContentHash h = hashBytes(left.toString() + "\n" + right.toString());
     return (dir + "/state/" + q(h.hex().substr(0, 20)) + ".db").toStdString();
 }
+
+} // namespace
 
 void printHuman(const SyncArgs& args, const SyncReport& r, double secs)
 {
@@ -244,7 +251,30 @@ void printHuman(const SyncArgs& args, const SyncReport& r, double secs)
     }
 }
 
-} // namespace
+void printReport(const SyncArgs& args, const std::string& left, const std::string& right, const SyncReport& report,
+                 double secs, const QJsonObject& extra)
+{
+    if (args.json) {
+        SyncArgs quietArgs = args;
+        quietArgs.quiet = true;
+        printHuman(quietArgs, report, secs);
+        QJsonObject o = toJson(args, left, right, report, secs);
+        for (auto it = extra.begin(); it != extra.end(); ++it)
+            o[it.key()] = it.value();
+        std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
+    } else {
+        printHuman(args, report, secs);
+    }
+}
+
+void setCancelTarget(CancelToken* token)
+{
+    g_cancel = token;
+    if (token) {
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+    }
+}
 
 int runSync(const std::vector<std::string>& argv)
 {
@@ -315,9 +345,7 @@ int runSync(const std::vector<std::string>& argv)
     const auto start = std::chrono::steady_clock::now();
     SyncRun run(std::move(*lb), std::move(*rb), args.options);
     CancelToken cancel = run.cancelToken();
-    g_cancel = &cancel;
-    std::signal(SIGINT, onSignal);
-    std::signal(SIGTERM, onSignal);
+    setCancelTarget(&cancel);
     const bool live = !args.quiet && ::isatty(2);
     if (live)
         std::fputs("scanning…", stderr);
@@ -327,16 +355,9 @@ int runSync(const std::vector<std::string>& argv)
     });
     if (live)
         std::fputs("\r\033[K", stderr);
-    g_cancel = nullptr;
+    setCancelTarget(nullptr);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (args.json) {
-        SyncArgs quietArgs = args;
-        quietArgs.quiet = true;
-        printHuman(quietArgs, report, secs);
-        std::printf("%s\n", QJsonDocument(toJson(args, *left, *right, report, secs)).toJson(QJsonDocument::Compact).constData());
-    } else {
-        printHuman(args, report, secs);
-    }
+    printReport(args, left->toString(), right->toString(), report, secs, {});
     return int(report.exit);
 }
 

@@ -474,6 +474,7 @@ struct Executor::Impl {
         ItemResult& out = result.items[i];
         if (a.excluded) {
             out.state = ItemResult::State::Skipped;
+            noteFinished(i);
             return;
         }
         if (ex.m_cancel.isCancelled() || aborted.load())
@@ -507,15 +508,50 @@ struct Executor::Impl {
             std::lock_guard lock(mutex);
             result.itemErrors.push_back(std::move(e));
             out.error = uint32_t(result.itemErrors.size());
-
         }
         ++itemsDone;
+        if (out.state != ItemResult::State::NotRun)
+            noteFinished(i);
+    }
+
+    std::vector<size_t> finished; // guarded by mutex; drained by flush()
+
+    void noteFinished(size_t i)
+    {
+        if (!ex.m_options.onItemsFinished)
+            return;
+        std::lock_guard lock(mutex);
+        finished.push_back(i);
+    }
+
+    void reportFinished()
+    {
+        if (!ex.m_options.onItemsFinished)
+            return;
+        std::vector<FinishedItem> batch;
+        {
+            std::lock_guard lock(mutex);
+            batch.reserve(finished.size());
+            for (size_t i : finished) {
+                const ItemResult& r = result.items[i];
+                FinishedItem f;
+                f.index = i;
+                f.state = r.state;
+                if (r.error)
+                    f.error = result.itemErrors[r.error - 1].message();
+                batch.push_back(std::move(f));
+            }
+            finished.clear();
+        }
+        if (!batch.empty())
+            ex.m_options.onItemsFinished(batch);
     }
 
     // ---- scheduling -----------------------------------------------------------------
 
     void flush()
     {
+        reportFinished();
         std::vector<BaseUpdate> batch;
         {
             std::lock_guard lock(mutex);

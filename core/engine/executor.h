@@ -59,9 +59,21 @@ struct ExecutionResult {
     int failures() const;
 };
 
+// An item that finished (done, failed or excluded), as reported to
+// ExecutorOptions::onItemsFinished.
+struct FinishedItem {
+    size_t index = 0;              // into Plan::actions
+    ItemResult::State state = ItemResult::State::Done;
+    std::string error;             // Failed: the error's message
+};
+
 struct ExecutorOptions {
     int threads = 4;
     int64_t hashLimitBytes = 16 << 20; // files up to this size are hashed while copied
+    // Called on the thread that called run(), in batches, a few times a
+    // second and at the end of each phase: lets a caller record a run's
+    // items as it goes (the history), so a crash leaves a truthful record.
+    std::function<void(const std::vector<FinishedItem>&)> onItemsFinished;
 };
 
 class Executor {

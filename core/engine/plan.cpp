@@ -1,5 +1,7 @@
 #include "plan.h"
 
+#include "engine/reasons.h"
+
 namespace ferry {
 
 const char* sideName(Side s) { return s == Side::Left ? "left" : "right"; }
@@ -51,6 +53,55 @@ const char* resolutionName(Resolution r)
     case Resolution::Informational: return "kept-changed-items";
     }
     return "?";
+}
+
+bool canFlip(const Action& a)
+{
+    if (a.kind == EntryKind::Directory)
+        return false;
+    switch (a.op) {
+    case Op::Copy: return true;
+    case Op::SetTime: return a.left && a.right;
+    case Op::Delete: {
+        const InfoRef& other = a.target == Side::Left ? a.right : a.left;
+        const InfoRef& there = a.target == Side::Left ? a.left : a.right;
+        return there && !other;
+    }
+    default: return false;
+    }
+}
+
+bool flipDirection(Action& a)
+{
+    if (!canFlip(a))
+        return false;
+    const std::string was = reasonFor(a);
+    const Side source = otherSide(a.target);
+    const InfoRef& dst = a.target == Side::Left ? a.left : a.right;
+    const std::string sourcePath = a.sourcePath().empty() ? a.path : a.sourcePath();
+    const std::string targetPath = a.path;
+    if (a.op == Op::Copy && !dst) {
+        // Nothing to copy back: undoing the addition deletes it at its source.
+        a.op = Op::Delete;
+        a.target = source;
+        a.path = sourcePath;
+        if (!a.sourcePath().empty())
+            a.text().sourcePath.clear();
+    } else if (a.op == Op::Delete) {
+        a.op = Op::Copy;
+        a.target = otherSide(a.target);
+        // The item keeps its path; it is created on the other side.
+    } else { // Copy both ways present, or SetTime
+        a.target = source;
+        a.path = sourcePath;
+        if (sourcePath != targetPath)
+            a.text().sourcePath = targetPath;
+        else if (!a.sourcePath().empty())
+            a.text().sourcePath.clear();
+    }
+    a.rule = "user-flipped";
+    a.text().reason = "turned around in the preview; the plan was: " + was;
+    return true;
 }
 
 const std::string& Action::empty()

@@ -154,6 +154,15 @@ private:
     std::unique_ptr<ActionText> m_text;
 };
 
+// Preview edits. flipDirection() turns an action around: a copy becomes a
+// copy the other way (or, when the target has no such item, a deletion on
+// the source side); a deletion of an item the other side lacks becomes a
+// copy to the other side; a time fix is set the other way. Renames, folder
+// items and conflicts are not flipped (exclude them, or pick a conflict's
+// resolution). Returns false when the action was left as it was.
+bool canFlip(const Action& a);
+bool flipDirection(Action& a);
+
 struct PlanProblem {
     std::string path;
     std::string message;    // what is wrong and what to do next

@@ -351,6 +351,12 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
         finish();
         return;
     }
+    // The plan may have been edited since plan() (a preview turning rows
+    // around): the deletion guard looks at what will really run.
+    if (!applyGuards()) {
+        finish();
+        return;
+    }
     // Leftovers of an interrupted run.
     for (const std::string& p : st.leftTemps)
         (void)m_left->removeFile(p);
@@ -367,6 +373,8 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
     eo.threads = m_options.threads;
     if (m_options.compare == CompareMode::Content)
         eo.hashLimitBytes = INT64_MAX; // the base must learn every hash
+    if (m_itemsListener)
+        eo.onItemsFinished = [this](const std::vector<FinishedItem>& items) { m_itemsListener(m_report.plan, items); };
 
     Executor ex(*m_left, *m_right, m_options.mode == SyncMode::TwoWay ? st.store.get() : nullptr, versioner, eo, m_cancel);
     m_report.execution = ex.run(m_report.plan, onProgress);

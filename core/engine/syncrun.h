@@ -70,6 +70,13 @@ public:
     // plan() + execute().
     const SyncReport& run(const std::function<void(const Progress&)>& onProgress = {});
 
+    // Told, on the executing thread, which plan items finished (see
+    // ExecutorOptions::onItemsFinished). Set before execute().
+    void setItemsListener(std::function<void(const Plan&, const std::vector<FinishedItem>&)> listener)
+    {
+        m_itemsListener = std::move(listener);
+    }
+
     const SyncReport& report() const { return m_report; }
     CancelToken cancelToken() const { return m_cancel; }
 
@@ -86,6 +93,7 @@ private:
     CancelToken m_cancel;
     SyncReport m_report;
     std::unique_ptr<State> m_state;
+    std::function<void(const Plan&, const std::vector<FinishedItem>&)> m_itemsListener;
 };
 
 std::string exitCodeName(ExitCode c);

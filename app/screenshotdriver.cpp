@@ -1,0 +1,148 @@
+#include "screenshotdriver.h"
+
+#include "historydialog.h"
+#include "jobs/jobservice.h"
+#include "jobsmodel.h"
+#include "jobwizard.h"
+#include "mainwindow.h"
+#include "previewdialog.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTableView>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace ferry {
+
+ScreenshotDriver::ScreenshotDriver(ui::MainWindow& window, JobService& service, QString dir, QString jobName)
+    : QObject(&window), m_window(window), m_service(service), m_dir(std::move(dir)), m_jobName(std::move(jobName))
+{
+}
+
+void ScreenshotDriver::shoot(QWidget* w, const QString& name)
+{
+    QApplication::processEvents();
+    const QString file = m_dir + "/" + name + ".png";
+    if (!w->grab().save(file))
+        std::fprintf(stderr, "screenshot: could not save %s\n", qPrintable(file));
+    else
+        std::fprintf(stderr, "screenshot: %s\n", qPrintable(file));
+}
+
+void ScreenshotDriver::start()
+{
+    if (m_jobName.isEmpty()) { // the empty state
+        QTimer::singleShot(800, this, [this] {
+            shoot(&m_window, "main-window-empty");
+            emit done();
+        });
+        return;
+    }
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    *conn = connect(&m_service, &JobService::jobsLoaded, this, [this, conn](const QList<JobRow>& rows) {
+        QObject::disconnect(*conn);
+        for (const JobRow& r : rows)
+            if (QString::fromStdString(r.job.name) == m_jobName)
+                m_window.selectJob(r.job.id);
+        QTimer::singleShot(400, this, &ScreenshotDriver::mainWindow);
+    });
+}
+
+void ScreenshotDriver::mainWindow()
+{
+    shoot(&m_window, "main-window");
+    wizard();
+}
+
+void ScreenshotDriver::wizard()
+{
+    const ui::JobsModel* model = m_window.jobsModel();
+    const JobRow* row = model->rowById(m_window.selectedJobId());
+    auto* w = new ui::JobWizard(Job{}, &m_window);
+    if (row) {
+        w->nameEdit()->setText(QStringLiteral("Documents backup"));
+        w->leftEdit()->setText(QString::fromStdString(row->job.left));
+        w->rightEdit()->setText(QString::fromStdString(row->job.right) + " backup");
+    }
+    w->show();
+    const char* names[] = {"wizard-1-mode", "wizard-2-folders", "wizard-3-filters", "wizard-4-conflicts",
+                           "wizard-5-versioning", "wizard-6-schedule", "wizard-7-summary"};
+    for (int page = 0; page < 7; ++page) {
+        QApplication::processEvents();
+        QEventLoop loop;
+        QTimer::singleShot(250, &loop, &QEventLoop::quit); // let the folder checks answer
+        loop.exec();
+        shoot(w, names[page]);
+        w->next();
+    }
+    w->close();
+    w->deleteLater();
+    preview();
+}
+
+void ScreenshotDriver::preview()
+{
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    *conn = connect(&m_window, &ui::MainWindow::previewShown, this, [this, conn](QDialog* dialog) {
+        QObject::disconnect(*conn);
+        QTimer::singleShot(300, this, [this, dialog] {
+            shoot(dialog, "preview");
+            dialog->reject();
+            QTimer::singleShot(500, this, &ScreenshotDriver::progress);
+        });
+    });
+    m_window.action("preview")->trigger();
+}
+
+void ScreenshotDriver::progress()
+{
+    // Pause the run once it is moving, show it, then let it finish.
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    *conn = connect(&m_service, &JobService::runProgress, this, [this, conn](qint64, const Progress& p) {
+        if (p.bytesDone <= 0 || p.bytesTotal <= 0 || p.bytesDone >= p.bytesTotal)
+            return;
+        QObject::disconnect(*conn);
+        m_window.action("pause")->trigger();
+        QTimer::singleShot(700, this, [this] {
+            shoot(&m_window, "progress");
+            m_window.action("pause")->trigger(); // resume
+        });
+    });
+    auto fin = std::make_shared<QMetaObject::Connection>();
+    *fin = connect(&m_window, &ui::MainWindow::runShown, this, [this, fin, conn] {
+        QObject::disconnect(*fin);
+        QObject::disconnect(*conn);
+        QTimer::singleShot(600, this, [this] {
+            shoot(&m_window, "run-finished");
+            history();
+        });
+    });
+    m_window.action("syncNow")->trigger();
+}
+
+void ScreenshotDriver::history()
+{
+    m_window.action("history")->trigger();
+    auto* dialog = m_window.findChild<ui::HistoryDialog*>();
+    if (!dialog) {
+        emit done();
+        return;
+    }
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    *conn = connect(dialog, &ui::HistoryDialog::loaded, this, [this, dialog, conn] {
+        QObject::disconnect(*conn);
+        connect(dialog, &ui::HistoryDialog::itemsShown, this, [this, dialog] {
+            QTimer::singleShot(300, this, [this, dialog] {
+                shoot(dialog, "history");
+                emit done();
+            });
+        });
+        dialog->runsView()->selectRow(0);
+    });
+}
+
+} // namespace ferry

@@ -1,0 +1,433 @@
+#include "jobservice.h"
+
+#include "jobs/jobrunner.h"
+#include "jobs/runlock.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QMetaObject>
+#include <QThread>
+
+#include <thread>
+
+namespace ferry {
+
+// Lives on the service's database thread; owns that thread's connection.
+class JobService::Worker : public QObject {
+public:
+    explicit Worker(std::string file) : m_file(std::move(file)) {}
+    // nullptr (and `error` set) when the database cannot be opened.
+    AppDb* db(std::string& error)
+    {
+        if (!m_db) {
+            auto db = AppDb::open(m_file);
+            if (!db) {
+                error = db.error().message();
+                return nullptr;
+            }
+            m_db = std::move(*db);
+        }
+        return m_db.get();
+    }
+
+private:
+    std::string m_file;
+    std::unique_ptr<AppDb> m_db;
+};
+
+JobService::JobService(std::string dataDir, QObject* parent) : QObject(parent), m_dataDir(std::move(dataDir))
+{
+    static const bool registered = [] {
+        qRegisterMetaType<ferry::JobRow>();
+        qRegisterMetaType<ferry::Job>();
+        qRegisterMetaType<ferry::RunRecord>();
+        qRegisterMetaType<ferry::RunItemRecord>();
+        qRegisterMetaType<ferry::Progress>();
+        qRegisterMetaType<ferry::RunSummary>();
+        return true;
+    }();
+    (void)registered;
+    m_thread = new QThread(this);
+    m_thread->setObjectName("ferry-db");
+    m_worker = new Worker(AppDb::pathIn(m_dataDir));
+    m_worker->moveToThread(m_thread);
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_thread->start();
+}
+
+JobService::~JobService()
+{
+    std::map<int64_t, std::thread> threads;
+    {
+        std::lock_guard lock(m_mutex);
+        for (auto& [id, token] : m_running) {
+            token.setPaused(false);
+            token.cancel();
+        }
+        threads.swap(m_threads);
+    }
+    for (auto& [id, t] : threads)
+        if (t.joinable())
+            t.join(); // a cancelled run stops after its current file
+    m_thread->quit();
+    m_thread->wait();
+}
+
+void JobService::onDb(std::function<void(AppDb&)> task)
+{
+    QMetaObject::invokeMethod(m_worker, [this, task = std::move(task)] {
+        std::string error;
+        AppDb* db = m_worker->db(error);
+        if (!db) {
+            QMetaObject::invokeMethod(this, [this, error] {
+                emit failed(tr("Open the app database"), QString::fromStdString(error));
+            });
+            return;
+        }
+        task(*db);
+    });
+}
+
+void JobService::refresh()
+{
+    const std::string dataDir = m_dataDir;
+    onDb([this, dataDir](AppDb& db) {
+        auto jobs = db.jobs();
+        if (!jobs) {
+            const QString msg = QString::fromStdString(jobs.error().message());
+            QMetaObject::invokeMethod(this, [this, msg] { emit failed(tr("Read the jobs"), msg); });
+            return;
+        }
+        QList<JobRow> rows;
+        for (const Job& j : *jobs) {
+            JobRow row;
+            row.job = j;
+            if (auto runs = db.runs(j.id, 1); runs && !runs->empty()) {
+                row.lastRun = runs->front();
+                if (row.lastRun->outcome == RunOutcome::Running && !RunLock::heldBy(jobLockPath(dataDir, j.id)))
+                    row.lastRun->outcome = RunOutcome::Interrupted;
+            }
+            row.running = RunLock::heldBy(jobLockPath(dataDir, j.id)).has_value();
+            rows.append(row);
+        }
+        QMetaObject::invokeMethod(this, [this, rows] { emit jobsLoaded(rows); });
+    });
+}
+
+void JobService::saveJob(const Job& job)
+{
+    onDb([this, job](AppDb& db) {
+        Job saved = job;
+        Result<void> r = Ok{};
+        if (job.id == 0) {
+            auto id = db.addJob(job);
+            if (id)
+                saved.id = *id;
+            else
+                r = id.error();
+        } else {
+            // Not while the job runs (here or in another process): a run
+            // holds the base file that a change of sides removes.
+            auto lock = RunLock::acquire(jobLockPath(m_dataDir, job.id), job.name, "changing its settings");
+            if (!lock) {
+                const QString msg = QString::fromStdString(lock.error().message());
+                QMetaObject::invokeMethod(this, [this, msg] { emit failed(tr("Save the job"), msg); });
+                return;
+            }
+            auto before = db.jobById(job.id);
+            r = db.updateJob(job);
+            if (r && before && *before &&
+                ((*before)->left != job.left || (*before)->right != job.right || (*before)->mode != job.mode)) {
+                // The base describes the old pair: the next run starts afresh (a union, no deletions).
+                const QString state = QString::fromStdString(jobStatePath(m_dataDir, job.id));
+                for (const char* suffix : {"", "-wal", "-shm"})
+                    QFile::remove(state + suffix);
+            }
+        }
+        if (!r) {
+            const QString msg = QString::fromStdString(r.error().message());
+            QMetaObject::invokeMethod(this, [this, msg] { emit failed(tr("Save the job"), msg); });
+            return;
+        }
+        if (auto fresh = db.jobById(saved.id); fresh && *fresh)
+            saved = **fresh;
+        QMetaObject::invokeMethod(this, [this, saved] {
+            emit jobSaved(saved);
+            refresh();
+        });
+    });
+}
+
+void JobService::removeJob(int64_t jobId)
+{
+    onDb([this, jobId](AppDb& db) {
+        auto lock = RunLock::acquire(jobLockPath(m_dataDir, jobId), "this job", "removing it");
+        if (!lock) {
+            const QString msg = QString::fromStdString(lock.error().message());
+            QMetaObject::invokeMethod(this, [this, msg] { emit failed(tr("Remove the job"), msg); });
+            return;
+        }
+        auto r = db.removeJob(jobId);
+        const QString state = QString::fromStdString(jobStatePath(m_dataDir, jobId));
+        if (r)
+            for (const char* suffix : {"", "-wal", "-shm", ".lock"})
+                QFile::remove(state + suffix);
+        lock->reset();
+        QMetaObject::invokeMethod(this, [this, r, jobId] {
+            if (!r)
+                emit failed(tr("Remove the job"), QString::fromStdString(r.error().message()));
+            else
+                emit jobRemoved(jobId);
+            refresh();
+        });
+    });
+}
+
+void JobService::loadHistory(std::optional<int64_t> jobId, int limit)
+{
+    const std::string dataDir = m_dataDir;
+    onDb([this, jobId, limit, dataDir](AppDb& db) {
+        auto runs = db.runs(jobId, limit);
+        if (!runs) {
+            const QString msg = QString::fromStdString(runs.error().message());
+            QMetaObject::invokeMethod(this, [this, msg] { emit failed(tr("Read the history"), msg); });
+            return;
+        }
+        QList<RunRecord> list;
+        for (RunRecord r : *runs) {
+            if (r.outcome == RunOutcome::Running && r.jobId && !RunLock::heldBy(jobLockPath(dataDir, r.jobId)))
+                r.outcome = RunOutcome::Interrupted;
+            list.append(r);
+        }
+        QMetaObject::invokeMethod(this, [this, list] { emit historyLoaded(list); });
+    });
+}
+
+void JobService::loadRunItems(int64_t runId)
+{
+    onDb([this, runId](AppDb& db) {
+        auto items = db.runItems(runId, 100000);
+        if (!items) {
+            const QString msg = QString::fromStdString(items.error().message());
+            QMetaObject::invokeMethod(this, [this, msg] { emit failed(tr("Read the run's items"), msg); });
+            return;
+        }
+        QList<RunItemRecord> list(items->begin(), items->end());
+        QMetaObject::invokeMethod(this, [this, runId, list] { emit runItemsLoaded(runId, list); });
+    });
+}
+
+bool JobService::isRunning(int64_t jobId) const
+{
+    std::lock_guard lock(m_mutex);
+    return m_running.count(jobId) > 0;
+}
+
+void JobService::setPaused(int64_t jobId, bool paused)
+{
+    std::lock_guard lock(m_mutex);
+    if (auto it = m_running.find(jobId); it != m_running.end())
+        it->second.setPaused(paused);
+}
+
+void JobService::stop(int64_t jobId)
+{
+    std::lock_guard lock(m_mutex);
+    if (auto it = m_running.find(jobId); it != m_running.end()) {
+        it->second.setPaused(false);
+        it->second.cancel();
+    }
+}
+
+void JobService::launch(int64_t jobId, std::function<void()> work)
+{
+    std::thread worker(std::move(work));
+    std::lock_guard lock(m_mutex);
+    m_threads[jobId] = std::move(worker);
+}
+
+void JobService::joinThread(int64_t jobId)
+{
+    std::thread done;
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = m_threads.find(jobId);
+        if (it == m_threads.end())
+            return;
+        done = std::move(it->second);
+        m_threads.erase(it);
+    }
+    if (done.joinable())
+        done.join(); // it has nothing left to do but return
+}
+
+// Runs the prepared runner's plan (already made when `planned`) on this
+// worker thread and returns what the window shows.
+RunSummary JobService::executeOnThisThread(const std::shared_ptr<JobRunner>& runner, int64_t jobId, bool planned)
+{
+    RunSummary summary;
+    summary.jobId = jobId;
+    // Pause or Stop pressed while the run was starting carry over.
+    CancelToken token = runner->cancelToken();
+    {
+        std::lock_guard lock(m_mutex);
+        const CancelToken& early = m_running[jobId];
+        token.setPaused(early.isPaused());
+        if (early.isCancelled())
+            token.cancel();
+        m_running[jobId] = token;
+    }
+    auto progress = [this, jobId](const Progress& p) {
+        QMetaObject::invokeMethod(this, [this, jobId, p] { emit runProgress(jobId, p); });
+    };
+    const SyncReport& report = planned ? runner->execute(progress) : runner->run(progress);
+    summary.runId = runner->runId();
+    summary.outcome = outcomeOf(report);
+    summary.exitCode = int(report.exit);
+    summary.counts = countsOf(report);
+    for (const Error& e : report.errors)
+        summary.errors.append(QString::fromStdString(e.message()));
+    if (!report.fatalMessage.empty())
+        summary.message = QString::fromStdString(report.fatalMessage);
+    else if (!report.guardMessage.empty())
+        summary.message = QString::fromStdString(report.guardMessage);
+    for (const std::string& n : runner->notes())
+        summary.errors.append(QString::fromStdString(n));
+    return summary;
+}
+
+// The runner must already be gone (destroyed on its worker thread: closing
+// its databases is file I/O, and it releases the run lock).
+void JobService::postFinished(const RunSummary& summary)
+{
+    QMetaObject::invokeMethod(this, [this, summary] {
+        joinThread(summary.jobId);
+        {
+            std::lock_guard lock(m_mutex);
+            m_running.erase(summary.jobId);
+        }
+        emit runFinished(summary);
+        refresh();
+    });
+}
+
+bool JobService::startRun(const Job& job, RunTrigger trigger)
+{
+    auto runner = std::make_shared<JobRunner>(m_dataDir, job, trigger, false);
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_running.count(job.id))
+            return false;
+        m_running[job.id] = CancelToken(); // replaced by the run's own token once prepared
+    }
+    emit runStarted(job.id);
+    launch(job.id, [this, runner = std::move(runner), id = job.id]() mutable {
+        RunSummary summary;
+        auto prepared = runner->prepare("Ferry window");
+        if (!prepared) {
+            summary.jobId = id;
+            summary.outcome = RunOutcome::Failed;
+            summary.message = QString::fromStdString(prepared.error().message());
+            for (const std::string& n : runner->notes())
+                summary.errors.append(QString::fromStdString(n));
+        } else {
+            summary = executeOnThisThread(runner, id, false);
+        }
+        runner.reset();
+        postFinished(summary);
+    });
+    return true;
+}
+
+bool JobService::preview(const Job& job)
+{
+    auto runner = std::make_shared<JobRunner>(m_dataDir, job, RunTrigger::Manual, false);
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_running.count(job.id))
+            return false;
+        m_running[job.id] = CancelToken();
+    }
+    launch(job.id, [this, runner = std::move(runner), id = job.id]() mutable {
+        auto prepared = runner->prepare("Ferry window (preview)", false);
+        QString message;
+        std::shared_ptr<Plan> plan;
+        bool ok = false;
+        if (!prepared) {
+            message = QString::fromStdString(prepared.error().message());
+        } else {
+            ok = runner->plan();
+            plan = std::make_shared<Plan>(runner->currentPlan());
+            const SyncReport& r = runner->report();
+            if (!ok)
+                message = QString::fromStdString(!r.fatalMessage.empty() ? r.fatalMessage : r.guardMessage);
+        }
+        std::shared_ptr<JobRunner> held;
+        if (ok)
+            held = std::move(runner); // holds the job's lock until run or discarded
+        runner.reset();              // a failed one goes here, on this thread
+        QMetaObject::invokeMethod(this, [this, held, id, plan, message, ok]() mutable {
+            joinThread(id);
+            {
+                std::lock_guard lock(m_mutex);
+                if (ok)
+                    m_previews[id] = std::move(held);
+                else
+                    m_running.erase(id);
+            }
+            emit previewReady(id, plan, message);
+            if (!ok)
+                refresh();
+        });
+    });
+    return true;
+}
+
+void JobService::runPreviewed(int64_t jobId, std::shared_ptr<const Plan> edited)
+{
+    std::shared_ptr<JobRunner> runner;
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = m_previews.find(jobId);
+        if (it == m_previews.end())
+            return;
+        runner = it->second;
+        m_previews.erase(it);
+    }
+    emit runStarted(jobId);
+    launch(jobId, [this, runner = std::move(runner), jobId, edited]() mutable {
+        // Exactly the plan the preview showed, with the user's edits.
+        runner->currentPlan() = *edited;
+        RunSummary summary = executeOnThisThread(runner, jobId, true);
+        runner.reset();
+        postFinished(summary);
+    });
+}
+
+void JobService::discardPreview(int64_t jobId)
+{
+    std::shared_ptr<JobRunner> runner;
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = m_previews.find(jobId);
+        if (it == m_previews.end())
+            return;
+        runner = it->second;
+        m_previews.erase(it);
+    }
+    // Closing the run record and the state file is file I/O: not here.
+    launch(jobId, [this, runner = std::move(runner), jobId]() mutable {
+        runner->abandon("the preview was closed without running");
+        runner.reset();
+        QMetaObject::invokeMethod(this, [this, jobId] {
+            joinThread(jobId);
+            {
+                std::lock_guard lock(m_mutex);
+                m_running.erase(jobId);
+            }
+            refresh();
+        });
+    });
+}
+
+} // namespace ferry

@@ -1,0 +1,110 @@
+// JobService: what the desktop app (main window, tray, scheduler) uses to
+// reach saved jobs, the history and running syncs without ever doing file
+// I/O on its own thread.
+//
+// Database requests go to one worker thread that owns its AppDb
+// connection; each run goes to a thread of its own (JobRunner). Every
+// answer arrives as a signal, queued to the thread that owns the service
+// (the GUI thread). Requests never block.
+#pragma once
+
+#include "engine/executor.h"
+#include "jobs/job.h"
+#include "store/appdb.h"
+
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+class QThread;
+
+namespace ferry {
+
+class JobRunner;
+
+struct JobRow {
+    Job job;
+    std::optional<RunRecord> lastRun;
+    bool running = false;
+};
+
+// The outcome of one run, as the window shows it.
+struct RunSummary {
+    int64_t jobId = 0;
+    int64_t runId = 0;
+    RunOutcome outcome = RunOutcome::Failed;
+    int exitCode = 2;
+    RunCounts counts;
+    QString message;            // what happened, and what to do next
+    QStringList errors;         // per-item errors, "path: message"
+};
+
+class JobService : public QObject {
+    Q_OBJECT
+public:
+    explicit JobService(std::string dataDir, QObject* parent = nullptr);
+    ~JobService() override;
+    const std::string& dataDir() const { return m_dataDir; }
+
+    void refresh();                         // → jobsLoaded
+    void saveJob(const Job& job);           // id 0: add → jobSaved, or failed
+    void removeJob(int64_t jobId);          // → jobRemoved (folders untouched)
+    void loadHistory(std::optional<int64_t> jobId, int limit = 500); // → historyLoaded
+    void loadRunItems(int64_t runId);       // → runItemsLoaded
+
+    bool startRun(const Job& job, RunTrigger trigger); // false: this window already runs it
+    // Plans the job and holds it (and its run lock) → previewReady. The
+    // caller then runs exactly that plan, edited, or discards it.
+    bool preview(const Job& job);
+    void runPreviewed(int64_t jobId, std::shared_ptr<const Plan> edited);
+    void discardPreview(int64_t jobId);
+    void setPaused(int64_t jobId, bool paused);
+    void stop(int64_t jobId);
+    bool isRunning(int64_t jobId) const;
+
+signals:
+    void jobsLoaded(const QList<ferry::JobRow>& rows);
+    void jobSaved(const ferry::Job& job);
+    void jobRemoved(qint64 jobId);
+    void historyLoaded(const QList<ferry::RunRecord>& runs);
+    void runItemsLoaded(qint64 runId, const QList<ferry::RunItemRecord>& items);
+    void failed(const QString& what, const QString& message);
+    void runStarted(qint64 jobId);
+    void runProgress(qint64 jobId, const ferry::Progress& progress);
+    void runFinished(const ferry::RunSummary& summary);
+    // plan is null when the job could not even be planned; `stopMessage` is
+    // set when the run cannot go on (a guard); the plan is shown anyway.
+    void previewReady(qint64 jobId, std::shared_ptr<ferry::Plan> plan, const QString& stopMessage);
+
+private:
+    class Worker;
+    void onDb(std::function<void(AppDb&)> task);
+    void launch(int64_t jobId, std::function<void()> work);
+    void joinThread(int64_t jobId);
+    RunSummary executeOnThisThread(const std::shared_ptr<JobRunner>& runner, int64_t jobId, bool planned);
+    void postFinished(const RunSummary& summary);
+    std::string m_dataDir;
+    QThread* m_thread = nullptr;
+    Worker* m_worker = nullptr;
+    mutable std::mutex m_mutex;
+    std::map<int64_t, CancelToken> m_running;
+    std::map<int64_t, std::thread> m_threads;
+    std::map<int64_t, std::shared_ptr<JobRunner>> m_previews;
+};
+
+} // namespace ferry
+
+Q_DECLARE_METATYPE(ferry::JobRow)
+Q_DECLARE_METATYPE(ferry::Job)
+Q_DECLARE_METATYPE(ferry::RunRecord)
+Q_DECLARE_METATYPE(ferry::RunItemRecord)
+Q_DECLARE_METATYPE(ferry::Progress)
+Q_DECLARE_METATYPE(ferry::RunSummary)
+Q_DECLARE_METATYPE(std::shared_ptr<ferry::Plan>)

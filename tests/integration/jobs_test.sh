@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# Integration tests for saved jobs, runs and the history: the real ferry-cli
+# binary, the real app database file, several processes at once.
+#   usage: bash jobs_test.sh /path/to/ferry-cli [case…]
+# Each case gets its own Ferry data folder ($FERRY_DATA_DIR) inside $ROOT.
+set -u
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+SELECTED=("${@:2}")
+
+# jsetup NAME: setup plus a private data folder and database path $DB
+jsetup() {
+  setup "$1"
+  export FERRY_DATA_DIR=$T/data
+  DB=$FERRY_DATA_DIR/ferry.db
+}
+# sqlq SQL: one value from the app database (read-only), via Python's sqlite3
+sqlq() {
+  "$PY" - "$DB" "$1" <<'EOF'
+import sqlite3, sys
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+r = c.execute(sys.argv[2]).fetchone()
+print(r[0] if r else "")
+EOF
+}
+# wait_for_lock FILE: until a process holds the run lock and has written its name
+wait_for_lock() {
+  local i
+  for ((i = 0; i < 500; i++)); do
+    [[ -s $1 ]] && ! flock -n "$1" true 2>/dev/null && return 0
+    sleep 0.01
+  done
+  return 1
+}
+many_files() { # many_files DIR N: N small files in 10 folders
+  "$PY" - "$1" "$2" <<'EOF'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    d = os.path.join(root, "d%d" % (i % 10))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "f%05d.txt" % i), "w") as f:
+        f.write("content %d\n" % i * 20)
+EOF
+}
+
+# ---------------------------------------------------------------- cases
+t_job_lifecycle() {
+  jsetup lifecycle
+  put "$L/a.txt" "alpha"; put "$L/sub/b.txt" "beta"; put "$R/c.txt" "gamma"; put "$L/skip.tmp" "temp"
+  cli job add Docs "$L" "$R" --mode two-way --exclude '*.tmp' --conflict newer --schedule "daily 02:30" --json
+  expect_rc 0 "job add"
+  expect_j 'd["job"]["name"]' Docs
+  expect_j 'd["job"]["exclude"]' '["*.tmp"]'
+  expect_j 'd["job"]["schedule"]' "daily 02:30"
+  expect_j 'd["job"]["last_run"]' null
+  cli job add Docs "$L" "$R"; expect_rc 2 "a second job with the same name"
+  grep -q "already exists" "$ERR" || fail "duplicate name: no clear message"
+
+  cli job list --json; expect_rc 0 "job list"
+  expect_j '[j["name"] for j in d["jobs"]]' '["Docs"]'
+  cli job list; expect_rc 0
+  grep -q "^Docs .*never run" "$OUT" || fail "job list (text) should show Docs as never run: $(head -c 300 "$OUT")"
+
+  cli run Docs --json; expect_rc 0 "run"
+  expect_j 'd["job"]' Docs
+  expect_j 'c["copy_left_to_right"]' 3   # a.txt, sub, sub/b.txt
+  expect_j 'c["copy_right_to_left"]' 1
+  expect_content "$R/a.txt" alpha; expect_content "$R/sub/b.txt" beta; expect_content "$L/c.txt" gamma
+  expect_absent "$R/skip.tmp"
+  local run1; run1=$(jv 'd["run_id"]')
+
+  cli history Docs --json; expect_rc 0 "history"
+  expect_j 'len(d["runs"])' 1
+  expect_j 'd["runs"][0]["outcome"]' in-sync
+  expect_j 'd["runs"][0]["trigger"]' cli
+  expect_j 'd["runs"][0]["counts"]["copy_left_to_right"]' 3
+  expect_j 'd["runs"][0]["id"]' "$run1"
+  cli history --run "$run1" --json; expect_rc 0 "history --run"
+  expect_j 'sorted(i["action"] + " " + i["path"] + " " + i["result"] for i in d["run"]["items"])' \
+    '["copy-to-left c.txt done", "copy-to-right a.txt done", "copy-to-right sub done", "copy-to-right sub/b.txt done"]'
+
+  put "$R/a.txt" "alpha edited on the right"
+  cli run Docs; expect_rc 0 "second run"
+  expect_content "$L/a.txt" "alpha edited on the right"
+  cli history; expect_rc 0
+  [[ $(grep -c "Docs" "$OUT") == 2 ]] || fail "history (text) should list two runs of Docs"
+
+  cli job edit Docs --exclude 'cache/' --remove-exclude '*.tmp' --mode mirror --json; expect_rc 0 "job edit"
+  expect_j 'd["job"]["exclude"]' '["cache/"]'
+  expect_j 'd["job"]["mode"]' mirror
+  cli job show Docs; expect_rc 0 "job show"
+  grep -q "^mode: *mirror" "$OUT" || fail "job show should print the new mode"
+  grep -q "^last run:.*in-sync" "$OUT" || fail "job show should print the last run"
+
+  cli job export Docs "$T/docs.json"; expect_rc 0 "job export"
+  [[ $(grep -c '"cache/"' "$T/docs.json") == 1 ]] || fail "the export should hold the job's exclude pattern"
+  cli job remove Docs; expect_rc 0 "job remove"
+  [[ -d $L && -d $R ]] || fail "removing a job must not touch its folders"
+  expect_content "$R/a.txt" "alpha edited on the right"
+  cli job list --json; expect_j 'd["jobs"]' '[]'
+  cli history Docs --json; expect_rc 0 "history of a removed job"
+  expect_j 'len(d["runs"])' 2
+  expect_j 'd["runs"][0]["job_exists"]' false
+  cli job import "$T/docs.json" --json; expect_rc 0 "job import"
+  expect_j 'd["job"]["name"]' Docs
+  expect_j 'd["job"]["mode"]' mirror
+  cli run Docs --json; expect_rc 0 "run after import"
+}
+
+t_password_never_stored() {
+  jsetup secrets
+  local secret="Sup3r-S3cret-$RANDOM-pw"
+  export NAS_PW=$secret FERRY_PASSWORD=$secret
+  cli job add Nas "$L" "sftp://me@127.0.0.1:2222/srv/docs" --mode mirror --password-env NAS_PW --json
+  expect_rc 0 "job add with a password variable"
+  expect_j 'd["job"]["password_env"]' NAS_PW
+  # No keychain service runs here: --save-password must refuse, clearly, and save nothing.
+  ( unset DBUS_SESSION_BUS_ADDRESS DISPLAY; export DBUS_SESSION_BUS_ADDRESS=unix:path=$T/no-bus
+    cli job add Nas2 "$L" "sftp://me@127.0.0.1:2222/srv/other" --password-env NAS_PW --save-password
+    echo "$RC" > "$T/rc2"; cat "$ERR" > "$T/err2" )
+  [[ $(cat "$T/rc2") == 2 ]] || fail "--save-password without a keychain: exit $(cat "$T/rc2"), want 2"
+  grep -q "keychain" "$T/err2" || fail "--save-password without a keychain should say so"
+  grep -q -- "--password-env" "$T/err2" || fail "--save-password without a keychain should name the fallback"
+  cli job show Nas --json; expect_rc 0 "job show"
+  cp "$OUT" "$T/show.json"; cp "$ERR" "$T/show.err"
+  grep -q "NAS_PW" "$T/show.json" || fail "job show should say where the password comes from"
+  cli job export Nas "$T/nas.json"; expect_rc 0 "job export"
+  cli job export Nas; cp "$OUT" "$T/export-stdout.json"
+  cli run Nas --json; cp "$OUT" "$T/run.json"; cp "$ERR" "$T/run.err"
+  [[ $RC == 2 ]] || fail "run of an SFTP job in this build: exit $RC, want 2 (not supported yet)"
+  grep -q "environment variable NAS_PW" "$T/run.err" || fail "run should say where the password comes from"
+  cli history --json; cp "$OUT" "$T/history.json"
+  cli job list; cp "$OUT" "$T/list.txt"
+  # The password is nowhere: database (and its WAL), state, exports, outputs.
+  local hits
+  hits=$(grep -rl --binary-files=text -- "$secret" "$FERRY_DATA_DIR" "$T"/*.json "$T"/*.err "$T"/*.txt "$T/err2" 2>/dev/null)
+  [[ -z $hits ]] || fail "the password was written to: $hits"
+  [[ -s $DB ]] || fail "the app database should exist"
+  unset NAS_PW FERRY_PASSWORD
+}
+
+t_no_password_source() {
+  jsetup no_password
+  cli job add Far "$L" "sftp://me@127.0.0.1:2222/srv" --password-env FAR_PW; expect_rc 0
+  ( unset FAR_PW; export DBUS_SESSION_BUS_ADDRESS=unix:path=$T/no-bus; cli run Far </dev/null
+    echo "$RC" > "$T/rc" )
+  [[ $(cat "$T/rc") == 2 ]] || fail "run without any password source: exit $(cat "$T/rc"), want 2"
+  grep -q 'FAR_PW is not set' "$ERR" || fail "the message should name the unset variable: $(head -c 300 "$ERR")"
+}
+
+t_second_run_refused_and_stale_lock_taken_over() {
+  jsetup lock
+  many_files "$L" 20000
+  cli job add Big "$L" "$R" --mode two-way; expect_rc 0
+  local id lock; id=$(sqlq "SELECT id FROM jobs WHERE name='Big'"); lock=$FERRY_DATA_DIR/locks/job-$id.lock
+  # A first run, frozen while it holds the lock and its run is recorded.
+  "$CLI" run Big -q >"$T/a.out" 2>"$T/a.err" &
+  BGPID=$!
+  wait_for_lock "$lock" || fail "the first run never took the lock"
+  local i
+  for ((i = 0; i < 200; i++)); do
+    [[ $(sqlq "SELECT count(*) FROM runs WHERE outcome='running'") == 1 ]] && break
+    sleep 0.01
+  done
+  kill -STOP "$BGPID"
+  local st; st=$(ps -o stat= -p "$BGPID" 2>/dev/null)
+  [[ $st == T* ]] || fail "the first run was not frozen while running (state '$st'; make the tree bigger)"
+  cli run Big --json; expect_rc 2 "a second run of the same job"
+  grep -q "already running" "$ERR" || fail "the refusal should say the job is already running: $(head -c 200 "$ERR")"
+  grep -q "pid $BGPID" "$ERR" || fail "the refusal should name the running process (pid $BGPID)"
+  cli job edit Big --exclude x; expect_rc 2 "editing a running job"
+  # A crash: the holder dies with the lock taken and its run marked running.
+  kill -KILL "$BGPID"; wait "$BGPID" 2>/dev/null; BGPID=
+  [[ $(sqlq "SELECT outcome FROM runs ORDER BY id DESC LIMIT 1") == running ]] || fail "the killed run should still be recorded as running"
+  cli history Big --json
+  expect_j 'd["runs"][0]["outcome"]' interrupted
+  cli run Big --json; expect_rc 0 "the next run after a crash"
+  grep -q "took over the run lock" "$ERR" || fail "the next run should say it took over a stale lock"
+  grep -q "marked 1 earlier run" "$ERR" || fail "the next run should mark the crashed run interrupted"
+  [[ $(sqlq "SELECT outcome FROM runs ORDER BY id LIMIT 1") == interrupted ]] || fail "the crashed run should be recorded as interrupted"
+  diff -r "$L" "$R" >/dev/null || fail "after the recovery run both sides should be equal"
+  cli history Big --json
+  expect_j '[r["outcome"] for r in d["runs"]]' '["in-sync", "interrupted"]'
+}
+
+t_parallel_processes_do_not_corrupt() {
+  jsetup parallel
+  local i
+  for i in 1 2 3 4; do
+    mkdir -p "$T/L$i" "$T/R$i"; many_files "$T/L$i" 300
+  done
+  # Jobs added by four processes at once.
+  local pids=()
+  for i in 1 2 3 4; do "$CLI" job add "job$i" "$T/L$i" "$T/R$i" >/dev/null 2>"$T/add$i.err" & pids+=($!); done
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || fail "job add $((i + 1)) failed: $(head -c 200 "$T/add$((i + 1)).err")"; done
+  cli job list --json; expect_j 'sorted(j["name"] for j in d["jobs"])' '["job1", "job2", "job3", "job4"]'
+  # Four jobs run three times each, all at once, with readers of the history in between.
+  local round
+  for round in 1 2 3; do
+    pids=()
+    for i in 1 2 3 4; do
+      put "$T/L$i/round$round.txt" "round $round of job $i"
+      "$CLI" run "job$i" -q >/dev/null 2>"$T/run$i.err" & pids+=($!)
+      "$CLI" history --json >/dev/null 2>>"$T/hist.err" & pids+=($!)
+    done
+    for i in "${!pids[@]}"; do wait "${pids[$i]}" || fail "a process failed in round $round: $(cat "$T"/run*.err "$T/hist.err" | head -c 300)"; done
+  done
+  for i in 1 2 3 4; do diff -r "$T/L$i" "$T/R$i" >/dev/null || fail "job$i: sides differ"; done
+  [[ $(sqlq "PRAGMA integrity_check") == ok ]] || fail "integrity_check of the app database failed"
+  [[ $(sqlq "SELECT count(*) FROM runs WHERE outcome='in-sync'") == 12 ]] || fail "want 12 finished runs, got $(sqlq "SELECT count(*) FROM runs")"
+  [[ $(sqlq "SELECT count(*) FROM runs r WHERE (SELECT count(*) FROM run_items i WHERE i.run_id = r.id) = 0") == 0 ]] || fail "every run should have its items"
+  [[ $(sqlq "SELECT sum(copied_to_right) FROM runs") == $((4 * (300 + 10 + 3))) ]] || fail "copied counts: $(sqlq "SELECT sum(copied_to_right) FROM runs"), want $((4 * 313))"
+}
+
+t_corrupt_database() {
+  jsetup corrupt
+  cli job add One "$L" "$R"; expect_rc 0
+  "$PY" -c "import sys; open(sys.argv[1], 'r+b').write(b'garbage!' * 64)" "$DB"
+  rm -f "$DB-wal" "$DB-shm"
+  cp "$DB" "$T/before.db"
+  cli job list; expect_rc 2 "job list on a damaged database"
+  grep -q "damaged" "$ERR" || fail "the error should say the database is damaged: $(head -c 200 "$ERR")"
+  grep -q -- "--reset-database" "$ERR" || fail "the error should say how to start afresh"
+  cmp -s "$DB" "$T/before.db" || fail "the damaged database must be left as it is"
+  cli run One; expect_rc 2 "run on a damaged database"
+  cmp -s "$DB" "$T/before.db" || fail "the damaged database must be left as it is"
+  cli --reset-database; expect_rc 0 "--reset-database"
+  local kept; kept=$(ls "$FERRY_DATA_DIR"/ferry.db.damaged-* 2>/dev/null | head -1)
+  [[ -n $kept ]] || fail "the damaged file should be kept aside"
+  [[ -n $kept ]] && { cmp -s "$kept" "$T/before.db" || fail "the kept file should be the damaged one, unchanged"; }
+  cli job list --json; expect_rc 0 "job list on the fresh database"
+  expect_j 'd["jobs"]' '[]'
+  cli --reset-database; expect_rc 2 "--reset-database on a healthy database"
+  grep -q "healthy" "$ERR" || fail "reset of a healthy database should be refused"
+  # A job command may also reset on the way.
+  printf 'not a database at all' > "$DB"; rm -f "$DB-wal" "$DB-shm"
+  cli job list --reset-database --json; expect_rc 0 "job list --reset-database"
+  [[ $(ls "$FERRY_DATA_DIR"/ferry.db.damaged-* | wc -l) == 2 ]] || fail "the second damaged file should be kept too"
+}
+
+t_foreign_database() {
+  jsetup foreign
+  mkdir -p "$FERRY_DATA_DIR"
+  "$PY" -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE notes(t TEXT)'); c.execute(\"INSERT INTO notes VALUES('mine')\"); c.commit()" "$DB"
+  cp "$DB" "$T/before.db"
+  cli job list; expect_rc 2 "a foreign SQLite file"
+  grep -q "not a Ferry app database" "$ERR" || fail "the error should say the file is not Ferry's: $(head -c 200 "$ERR")"
+  cmp -s "$DB" "$T/before.db" || fail "a foreign database must be left as it is"
+}
+
+t_vanished_folder() {
+  jsetup vanished
+  put "$L/a" "1"; put "$R/b" "2"
+  cli job add Usb "$L" "$R"; expect_rc 0
+  cli run Usb; expect_rc 0 "first run"
+  mv "$L" "$T/unplugged"
+  cli run Usb --json; expect_rc 4 "a side that vanished"
+  grep -qi "missing\|not found\|unplugged\|does not exist" "$ERR" || fail "the error should say the folder is missing: $(head -c 300 "$ERR")"
+  expect_content "$R/a" "1"; expect_content "$R/b" "2"
+  cli history Usb --json
+  expect_j 'd["runs"][0]["outcome"]' stopped
+  expect_j 'len(d["runs"][0]["message"]) > 10' true
+}
+
+t_bad_imports() {
+  jsetup imports
+  cat > "$T/typo.json" <<EOF
+{"name": "Typo", "left": "$L", "right": "$R", "mode": "two-way", "exlude": ["*.tmp"]}
+EOF
+  cli job import "$T/typo.json"; expect_rc 2 "an unknown setting"
+  grep -q "unknown setting 'exlude'" "$ERR" || fail "the error should name the unknown key: $(head -c 200 "$ERR")"
+  cat > "$T/url.json" <<EOF
+{"name": "Url", "left": "gopher://host/x", "right": "$R"}
+EOF
+  cli job import "$T/url.json"; expect_rc 2 "an invalid URL"
+  grep -q "gopher" "$ERR" || fail "the error should name the bad location"
+  printf '{"name": "Half", "left": ' > "$T/broken.json"
+  cli job import "$T/broken.json"; expect_rc 2 "a truncated file"
+  grep -q "not a job file" "$ERR" || fail "a broken file should be called that"
+  cli job add Bad "$L" "ftp://user:secret@127.0.0.1/x"; expect_rc 2 "a password inside a URL"
+  cli job add Nested "$L" "$L/inside"; expect_rc 2 "a folder inside the other"
+  cli job add Opt "$L" "$R" --bogus; expect_rc 2 "an unknown option"
+  cli job add Pw "$L" "$R" --password hunter2; expect_rc 2 "a password as an argument"
+  cli run Nobody; expect_rc 2 "an unknown job"
+  grep -q "job list" "$ERR" || fail "an unknown job should point at 'job list'"
+  cli job list --json; expect_j 'd["jobs"]' '[]'
+}
+
+t_conflicts_pending() {
+  jsetup conflicts
+  put "$L/doc.txt" "v1"
+  cli job add Ask "$L" "$R" --conflict ask; expect_rc 0
+  cli run Ask; expect_rc 0 "first run"
+  sleep 1.1
+  put "$L/doc.txt" "left edit"; put "$R/doc.txt" "right edit, longer"
+  cli run Ask --json; expect_rc 3 "a conflict left for the user"
+  cli conflicts Ask --json; expect_rc 0
+  expect_j '[c["path"] for c in d["conflicts"]]' '["doc.txt"]'
+  expect_j 'len(d["conflicts"][0]["reason"]) > 10' true
+  cli history Ask --json
+  expect_j 'd["runs"][0]["outcome"]' conflicts
+  expect_j 'd["runs"][0]["counts"]["conflicts_pending"]' 1
+  expect_content "$L/doc.txt" "left edit"; expect_content "$R/doc.txt" "right edit, longer"
+  # The user settles it by hand; the next run has nothing pending.
+  cp "$L/doc.txt" "$R/doc.txt"
+  cli run Ask; expect_rc 0 "after settling"
+  cli conflicts Ask --json; expect_j 'd["conflicts"]' '[]'
+}
+
+t_dry_run() {
+  jsetup dry
+  put "$L/a" "1"
+  cli job add Dry "$L" "$R"; expect_rc 0
+  cli run Dry --dry-run --json; expect_rc 0 "dry run"
+  expect_j 'c["copy_left_to_right"]' 1
+  expect_j 'd["run_id"]' null
+  expect_absent "$R/a"
+  cli history --json; expect_j 'd["runs"]' '[]'
+}
+
+CASES=(
+  t_job_lifecycle t_password_never_stored t_no_password_source t_second_run_refused_and_stale_lock_taken_over
+  t_parallel_processes_do_not_corrupt t_corrupt_database t_foreign_database t_vanished_folder t_bad_imports
+  t_conflicts_pending t_dry_run
+)
+run_cases "${CASES[@]}"

@@ -1,0 +1,536 @@
+#include "jobs/job.h"
+#include "jobs/jobrunner.h"
+#include "jobs/runlock.h"
+#include "store/appdb.h"
+#include "tempdir.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <set>
+#include <sys/stat.h>
+#include <csignal>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace ferry;
+using namespace ferry::test;
+
+namespace {
+
+Job sampleJob(const TempDir& t, const std::string& name = "Docs")
+{
+    Job j;
+    j.name = name;
+    j.left = t / ("L-" + name);
+    j.right = t / ("R-" + name);
+    j.mode = SyncMode::TwoWay;
+    j.conflict = ConflictPolicy::Newer;
+    j.excludes = {"*.tmp", "build/"};
+    j.versioning.mode = VersioningSettings::Mode::Folder;
+    j.versioning.folder = t / "versions";
+    j.versioning.keepCount = 5;
+    j.maxDeletePercent = 30;
+    j.schedule = *Schedule::parse("daily 03:15");
+    return j;
+}
+
+std::string fileBytes(const std::string& f) { return readFile(f); }
+
+int execSql(const std::string& file, const std::string& sql)
+{
+    sqlite3* db = nullptr;
+    sqlite3_open(file.c_str(), &db);
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    return rc;
+}
+
+} // namespace
+
+TEST_CASE("the app database upgrades from every earlier schema version, keeping its rows", "[appdb]")
+{
+    for (int from = 0; from < AppDb::kSchemaVersion; ++from) {
+        DYNAMIC_SECTION("from version " << from)
+        {
+            TempDir t;
+            const std::string f = t / "ferry.db";
+            REQUIRE(AppDb::createAtVersion(f, from).ok());
+            if (from >= 1) {
+                // A job and a finished run as version 1 wrote them.
+                REQUIRE(execSql(f, "INSERT INTO jobs(name, left_location, right_location, mode, conflict, compare, "
+                                   "excludes, created_at, updated_at) VALUES('old', '/a', '/b', 'mirror', 'skip', "
+                                   "'content', '[\"*.bak\"]', 1, 2);"
+                                   "INSERT INTO runs(job_id, job_name, trigger, started_at, ended_at, outcome, pid, "
+                                   "host, copied_to_right) VALUES(1, 'old', 'cli', 10, 20, 'in-sync', 7, 'h', 3);") ==
+                        SQLITE_OK);
+            }
+            auto db = AppDb::open(f);
+            REQUIRE(db.ok());
+            CHECK((*db)->schemaVersion() == AppDb::kSchemaVersion);
+            auto jobs = (*db)->jobs();
+            REQUIRE(jobs.ok());
+            if (from >= 1) {
+                REQUIRE(jobs->size() == 1);
+                const Job& j = jobs->front();
+                CHECK(j.name == "old");
+                CHECK(j.mode == SyncMode::Mirror);
+                CHECK(j.conflict == ConflictPolicy::Skip);
+                CHECK(j.compare == CompareMode::Content);
+                CHECK(j.excludes == std::vector<std::string>{"*.bak"});
+                CHECK(j.schedule.kind == Schedule::Kind::Manual); // the column version 2 added
+                auto runs = (*db)->runs(j.id, 10);
+                REQUIRE(runs.ok());
+                REQUIRE(runs->size() == 1);
+                CHECK(runs->front().counts.copiedToRight == 3);
+                CHECK(runs->front().outcome == RunOutcome::InSync);
+            } else {
+                CHECK(jobs->empty());
+            }
+            // And the upgraded file takes everything the current version writes.
+            Job n = sampleJob(t, "new");
+            REQUIRE((*db)->addJob(n).ok());
+            auto back = (*db)->jobByName("new");
+            REQUIRE(back.ok());
+            REQUIRE(back->has_value());
+            CHECK((*back)->schedule == n.schedule);
+        }
+    }
+}
+
+TEST_CASE("jobs are saved, changed and removed; names are unique", "[appdb]")
+{
+    TempDir t;
+    auto db = AppDb::open(t / "ferry.db");
+    REQUIRE(db.ok());
+    Job j = sampleJob(t);
+    auto id = (*db)->addJob(j);
+    REQUIRE(id.ok());
+    auto dup = (*db)->addJob(j);
+    REQUIRE_FALSE(dup.ok());
+    CHECK(dup.error().message().find("already exists") != std::string::npos);
+
+    auto loaded = (*db)->jobById(*id);
+    REQUIRE(loaded.ok());
+    REQUIRE(loaded->has_value());
+    Job got = **loaded;
+    CHECK(got.id == *id);
+    CHECK(got.createdMs > 0);
+    Job expect = j;
+    expect.id = got.id;
+    expect.createdMs = got.createdMs;
+    expect.updatedMs = got.updatedMs;
+    CHECK(got == expect);
+
+    got.excludes.push_back("*.iso");
+    got.mode = SyncMode::Update;
+    got.name = "Documents";
+    REQUIRE((*db)->updateJob(got).ok());
+    auto again = (*db)->jobByName("Documents");
+    REQUIRE(again.ok());
+    REQUIRE(again->has_value());
+    CHECK((*again)->excludes.size() == 3);
+    CHECK((*again)->mode == SyncMode::Update);
+    CHECK_FALSE((*db)->jobByName("Docs")->has_value());
+
+    // A run survives its job's removal, by name.
+    auto run = (*db)->beginRun(got, RunTrigger::Cli, false, 1, "h", 1000);
+    REQUIRE(run.ok());
+    REQUIRE((*db)->finishRun(*run, RunOutcome::InSync, 0, {}, "", 2000).ok());
+    REQUIRE((*db)->removeJob(got.id).ok());
+    CHECK((*db)->jobs()->empty());
+    auto runs = (*db)->runs(std::nullopt, 10);
+    REQUIRE(runs.ok());
+    REQUIRE(runs->size() == 1);
+    CHECK(runs->front().jobName == "Documents");
+    CHECK(runs->front().jobId == 0);
+
+    // An invalid job is refused before it reaches the database.
+    Job bad = sampleJob(t, "bad");
+    bad.right = bad.left + "/inside";
+    auto r = (*db)->addJob(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message().find("inside") != std::string::npos);
+}
+
+TEST_CASE("a run is written as it goes, and one left running is marked interrupted", "[appdb]")
+{
+    TempDir t;
+    auto db = AppDb::open(t / "ferry.db");
+    REQUIRE(db.ok());
+    Job j = sampleJob(t);
+    j.id = *(*db)->addJob(j);
+    auto run = (*db)->beginRun(j, RunTrigger::Schedule, false, 4242, "laptop", 5000);
+    REQUIRE(run.ok());
+    REQUIRE((*db)->addRunItems(*run, 0, {{"a.txt", "copy-to-right", "done", 10, ""}}).ok());
+    REQUIRE((*db)->addRunItems(*run, 1, {{"b.txt", "conflict", "pending", 0, "both changed"},
+                                         {"c.txt", "delete-left", "failed", 0, "Permission denied"}}).ok());
+    // Another connection sees the run in progress.
+    auto other = AppDb::open(t / "ferry.db");
+    REQUIRE(other.ok());
+    auto seen = (*other)->run(*run);
+    REQUIRE(seen.ok());
+    REQUIRE(seen->has_value());
+    CHECK((*seen)->outcome == RunOutcome::Running);
+    CHECK((*other)->runItems(*run)->size() == 3);
+    CHECK((*seen)->trigger == RunTrigger::Schedule);
+
+    // The process "dies"; the next run of the job marks it.
+    auto marked = (*other)->markInterrupted(j.id, 9000);
+    REQUIRE(marked.ok());
+    CHECK(*marked == 1);
+    auto after = (*other)->run(*run);
+    CHECK((*after)->outcome == RunOutcome::Interrupted);
+    CHECK((*after)->endedMs == 9000);
+    // An interrupted run does not speak for pending conflicts…
+    CHECK((*other)->pendingConflicts(j.id)->empty());
+    // …a finished one does.
+    auto run2 = (*other)->beginRun(j, RunTrigger::Cli, false, 1, "h", 10000);
+    REQUIRE((*other)->addRunItems(*run2, 0, {{"b.txt", "conflict", "pending", 0, "both changed"},
+                                             {"d.txt", "conflict", "done", 0, "kept both"}}).ok());
+    RunCounts counts;
+    counts.conflicts = 2;
+    counts.conflictsPending = 1;
+    REQUIRE((*other)->finishRun(*run2, RunOutcome::Conflicts, 3, counts, "1 conflict", 11000).ok());
+    auto pending = (*other)->pendingConflicts(j.id);
+    REQUIRE(pending.ok());
+    REQUIRE(pending->size() == 1);
+    CHECK(pending->front().path == "b.txt");
+    auto byOutcome = (*other)->runs(j.id, 10, RunOutcome::Conflicts);
+    REQUIRE(byOutcome->size() == 1);
+    CHECK(byOutcome->front().counts == counts);
+
+    // Pruning keeps the newest runs' items and every run's summary.
+    REQUIRE((*other)->pruneItems(j.id, 1).ok());
+    CHECK((*other)->runItems(*run)->empty());
+    CHECK((*other)->runItems(*run2)->size() == 2);
+    CHECK((*other)->runs(j.id, 10)->size() == 2);
+}
+
+TEST_CASE("a damaged, foreign or newer app database is reported and left as it is", "[appdb]")
+{
+    TempDir t;
+    const std::string f = t / "ferry.db";
+    SECTION("garbage")
+    {
+        writeFile(f, std::string(8192, 'x'));
+        bool damaged = false;
+        auto db = AppDb::open(f, &damaged);
+        REQUIRE_FALSE(db.ok());
+        CHECK(damaged);
+        CHECK(db.error().message().find("--reset-database") != std::string::npos);
+        CHECK(fileBytes(f) == std::string(8192, 'x'));
+        auto moved = AppDb::moveAside(f);
+        REQUIRE(moved.ok());
+        CHECK(moved->find(".damaged-") != std::string::npos);
+        CHECK(fileBytes(*moved) == std::string(8192, 'x'));
+        auto fresh = AppDb::open(f, &damaged);
+        REQUIRE(fresh.ok());
+        CHECK((*fresh)->jobs()->empty());
+    }
+    SECTION("a damaged page inside a Ferry database")
+    {
+        {
+            auto db = AppDb::open(f);
+            REQUIRE(db.ok());
+            for (int i = 0; i < 40; ++i)
+                REQUIRE((*db)->addJob(sampleJob(t, "job" + std::to_string(i))).ok());
+        }
+        REQUIRE(execSql(f, "PRAGMA wal_checkpoint(TRUNCATE)") == SQLITE_OK);
+        std::string bytes = fileBytes(f);
+        REQUIRE(bytes.size() > 8192);
+        for (size_t i = 4096; i < 4096 + 1000; ++i) // page 2: the jobs table's root
+            bytes[i] = char(0x5a);
+        writeFile(f, bytes);
+        bool damaged = false;
+        auto db = AppDb::open(f, &damaged);
+        REQUIRE_FALSE(db.ok());
+        CHECK(damaged);
+        CHECK(fileBytes(f) == bytes);
+    }
+    SECTION("another program's SQLite file")
+    {
+        REQUIRE(execSql(f, "CREATE TABLE photos(id INTEGER PRIMARY KEY); INSERT INTO photos VALUES(1);") == SQLITE_OK);
+        const std::string before = fileBytes(f);
+        bool damaged = false;
+        auto db = AppDb::open(f, &damaged);
+        REQUIRE_FALSE(db.ok());
+        CHECK(damaged);
+        CHECK(db.error().message().find("not a Ferry app database") != std::string::npos);
+        CHECK(fileBytes(f) == before);
+    }
+    SECTION("written by a newer Ferry")
+    {
+        REQUIRE(AppDb::createAtVersion(f, AppDb::kSchemaVersion).ok());
+        REQUIRE(execSql(f, "PRAGMA user_version=99") == SQLITE_OK);
+        bool damaged = true;
+        auto db = AppDb::open(f, &damaged);
+        REQUIRE_FALSE(db.ok());
+        CHECK_FALSE(damaged);
+        CHECK(db.error().message().find("newer Ferry") != std::string::npos);
+    }
+}
+
+TEST_CASE("connections on several threads write runs at once without losing any", "[appdb]")
+{
+    TempDir t;
+    const std::string f = t / "ferry.db";
+    Job j = sampleJob(t);
+    {
+        auto db = AppDb::open(f);
+        REQUIRE(db.ok());
+        j.id = *(*db)->addJob(j);
+    }
+    constexpr int kThreads = 4, kRuns = 25;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int n = 0; n < kThreads; ++n) {
+        threads.emplace_back([&, n] {
+            auto db = AppDb::open(f); // one connection per thread
+            if (!db) {
+                ++failures;
+                return;
+            }
+            for (int r = 0; r < kRuns; ++r) {
+                auto id = (*db)->beginRun(j, RunTrigger::Manual, false, n, "h", r);
+                if (!id || !(*db)->addRunItems(*id, 0, {{"f" + std::to_string(r), "copy-to-right", "done", 1, ""}}) ||
+                    !(*db)->finishRun(*id, RunOutcome::InSync, 0, {}, "", r + 1) || !(*db)->runs(j.id, 5))
+                    ++failures;
+            }
+        });
+    }
+    for (auto& th : threads)
+        th.join();
+    CHECK(failures == 0);
+    auto db = AppDb::open(f);
+    REQUIRE(db.ok());
+    auto runs = (*db)->runs(j.id, 1000);
+    REQUIRE(runs.ok());
+    CHECK(runs->size() == size_t(kThreads * kRuns));
+    for (const RunRecord& r : *runs)
+        CHECK((*db)->runItems(r.id)->size() == 1);
+    CHECK(execSql(f, "PRAGMA integrity_check") == SQLITE_OK);
+}
+
+TEST_CASE("jobs export to JSON and import back; bad files are refused with the key named", "[job]")
+{
+    TempDir t;
+    Job j = sampleJob(t);
+    j.passwordEnv = "NAS_PASSWORD";
+    auto back = jobFromJson(jobToJson(j));
+    REQUIRE(back.ok());
+    CHECK(*back == j);
+
+    QJsonObject unknown = jobToJson(j);
+    unknown["exlude"] = "*.tmp";
+    auto r = jobFromJson(unknown);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message().find("unknown setting 'exlude'") != std::string::npos);
+
+    QJsonObject badUrl = jobToJson(j);
+    badUrl["left"] = "gopher://example/x";
+    r = jobFromJson(badUrl);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message().find("left side") != std::string::npos);
+
+    QJsonObject relative = jobToJson(j);
+    relative["right"] = "relative/folder";
+    CHECK_FALSE(jobFromJson(relative).ok());
+
+    QJsonObject badType = jobToJson(j);
+    badType["max_delete_percent"] = "lots";
+    r = jobFromJson(badType);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message().find("max_delete_percent") != std::string::npos);
+
+    QJsonObject missing = jobToJson(j);
+    missing.remove("right");
+    CHECK_FALSE(jobFromJson(missing).ok());
+}
+
+TEST_CASE("schedules read and print the same way", "[job]")
+{
+    for (const char* text : {"manual", "every-15-min", "hourly", "daily 02:00", "daily 23:59", "weekly mon 02:00",
+                             "weekly sun 18:30", "on-change"}) {
+        auto s = Schedule::parse(text);
+        REQUIRE(s.ok());
+        CHECK(s->toString() == text);
+    }
+    CHECK(Schedule::parse("weekly friday 7:05")->toString() == "weekly fri 07:05");
+    CHECK(Schedule::parse("daily")->toString() == "daily 02:00");
+    CHECK_FALSE(Schedule::parse("daily 25:00").ok());
+    CHECK_FALSE(Schedule::parse("sometimes").ok());
+    CHECK_FALSE(Schedule::parse("").ok());
+}
+
+TEST_CASE("job names and settings are checked before saving", "[job]")
+{
+    TempDir t;
+    Job j = sampleJob(t);
+    CHECK(validateJob(j).ok());
+    for (const std::string& bad : {std::string(), std::string("-x"), std::string("a\nb"), std::string(101, 'n'),
+                                   std::string("   ")}) {
+        Job b = j;
+        b.name = bad;
+        CHECK_FALSE(validateJob(b).ok());
+    }
+    Job same = j;
+    same.right = same.left;
+    CHECK_FALSE(validateJob(same).ok());
+    Job pct = j;
+    pct.maxDeletePercent = 101;
+    CHECK_FALSE(validateJob(pct).ok());
+    Job env = j;
+    env.passwordEnv = "NOT A NAME";
+    CHECK_FALSE(validateJob(env).ok());
+}
+
+TEST_CASE("one run of a job at a time; a lock left by a dead process is taken over", "[runlock]")
+{
+    TempDir t;
+    const std::string f = t / "locks/job-1.lock";
+    {
+        auto a = RunLock::acquire(f, "Docs", "test holder");
+        REQUIRE(a.ok());
+        CHECK((*a)->tookOver().empty());
+        CHECK(RunLock::heldBy(f).has_value());
+        CHECK(RunLock::heldBy(f)->find("test holder") != std::string::npos);
+        auto b = RunLock::acquire(f, "Docs", "second");
+        REQUIRE_FALSE(b.ok());
+        CHECK(b.error().message().find("'Docs' is already running") != std::string::npos);
+        CHECK(b.error().message().find("test holder") != std::string::npos);
+    }
+    CHECK_FALSE(RunLock::heldBy(f).has_value());
+    {
+        auto again = RunLock::acquire(f, "Docs", "third");
+        REQUIRE(again.ok());
+        CHECK((*again)->tookOver().empty()); // released cleanly
+    }
+
+    // A child process takes the lock and dies without releasing it.
+    int pipeFd[2];
+    REQUIRE(::pipe(pipeFd) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        auto lock = RunLock::acquire(f, "Docs", "crashing child");
+        char c = lock ? 'y' : 'n';
+        (void)::write(pipeFd[1], &c, 1);
+        ::pause();
+        ::_exit(0);
+    }
+    char c = 0;
+    REQUIRE(::read(pipeFd[0], &c, 1) == 1);
+    REQUIRE(c == 'y');
+    CHECK_FALSE(RunLock::acquire(f, "Docs", "while the child runs").ok());
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ::close(pipeFd[0]);
+    ::close(pipeFd[1]);
+    auto taken = RunLock::acquire(f, "Docs", "after the crash");
+    REQUIRE(taken.ok());
+    CHECK((*taken)->tookOver().find("crashing child, pid " + std::to_string(child)) != std::string::npos);
+}
+
+TEST_CASE("a job run is recorded with its items and outcome", "[jobrunner]")
+{
+    TempDir t;
+    const std::string data = t / "data";
+    Job j = sampleJob(t);
+    j.versioning = {};
+    ::mkdir(j.left.c_str(), 0755);
+    ::mkdir(j.right.c_str(), 0755);
+    writeFile(j.left + "/a.txt", "alpha");
+    writeFile(j.right + "/b.txt", "beta");
+    {
+        auto db = AppDb::open(AppDb::pathIn(data));
+        REQUIRE(db.ok());
+        j.id = *(*db)->addJob(j);
+    }
+    int64_t runId = 0;
+    {
+        JobRunner runner(data, j, RunTrigger::Manual, false);
+        REQUIRE(runner.prepare("test").ok());
+        // While it is prepared, a second run of the job is refused.
+        JobRunner second(data, j, RunTrigger::Schedule, false);
+        auto refused = second.prepare("second");
+        REQUIRE_FALSE(refused.ok());
+        CHECK(refused.error().message().find("already running") != std::string::npos);
+        const SyncReport& r = runner.run();
+        CHECK(r.exit == ExitCode::InSync);
+        runId = runner.runId();
+    }
+    CHECK(readFile(j.right + "/a.txt") == "alpha");
+    CHECK(readFile(j.left + "/b.txt") == "beta");
+    auto db = AppDb::open(AppDb::pathIn(data));
+    REQUIRE(db.ok());
+    auto run = (*db)->run(runId);
+    REQUIRE(run.ok());
+    REQUIRE(run->has_value());
+    CHECK((*run)->outcome == RunOutcome::InSync);
+    CHECK((*run)->trigger == RunTrigger::Manual);
+    CHECK((*run)->counts.copiedToRight == 1);
+    CHECK((*run)->counts.copiedToLeft == 1);
+    CHECK((*run)->counts.bytes == 9);
+    CHECK((*run)->endedMs >= (*run)->startedMs);
+    auto items = (*db)->runItems(runId);
+    REQUIRE(items.ok());
+    REQUIRE(items->size() == 2);
+    std::set<std::string> seen;
+    for (const RunItemRecord& it : *items) {
+        CHECK(it.result == "done");
+        seen.insert(it.action + " " + it.path);
+    }
+    CHECK(seen == std::set<std::string>{"copy-to-right a.txt", "copy-to-left b.txt"});
+
+    // A dry run changes nothing and adds no history.
+    writeFile(j.left + "/c.txt", "gamma");
+    {
+        JobRunner dry(data, j, RunTrigger::Cli, true);
+        REQUIRE(dry.prepare("dry").ok());
+        CHECK(dry.run().plan.count(Op::Copy, Side::Right) == 1);
+    } // releases the job's run lock
+    CHECK_FALSE(exists(j.right + "/c.txt"));
+    CHECK((*db)->runs(j.id, 10)->size() == 1);
+
+    // A job whose folder vanished: stopped by the guard, recorded as stopped.
+    ::unlink((j.left + "/a.txt").c_str());
+    ::unlink((j.left + "/b.txt").c_str());
+    ::unlink((j.left + "/c.txt").c_str());
+    ::rmdir(j.left.c_str());
+    JobRunner gone(data, j, RunTrigger::Cli, false);
+    REQUIRE(gone.prepare("gone").ok());
+    CHECK(gone.run().exit == ExitCode::Guard);
+    auto last = (*db)->runs(j.id, 1);
+    REQUIRE(last->size() == 1);
+    CHECK(last->front().outcome == RunOutcome::Stopped);
+    CHECK_FALSE(last->front().message.empty());
+    CHECK(readFile(j.right + "/a.txt") == "alpha");
+}
+
+TEST_CASE("the next run of a schedule", "[job]")
+{
+    const QDateTime now(QDate(2026, 11, 25), QTime(10, 0)); // a Wednesday
+    const int64_t nowMs = now.toMSecsSinceEpoch();
+    const int64_t hour = 3600 * 1000;
+    auto at = [&](const char* text, int64_t last) { return Schedule::parse(text)->nextRunMs(last, nowMs); };
+    CHECK_FALSE(at("manual", 0));
+    CHECK_FALSE(at("on-change", 0));
+    CHECK(at("hourly", 0) == nowMs);                      // never run: due now
+    CHECK(at("hourly", nowMs - hour / 2) == nowMs + hour / 2);
+    CHECK(at("every-15-min", nowMs - 2 * hour) == nowMs); // overdue
+    CHECK(at("daily 14:30", nowMs - hour) ==
+          QDateTime(QDate(2026, 11, 25), QTime(14, 30)).toMSecsSinceEpoch());
+    // Today's 02:00 slot passed without a run since yesterday: due now.
+    CHECK(at("daily 02:00", nowMs - 20 * hour) == nowMs);
+    CHECK(at("daily 02:00", nowMs - 7 * hour) ==
+          QDateTime(QDate(2026, 11, 26), QTime(2, 0)).toMSecsSinceEpoch());
+    CHECK(at("weekly fri 18:00", nowMs - hour) ==
+          QDateTime(QDate(2026, 11, 27), QTime(18, 0)).toMSecsSinceEpoch());
+    CHECK(at("weekly mon 08:00", nowMs - 3 * 24 * hour) == nowMs); // missed Monday's
+}

@@ -1,0 +1,199 @@
+#include "historydialog.h"
+
+#include "jobsmodel.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QDialogButtonBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QSplitter>
+#include <QStandardItemModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace ferry::ui {
+
+namespace {
+
+QString duration(const RunRecord& r)
+{
+    if (!r.endedMs)
+        return QObject::tr("—");
+    const double s = double(r.endedMs - r.startedMs) / 1000.0;
+    if (s < 60)
+        return QObject::tr("%1 s").arg(s, 0, 'f', 1);
+    return QObject::tr("%1 min %2 s").arg(int(s) / 60).arg(int(s) % 60);
+}
+
+QString triggerText(RunTrigger t)
+{
+    switch (t) {
+    case RunTrigger::Manual: return QObject::tr("Sync now");
+    case RunTrigger::Schedule: return QObject::tr("Schedule");
+    case RunTrigger::Change: return QObject::tr("Files changed");
+    case RunTrigger::Cli: return QObject::tr("ferry-cli");
+    }
+    return {};
+}
+
+QTableView* makeTable(QWidget* parent, const QString& name, const QString& accessible)
+{
+    auto* t = new QTableView(parent);
+    t->setObjectName(name);
+    t->setAccessibleName(accessible);
+    t->setSelectionBehavior(QAbstractItemView::SelectRows);
+    t->setSelectionMode(QAbstractItemView::SingleSelection);
+    t->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    t->verticalHeader()->hide();
+    t->setShowGrid(false);
+    t->setAlternatingRowColors(true);
+    t->horizontalHeader()->setStretchLastSection(true);
+    return t;
+}
+
+} // namespace
+
+HistoryDialog::HistoryDialog(JobService* service, int64_t jobId, QWidget* parent)
+    : QDialog(parent), m_service(service), m_jobId(jobId)
+{
+    setObjectName("historyDialog");
+    setWindowTitle(tr("History"));
+    resize(900, 560);
+    auto* layout = new QVBoxLayout(this);
+    auto* filters = new QHBoxLayout;
+    m_jobFilter = new QComboBox(this);
+    m_jobFilter->setObjectName("jobFilter");
+    m_jobFilter->setAccessibleName(tr("Show the runs of"));
+    m_jobFilter->addItem(tr("All jobs"), QString());
+    m_outcomeFilter = new QComboBox(this);
+    m_outcomeFilter->setObjectName("outcomeFilter");
+    m_outcomeFilter->setAccessibleName(tr("Show runs that ended"));
+    m_outcomeFilter->addItem(tr("Any outcome"), -1);
+    for (RunOutcome o : {RunOutcome::InSync, RunOutcome::Errors, RunOutcome::Conflicts, RunOutcome::Stopped,
+                         RunOutcome::Cancelled, RunOutcome::Failed, RunOutcome::Interrupted, RunOutcome::Running})
+        m_outcomeFilter->addItem(JobsModel::outcomeText(o), int(o));
+    auto* jobLabel = new QLabel(tr("&Job:"), this);
+    jobLabel->setBuddy(m_jobFilter);
+    auto* outcomeLabel = new QLabel(tr("&Outcome:"), this);
+    outcomeLabel->setBuddy(m_outcomeFilter);
+    filters->addWidget(jobLabel);
+    filters->addWidget(m_jobFilter, 1);
+    filters->addSpacing(12);
+    filters->addWidget(outcomeLabel);
+    filters->addWidget(m_outcomeFilter, 1);
+    layout->addLayout(filters);
+
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    m_runs = makeTable(splitter, "runsView", tr("Runs"));
+    m_runModel = new QStandardItemModel(0, 8, this);
+    m_runModel->setHorizontalHeaderLabels({tr("Started"), tr("Job"), tr("Trigger"), tr("Outcome"), tr("Took"),
+                                           tr("Copied"), tr("Deleted"), tr("Conflicts / errors / bytes")});
+    m_runs->setModel(m_runModel);
+    auto* lower = new QWidget(splitter);
+    auto* ll = new QVBoxLayout(lower);
+    ll->setContentsMargins(0, 0, 0, 0);
+    m_runSummary = new QLabel(tr("Select a run to see what happened to each file."), lower);
+    m_runSummary->setWordWrap(true);
+    m_items = makeTable(lower, "itemsView", tr("Files of the selected run"));
+    m_itemModel = new QStandardItemModel(0, 4, this);
+    m_itemModel->setHorizontalHeaderLabels({tr("Result"), tr("Action"), tr("Path"), tr("Details")});
+    m_items->setModel(m_itemModel);
+    ll->addWidget(m_runSummary);
+    ll->addWidget(m_items, 1);
+    layout->addWidget(splitter, 1);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    layout->addWidget(buttons);
+
+    connect(m_jobFilter, &QComboBox::currentIndexChanged, this, &HistoryDialog::showRuns);
+    connect(m_outcomeFilter, &QComboBox::currentIndexChanged, this, &HistoryDialog::showRuns);
+    connect(m_runs->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        const QModelIndexList sel = m_runs->selectionModel()->selectedRows();
+        if (sel.isEmpty())
+            return;
+        const qint64 runId = sel.front().data(Qt::UserRole).toLongLong();
+        m_itemModel->removeRows(0, m_itemModel->rowCount());
+        m_runSummary->setText(tr("Loading…"));
+        m_service->loadRunItems(runId);
+    });
+    connect(m_service, &JobService::historyLoaded, this, [this](const QList<RunRecord>& runs) {
+        m_all = runs;
+        QStringList names;
+        for (const RunRecord& r : runs)
+            if (!names.contains(QString::fromStdString(r.jobName)))
+                names << QString::fromStdString(r.jobName);
+        names.sort(Qt::CaseInsensitive);
+        const QSignalBlocker block(m_jobFilter);
+        QString want = m_jobFilter->currentData().toString();
+        if (m_jobId)
+            for (const RunRecord& r : runs)
+                if (r.jobId == m_jobId)
+                    want = QString::fromStdString(r.jobName);
+        while (m_jobFilter->count() > 1)
+            m_jobFilter->removeItem(1);
+        for (const QString& n : names)
+            m_jobFilter->addItem(n, n);
+        m_jobFilter->setCurrentIndex(std::max(0, m_jobFilter->findData(want)));
+        m_jobId = 0;
+        showRuns();
+        emit loaded();
+    });
+    connect(m_service, &JobService::runItemsLoaded, this, [this](qint64 runId, const QList<RunItemRecord>& items) {
+        const QModelIndexList sel = m_runs->selectionModel()->selectedRows();
+        if (sel.isEmpty() || sel.front().data(Qt::UserRole).toLongLong() != runId)
+            return;
+        m_itemModel->removeRows(0, m_itemModel->rowCount());
+        int failed = 0;
+        for (const RunItemRecord& it : items) {
+            QList<QStandardItem*> row{new QStandardItem(QString::fromStdString(it.result)),
+                                      new QStandardItem(QString::fromStdString(it.action)),
+                                      new QStandardItem(QString::fromStdString(it.path)),
+                                      new QStandardItem(QString::fromStdString(it.detail))};
+            failed += it.result == "failed";
+            m_itemModel->appendRow(row);
+        }
+        for (const RunRecord& r : m_all)
+            if (r.id == runId)
+                m_runSummary->setText(
+                    (r.message.empty() ? QString() : QString::fromStdString(r.message) + "\n") +
+                    tr("%n file(s) and folder(s) recorded", nullptr, int(items.size())) +
+                    (failed ? tr(", %n failed: see the Details column", nullptr, failed) : QString()));
+        m_items->resizeColumnsToContents();
+        emit itemsShown();
+    });
+    m_service->loadHistory(std::nullopt);
+}
+
+void HistoryDialog::showRuns()
+{
+    const QString job = m_jobFilter->currentData().toString();
+    const int outcome = m_outcomeFilter->currentData().toInt();
+    m_runModel->removeRows(0, m_runModel->rowCount());
+    for (const RunRecord& r : m_all) {
+        if (!job.isEmpty() && QString::fromStdString(r.jobName) != job)
+            continue;
+        if (outcome >= 0 && int(r.outcome) != outcome)
+            continue;
+        const auto& c = r.counts;
+        QList<QStandardItem*> row{
+            new QStandardItem(QLocale().toString(QDateTime::fromMSecsSinceEpoch(r.startedMs), QLocale::ShortFormat)),
+            new QStandardItem(QString::fromStdString(r.jobName)),
+            new QStandardItem(triggerText(r.trigger)),
+            new QStandardItem(JobsModel::outcomeText(r.outcome)),
+            new QStandardItem(duration(r)),
+            new QStandardItem(tr("→ %1  ← %2").arg(c.copiedToRight).arg(c.copiedToLeft)),
+            new QStandardItem(QString::number(c.deletedLeft + c.deletedRight)),
+            new QStandardItem(tr("%1 / %2 / %3")
+                                  .arg(c.conflicts)
+                                  .arg(c.errors)
+                                  .arg(QLocale().formattedDataSize(c.bytes, 1, QLocale::DataSizeSIFormat)))};
+        row[0]->setData(qint64(r.id), Qt::UserRole);
+        m_runModel->appendRow(row);
+    }
+    m_runs->resizeColumnsToContents();
+}
+
+} // namespace ferry::ui

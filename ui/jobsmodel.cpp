@@ -1,0 +1,173 @@
+#include "jobsmodel.h"
+
+#include <QApplication>
+#include <QDateTime>
+#include <QLocale>
+#include <QStyle>
+
+namespace ferry::ui {
+
+JobsModel::JobsModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+int JobsModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
+int JobsModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QString JobsModel::modeText(SyncMode m)
+{
+    switch (m) {
+    case SyncMode::TwoWay: return tr("Two-way");
+    case SyncMode::Mirror: return tr("Mirror");
+    case SyncMode::Update: return tr("Update");
+    }
+    return {};
+}
+
+QString JobsModel::outcomeText(RunOutcome o)
+{
+    switch (o) {
+    case RunOutcome::Running: return tr("Running");
+    case RunOutcome::InSync: return tr("In sync");
+    case RunOutcome::Errors: return tr("Finished with errors");
+    case RunOutcome::Conflicts: return tr("Conflicts to resolve");
+    case RunOutcome::Stopped: return tr("Stopped by a safety check");
+    case RunOutcome::Cancelled: return tr("Stopped by you");
+    case RunOutcome::Failed: return tr("Could not run");
+    case RunOutcome::Interrupted: return tr("Interrupted");
+    }
+    return {};
+}
+
+QString JobsModel::scheduleText(const Schedule& s)
+{
+    const QString at = QTime(s.minuteOfDay / 60, s.minuteOfDay % 60).toString("HH:mm");
+    switch (s.kind) {
+    case Schedule::Kind::Manual: return tr("Manual");
+    case Schedule::Kind::Every15Minutes: return tr("Every 15 minutes");
+    case Schedule::Kind::Hourly: return tr("Hourly");
+    case Schedule::Kind::Daily: return tr("Daily at %1").arg(at);
+    case Schedule::Kind::Weekly:
+        return tr("%1s at %2").arg(QLocale().dayName(s.weekday, QLocale::LongFormat), at);
+    case Schedule::Kind::OnChange: return tr("When files change");
+    }
+    return {};
+}
+
+QVariant JobsModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_rows.size())
+        return {};
+    const JobRow& r = m_rows[index.row()];
+    if (role == JobIdRole)
+        return qint64(r.job.id);
+    const bool live = m_progress.contains(r.job.id);
+    if (role == Qt::DisplayRole || role == Qt::AccessibleTextRole) {
+        switch (index.column()) {
+        case Name: return QString::fromStdString(r.job.name);
+        case Sides:
+            return QString::fromStdString(r.job.left) + (r.job.mode == SyncMode::TwoWay ? "  ⇄  " : "  →  ") +
+                   QString::fromStdString(r.job.right);
+        case Mode: return modeText(r.job.mode);
+        case LastRun:
+            return r.lastRun ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(r.lastRun->startedMs),
+                                                  QLocale::ShortFormat)
+                             : tr("Never");
+        case NextRun: {
+            auto next = r.job.schedule.nextRunMs(r.lastRun ? r.lastRun->startedMs : 0,
+                                                 QDateTime::currentMSecsSinceEpoch());
+            if (!next)
+                return scheduleText(r.job.schedule);
+            if (*next <= QDateTime::currentMSecsSinceEpoch() + 1000)
+                return tr("Due now");
+            return QLocale().toString(QDateTime::fromMSecsSinceEpoch(*next), tr("ddd HH:mm"));
+        }
+        case Status: {
+            if (live) {
+                const Progress& p = m_progress[r.job.id];
+                const int pct = p.bytesTotal > 0 ? int(100.0 * double(p.bytesDone) / double(p.bytesTotal))
+                                                 : (p.itemsTotal ? int(100 * p.itemsDone / p.itemsTotal) : 0);
+                return p.paused ? tr("Paused, %1%").arg(pct) : tr("Syncing, %1%").arg(pct);
+            }
+            if (r.running)
+                return tr("Running elsewhere");
+            return r.lastRun ? outcomeText(r.lastRun->outcome) : tr("Not run yet");
+        }
+        }
+    }
+    if (role == Qt::DecorationRole && index.column() == Name) {
+        QStyle* st = QApplication::style();
+        if (live || r.running)
+            return st->standardIcon(QStyle::SP_BrowserReload);
+        if (!r.lastRun)
+            return st->standardIcon(QStyle::SP_FileDialogNewFolder);
+        switch (r.lastRun->outcome) {
+        case RunOutcome::InSync: return st->standardIcon(QStyle::SP_DialogApplyButton);
+        case RunOutcome::Conflicts:
+        case RunOutcome::Errors:
+        case RunOutcome::Interrupted:
+        case RunOutcome::Cancelled: return st->standardIcon(QStyle::SP_MessageBoxWarning);
+        default: return st->standardIcon(QStyle::SP_MessageBoxCritical);
+        }
+    }
+    if (role == Qt::ToolTipRole) {
+        if (index.column() == Status && r.lastRun && !r.lastRun->message.empty())
+            return QString::fromStdString(r.lastRun->message);
+        if (index.column() == NextRun)
+            return scheduleText(r.job.schedule);
+        if (index.column() == Sides)
+            return tr("Left: %1\nRight: %2").arg(QString::fromStdString(r.job.left), QString::fromStdString(r.job.right));
+    }
+    return {};
+}
+
+QVariant JobsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Name: return tr("Job");
+    case Sides: return tr("Folders");
+    case Mode: return tr("Mode");
+    case LastRun: return tr("Last run");
+    case NextRun: return tr("Next run");
+    case Status: return tr("Status");
+    }
+    return {};
+}
+
+void JobsModel::setRows(const QList<JobRow>& rows)
+{
+    beginResetModel();
+    m_rows = rows;
+    endResetModel();
+}
+
+void JobsModel::setProgress(int64_t jobId, const Progress& p)
+{
+    m_progress[jobId] = p;
+    if (int row = rowOf(jobId); row >= 0)
+        emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
+void JobsModel::setRunning(int64_t jobId, bool running)
+{
+    if (running)
+        m_progress[jobId] = Progress{};
+    else
+        m_progress.remove(jobId);
+    if (int row = rowOf(jobId); row >= 0)
+        emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
+const JobRow* JobsModel::rowAt(int row) const { return row >= 0 && row < m_rows.size() ? &m_rows[row] : nullptr; }
+
+const JobRow* JobsModel::rowById(int64_t jobId) const { return rowAt(rowOf(jobId)); }
+
+int JobsModel::rowOf(int64_t jobId) const
+{
+    for (int i = 0; i < m_rows.size(); ++i)
+        if (m_rows[i].job.id == jobId)
+            return i;
+    return -1;
+}
+
+} // namespace ferry::ui
