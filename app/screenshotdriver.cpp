@@ -100,28 +100,28 @@ void ScreenshotDriver::preview()
 
 void ScreenshotDriver::progress()
 {
-    // Pause the run once it is moving, show it, then let it finish.
-    auto conn = std::make_shared<QMetaObject::Connection>();
-    *conn = connect(&m_service, &JobService::runProgress, this, [this, conn](qint64, const Progress& p) {
-        if (p.bytesDone <= 0 || p.bytesTotal <= 0 || p.bytesDone >= p.bytesTotal)
-            return;
-        QObject::disconnect(*conn);
-        m_window.action("pause")->trigger();
-        QTimer::singleShot(700, this, [this] {
-            shoot(&m_window, "progress");
-            m_window.action("pause")->trigger(); // resume
-        });
-    });
+    // Start paused, let it copy for a moment, pause again for the picture,
+    // then let it finish.
     auto fin = std::make_shared<QMetaObject::Connection>();
-    *fin = connect(&m_window, &ui::MainWindow::runShown, this, [this, fin, conn] {
+    *fin = connect(&m_window, &ui::MainWindow::runShown, this, [this, fin] {
         QObject::disconnect(*fin);
-        QObject::disconnect(*conn);
         QTimer::singleShot(600, this, [this] {
             shoot(&m_window, "run-finished");
             history();
         });
     });
     m_window.action("syncNow")->trigger();
+    m_window.action("pause")->trigger();
+    QTimer::singleShot(1500, this, [this] {
+        m_window.action("pause")->trigger(); // resume
+        QTimer::singleShot(150, this, [this] {
+            m_window.action("pause")->trigger(); // pause
+            QTimer::singleShot(800, this, [this] {
+                shoot(&m_window, "progress");
+                m_window.action("pause")->trigger(); // resume to the end
+            });
+        });
+    });
 }
 
 void ScreenshotDriver::history()

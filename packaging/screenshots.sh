@@ -23,11 +23,11 @@ run() {
 }
 
 # The empty state.
-FERRY_DATA_DIR=$demo/empty-data FERRY_SCREENSHOT_DIR=$out timeout 60 run "$app"
+FERRY_DATA_DIR=$demo/empty-data FERRY_SCREENSHOT_DIR=$out run timeout 60 "$app"
 
 # A demo: documents synced with a laptop, photos mirrored to a NAS, projects backed up.
 export FERRY_DATA_DIR=$demo/data
-D=$demo/Documents L=$demo/Laptop/Documents
+D=$HOME/Documents L=$HOME/Laptop/Documents
 w() { mkdir -p "$(dirname "$1")"; printf '%s\n' "$2" > "$1"; }
 for m in January February March April; do w "$D/Invoices/2026-$m.pdf" "invoice $m"; done
 w "$D/Letters/landlord.odt" "Dear landlord"
@@ -35,13 +35,13 @@ w "$D/Letters/bank.odt" "Dear bank"
 w "$D/Notes/ideas.md" "# Ideas"
 w "$D/Notes/todo.md" "- water the plants"
 w "$D/Taxes/2025/return.pdf" "tax return"
-for i in 1 2 3 4 5 6; do w "$demo/Photos/2026/IMG_$((4000 + i)).jpg" "photo $i"; done
-for p in website thesis; do w "$demo/Projects/$p/README.md" "# $p"; done
+for i in 1 2 3 4 5 6; do w "$HOME/Pictures/2026/IMG_$((4000 + i)).jpg" "photo $i"; done
+for p in website thesis; do w "$HOME/Projects/$p/README.md" "# $p"; done
 "$cli" job add "Documents ⇄ Laptop" "$D" "$L" --mode two-way --exclude '*.tmp' --exclude '.cache/' \
        --schedule "daily 02:30" >/dev/null
-"$cli" job add "Photos → NAS" "$demo/Photos" "$demo/NAS/Photos" --mode mirror \
-       --versioning "$demo/NAS/.versions" --versions-keep 10 --schedule hourly >/dev/null
-"$cli" job add "Projects backup" "$demo/Projects" "$demo/USB/Projects" --mode update \
+"$cli" job add "Photos → NAS" "$HOME/Pictures" "$HOME/nas/Photos" --mode mirror \
+       --versioning "$HOME/nas/.versions" --versions-keep 10 --schedule hourly >/dev/null
+"$cli" job add "Projects backup" "$HOME/Projects" "$HOME/usb-drive/Projects" --mode update \
        --schedule "weekly fri 18:00" >/dev/null
 "$cli" run "Documents ⇄ Laptop" -q
 "$cli" run "Photos → NAS" -q
@@ -57,5 +57,5 @@ w "$L/Letters/school.odt" "Dear school"
 w "$D/Invoices/2026-May.pdf" "invoice May"
 mkdir -p "$D/Videos"
 for i in $(seq -w 1 120); do head -c 8000000 /dev/zero > "$D/Videos/clip-$i.mov"; done
-FERRY_SCREENSHOT_DIR=$out FERRY_SCREENSHOT_JOB="Documents ⇄ Laptop" timeout 180 run "$app"
+FERRY_SCREENSHOT_DIR=$out FERRY_SCREENSHOT_JOB="Documents ⇄ Laptop" run timeout 180 "$app"
 ls -l "$out"

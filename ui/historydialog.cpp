@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QDialogButtonBox>
 #include <QHBoxLayout>
+#include <QHash>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
@@ -37,6 +38,27 @@ QString triggerText(RunTrigger t)
     case RunTrigger::Cli: return QObject::tr("ferry-cli");
     }
     return {};
+}
+
+QString actionText(const std::string& a)
+{
+    static const QHash<QString, QString> names = {
+        {"copy-to-right", QObject::tr("Copy →")},       {"copy-to-left", QObject::tr("Copy ←")},
+        {"delete-right", QObject::tr("Delete right")}, {"delete-left", QObject::tr("Delete left")},
+        {"rename-right", QObject::tr("Rename right")}, {"rename-left", QObject::tr("Rename left")},
+        {"set-time-right", QObject::tr("Fix time →")}, {"set-time-left", QObject::tr("Fix time ←")},
+        {"conflict", QObject::tr("Conflict")}};
+    const QString key = QString::fromStdString(a);
+    return names.value(key, key);
+}
+
+QString resultText(const std::string& r)
+{
+    if (r == "done") return QObject::tr("Done");
+    if (r == "failed") return QObject::tr("Failed");
+    if (r == "excluded") return QObject::tr("Left out");
+    if (r == "pending") return QObject::tr("Left for you");
+    return QString::fromStdString(r);
 }
 
 QTableView* makeTable(QWidget* parent, const QString& name, const QString& accessible)
@@ -148,8 +170,8 @@ HistoryDialog::HistoryDialog(JobService* service, int64_t jobId, QWidget* parent
         m_itemModel->removeRows(0, m_itemModel->rowCount());
         int failed = 0;
         for (const RunItemRecord& it : items) {
-            QList<QStandardItem*> row{new QStandardItem(QString::fromStdString(it.result)),
-                                      new QStandardItem(QString::fromStdString(it.action)),
+            QList<QStandardItem*> row{new QStandardItem(resultText(it.result)),
+                                      new QStandardItem(actionText(it.action)),
                                       new QStandardItem(QString::fromStdString(it.path)),
                                       new QStandardItem(QString::fromStdString(it.detail))};
             failed += it.result == "failed";

@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QDateTime>
+#include <QDir>
 #include <QLocale>
 #include <QStyle>
 
@@ -11,6 +12,15 @@ JobsModel::JobsModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 int JobsModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
 int JobsModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QString JobsModel::displayPath(const std::string& location)
+{
+    const QString p = QString::fromStdString(location);
+    const QString home = QDir::homePath();
+    if (home.size() > 1 && (p == home || p.startsWith(home + "/")))
+        return "~" + p.mid(home.size());
+    return p;
+}
 
 QString JobsModel::modeText(SyncMode m)
 {
@@ -64,8 +74,8 @@ QVariant JobsModel::data(const QModelIndex& index, int role) const
         switch (index.column()) {
         case Name: return QString::fromStdString(r.job.name);
         case Sides:
-            return QString::fromStdString(r.job.left) + (r.job.mode == SyncMode::TwoWay ? "  ⇄  " : "  →  ") +
-                   QString::fromStdString(r.job.right);
+            return displayPath(r.job.left) + (r.job.mode == SyncMode::TwoWay ? "  ⇄  " : "  →  ") +
+                   displayPath(r.job.right);
         case Mode: return modeText(r.job.mode);
         case LastRun:
             return r.lastRun ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(r.lastRun->startedMs),

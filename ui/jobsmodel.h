@@ -35,6 +35,8 @@ public:
     int rowOf(int64_t jobId) const;
 
     static QString modeText(SyncMode m);
+    // A location as the window shows it: "~/Documents" under the home folder.
+    static QString displayPath(const std::string& location);
     static QString outcomeText(RunOutcome o);
     static QString scheduleText(const Schedule& s);
 

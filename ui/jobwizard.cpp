@@ -135,7 +135,7 @@ JobWizard::JobWizard(const Job& existing, QWidget* parent) : QWizard(parent), m_
     setPage(SchedulePage, makeSchedulePage());
     setPage(SummaryPage, makeSummaryPage());
     setButtonText(QWizard::FinishButton, existing.id ? tr("Save") : tr("Create job"));
-    resize(640, 500);
+    resize(800, 520);
     load(existing);
     connect(this, &QWizard::currentIdChanged, this, [this](int id) {
         if (id == SummaryPage)
@@ -343,7 +343,7 @@ QWizardPage* JobWizard::makeVersioningPage()
     auto* row = new QHBoxLayout;
     row->addWidget(m_versionsFolder, 1);
     row->addWidget(browse);
-    form->addRow(tr("&Folder:"), row);
+    form->addRow(tr("Folder:"), row);
     m_keepCount = new QSpinBox(page);
     m_keepCount->setRange(0, 10000);
     m_keepCount->setSpecialValueText(tr("No limit"));
@@ -382,7 +382,7 @@ QWizardPage* JobWizard::makeSchedulePage()
 {
     auto* page = new Page;
     page->setTitle(tr("When should it run?"));
-    page->setSubTitle(tr("Scheduled jobs run in the background while Ferry is in the tray. “Sync now” always works."));
+    page->setSubTitle(tr("When the job runs by itself. “Sync now” (or ferry-cli run) runs it at any time."));
     auto* form = new QFormLayout(page);
     m_schedule = new QComboBox(page);
     m_schedule->setObjectName("schedule");
@@ -526,7 +526,8 @@ QString JobWizard::summaryText() const
               "<tr><td>Conflicts:</td><td>%6</td></tr>"
               "<tr><td>Versioning:</td><td>%7</td></tr>"
               "<tr><td>Runs:</td><td>%8</td></tr></table>")
-        .arg(h(j.name), modeSentence, h(j.left), h(j.right), ex.isEmpty() ? tr("nothing") : ex,
+        .arg(h(j.name), modeSentence, JobsModel::displayPath(j.left).toHtmlEscaped(),
+             JobsModel::displayPath(j.right).toHtmlEscaped(), ex.isEmpty() ? tr("nothing") : ex,
              m_conflicts->checkedButton() ? m_conflicts->checkedButton()->accessibleName().toHtmlEscaped() : QString(),
              versioning, JobsModel::scheduleText(j.schedule).toHtmlEscaped());
 }

@@ -306,7 +306,8 @@ void MainWindow::updateDetails()
                           "<tr><td>%2:</td><td>%3</td></tr><tr><td>%4:</td><td>%5</td></tr>"
                           "<tr><td>Mode:</td><td>%6</td></tr><tr><td>Schedule:</td><td>%7</td></tr>"
                           "<tr><td>Last run:</td><td>%8</td></tr></table>")
-                           .arg(h(r->job.name), tr("First folder"), h(r->job.left), tr("Second folder"), h(r->job.right),
+                           .arg(h(r->job.name), tr("First folder"), JobsModel::displayPath(r->job.left).toHtmlEscaped(),
+                                tr("Second folder"), JobsModel::displayPath(r->job.right).toHtmlEscaped(),
                                 JobsModel::modeText(r->job.mode), JobsModel::scheduleText(r->job.schedule), last));
     const bool running = m_service && m_service->isRunning(r->job.id);
     m_progress->setVisible(running);
@@ -326,8 +327,8 @@ void MainWindow::updateDetails()
                                 .arg(p->itemsDone)
                                 .arg(p->itemsTotal)
                                 .arg(humanBytes(double(p->bytesDone)), humanBytes(double(p->bytesTotal)),
-                                     humanBytes(p->bytesPerSecond), etaText(p->etaSeconds),
-                                     p->paused ? tr(" (paused)") : QString(),
+                                     humanBytes(p->bytesPerSecond),
+                                     p->paused ? tr("paused") : etaText(p->etaSeconds), QString(),
                                      QString::fromStdString(p->currentPath)));
 }
 

@@ -25,7 +25,7 @@ QString sideText(const InfoRef& e)
 {
     if (!e)
         return QObject::tr("—");
-    const QString when = QLocale().toString(QDateTime::fromMSecsSinceEpoch(e->mtimeNs / 1000000), QLocale::ShortFormat);
+    const QString when = QDateTime::fromMSecsSinceEpoch(e->mtimeNs / 1000000).toString("yyyy-MM-dd HH:mm");
     if (e->kind == EntryKind::Directory)
         return QObject::tr("folder");
     return QObject::tr("%1, %2").arg(sizeText(e->size), when);
@@ -229,7 +229,7 @@ PreviewDialog::PreviewDialog(const QString& jobName, std::shared_ptr<Plan> plan,
 {
     setObjectName("previewDialog");
     setWindowTitle(tr("Preview of “%1”").arg(jobName));
-    resize(1000, 600);
+    resize(1100, 620);
     auto* layout = new QVBoxLayout(this);
     auto* top = new QHBoxLayout;
     m_totals = new QLabel(this);
@@ -266,10 +266,10 @@ PreviewDialog::PreviewDialog(const QString& jobName, std::shared_ptr<Plan> plan,
     m_view->setWordWrap(false);
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->setColumnWidth(PlanModel::Include, 40);
-    m_view->setColumnWidth(PlanModel::What, 170);
-    m_view->setColumnWidth(PlanModel::Path, 260);
-    m_view->setColumnWidth(PlanModel::LeftSide, 150);
-    m_view->setColumnWidth(PlanModel::RightSide, 150);
+    m_view->setColumnWidth(PlanModel::What, 175);
+    m_view->setColumnWidth(PlanModel::Path, 230);
+    m_view->setColumnWidth(PlanModel::LeftSide, 185);
+    m_view->setColumnWidth(PlanModel::RightSide, 185);
     layout->addWidget(m_view, 1);
     if (m_model->rowCount() == 0) {
         auto* nothing = new QLabel(tr("Both folders are already in sync: there is nothing to do."), this);
