@@ -1029,6 +1029,7 @@ int history(const std::vector<std::string>& args)
         std::printf("%-6lld %-19s %-18s %-9s %-12s %-10s %s\n", static_cast<long long>(r.id), when(r.startedMs).c_str(),
                     r.jobName.c_str(), triggerName(r.trigger), outcomeName(shownOutcome(r)), duration(r).c_str(), what);
     }
+    std::fflush(stdout);
     std::fprintf(stderr, "details of one run: ferry-cli history --run ID\n");
     return 0;
 }
