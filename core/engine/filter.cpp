@@ -97,9 +97,10 @@ bool match(std::string_view p, std::string_view t)
 
 bool globMatch(std::string_view pattern, std::string_view text) { return match(pattern, text); }
 
-Filter::Filter(const std::vector<std::string>& excludes) : m_patterns(excludes)
+std::vector<Filter::Rule> Filter::parseRules(const std::vector<std::string>& patterns)
 {
-    for (std::string p : excludes) {
+    std::vector<Rule> rules;
+    for (std::string p : patterns) {
         Rule r;
         while (!p.empty() && p.back() == '/') {
             r.dirOnly = true;
@@ -116,13 +117,26 @@ Filter::Filter(const std::vector<std::string>& excludes) : m_patterns(excludes)
             r.anchored = true;
         }
         r.glob = p;
-        m_rules.push_back(std::move(r));
+        rules.push_back(std::move(r));
     }
+    return rules;
 }
 
-bool Filter::excludesItem(std::string_view path, bool isDir) const
+Filter::Filter(const std::vector<std::string>& excludes, const std::vector<std::string>& includes)
+    : m_rules(parseRules(excludes)), m_includeRules(parseRules(includes)), m_patterns(excludes), m_includes(includes)
 {
-    for (const Rule& r : m_rules) {
+}
+
+Filter Filter::withExclude(const std::string& pattern) const
+{
+    std::vector<std::string> ex = m_patterns;
+    ex.push_back(pattern);
+    return Filter(ex, m_includes);
+}
+
+bool Filter::matches(const std::vector<Rule>& rules, std::string_view path, bool isDir)
+{
+    for (const Rule& r : rules) {
         if (r.dirOnly && !isDir)
             continue;
         if (r.anchored ? match(r.glob, path) : match(r.glob, relpath::name(path)))
@@ -131,16 +145,178 @@ bool Filter::excludesItem(std::string_view path, bool isDir) const
     return false;
 }
 
+bool Filter::included(std::string_view path) const
+{
+    if (matches(m_includeRules, path, false))
+        return true;
+    for (std::string_view up = relpath::parent(path); !up.empty(); up = relpath::parent(up))
+        if (matches(m_includeRules, up, true))
+            return true;
+    return false;
+}
+
+bool Filter::excludesItem(std::string_view path, bool isDir) const
+{
+    if (matches(m_rules, path, isDir))
+        return true;
+    return !isDir && !m_includeRules.empty() && !included(path);
+}
+
 bool Filter::excludes(std::string_view path, bool isDir) const
 {
-    if (m_rules.empty())
+    if (empty())
         return false;
     if (excludesItem(path, isDir))
         return true;
     for (std::string_view up = relpath::parent(path); !up.empty(); up = relpath::parent(up))
-        if (excludesItem(up, true))
+        if (matches(m_rules, up, true))
             return true;
     return false;
+}
+
+// ---- size and age limits ------------------------------------------------------
+
+bool ItemLimits::admits(int64_t size, int64_t mtimeNs, int64_t nowNs) const
+{
+    if (minSize > 0 && size < minSize)
+        return false;
+    if (maxSize > 0 && size > maxSize)
+        return false;
+    const int64_t ageNs = nowNs - mtimeNs; // negative for a time in the future: "just changed"
+    constexpr int64_t second = 1000000000;
+    if (minAgeSeconds > 0 && ageNs < minAgeSeconds * second)
+        return false;
+    if (maxAgeSeconds > 0 && ageNs > maxAgeSeconds * second)
+        return false;
+    return true;
+}
+
+std::string ItemLimits::describe() const
+{
+    std::string out;
+    auto range = [](const std::string& lo, const std::string& hi, const char* below, const char* above) {
+        if (!lo.empty() && !hi.empty())
+            return lo + "–" + hi;
+        return lo.empty() ? std::string(below) + hi : std::string(above) + lo;
+    };
+    if (minSize > 0 || maxSize > 0)
+        out += "size " + range(minSize ? formatByteSize(minSize) : "", maxSize ? formatByteSize(maxSize) : "",
+                               "up to ", "at least ");
+    if (minAgeSeconds > 0 || maxAgeSeconds > 0) {
+        if (!out.empty())
+            out += ", ";
+        out += "changed " +
+               range(minAgeSeconds ? formatDuration(minAgeSeconds) : "", maxAgeSeconds ? formatDuration(maxAgeSeconds) : "",
+                     "within the last ", "at least ") +
+               (minAgeSeconds ? " ago" : "");
+    }
+    return out;
+}
+
+namespace {
+
+std::string_view trimmed(std::string_view t)
+{
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t'))
+        t.remove_prefix(1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t'))
+        t.remove_suffix(1);
+    return t;
+}
+
+// A non-negative decimal number ("12", "1.5") followed by a unit word.
+bool splitNumber(std::string_view text, double& number, std::string& unit)
+{
+    text = trimmed(text);
+    size_t i = 0;
+    bool digits = false, dot = false;
+    for (; i < text.size(); ++i) {
+        char c = text[i];
+        if (c >= '0' && c <= '9')
+            digits = true;
+        else if (c == '.' && !dot)
+            dot = true;
+        else
+            break;
+    }
+    if (!digits)
+        return false;
+    number = std::stod(std::string(text.substr(0, i)));
+    unit.clear();
+    for (char c : trimmed(text.substr(i)))
+        unit += char(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return true;
+}
+
+} // namespace
+
+std::optional<int64_t> parseByteSize(std::string_view text)
+{
+    double n = 0;
+    std::string unit;
+    if (!splitNumber(text, n, unit))
+        return std::nullopt;
+    double factor = 0;
+    if (unit.empty() || unit == "b" || unit == "bytes" || unit == "byte")
+        factor = 1;
+    else if (unit == "k" || unit == "kb" || unit == "kib")
+        factor = 1024.0;
+    else if (unit == "m" || unit == "mb" || unit == "mib")
+        factor = 1024.0 * 1024;
+    else if (unit == "g" || unit == "gb" || unit == "gib")
+        factor = 1024.0 * 1024 * 1024;
+    else if (unit == "t" || unit == "tb" || unit == "tib")
+        factor = 1024.0 * 1024 * 1024 * 1024;
+    else
+        return std::nullopt;
+    const double bytes = n * factor;
+    if (bytes > 9.0e18)
+        return std::nullopt;
+    return int64_t(bytes + 0.5);
+}
+
+std::optional<int64_t> parseDuration(std::string_view text)
+{
+    double n = 0;
+    std::string unit;
+    if (!splitNumber(text, n, unit))
+        return std::nullopt;
+    double factor = 0;
+    if (unit.empty() || unit == "s" || unit == "sec" || unit == "seconds" || unit == "second")
+        factor = 1;
+    else if (unit == "m" || unit == "min" || unit == "minutes" || unit == "minute")
+        factor = 60;
+    else if (unit == "h" || unit == "hours" || unit == "hour")
+        factor = 3600;
+    else if (unit == "d" || unit == "days" || unit == "day")
+        factor = 86400;
+    else if (unit == "w" || unit == "weeks" || unit == "week")
+        factor = 7 * 86400;
+    else
+        return std::nullopt;
+    const double seconds = n * factor;
+    if (seconds > 1.0e12)
+        return std::nullopt;
+    return int64_t(seconds + 0.5);
+}
+
+std::string formatByteSize(int64_t bytes)
+{
+    static const std::pair<int64_t, const char*> units[] = {
+        {int64_t(1) << 40, "TiB"}, {int64_t(1) << 30, "GiB"}, {int64_t(1) << 20, "MiB"}, {int64_t(1) << 10, "KiB"}};
+    for (auto [size, name] : units)
+        if (bytes >= size && bytes % size == 0)
+            return std::to_string(bytes / size) + " " + name;
+    return std::to_string(bytes) + " B";
+}
+
+std::string formatDuration(int64_t seconds)
+{
+    static const std::pair<int64_t, const char*> units[] = {{7 * 86400, "w"}, {86400, "d"}, {3600, "h"}, {60, "m"}};
+    for (auto [size, name] : units)
+        if (seconds >= size && seconds % size == 0)
+            return std::to_string(seconds / size) + name;
+    return std::to_string(seconds) + "s";
 }
 
 } // namespace ferry

@@ -4,9 +4,21 @@
 //   - '**' spans folders ("**/cache", "logs/**", "a/**/b"); '*' and '?' stay within a name;
 //     "[abc]" and "[a-z]" are character classes
 //   - a trailing '/' matches only folders ("tmp/")
-// An excluded folder excludes everything below it. Pure value type.
+// An excluded folder excludes everything below it.
+//
+// Include patterns (same syntax) narrow a sync to what they name: when there
+// are any, a file or link is in scope only if a pattern matches it or a
+// folder above it. Folders themselves are always kept, so matching files
+// have a place to go and a folder never looks deleted because it holds no
+// match; exclusions still win over inclusions. Pure value type.
+//
+// ItemLimits (size and age) are not applied while scanning: a file that grew
+// past a limit on one side must not look deleted there. The reconciler
+// leaves a path alone when either side holds a file outside the limits.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,14 +28,19 @@ namespace ferry {
 class Filter {
 public:
     Filter() = default;
-    explicit Filter(const std::vector<std::string>& excludes);
-    // Does a pattern exclude this item itself (ancestors not checked)?
+    explicit Filter(const std::vector<std::string>& excludes, const std::vector<std::string>& includes = {});
+    // Is this item out of scope by itself: excluded by a pattern, or a file
+    // that no include pattern covers (the folders above are not checked for
+    // exclusion; the scanner never descends into an excluded folder)?
     bool excludesItem(std::string_view path, bool isDir) const;
-    // Is this item or any folder above it excluded?
+    // Is this item or any folder above it out of scope?
     bool excludes(std::string_view path, bool isDir) const;
-    bool empty() const { return m_rules.empty(); }
+    bool empty() const { return m_rules.empty() && m_includeRules.empty(); }
     const std::vector<std::string>& patterns() const { return m_patterns; }
-    bool operator==(const Filter& o) const { return m_patterns == o.m_patterns; }
+    const std::vector<std::string>& includePatterns() const { return m_includes; }
+    // The same filter with one more exclusion pattern.
+    Filter withExclude(const std::string& pattern) const;
+    bool operator==(const Filter& o) const { return m_patterns == o.m_patterns && m_includes == o.m_includes; }
 
 private:
     struct Rule {
@@ -31,9 +48,35 @@ private:
         bool dirOnly = false;
         bool anchored = false;
     };
+    static std::vector<Rule> parseRules(const std::vector<std::string>& patterns);
+    static bool matches(const std::vector<Rule>& rules, std::string_view path, bool isDir);
+    bool included(std::string_view path) const;
     std::vector<Rule> m_rules;
+    std::vector<Rule> m_includeRules;
     std::vector<std::string> m_patterns;
+    std::vector<std::string> m_includes;
 };
+
+// Size and age limits for files (folders and links are never limited).
+// 0 means no limit. Ages count from the run's clock (`nowNs`).
+struct ItemLimits {
+    int64_t minSize = 0;       // bytes: smaller files are left alone
+    int64_t maxSize = 0;       // bytes: larger files are left alone
+    int64_t minAgeSeconds = 0; // files changed more recently are left alone (still being written)
+    int64_t maxAgeSeconds = 0; // files not changed for longer are left alone
+    bool active() const { return minSize > 0 || maxSize > 0 || minAgeSeconds > 0 || maxAgeSeconds > 0; }
+    bool admits(int64_t size, int64_t mtimeNs, int64_t nowNs) const;
+    // "size 1 KiB–10 MiB, changed 10 min–30 d ago", or "" without limits.
+    std::string describe() const;
+    bool operator==(const ItemLimits&) const = default;
+};
+
+// "0", "512", "10k", "10 KB", "1.5M", "2GiB" → bytes (powers of 1024).
+std::optional<int64_t> parseByteSize(std::string_view text);
+// "0", "90", "90s", "15m", "12h", "30d", "2w" → seconds (plain numbers are seconds).
+std::optional<int64_t> parseDuration(std::string_view text);
+std::string formatByteSize(int64_t bytes);     // "10 MiB"; exact, so 1536 bytes stay "1536 B"
+std::string formatDuration(int64_t seconds);   // "30d", "12h", "15m", "90s"
 
 // Glob match with '*', '?', '[...]' and '**' (see Filter). Exposed for tests.
 bool globMatch(std::string_view pattern, std::string_view text);

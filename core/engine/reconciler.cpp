@@ -228,9 +228,34 @@ private:
                     ++pos[s];
                 }
             }
+            if (m_pol.limits.active() && !withinLimits(row))
+                continue;
             if (!quiet(row))
                 m_rows.push_back(row);
         }
+    }
+
+    // A path where either side holds a file outside the size or age limits is
+    // left alone as a whole: a file that grew past the limit on one side must
+    // not look deleted there, nor be overwritten from the other. Against a
+    // folder on the other side the row is held instead, which covers the
+    // folder's subtree too.
+    bool withinLimits(Row& row) const
+    {
+        bool outside = false, otherKind = false;
+        for (const Item* e : row.e) {
+            if (!e)
+                continue;
+            if (e->kind != EntryKind::File)
+                otherKind = true;
+            else if (!m_pol.limits.admits(e->size, e->mtimeNs, m_pol.nowNs))
+                outside = true;
+        }
+        if (!outside)
+            return true;
+        if (otherKind)
+            row.held = true;
+        return otherKind;
     }
 
     // A row where both sides and the base agree and no rule can fire: same

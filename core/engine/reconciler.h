@@ -38,6 +38,7 @@ struct SyncPolicy {
     std::vector<std::string> leftBlocked;   // unknown state: no action at or below
     std::vector<std::string> rightBlocked;
     Filter filter;                 // base entries it excludes are ignored
+    ItemLimits limits;             // a path with a file outside them on either side is left alone
     std::string hostName = "host"; // for conflict names
     int64_t nowNs = 0;             // for conflict names
 };

@@ -194,7 +194,7 @@ bool SyncRun::plan()
 bool SyncRun::scanAndPlan()
 {
     State& st = *m_state;
-    Filter filter(m_options.excludes);
+    Filter filter(m_options.excludes, m_options.includes);
     // Keep the versions folder out of the sync when it lies inside a root
     // (compared as real paths, so a symlinked root cannot hide it).
     if (m_options.versioning.mode == VersioningSettings::Mode::Folder) {
@@ -214,9 +214,7 @@ bool SyncRun::scanAndPlan()
                         pattern += '\\';
                     pattern += c;
                 }
-                auto ex = m_options.excludes;
-                ex.push_back(pattern + "/");
-                filter = Filter(ex);
+                filter = filter.withExclude(pattern + "/");
             }
         }
     }
@@ -265,6 +263,7 @@ bool SyncRun::scanAndPlan()
     pol.leftBlocked = std::move(left.blocked);
     pol.rightBlocked = std::move(right.blocked);
     pol.filter = filter;
+    pol.limits = m_options.limits;
     pol.hostName = m_options.hostName;
     pol.nowNs = m_options.nowNs;
 

@@ -31,6 +31,8 @@ struct SyncOptions {
     std::string statePath;             // empty: no state (mirror/update) 
     VersioningSettings versioning;
     std::vector<std::string> excludes;
+    std::vector<std::string> includes; // empty: everything not excluded
+    ItemLimits limits;                 // size and age limits for files
     bool dryRun = false;
     bool forceDeletions = false;
     bool acceptNewRoot = false;        // accept a root whose identity changed

@@ -218,6 +218,22 @@ Result<void> validateJob(const Job& job)
             return badSetting("versioning", "'" + job.versioning.folder + "' is not an absolute local folder",
                               "Give an absolute folder path, 'trash' or 'none'");
     }
+    const ItemLimits& lim = job.limits;
+    if (lim.minSize < 0 || lim.maxSize < 0 || lim.minAgeSeconds < 0 || lim.maxAgeSeconds < 0)
+        return badSetting("size and age limits", "a limit is negative", "Use 0 (no limit) or a positive number");
+    if (lim.maxSize > 0 && lim.minSize > lim.maxSize)
+        return badSetting("size limits", "the smallest size (" + formatByteSize(lim.minSize) + ") is above the largest (" +
+                                             formatByteSize(lim.maxSize) + "), so no file would be synced",
+                          "Lower the smallest size or raise the largest");
+    if (lim.maxAgeSeconds > 0 && lim.minAgeSeconds > lim.maxAgeSeconds)
+        return badSetting("age limits", "the youngest age (" + formatDuration(lim.minAgeSeconds) +
+                                            ") is above the oldest (" + formatDuration(lim.maxAgeSeconds) +
+                                            "), so no file would be synced",
+                          "Lower the one or raise the other");
+    for (const std::vector<std::string>* list : {&job.excludes, &job.includes})
+        for (const std::string& p : *list)
+            if (p.empty() || p.find('\0') != std::string::npos || p.find('\n') != std::string::npos)
+                return badSetting("filters", "an empty or multi-line pattern", "Give one pattern per entry");
     for (char c : job.passwordEnv)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
             return badSetting("password variable", "'" + job.passwordEnv + "' is not an environment variable name",
@@ -232,6 +248,8 @@ SyncOptions syncOptionsOf(const Job& job)
     o.conflict = job.conflict;
     o.compare = job.compare;
     o.excludes = job.excludes;
+    o.includes = job.includes;
+    o.limits = job.limits;
     o.versioning = job.versioning;
     o.maxDeletePercent = job.maxDeletePercent;
     o.toleranceNs = int64_t(job.timeToleranceSeconds) * 1000000000;
@@ -252,6 +270,14 @@ QJsonObject jobToJson(const Job& job)
     for (const std::string& e : job.excludes)
         ex.append(QString::fromStdString(e));
     o["exclude"] = ex;
+    QJsonArray in;
+    for (const std::string& e : job.includes)
+        in.append(QString::fromStdString(e));
+    o["include"] = in;
+    o["min_size_bytes"] = double(job.limits.minSize);
+    o["max_size_bytes"] = double(job.limits.maxSize);
+    o["min_age_s"] = double(job.limits.minAgeSeconds);
+    o["max_age_s"] = double(job.limits.maxAgeSeconds);
     o["versioning"] = QString::fromStdString(versioningToString(job.versioning));
     o["versions_keep"] = job.versioning.keepCount;
     o["versions_max_age_days"] = job.versioning.maxAgeDays;
@@ -266,14 +292,15 @@ QJsonObject jobToJson(const Job& job)
 Result<Job> jobFromJson(const QJsonObject& o)
 {
     static const std::set<QString> known = {"name", "left", "right", "mode", "conflict", "compare", "exclude",
-                                            "versioning", "versions_keep", "versions_max_age_days",
+                                            "include", "min_size_bytes", "max_size_bytes", "min_age_s",
+                                            "max_age_s", "versioning", "versions_keep", "versions_max_age_days",
                                             "max_delete_percent", "time_tolerance_s", "ignore_dst_shift",
                                             "password_env", "schedule", "ferry_job_format"};
     for (auto it = o.begin(); it != o.end(); ++it)
         if (!known.count(it.key()))
             return badSetting("job file", "unknown setting '" + it.key().toStdString() + "'",
                               "Remove it or fix its spelling; known settings: name, left, right, mode, conflict, "
-                              "compare, exclude, versioning, versions_keep, versions_max_age_days, "
+                              "compare, exclude, include, min_size_bytes, max_size_bytes, min_age_s, max_age_s, versioning, versions_keep, versions_max_age_days, "
                               "max_delete_percent, time_tolerance_s, ignore_dst_shift, password_env, schedule");
     auto str = [&](const char* key, std::string& out, bool required) -> Result<void> {
         QJsonValue v = o.value(key);
@@ -297,6 +324,31 @@ Result<Job> jobFromJson(const QJsonObject& o)
         out = int(v.toDouble());
         return Ok{};
     };
+    auto num64 = [&](const char* key, int64_t& out) -> Result<void> {
+        QJsonValue v = o.value(key);
+        if (v.isUndefined())
+            return Ok{};
+        if (!v.isDouble() || v.toDouble() != double(int64_t(v.toDouble())) || v.toDouble() > 9.0e15)
+            return badSetting("job file", std::string("'") + key + "' must be a whole number",
+                              "Fix the value and import again");
+        out = int64_t(v.toDouble());
+        return Ok{};
+    };
+    auto list = [&](const char* key, std::vector<std::string>& out) -> Result<void> {
+        QJsonValue v = o.value(key);
+        if (v.isUndefined())
+            return Ok{};
+        if (!v.isArray())
+            return badSetting("job file", std::string("'") + key + "' must be a list of patterns",
+                              "Fix the value and import again");
+        for (const QJsonValue& e : v.toArray()) {
+            if (!e.isString())
+                return badSetting("job file", std::string("'") + key + "' must hold strings",
+                                  "Fix the value and import again");
+            out.push_back(e.toString().toStdString());
+        }
+        return Ok{};
+    };
     Job job;
     std::string mode = "two-way", conflict = "keep-both", compare = "time-size", versioning = "none",
                 schedule = "manual";
@@ -314,15 +366,11 @@ Result<Job> jobFromJson(const QJsonObject& o)
             return badSetting("job file", "'ignore_dst_shift' must be true or false", "Fix the value and import again");
         job.ignoreDstShift = v.toBool();
     }
-    if (QJsonValue v = o.value("exclude"); !v.isUndefined()) {
-        if (!v.isArray())
-            return badSetting("job file", "'exclude' must be a list of patterns", "Fix the value and import again");
-        for (const QJsonValue& e : v.toArray()) {
-            if (!e.isString())
-                return badSetting("job file", "'exclude' must hold strings", "Fix the value and import again");
-            job.excludes.push_back(e.toString().toStdString());
-        }
-    }
+    for (auto r : {list("exclude", job.excludes), list("include", job.includes),
+                   num64("min_size_bytes", job.limits.minSize), num64("max_size_bytes", job.limits.maxSize),
+                   num64("min_age_s", job.limits.minAgeSeconds), num64("max_age_s", job.limits.maxAgeSeconds)})
+        if (!r)
+            return r.error();
     auto m = parseMode(mode);
     if (!m)
         return m.error();

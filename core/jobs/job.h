@@ -42,6 +42,8 @@ struct Job {
     ConflictPolicy conflict = ConflictPolicy::KeepBoth;
     CompareMode compare = CompareMode::TimeSize;
     std::vector<std::string> excludes;
+    std::vector<std::string> includes; // empty: everything that is not excluded
+    ItemLimits limits;                 // size and age limits for files
     VersioningSettings versioning;
     int maxDeletePercent = 50;
     int timeToleranceSeconds = 0;

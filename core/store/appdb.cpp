@@ -83,6 +83,14 @@ CREATE TABLE run_items(
 ALTER TABLE jobs ADD COLUMN schedule TEXT NOT NULL DEFAULT 'manual';
 CREATE INDEX runs_by_outcome ON runs(outcome, id);
 )",
+    // 2 → 3: include patterns and size/age limits
+    R"(
+ALTER TABLE jobs ADD COLUMN includes TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE jobs ADD COLUMN min_size INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN max_size INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN min_age_s INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN max_age_s INTEGER NOT NULL DEFAULT 0;
+)",
 };
 static_assert(sizeof kMigrations / sizeof *kMigrations == AppDb::kSchemaVersion);
 
@@ -116,7 +124,8 @@ std::vector<std::string> excludesFrom(const std::string& json)
 
 const char* kJobColumns = "id, name, left_location, right_location, mode, conflict, compare, excludes, versioning, "
                           "versions_keep, versions_max_age_days, max_delete_percent, time_tolerance_s, "
-                          "ignore_dst_shift, password_env, created_at, updated_at, schedule";
+                          "ignore_dst_shift, password_env, created_at, updated_at, schedule, includes, min_size, max_size, "
+                          "min_age_s, max_age_s";
 
 Job jobFromRow(const sql::Stmt& st)
 {
@@ -151,6 +160,11 @@ Job jobFromRow(const sql::Stmt& st)
     j.updatedMs = st.i64(16);
     if (auto s = Schedule::parse(st.text(17)))
         j.schedule = *s;
+    j.includes = excludesFrom(st.text(18));
+    j.limits.minSize = st.i64(19);
+    j.limits.maxSize = st.i64(20);
+    j.limits.minAgeSeconds = st.i64(21);
+    j.limits.maxAgeSeconds = st.i64(22);
     return j;
 }
 
@@ -478,6 +492,8 @@ void bindJob(sql::Stmt& st, const Job& j)
     st.bind(9, int64_t(j.versioning.keepCount)).bind(10, int64_t(j.versioning.maxAgeDays));
     st.bind(11, int64_t(j.maxDeletePercent)).bind(12, int64_t(j.timeToleranceSeconds));
     st.bind(13, int64_t(j.ignoreDstShift)).bind(14, j.passwordEnv).bind(15, j.schedule.toString());
+    st.bind(16, excludesJson(j.includes)).bind(17, j.limits.minSize).bind(18, j.limits.maxSize);
+    st.bind(19, j.limits.minAgeSeconds).bind(20, j.limits.maxAgeSeconds);
 }
 } // namespace
 
@@ -489,13 +505,13 @@ Result<int64_t> AppDb::addJob(const Job& job)
     auto r = inTransaction("save job", [&]() -> Result<void> {
         sql::Stmt st(m_db, "INSERT INTO jobs(name, left_location, right_location, mode, conflict, compare, excludes, "
                            "versioning, versions_keep, versions_max_age_days, max_delete_percent, time_tolerance_s, "
-                           "ignore_dst_shift, password_env, schedule, created_at, updated_at) "
-                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                           "ignore_dst_shift, password_env, schedule, includes, min_size, max_size, min_age_s, max_age_s, "
+                           "created_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         if (!st.valid())
             return dbError("save job");
         bindJob(st, job);
         const int64_t now = nowMs();
-        st.bind(16, now).bind(17, now);
+        st.bind(21, now).bind(22, now);
         if (st.step() != SQLITE_DONE) {
             if ((sqlite3_extended_errcode(m_db)) == SQLITE_CONSTRAINT_UNIQUE)
                 return Error::abortRun("save job", {}, "a job named '" + job.name + "' already exists",
@@ -517,12 +533,13 @@ Result<void> AppDb::updateJob(const Job& job)
     return inTransaction("save job", [&]() -> Result<void> {
         sql::Stmt st(m_db, "UPDATE jobs SET name=?, left_location=?, right_location=?, mode=?, conflict=?, compare=?, "
                            "excludes=?, versioning=?, versions_keep=?, versions_max_age_days=?, max_delete_percent=?, "
-                           "time_tolerance_s=?, ignore_dst_shift=?, password_env=?, schedule=?, updated_at=? "
+                           "time_tolerance_s=?, ignore_dst_shift=?, password_env=?, schedule=?, includes=?, min_size=?, "
+                           "max_size=?, min_age_s=?, max_age_s=?, updated_at=? "
                            "WHERE id=?");
         if (!st.valid())
             return dbError("save job");
         bindJob(st, job);
-        st.bind(16, nowMs()).bind(17, job.id);
+        st.bind(21, nowMs()).bind(22, job.id);
         if (st.step() != SQLITE_DONE) {
             if ((sqlite3_extended_errcode(m_db)) == SQLITE_CONSTRAINT_UNIQUE)
                 return Error::abortRun("save job", {}, "a job named '" + job.name + "' already exists",

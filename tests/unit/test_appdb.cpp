@@ -83,6 +83,8 @@ TEST_CASE("the app database upgrades from every earlier schema version, keeping 
                 CHECK(j.compare == CompareMode::Content);
                 CHECK(j.excludes == std::vector<std::string>{"*.bak"});
                 CHECK(j.schedule.kind == Schedule::Kind::Manual); // the column version 2 added
+                CHECK(j.includes.empty());                        // the columns version 3 added
+                CHECK_FALSE(j.limits.active());
                 auto runs = (*db)->runs(j.id, 10);
                 REQUIRE(runs.ok());
                 REQUIRE(runs->size() == 1);
@@ -93,11 +95,15 @@ TEST_CASE("the app database upgrades from every earlier schema version, keeping 
             }
             // And the upgraded file takes everything the current version writes.
             Job n = sampleJob(t, "new");
+            n.includes = {"*.odt", "Photos/"};
+            n.limits = ItemLimits{1024, int64_t(100) << 20, 600, 30 * 86400};
             REQUIRE((*db)->addJob(n).ok());
             auto back = (*db)->jobByName("new");
             REQUIRE(back.ok());
             REQUIRE(back->has_value());
             CHECK((*back)->schedule == n.schedule);
+            CHECK((*back)->includes == n.includes);
+            CHECK((*back)->limits == n.limits);
         }
     }
 }
@@ -321,9 +327,20 @@ TEST_CASE("jobs export to JSON and import back; bad files are refused with the k
     TempDir t;
     Job j = sampleJob(t);
     j.passwordEnv = "NAS_PASSWORD";
+    j.includes = {"*.pdf", "/Photos/"};
+    j.limits = ItemLimits{0, int64_t(2) << 30, 300, 0};
     auto back = jobFromJson(jobToJson(j));
     REQUIRE(back.ok());
     CHECK(*back == j);
+
+    QJsonObject badLimit = jobToJson(j);
+    badLimit["max_size_bytes"] = "big";
+    auto lim = jobFromJson(badLimit);
+    REQUIRE_FALSE(lim.ok());
+    CHECK(lim.error().message().find("max_size_bytes") != std::string::npos);
+    QJsonObject crossed = jobToJson(j);
+    crossed["min_size_bytes"] = double(int64_t(3) << 30); // above the largest size: nothing would sync
+    CHECK_FALSE(jobFromJson(crossed).ok());
 
     QJsonObject unknown = jobToJson(j);
     unknown["exlude"] = "*.tmp";

@@ -484,3 +484,45 @@ TEST_CASE("a conflict between NFC and NFD spellings keeps each side's own path",
     CHECK(p.actions[0].path == nfc);           // the right's spelling
     CHECK(p.actions[0].sourcePath() == nfd);   // the left's spelling
 }
+
+TEST_CASE("a path with a file outside the size or age limits on either side is left alone", "[reconciler]")
+{
+    SyncPolicy pol = twoWay();
+    pol.limits.maxSize = 100;
+    pol.nowNs = kT0 + 1000 * kSec;
+    // grew past the limit on the left: not a deletion there, not overwritten from the right
+    // too big on the right only, never synced before: not copied
+    // within the limits: carried as usual
+    auto b = baseState({base("grew", 50, 0), base("gone-big", 500, 0), base("small", 10, 0)});
+    auto l = snap({file("grew", 150, 5), file("new-big", 200, 0), file("small", 10, 0)});
+    auto r = snap({file("grew", 50, 0), file("small", 12, 9), file("gone-big", 500, 0)});
+    Plan p = reconcile(l, r, b, pol);
+    expectPlan(p, {{Op::Copy, Side::Left, "small", "right-changed"}});
+
+    SECTION("age limits count from the run's clock")
+    {
+        SyncPolicy aged = twoWay();
+        aged.nowNs = kT0 + 1000 * kSec;
+        aged.limits.maxAgeSeconds = 500; // only files changed in the last 500 s
+        aged.limits.minAgeSeconds = 10;  // and not in the last 10 s (still being written)
+        Plan q = reconcile(snap({file("old", 1, 0), file("recent", 1, 900), file("hot", 1, 995)}), snap({}),
+                           baseState({}), aged);
+        expectPlan(q, {{Op::Copy, Side::Right, "recent", "left-created"}});
+    }
+    SECTION("mirror does not delete a file outside the limits on the right")
+    {
+        SyncPolicy m;
+        m.mode = SyncMode::Mirror;
+        m.limits.maxSize = 100;
+        Plan q = reconcile(snap({file("a", 1, 0)}), snap({file("a", 1, 0), file("big", 1000, 0), file("small", 5, 0)}),
+                           baseState({}), m);
+        expectPlan(q, {{Op::Delete, Side::Right, "small", "mirror-extra"}});
+    }
+    SECTION("against a folder on the other side the whole subtree is held")
+    {
+        auto l2 = snap({file("x", 1000, 0)});
+        auto r2 = snap({dir("x"), file("x/inner", 1, 0)});
+        Plan q = reconcile(l2, r2, baseState({baseDir("x"), base("x/inner", 1, 0)}), pol);
+        expectPlan(q, {});
+    }
+}
