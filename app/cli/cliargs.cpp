@@ -18,6 +18,22 @@ bool parseInt(const std::string& s, int64_t& out)
 }
 } // namespace
 
+std::optional<std::string> parseLimitOption(const std::string& option, const std::string& value, ItemLimits& limits)
+{
+    if (option == "--min-size" || option == "--max-size") {
+        auto n = parseByteSize(value);
+        if (!n)
+            return option + " needs a size such as 500k, 10M or 2G (0 = no limit), got '" + value + "'";
+        (option == "--min-size" ? limits.minSize : limits.maxSize) = *n;
+        return std::nullopt;
+    }
+    auto d = parseDuration(value);
+    if (!d)
+        return option + " needs a duration such as 90s, 15m, 12h, 30d or 2w (0 = no limit), got '" + value + "'";
+    (option == "--min-age" ? limits.minAgeSeconds : limits.maxAgeSeconds) = *d;
+    return std::nullopt;
+}
+
 std::optional<std::string> parseSyncArgs(const std::vector<std::string>& args, SyncArgs& out)
 {
     std::vector<std::string> positional;
@@ -95,6 +111,12 @@ std::optional<std::string> parseSyncArgs(const std::vector<std::string>& args, S
         } else if (a == "--exclude") {
             if (auto e = need(v)) return e;
             out.options.excludes.push_back(v);
+        } else if (a == "--include") {
+            if (auto e = need(v)) return e;
+            out.options.includes.push_back(v);
+        } else if (a == "--min-size" || a == "--max-size" || a == "--min-age" || a == "--max-age") {
+            if (auto e = need(v)) return e;
+            if (auto e = parseLimitOption(a, v, out.options.limits)) return e;
         } else if (a == "--compare") {
             if (auto e = need(v)) return e;
             if (v == "time-size") out.options.compare = CompareMode::TimeSize;
@@ -126,6 +148,10 @@ std::optional<std::string> parseSyncArgs(const std::vector<std::string>& args, S
         }
     }
     (void)modeGiven;
+    if (out.options.limits.maxSize > 0 && out.options.limits.minSize > out.options.limits.maxSize)
+        return "--min-size is above --max-size: no file would be synced";
+    if (out.options.limits.maxAgeSeconds > 0 && out.options.limits.minAgeSeconds > out.options.limits.maxAgeSeconds)
+        return "--min-age is above --max-age: no file would be synced";
     if (positional.size() != 2)
         return "sync needs exactly two locations, LEFT and RIGHT (got " + std::to_string(positional.size()) + ")";
     out.left = positional[0];

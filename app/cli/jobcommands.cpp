@@ -5,6 +5,7 @@
 #include "jobs/runlock.h"
 #include "secrets/secretstore.h"
 #include "store/appdb.h"
+#include "cliargs.h"
 #include "synccommand.h"
 
 #include <QDateTime>
@@ -132,8 +133,8 @@ struct JobArgs {
     std::vector<std::string> positional;
     bool savePassword = false;
     bool forgetPassword = false;
-    bool clearExcludes = false;
-    std::vector<std::string> addExcludes, removeExcludes;
+    bool clearExcludes = false, clearIncludes = false;
+    std::vector<std::string> addExcludes, removeExcludes, addIncludes, removeIncludes;
     std::optional<std::string> newName, left, right;
     // run
     bool dryRun = false;
@@ -283,6 +284,21 @@ std::optional<std::string> parseArgs(const std::vector<std::string>& args, const
             ja.removeExcludes.push_back(v);
         } else if (settings && a == "--clear-excludes") {
             ja.clearExcludes = true;
+        } else if (settings && a == "--include") {
+            if (auto e = needValue())
+                return e;
+            ja.addIncludes.push_back(v);
+        } else if (settings && a == "--remove-include") {
+            if (auto e = needValue())
+                return e;
+            ja.removeIncludes.push_back(v);
+        } else if (settings && a == "--clear-includes") {
+            ja.clearIncludes = true;
+        } else if (settings && (a == "--min-size" || a == "--max-size" || a == "--min-age" || a == "--max-age")) {
+            if (auto e = needValue())
+                return e;
+            if (auto e = parseLimitOption(a, v, job->limits))
+                return e;
         } else if (settings && a == "--password-env") {
             if (auto e = needValue())
                 return e;
@@ -323,21 +339,30 @@ std::optional<std::string> parseArgs(const std::vector<std::string>& args, const
     return std::nullopt;
 }
 
-// --clear-excludes, --remove-exclude, --exclude, in that order.
+// --clear-…, --remove-…, then the added patterns, in that order.
+std::optional<std::string> applyPatternEdits(bool clear, const std::vector<std::string>& remove,
+                                             const std::vector<std::string>& add, const char* what,
+                                             std::vector<std::string>& patterns)
+{
+    if (clear)
+        patterns.clear();
+    for (const std::string& r : remove) {
+        auto it = std::find(patterns.begin(), patterns.end(), r);
+        if (it == patterns.end())
+            return std::string("the job has no ") + what + " pattern '" + r + "'";
+        patterns.erase(it);
+    }
+    for (const std::string& e : add)
+        if (std::find(patterns.begin(), patterns.end(), e) == patterns.end())
+            patterns.push_back(e);
+    return std::nullopt;
+}
+
 std::optional<std::string> applyExcludeEdits(const JobArgs& ja, Job& job)
 {
-    if (ja.clearExcludes)
-        job.excludes.clear();
-    for (const std::string& r : ja.removeExcludes) {
-        auto it = std::find(job.excludes.begin(), job.excludes.end(), r);
-        if (it == job.excludes.end())
-            return "the job has no exclude pattern '" + r + "'";
-        job.excludes.erase(it);
-    }
-    for (const std::string& e : ja.addExcludes)
-        if (std::find(job.excludes.begin(), job.excludes.end(), e) == job.excludes.end())
-            job.excludes.push_back(e);
-    return std::nullopt;
+    if (auto e = applyPatternEdits(ja.clearExcludes, ja.removeExcludes, ja.addExcludes, "exclude", job.excludes))
+        return e;
+    return applyPatternEdits(ja.clearIncludes, ja.removeIncludes, ja.addIncludes, "include", job.includes);
 }
 
 // Locations from the command line are resolved against the working folder
@@ -465,6 +490,12 @@ void printJobHuman(AppDb& db, const Job& job)
     for (const std::string& e : job.excludes)
         ex += (ex.empty() ? "" : ", ") + e;
     std::printf("exclude:    %s\n", ex.empty() ? "-" : ex.c_str());
+    std::string in;
+    for (const std::string& e : job.includes)
+        in += (in.empty() ? "" : ", ") + e;
+    std::printf("include:    %s\n", in.empty() ? "everything" : in.c_str());
+    const std::string limits = job.limits.describe();
+    std::printf("limits:     %s\n", limits.empty() ? "-" : limits.c_str());
     std::string ver = versioningToString(job.versioning);
     if (job.versioning.mode != VersioningSettings::Mode::None) {
         if (job.versioning.keepCount)

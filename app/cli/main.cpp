@@ -36,6 +36,12 @@ Sync options:
   --versions-keep N             keep at most N versions of each file
   --versions-max-age DAYS       drop versions older than DAYS days
   --exclude GLOB                gitignore-style pattern, repeatable ("*.tmp", "build/", "**/cache")
+  --include GLOB                sync only the files these patterns name, repeatable ("*.pdf", "Photos/");
+                                folders are kept; --exclude still wins
+  --min-size SIZE, --max-size SIZE
+                                leave files outside these sizes alone on both sides ("500k", "10M", "2G")
+  --min-age AGE, --max-age AGE  leave files changed more recently than --min-age, or longer ago than
+                                --max-age, alone on both sides ("15m", "12h", "30d", "2w")
   --compare time-size|content   how files are compared (default: time-size)
   --time-tolerance SECONDS      treat times this close as equal (2 for FAT and FTP)
   --ignore-dst-shift            treat an exact one-hour time difference as equal
@@ -50,6 +56,8 @@ Sync options:
 
 Job settings (job add, job edit): --mode, --conflict, --compare, --versioning, --versions-keep,
   --versions-max-age, --exclude GLOB (edit: adds), --remove-exclude GLOB, --clear-excludes,
+  --include GLOB (edit: adds), --remove-include GLOB, --clear-includes,
+  --min-size, --max-size, --min-age, --max-age (0 removes a limit),
   --max-delete, --time-tolerance, --ignore-dst-shift, --no-ignore-dst-shift,
   --schedule manual|every-15-min|hourly|"daily HH:MM"|"weekly DAY HH:MM"|on-change,
   --password-env NAME (remote sides read their password from $NAME),

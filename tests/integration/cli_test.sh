@@ -257,6 +257,36 @@ t_excludes() {
   expect_absent "$R/x.tmp" "$R/cache"
 }
 
+t_includes_and_limits() { # include globs narrow the sync; a file outside the size limit is left alone on both sides
+  setup includes
+  local X=(--include '*.pdf' --include '/Photos/' --exclude 'Photos/raw/')
+  put "$L/a.pdf" "pdf"; put "$L/sub/b.pdf" "pdf2"; put "$L/notes.txt" "not named"; put "$L/Photos/x.jpg" "jpg"
+  put "$L/Photos/raw/y.cr2" "raw"; put "$R/r.txt" "right only, not named"; put "$L/pad" "p"
+  sync2 "${X[@]}"; expect_rc 0
+  expect_content "$R/a.pdf" "pdf"; expect_content "$R/sub/b.pdf" "pdf2"; expect_content "$R/Photos/x.jpg" "jpg"
+  expect_absent "$R/notes.txt" "$R/Photos/raw/y.cr2" "$L/r.txt"
+  rm "$L/notes.txt"; rm "$R/a.pdf"
+  sync2 "${X[@]}"; expect_rc 0 "second run"
+  expect_absent "$L/a.pdf"; expect_content "$R/r.txt" "right only, not named"
+
+  # A file grows past --max-size on the left: not copied, not deleted, not overwritten from the right.
+  setup limits
+  put "$L/small" "12345"; put "$L/grows" "12345"; put "$L/big" "$(head -c 3000 /dev/zero | tr '\0' x)"
+  sync2 --max-size 1k; expect_rc 0
+  expect_content "$R/small" "12345"; expect_content "$R/grows" "12345"; expect_absent "$R/big"
+  put "$L/grows" "$(head -c 2000 /dev/zero | tr '\0' y)"; rm "$L/big"; put "$L/big" "again too big $(head -c 2000 /dev/zero | tr '\0' z)"
+  sync2 --max-size 1k; expect_rc 0 "grown past the limit"
+  expect_content "$R/grows" "12345"; [[ $(stat -c %s "$L/grows") == 2000 ]] || fail "the grown file on the left was touched"
+  sync2 --max-size 1k --min-size 10; expect_rc 0 "a smaller limit"
+  cli sync "$L" "$R" --mode two-way --state "$S" --max-size lots; expect_rc 2 "a bad size"
+  grep -q "max-size" "$ERR" || fail "a bad size should name the option"
+  cli sync "$L" "$R" --mode two-way --state "$S" --min-size 2M --max-size 1M; expect_rc 2 "crossed limits"
+  # --max-age: only recently changed files are synced; an old one is left alone.
+  put "$L/old.txt" "old"; touch -d '2020-01-01' "$L/old.txt"; put "$L/fresh.txt" "fresh"
+  mirror --max-age 30d; expect_rc 0 "mirror with --max-age"
+  expect_content "$R/fresh.txt" "fresh"; expect_absent "$R/old.txt"
+}
+
 t_odd_names() {
   setup names
   local long deep nfc nfd
@@ -505,7 +535,7 @@ CASES=(
   t_conflict_keep_both t_conflict_skip t_conflict_left t_conflict_newer
   t_same_edit_both_sides t_first_run_conflict t_touch_is_not_an_edit t_delete_vs_edit
   t_folder_delete_vs_edit_inside t_folder_delete_vs_edit_skip t_rename_carried t_dry_run_changes_nothing
-  t_mirror_mode t_update_mode t_update_mode_right_newer t_versioning_dir t_excludes t_odd_names
+  t_mirror_mode t_update_mode t_update_mode_right_newer t_versioning_dir t_excludes t_includes_and_limits t_odd_names
   t_symlinks t_fifo t_corrupt_state
   t_guard_emptied_side t_guard_missing_root t_guard_mass_deletion t_guard_folder_rename_not_mass_delete
   t_root_identity t_interrupted_run t_usage_errors t_json_summary t_time_tolerance t_compare_content

@@ -88,8 +88,19 @@ t_job_lifecycle() {
   cli job edit Docs --exclude 'cache/' --remove-exclude '*.tmp' --mode mirror --json; expect_rc 0 "job edit"
   expect_j 'd["job"]["exclude"]' '["cache/"]'
   expect_j 'd["job"]["mode"]' mirror
+  cli job edit Docs --include '*.txt' --include 'sub/' --max-size 10M --min-age 5m --json; expect_rc 0 "job edit filters"
+  expect_j 'd["job"]["include"]' '["*.txt", "sub/"]'
+  expect_j 'd["job"]["max_size_bytes"]' 10485760
+  expect_j 'd["job"]["min_age_s"]' 300
+  cli job edit Docs --remove-include 'sub/' --max-size 0 --min-age 0 --json; expect_rc 0 "job edit removes filters"
+  expect_j 'd["job"]["include"]' '["*.txt"]'
+  expect_j 'd["job"]["max_size_bytes"]' 0
+  cli job edit Docs --min-size 2M --max-size 1M; expect_rc 2 "crossed size limits"
+  grep -q "no file would be synced" "$ERR" || fail "crossed limits: no clear message ($(head -c 200 "$ERR"))"
+  cli job edit Docs --clear-includes --json; expect_rc 0; expect_j 'd["job"]["include"]' '[]'
   cli job show Docs; expect_rc 0 "job show"
   grep -q "^mode: *mirror" "$OUT" || fail "job show should print the new mode"
+  grep -q "^include: *everything" "$OUT" || fail "job show should print the include patterns"
   grep -q "^last run:.*in-sync" "$OUT" || fail "job show should print the last run"
 
   cli job export Docs "$T/docs.json"; expect_rc 0 "job export"
