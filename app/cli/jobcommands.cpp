@@ -18,7 +18,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <set>
 #include <cstdlib>
 #include <optional>
 #include <termios.h>
@@ -460,6 +463,23 @@ RunOutcome shownOutcome(const RunRecord& r)
     return r.outcome;
 }
 
+// Runs left "running" by a process that died are recorded as interrupted,
+// with the counts of what they got done, before the history is shown. The
+// job's lock is taken for that, so a run starting meanwhile is never touched.
+void settleDeadRuns(AppDb& db)
+{
+    auto running = db.runs(std::nullopt, 1000, RunOutcome::Running);
+    if (!running)
+        return;
+    std::set<int64_t> dead;
+    for (const RunRecord& r : *running)
+        if (r.jobId && !RunLock::heldBy(jobLockPath(dataDir(), r.jobId)))
+            dead.insert(r.jobId);
+    for (int64_t id : dead)
+        if (auto lock = RunLock::acquire(jobLockPath(dataDir(), id), "", "ferry-cli history"))
+            (void)db.markInterrupted(id, QDateTime::currentMSecsSinceEpoch());
+}
+
 QJsonObject jobJson(AppDb& db, const Job& job)
 {
     QJsonObject o = jobToJson(job);
@@ -614,6 +634,10 @@ int jobEdit(const std::vector<std::string>& args)
             return fail(c, "job edit", "--right: " + *e);
     if (auto v = validateJob(job); !v)
         return fail(c, "job edit", v.error().message());
+    // Before anything is written (the keychain included): a new name must be free.
+    if (job.name != before.name)
+        if (auto other = db->jobByName(job.name); other && other->has_value())
+            return fail(c, "job edit", "a job named '" + job.name + "' already exists; pick another name");
     // Changing a side while the job runs would pull the base from under it.
     auto lock = RunLock::acquire(jobLockPath(dataDir(), job.id), before.name, "ferry-cli job edit");
     if (!lock)
@@ -674,6 +698,7 @@ int jobList(const std::vector<std::string>& args)
     auto db = openDb(c, "job list", code);
     if (!db)
         return code;
+    settleDeadRuns(*db);
     auto jobs = db->jobs();
     if (!jobs)
         return fail(c, "job list", jobs.error().message());
@@ -713,6 +738,7 @@ int jobShow(const std::vector<std::string>& args)
     auto db = openDb(c, "job show", code);
     if (!db)
         return code;
+    settleDeadRuns(*db);
     auto job = findJob(*db, ja.positional[0]);
     if (!job)
         return fail(c, "job show", job.error().message());
@@ -779,16 +805,20 @@ int jobExport(const std::vector<std::string>& args)
     QJsonObject o = jobToJson(*job);
     o["ferry_job_format"] = 1;
     const QByteArray text = QJsonDocument(o).toJson(QJsonDocument::Indented);
-    if (ja.positional.size() == 2) {
+    if (ja.positional.size() == 2 && ja.positional[1] != "-") {
         const QString file = q(ja.positional[1]);
         const QString temp = file + ".ferry-export-tmp";
         QFile out(temp);
         if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(text) != text.size() || !out.flush())
             return fail(c, "job export", "cannot write '" + ja.positional[1] + "': " + out.errorString().toStdString());
         out.close();
-        QFile::remove(file);
-        if (!QFile::rename(temp, file))
-            return fail(c, "job export", "cannot write '" + ja.positional[1] + "'");
+        // rename(2) replaces an existing file in one step: the old export
+        // stays whole until the new one is complete.
+        if (::rename(temp.toLocal8Bit().constData(), file.toLocal8Bit().constData()) != 0) {
+            const std::string why = std::strerror(errno);
+            QFile::remove(temp);
+            return fail(c, "job export", "cannot write '" + ja.positional[1] + "': " + why);
+        }
         if (c.json)
             printJson(QJsonObject{{"exit_code", 0}, {"status", "exported"}, {"file", file}});
         else
@@ -869,6 +899,8 @@ int runJob(const std::vector<std::string>& args)
         std::string from;
         if (!job->passwordEnv.empty() && std::getenv(job->passwordEnv.c_str()))
             from = "the environment variable " + job->passwordEnv;
+        else if (job->passwordEnv.empty() && std::getenv("FERRY_PASSWORD"))
+            from = "the environment variable FERRY_PASSWORD";
         else if (SecretStore::read(SecretStore::keyForJob(job->name)).status == SecretStore::Status::Ok)
             from = "the system keychain";
         else if (::isatty(0))
@@ -977,6 +1009,7 @@ int history(const std::vector<std::string>& args)
     auto db = openDb(c, "history", code);
     if (!db)
         return code;
+    settleDeadRuns(*db);
     if (ja.runId) {
         auto run = db->run(*ja.runId);
         if (!run)

@@ -332,7 +332,9 @@ Result<std::unique_ptr<AppDb>> AppDb::open(const std::string& file, bool* damage
         if (ver.step() == SQLITE_ROW)
             version = ver.i64(0);
     }
-    if (appId != kAppId && tables > 0)
+    // A file another program marked as its own (application_id) is never
+    // taken over, even while it is still empty.
+    if (appId != kAppId && (tables > 0 || appId != 0))
         return damagedFile("this SQLite file is not a Ferry app database");
     if (appId == kAppId && version > kSchemaVersion)
         return Error::abortRun("open app database", file,
@@ -553,9 +555,41 @@ Result<void> AppDb::updateJob(const Job& job)
     });
 }
 
+namespace {
+// Marks the matching runs still recorded as running as interrupted, with
+// their counts and bytes totalled from the items they had recorded, so the
+// history tells what a crashed run did get done.
+const char* kInterruptRuns =
+    "UPDATE runs SET outcome='interrupted', ended_at=?1, message='the run stopped without finishing (the program "
+    "was closed, crashed or the computer went down); run the job again', "
+    "copied_to_right=(SELECT count(*) FROM run_items i WHERE i.run_id=runs.id AND i.action='copy-to-right' AND "
+    "i.result='done'), "
+    "copied_to_left=(SELECT count(*) FROM run_items i WHERE i.run_id=runs.id AND i.action='copy-to-left' AND "
+    "i.result='done'), "
+    "deleted_right=(SELECT count(*) FROM run_items i WHERE i.run_id=runs.id AND i.action='delete-right' AND "
+    "i.result='done'), "
+    "deleted_left=(SELECT count(*) FROM run_items i WHERE i.run_id=runs.id AND i.action='delete-left' AND "
+    "i.result='done'), "
+    "renamed=(SELECT count(*) FROM run_items i WHERE i.run_id=runs.id AND i.action LIKE 'rename-%' AND "
+    "i.result='done'), "
+    "times_fixed=(SELECT count(*) FROM run_items i WHERE i.run_id=runs.id AND i.action LIKE 'set-time-%' AND "
+    "i.result='done'), "
+    "conflicts=(SELECT count(*) FROM run_items i WHERE i.run_id=runs.id AND i.action='conflict'), "
+    "conflicts_pending=(SELECT count(*) FROM run_items i WHERE i.run_id=runs.id AND i.result='pending'), "
+    "errors=(SELECT count(*) FROM run_items i WHERE i.run_id=runs.id AND i.result='failed'), "
+    "bytes=(SELECT coalesce(sum(i.bytes), 0) FROM run_items i WHERE i.run_id=runs.id AND i.result='done') "
+    "WHERE job_id=?2 AND outcome='running'";
+} // namespace
+
 Result<void> AppDb::removeJob(int64_t id)
 {
     return inTransaction("remove job", [&]() -> Result<void> {
+        // The caller holds the job's run lock, so a run still recorded as
+        // running is dead; once the job is gone nothing could tell that.
+        sql::Stmt dead(m_db, kInterruptRuns);
+        dead.bind(1, nowMs()).bind(2, id);
+        if (dead.step() != SQLITE_DONE)
+            return dbError("remove job");
         sql::Stmt st(m_db, "DELETE FROM jobs WHERE id=?");
         st.bind(1, id);
         if (st.step() != SQLITE_DONE)
@@ -627,13 +661,14 @@ Result<void> AppDb::finishRun(int64_t runId, RunOutcome outcome, int exitCode, c
     });
 }
 
+
 Result<int> AppDb::markInterrupted(int64_t jobId, int64_t now)
 {
     int changed = 0;
     auto r = inTransaction("record run", [&]() -> Result<void> {
-        sql::Stmt st(m_db, "UPDATE runs SET outcome='interrupted', ended_at=?, message='the run stopped without "
-                           "finishing (the program was closed, crashed or the computer went down); run the job again' "
-                           "WHERE job_id=? AND outcome='running'");
+        sql::Stmt st(m_db, kInterruptRuns);
+        if (!st.valid())
+            return dbError("record run");
         st.bind(1, now).bind(2, jobId);
         if (st.step() != SQLITE_DONE)
             return dbError("record run");

@@ -43,6 +43,22 @@ for i in range(n):
 EOF
 }
 
+# start_frozen_run NAME LOCKFILE: a run of job NAME in the background ($BGPID),
+# stopped (SIGSTOP) once it holds the lock and its run is recorded as running
+start_frozen_run() {
+  "$CLI" run "$1" -q >"$T/a.out" 2>"$T/a.err" &
+  BGPID=$!
+  wait_for_lock "$2" || fail "the run of $1 never took the lock"
+  local i
+  for ((i = 0; i < 200; i++)); do
+    [[ $(sqlq "SELECT count(*) FROM runs WHERE outcome='running'") -ge 1 ]] && break
+    sleep 0.01
+  done
+  kill -STOP "$BGPID"
+  local st; st=$(ps -o stat= -p "$BGPID" 2>/dev/null)
+  [[ $st == T* ]] || fail "the run was not frozen while running (state '$st'; make the tree bigger)"
+}
+
 # ---------------------------------------------------------------- cases
 t_job_lifecycle() {
   jsetup lifecycle
@@ -165,17 +181,7 @@ t_second_run_refused_and_stale_lock_taken_over() {
   cli job add Big "$L" "$R" --mode two-way; expect_rc 0
   local id lock; id=$(sqlq "SELECT id FROM jobs WHERE name='Big'"); lock=$FERRY_DATA_DIR/locks/job-$id.lock
   # A first run, frozen while it holds the lock and its run is recorded.
-  "$CLI" run Big -q >"$T/a.out" 2>"$T/a.err" &
-  BGPID=$!
-  wait_for_lock "$lock" || fail "the first run never took the lock"
-  local i
-  for ((i = 0; i < 200; i++)); do
-    [[ $(sqlq "SELECT count(*) FROM runs WHERE outcome='running'") == 1 ]] && break
-    sleep 0.01
-  done
-  kill -STOP "$BGPID"
-  local st; st=$(ps -o stat= -p "$BGPID" 2>/dev/null)
-  [[ $st == T* ]] || fail "the first run was not frozen while running (state '$st'; make the tree bigger)"
+  start_frozen_run Big "$lock"
   cli run Big --json; expect_rc 2 "a second run of the same job"
   grep -q "already running" "$ERR" || fail "the refusal should say the job is already running: $(head -c 200 "$ERR")"
   grep -q "pid $BGPID" "$ERR" || fail "the refusal should name the running process (pid $BGPID)"
@@ -183,8 +189,6 @@ t_second_run_refused_and_stale_lock_taken_over() {
   # A crash: the holder dies with the lock taken and its run marked running.
   kill -KILL "$BGPID"; wait "$BGPID" 2>/dev/null; BGPID=
   [[ $(sqlq "SELECT outcome FROM runs ORDER BY id DESC LIMIT 1") == running ]] || fail "the killed run should still be recorded as running"
-  cli history Big --json
-  expect_j 'd["runs"][0]["outcome"]' interrupted
   cli run Big --json; expect_rc 0 "the next run after a crash"
   grep -q "took over the run lock" "$ERR" || fail "the next run should say it took over a stale lock"
   grep -q "marked 1 earlier run" "$ERR" || fail "the next run should mark the crashed run interrupted"
@@ -192,6 +196,25 @@ t_second_run_refused_and_stale_lock_taken_over() {
   diff -r "$L" "$R" >/dev/null || fail "after the recovery run both sides should be equal"
   cli history Big --json
   expect_j '[r["outcome"] for r in d["runs"]]' '["in-sync", "interrupted"]'
+}
+
+t_crashed_runs_are_shown_truthfully() { # also once their job is removed
+  jsetup crashed
+  many_files "$L" 20000
+  cli job add Big "$L" "$R" --mode two-way; expect_rc 0
+  local id lock; id=$(sqlq "SELECT id FROM jobs WHERE name='Big'"); lock=$FERRY_DATA_DIR/locks/job-$id.lock
+  start_frozen_run Big "$lock"
+  kill -KILL "$BGPID"; wait "$BGPID" 2>/dev/null; BGPID=
+  cli history --outcome interrupted --json; expect_rc 0 "history --outcome interrupted"
+  expect_j 'len(d["runs"])' 1
+  [[ $(sqlq "SELECT outcome FROM runs ORDER BY id DESC LIMIT 1") == interrupted ]] ||
+    fail "the history should record the dead run as interrupted, not only show it so"
+  start_frozen_run Big "$lock"
+  kill -KILL "$BGPID"; wait "$BGPID" 2>/dev/null; BGPID=
+  cli job remove Big; expect_rc 0 "removing the job after a crash"
+  cli history Big --json; expect_rc 0 "history of the removed job"
+  expect_j '[r["outcome"] for r in d["runs"]]' '["interrupted", "interrupted"]'
+  expect_j '[r["job_exists"] for r in d["runs"]]' '[false, false]'
 }
 
 t_parallel_processes_do_not_corrupt() {
@@ -255,6 +278,12 @@ t_foreign_database() {
   "$PY" -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE notes(t TEXT)'); c.execute(\"INSERT INTO notes VALUES('mine')\"); c.commit()" "$DB"
   cp "$DB" "$T/before.db"
   cli job list; expect_rc 2 "a foreign SQLite file"
+  grep -q "not a Ferry app database" "$ERR" || fail "the error should say the file is not Ferry's: $(head -c 200 "$ERR")"
+  cmp -s "$DB" "$T/before.db" || fail "a foreign database must be left as it is"
+  # Another program's file that has no tables yet, marked as its own, is not taken over either.
+  rm -f "$DB"; "$PY" -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA application_id=1234'); c.commit()" "$DB"
+  cp "$DB" "$T/before.db"
+  cli job list; expect_rc 2 "an empty SQLite file of another program"
   grep -q "not a Ferry app database" "$ERR" || fail "the error should say the file is not Ferry's: $(head -c 200 "$ERR")"
   cmp -s "$DB" "$T/before.db" || fail "a foreign database must be left as it is"
 }
@@ -331,7 +360,7 @@ t_dry_run() {
 
 CASES=(
   t_job_lifecycle t_password_never_stored t_no_password_source t_second_run_refused_and_stale_lock_taken_over
-  t_parallel_processes_do_not_corrupt t_corrupt_database t_foreign_database t_vanished_folder t_bad_imports
+  t_crashed_runs_are_shown_truthfully t_parallel_processes_do_not_corrupt t_corrupt_database t_foreign_database t_vanished_folder t_bad_imports
   t_conflicts_pending t_dry_run
 )
 run_cases "${CASES[@]}"
