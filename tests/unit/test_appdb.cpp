@@ -108,6 +108,26 @@ TEST_CASE("the app database upgrades from every earlier schema version, keeping 
     }
 }
 
+TEST_CASE("removing a job records its dead running run as interrupted", "[appdb]")
+{
+    TempDir t;
+    auto db = AppDb::open(t / "ferry.db");
+    REQUIRE(db.ok());
+    Job j = sampleJob(t);
+    j.id = *(*db)->addJob(j);
+    auto run = (*db)->beginRun(j, RunTrigger::Cli, false, 4242, "laptop", 5000);
+    REQUIRE(run.ok());
+    REQUIRE((*db)->addRunItems(*run, 0, {{"a.txt", "copy-to-left", "done", 7, ""}}).ok());
+    REQUIRE((*db)->removeJob(j.id).ok());
+    auto after = (*db)->run(*run);
+    REQUIRE(after.ok());
+    REQUIRE(after->has_value());
+    CHECK((*after)->outcome == RunOutcome::Interrupted);
+    CHECK((*after)->jobId == 0);
+    CHECK((*after)->counts.copiedToLeft == 1);
+    CHECK((*after)->counts.bytes == 7);
+}
+
 TEST_CASE("jobs are saved, changed and removed; names are unique", "[appdb]")
 {
     TempDir t;
@@ -192,6 +212,13 @@ TEST_CASE("a run is written as it goes, and one left running is marked interrupt
     auto after = (*other)->run(*run);
     CHECK((*after)->outcome == RunOutcome::Interrupted);
     CHECK((*after)->endedMs == 9000);
+    // What it had recorded is what its summary says it did.
+    CHECK((*after)->counts.copiedToRight == 1);
+    CHECK((*after)->counts.bytes == 10);
+    CHECK((*after)->counts.conflicts == 1);
+    CHECK((*after)->counts.conflictsPending == 1);
+    CHECK((*after)->counts.errors == 1);
+    CHECK((*after)->counts.deletedLeft == 0); // it failed
     // An interrupted run does not speak for pending conflicts…
     CHECK((*other)->pendingConflicts(j.id)->empty());
     // …a finished one does.
