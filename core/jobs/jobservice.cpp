@@ -223,6 +223,12 @@ bool JobService::isRunning(int64_t jobId) const
     return m_running.count(jobId) > 0;
 }
 
+bool JobService::holdsPreview(int64_t jobId) const
+{
+    std::lock_guard lock(m_mutex);
+    return m_previews.count(jobId) > 0;
+}
+
 void JobService::setPaused(int64_t jobId, bool paused)
 {
     std::lock_guard lock(m_mutex);
@@ -261,22 +267,57 @@ void JobService::joinThread(int64_t jobId)
         done.join(); // it has nothing left to do but return
 }
 
+QString windowGuardMessage(const std::string& engineMessage)
+{
+    QString what = QString::fromStdString(engineMessage);
+    if (what.startsWith("stopped: "))
+        what = what.mid(9);
+    // Everything from "nothing was changed" on is ferry-cli advice.
+    if (int cut = what.indexOf("nothing was changed", 0, Qt::CaseInsensitive); cut >= 0)
+        what.truncate(cut);
+    for (const char* drop : {"Is a drive unplugged or a share not mounted?", "Reconnect it and run again"})
+        what.remove(QString::fromLatin1(drop));
+    while (!what.isEmpty() && QString(" .;,").contains(what.back()))
+        what.chop(1);
+    if (!what.isEmpty())
+        what[0] = what[0].toUpper();
+    QString next;
+    if (what.contains("deletes"))
+        next = JobService::tr("Check that both folders are complete: is the drive plugged in, the share mounted? "
+                              "Preview shows what would be deleted. If you removed these files on purpose, remove "
+                              "them from the other folder too, then Sync now again.");
+    else if (what.contains("not the folder synced last time"))
+        next = JobService::tr("Check that the right drive is plugged in. If this really is the folder to sync now "
+                              "(a new disk), remove the job and create it again: its first run deletes nothing.");
+    else if (what.contains("cannot be read"))
+        next = JobService::tr("Check that the folder is there and that you may open it (is the drive plugged in, the "
+                              "share mounted?), then Sync now again.");
+    else
+        next = JobService::tr("Check that both folders are there: is the drive plugged in, the share mounted? Then "
+                              "Sync now again.");
+    return JobService::tr("%1. Nothing was changed. %2").arg(what, next);
+}
+
+// Makes `token` (the run's own) the one stop() and setPaused() reach, with
+// a Pause or Stop pressed while the run was starting carried over.
+CancelToken JobService::adoptToken(int64_t jobId, CancelToken token)
+{
+    std::lock_guard lock(m_mutex);
+    const CancelToken& early = m_running[jobId];
+    token.setPaused(early.isPaused());
+    if (early.isCancelled())
+        token.cancel();
+    m_running[jobId] = token;
+    return token;
+}
+
 // Runs the prepared runner's plan (already made when `planned`) on this
 // worker thread and returns what the window shows.
 RunSummary JobService::executeOnThisThread(const std::shared_ptr<JobRunner>& runner, int64_t jobId, bool planned)
 {
     RunSummary summary;
     summary.jobId = jobId;
-    // Pause or Stop pressed while the run was starting carry over.
-    CancelToken token = runner->cancelToken();
-    {
-        std::lock_guard lock(m_mutex);
-        const CancelToken& early = m_running[jobId];
-        token.setPaused(early.isPaused());
-        if (early.isCancelled())
-            token.cancel();
-        m_running[jobId] = token;
-    }
+    adoptToken(jobId, runner->cancelToken());
     auto progress = [this, jobId](const Progress& p) {
         QMetaObject::invokeMethod(this, [this, jobId, p] { emit runProgress(jobId, p); });
     };
@@ -290,9 +331,9 @@ RunSummary JobService::executeOnThisThread(const std::shared_ptr<JobRunner>& run
     if (!report.fatalMessage.empty())
         summary.message = QString::fromStdString(report.fatalMessage);
     else if (!report.guardMessage.empty())
-        summary.message = QString::fromStdString(report.guardMessage);
+        summary.message = windowGuardMessage(report.guardMessage);
     for (const std::string& n : runner->notes())
-        summary.errors.append(QString::fromStdString(n));
+        summary.notes.append(QString::fromStdString(n));
     return summary;
 }
 
@@ -329,7 +370,7 @@ bool JobService::startRun(const Job& job, RunTrigger trigger)
             summary.outcome = RunOutcome::Failed;
             summary.message = QString::fromStdString(prepared.error().message());
             for (const std::string& n : runner->notes())
-                summary.errors.append(QString::fromStdString(n));
+                summary.notes.append(QString::fromStdString(n));
         } else {
             summary = executeOnThisThread(runner, id, false);
         }
@@ -346,37 +387,52 @@ bool JobService::preview(const Job& job)
         std::lock_guard lock(m_mutex);
         if (m_running.count(job.id))
             return false;
-        m_running[job.id] = CancelToken();
+        m_running[job.id] = CancelToken(); // replaced by the runner's own token once prepared
     }
     launch(job.id, [this, runner = std::move(runner), id = job.id]() mutable {
         auto prepared = runner->prepare("Ferry window (preview)", false);
         QString message;
         std::shared_ptr<Plan> plan;
-        bool ok = false;
+        bool ok = false, stopped = false;
         if (!prepared) {
             message = QString::fromStdString(prepared.error().message());
         } else {
-            ok = runner->plan();
-            plan = std::make_shared<Plan>(runner->currentPlan());
+            // Stop now reaches the scan; one pressed while preparing carries over.
+            const CancelToken token = adoptToken(id, runner->cancelToken());
+            ok = !token.isCancelled() && runner->plan();
             const SyncReport& r = runner->report();
             if (!ok)
-                message = QString::fromStdString(!r.fatalMessage.empty() ? r.fatalMessage : r.guardMessage);
+                message = !r.fatalMessage.empty() ? QString::fromStdString(r.fatalMessage)
+                                                  : windowGuardMessage(r.guardMessage);
+            std::lock_guard lock(m_mutex);
+            // Checked and swapped under the lock: from here on stop() only
+            // reaches a stand-in, so the held plan's token stays fresh for
+            // "Run this plan" (the runner's token cannot be reset).
+            stopped = token.isCancelled();
+            if (ok && !stopped)
+                m_running[id] = CancelToken();
+            if (!stopped)
+                plan = std::make_shared<Plan>(runner->currentPlan());
         }
         std::shared_ptr<JobRunner> held;
-        if (ok)
+        if (ok && !stopped)
             held = std::move(runner); // holds the job's lock until run or discarded
-        runner.reset();              // a failed one goes here, on this thread
-        QMetaObject::invokeMethod(this, [this, held, id, plan, message, ok]() mutable {
+        runner.reset();              // a failed or stopped one goes here, on this thread
+        QMetaObject::invokeMethod(this, [this, held, id, plan, message, ok, stopped]() mutable {
             joinThread(id);
+            const bool holding = ok && !stopped;
             {
                 std::lock_guard lock(m_mutex);
-                if (ok)
+                if (holding)
                     m_previews[id] = std::move(held);
                 else
                     m_running.erase(id);
             }
-            emit previewReady(id, plan, message);
-            if (!ok)
+            if (stopped)
+                emit previewStopped(id);
+            else
+                emit previewReady(id, plan, message);
+            if (!holding)
                 refresh();
         });
     });
@@ -393,6 +449,12 @@ void JobService::runPreviewed(int64_t jobId, std::shared_ptr<const Plan> edited)
             return;
         runner = it->second;
         m_previews.erase(it);
+    }
+    {
+        // The stand-in that stood for the held plan goes; executeOnThisThread
+        // adopts the runner's own token, which no Stop has reached.
+        std::lock_guard lock(m_mutex);
+        m_running[jobId] = CancelToken();
     }
     emit runStarted(jobId);
     launch(jobId, [this, runner = std::move(runner), jobId, edited]() mutable {

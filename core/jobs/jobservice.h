@@ -42,9 +42,16 @@ struct RunSummary {
     RunOutcome outcome = RunOutcome::Failed;
     int exitCode = 2;
     RunCounts counts;
-    QString message;            // what happened, and what to do next
-    QStringList errors;         // per-item errors, "path: message"
+    QString message;            // why it stopped or failed, and what to check, in the window's words
+    QStringList errors;         // per-item errors: "copy 'path': what went wrong. What to do"
+    QStringList notes;          // things to know that are not errors of the sync (a stale lock taken over…)
 };
+
+// A safety guard's message for the window: what stopped the run, that
+// nothing was changed, and what to check. The engine's own text ends with
+// ferry-cli options (--force-deletions, --accept-new-root) that the window
+// does not offer, so it is cut there.
+QString windowGuardMessage(const std::string& engineMessage);
 
 class JobService : public QObject {
     Q_OBJECT
@@ -61,13 +68,17 @@ public:
 
     bool startRun(const Job& job, RunTrigger trigger); // false: this window already runs it
     // Plans the job and holds it (and its run lock) → previewReady. The
-    // caller then runs exactly that plan, edited, or discards it.
+    // caller then runs exactly that plan, edited, or discards it. stop()
+    // while it compares ends it → previewStopped (nothing was changed);
+    // once the plan is held, stop() no longer reaches it, so the run that
+    // follows starts with a token nobody cancelled.
     bool preview(const Job& job);
     void runPreviewed(int64_t jobId, std::shared_ptr<const Plan> edited);
     void discardPreview(int64_t jobId);
     void setPaused(int64_t jobId, bool paused);
     void stop(int64_t jobId);
-    bool isRunning(int64_t jobId) const;
+    bool isRunning(int64_t jobId) const;    // a run, a preview, or a preview's plan held for its dialog
+    bool holdsPreview(int64_t jobId) const; // a preview's plan waits for runPreviewed or discardPreview
 
 signals:
     void jobsLoaded(const QList<ferry::JobRow>& rows);
@@ -82,12 +93,15 @@ signals:
     // plan is null when the job could not even be planned; `stopMessage` is
     // set when the run cannot go on (a guard); the plan is shown anyway.
     void previewReady(qint64 jobId, std::shared_ptr<ferry::Plan> plan, const QString& stopMessage);
+    // stop() ended the preview while it compared the folders; nothing was changed.
+    void previewStopped(qint64 jobId);
 
 private:
     class Worker;
     void onDb(std::function<void(AppDb&)> task);
     void launch(int64_t jobId, std::function<void()> work);
     void joinThread(int64_t jobId);
+    CancelToken adoptToken(int64_t jobId, CancelToken token);
     RunSummary executeOnThisThread(const std::shared_ptr<JobRunner>& runner, int64_t jobId, bool planned);
     void postFinished(const RunSummary& summary);
     std::string m_dataDir;
