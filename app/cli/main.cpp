@@ -2,6 +2,7 @@
 // and tests. The command-line contract is in DESIGN.md.
 #include "jobcommands.h"
 #include "synccommand.h"
+#include "versioncommands.h"
 
 #include <QCoreApplication>
 
@@ -20,6 +21,10 @@ const char* kHelp = R"(Usage:
   ferry-cli run JOB [--dry-run] [-v|-q] [--force-deletions] [--accept-new-root]
   ferry-cli history [JOB] [--limit N] [--outcome OUTCOME] | history --run ID
   ferry-cli conflicts JOB                              conflicts left pending by the job's last run
+  ferry-cli versions JOB [PATH]                        replaced and deleted files the job kept
+  ferry-cli restore JOB PATH [--version TIME] [--to DIR] [--dry-run]
+                                                       copy the newest version (at or before TIME) of a
+                                                       file or folder back into the left folder or DIR
   ferry-cli --reset-database                           keep a damaged app database aside, start afresh
   ferry-cli --help | --version
 
@@ -116,9 +121,13 @@ int main(int argc, char** argv)
         return ferry::cli::runJobCommand(cmd, rest);
     }
     if (cmd == "versions" || cmd == "restore") {
-        std::fprintf(stderr, "ferry-cli: '%s' is not in this build yet; versions are plain files in the job's "
-                             "versions folder (see 'ferry-cli job show JOB')\n", cmd.c_str());
-        return 2;
+        std::vector<std::string> rest(args.begin() + 1, args.end());
+        for (const std::string& a : rest)
+            if (a == "--help" || a == "-h") {
+                std::fputs(kHelp, stdout);
+                return 0;
+            }
+        return cmd == "versions" ? ferry::cli::versionsCommand(rest) : ferry::cli::restoreCommand(rest);
     }
     std::fprintf(stderr, "ferry-cli: unknown command '%s'. Run 'ferry-cli --help' for the commands\n", cmd.c_str());
     return 2;

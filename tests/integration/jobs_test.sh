@@ -217,6 +217,49 @@ t_crashed_runs_are_shown_truthfully() { # also once their job is removed
   expect_j '[r["job_exists"] for r in d["runs"]]' '[false, false]'
 }
 
+t_versions_and_restore() { # DESIGN.md: versions JOB [PATH], restore JOB PATH [--version TIME] [--to DIR]
+  jsetup versions
+  local V=$T/versions
+  put "$L/doc.txt" "v1"; put "$L/sub/a.txt" "a1"; put "$L/pad" "p"
+  cli job add Docs "$L" "$R" --mode mirror --versioning "$V"; expect_rc 0
+  cli run Docs; expect_rc 0 "first run"
+  put "$L/doc.txt" "v2 longer"; rm "$L/sub/a.txt"; sleep 1.1
+  cli run Docs; expect_rc 0 "second run"
+  put "$L/doc.txt" "v3 longest"; sleep 1.1
+  cli run Docs; expect_rc 0 "third run"
+  cli versions Docs --json; expect_rc 0 "versions"
+  expect_j 'sorted(v["path"] for v in d["versions"])' '["doc.txt", "doc.txt", "sub/a.txt"]'
+  local older; older=$(jv '[v["stamp"] for v in d["versions"] if v["path"] == "doc.txt"][1]')
+  cli versions Docs sub --json; expect_rc 0 "versions of a folder"
+  expect_j '[v["path"] for v in d["versions"]]' '["sub/a.txt"]'
+  cli versions Docs "$L/sub/a.txt" --json; expect_rc 0 "versions of an absolute path inside the job"
+  expect_j 'len(d["versions"])' 1
+
+  cli restore Docs doc.txt --dry-run --json; expect_rc 0 "restore --dry-run"
+  expect_j '[i["result"] for i in d["items"]]' '["would-replace"]'
+  expect_content "$L/doc.txt" "v3 longest"
+  cli restore Docs doc.txt --json; expect_rc 0 "restore the newest version"
+  expect_content "$L/doc.txt" "v2 longer"
+  cli versions Docs doc.txt --json   # the replaced v3 is kept as a version: a restore can be undone
+  expect_j 'len(d["versions"])' 3
+  cli restore Docs doc.txt --version "$older" --to "$T/out" --json; expect_rc 0 "restore an older version elsewhere"
+  expect_content "$T/out/doc.txt" "v1"; expect_content "$L/doc.txt" "v2 longer"
+  cli restore Docs sub; expect_rc 0 "restore a deleted folder's files"
+  expect_content "$L/sub/a.txt" "a1"
+  cli restore Docs sub --json; expect_rc 0 "restoring again changes nothing"
+  expect_j '[i["result"] for i in d["items"]]' '["already-so"]'
+  cli run Docs; expect_rc 0 "the next run carries restored files on"
+  expect_content "$R/sub/a.txt" "a1"; expect_content "$R/doc.txt" "v2 longer"
+  [[ $(find "$V" -type f | wc -l) -ge 4 ]] || fail "versions must never be moved away by a restore"
+
+  cli restore Docs nothing.txt; expect_rc 2 "no such version"
+  grep -q "ferry-cli versions Docs" "$ERR" || fail "no version: the message should point at 'versions'"
+  cli restore Docs ../etc/passwd; expect_rc 2 "a path that climbs out"
+  cli restore Docs doc.txt --version yesterday-ish; expect_rc 2 "a bad time"
+  cli job add Plain "$T/p1" "$T/p2"; cli versions Plain; expect_rc 2 "versioning off"
+  grep -q "versioning is off" "$ERR" || fail "versioning off: no clear message ($(head -c 200 "$ERR"))"
+}
+
 t_parallel_processes_do_not_corrupt() {
   jsetup parallel
   local i
@@ -360,7 +403,7 @@ t_dry_run() {
 
 CASES=(
   t_job_lifecycle t_password_never_stored t_no_password_source t_second_run_refused_and_stale_lock_taken_over
-  t_crashed_runs_are_shown_truthfully t_parallel_processes_do_not_corrupt t_corrupt_database t_foreign_database t_vanished_folder t_bad_imports
+  t_crashed_runs_are_shown_truthfully t_versions_and_restore t_parallel_processes_do_not_corrupt t_corrupt_database t_foreign_database t_vanished_folder t_bad_imports
   t_conflicts_pending t_dry_run
 )
 run_cases "${CASES[@]}"

@@ -1,0 +1,407 @@
+#include "versioncommands.h"
+
+#include "backend/localbackend.h"
+#include "backend/location.h"
+#include "jobs/jobrunner.h"
+#include "jobs/runlock.h"
+#include "store/appdb.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTimeZone>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <sys/stat.h>
+
+namespace ferry::cli {
+
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+struct Args {
+    bool json = false;
+    bool dryRun = false;
+    std::vector<std::string> positional;
+    std::optional<std::string> version, to;
+};
+
+int fail(const Args& a, const std::string& cmd, const std::string& message, int code = 2)
+{
+    std::fprintf(stderr, "ferry-cli %s: %s\n", cmd.c_str(), message.c_str());
+    if (a.json) {
+        QJsonObject o{{"exit_code", code}, {"status", code == 2 ? "usage" : "error"}, {"message", q(message)}};
+        std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
+    }
+    return code;
+}
+
+std::optional<std::string> parse(const std::vector<std::string>& args, bool isRestore, Args& out)
+{
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&](std::optional<std::string>& into) -> std::optional<std::string> {
+            if (i + 1 >= args.size())
+                return "option " + a + " needs a value";
+            into = args[++i];
+            return std::nullopt;
+        };
+        if (a == "--json")
+            out.json = true;
+        else if (isRestore && (a == "--dry-run" || a == "-n"))
+            out.dryRun = true;
+        else if (isRestore && a == "--version") {
+            if (auto e = value(out.version))
+                return e;
+        } else if (isRestore && a == "--to") {
+            if (auto e = value(out.to))
+                return e;
+        } else if (a == "--") {
+            out.positional.insert(out.positional.end(), args.begin() + long(i) + 1, args.end());
+            break;
+        } else if (a.size() > 1 && a[0] == '-')
+            return "unknown option '" + a + "' here (see ferry-cli --help)";
+        else
+            out.positional.push_back(a);
+    }
+    return std::nullopt;
+}
+
+// The stamp in version names ("2026-11-25 101500", UTC), as versions prints it.
+std::string stampText(int64_t ns)
+{
+    return QDateTime::fromMSecsSinceEpoch(ns / 1000000, QTimeZone::utc()).toString("yyyy-MM-dd HHmmss").toStdString();
+}
+
+std::string isoUtc(int64_t ns)
+{
+    return QDateTime::fromMSecsSinceEpoch(ns / 1000000, QTimeZone::utc()).toString(Qt::ISODate).toStdString();
+}
+
+// "2026-11-25 101500" (a stamp, UTC), "2026-11-25T10:15:00Z" or with an
+// offset, "2026-11-25T10:15:00" (local time), "2026-11-25" (the end of that
+// local day) → ns since the epoch.
+std::optional<int64_t> parseWhen(const std::string& text)
+{
+    const QString t = q(text).trimmed();
+    QDateTime d = QDateTime::fromString(t, "yyyy-MM-dd HHmmss");
+    if (d.isValid()) {
+        d.setTimeZone(QTimeZone::utc());
+    } else {
+        d = QDateTime::fromString(t, Qt::ISODate);
+        if (!d.isValid()) {
+            QDate day = QDate::fromString(t, "yyyy-MM-dd");
+            if (!day.isValid())
+                return std::nullopt;
+            d = QDateTime(day, QTime(23, 59, 59, 999));
+        }
+    }
+    return d.toMSecsSinceEpoch() * 1000000 + 999999;
+}
+
+struct Opened {
+    Job job;
+    std::string leftRoot; // empty when the left side is not a local folder
+};
+
+// The job, with a message when it keeps no versions Ferry can list.
+std::optional<std::string> openJob(const std::string& name, Opened& out)
+{
+    auto db = AppDb::open(AppDb::pathIn(AppDb::defaultDataDir()));
+    if (!db)
+        return db.error().message();
+    auto job = (*db)->jobByName(name);
+    if (!job)
+        return job.error().message();
+    if (!job->has_value())
+        return "there is no job named '" + name + "' (see ferry-cli job list)";
+    out.job = **job;
+    switch (out.job.versioning.mode) {
+    case VersioningSettings::Mode::None:
+        return "versioning is off for job '" + name + "', so no replaced or deleted files were kept. Turn it on with "
+               "'ferry-cli job edit " + name + " --versioning DIR' to keep them from now on";
+    case VersioningSettings::Mode::Trash:
+        return "job '" + name + "' puts replaced and deleted files in the system trash; restore them from your file "
+               "manager's trash";
+    case VersioningSettings::Mode::Folder: break;
+    }
+    if (auto loc = Location::parse(out.job.left); loc && loc->isLocal())
+        out.leftRoot = loc->path;
+    return std::nullopt;
+}
+
+// A path the user typed: relative to the job's folders, or absolute inside
+// one of them. "" means every path.
+std::optional<std::string> relativePath(const Job& job, std::string path, std::string& out)
+{
+    if (!path.empty() && path[0] == '/') {
+        for (const std::string* side : {&job.left, &job.right}) {
+            auto loc = Location::parse(*side);
+            if (!loc || !loc->isLocal())
+                continue;
+            const std::string& root = loc->path;
+            if (path == root) {
+                path.clear();
+                break;
+            }
+            if (path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/') {
+                path = path.substr(root.size() + 1);
+                break;
+            }
+        }
+        if (!path.empty() && path[0] == '/')
+            return "'" + path + "' is not inside either folder of the job; give a path relative to them";
+    }
+    while (path.rfind("./", 0) == 0)
+        path.erase(0, 2);
+    while (!path.empty() && path.back() == '/')
+        path.pop_back();
+    if (path == ".")
+        path.clear();
+    for (size_t start = 0; start < path.size();) {
+        size_t end = path.find('/', start);
+        if (end == std::string::npos)
+            end = path.size();
+        if (path.compare(start, end - start, "..") == 0)
+            return "'..' is not allowed in a path";
+        start = end + 1;
+    }
+    out = path;
+    return std::nullopt;
+}
+
+bool atOrBelow(const std::string& path, const std::string& prefix)
+{
+    return prefix.empty() || path == prefix ||
+           (path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 && path[prefix.size()] == '/');
+}
+
+int64_t fileSize(const std::string& file)
+{
+    struct stat st;
+    return ::lstat(file.c_str(), &st) == 0 ? int64_t(st.st_size) : -1;
+}
+
+// Byte for byte: a restore that would change nothing is skipped.
+bool sameBytes(const std::string& a, const std::string& b)
+{
+    QFile fa(q(a)), fb(q(b));
+    if (!fa.open(QIODevice::ReadOnly) || !fb.open(QIODevice::ReadOnly) || fa.size() != fb.size())
+        return false;
+    while (!fa.atEnd()) {
+        const QByteArray x = fa.read(1 << 20), y = fb.read(1 << 20);
+        if (x != y || x.isEmpty())
+            return false;
+    }
+    return true;
+}
+
+// Newer first; versions stamped in the same second carry a "-2", "-3"…
+// suffix in the order they were written, so the longer, then greater, name
+// is the later one.
+bool newer(const Version& x, const Version& y)
+{
+    if (x.stampNs != y.stampNs)
+        return x.stampNs > y.stampNs;
+    if (x.file.size() != y.file.size())
+        return x.file.size() > y.file.size();
+    return x.file > y.file;
+}
+
+int64_t nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
+int versionsCommand(const std::vector<std::string>& args)
+{
+    Args a;
+    if (auto e = parse(args, false, a))
+        return fail(a, "versions", *e);
+    if (a.positional.empty() || a.positional.size() > 2)
+        return fail(a, "versions", "needs the NAME of a job and optionally a PATH");
+    Opened o;
+    if (auto e = openJob(a.positional[0], o))
+        return fail(a, "versions", *e);
+    std::string prefix;
+    if (a.positional.size() == 2)
+        if (auto e = relativePath(o.job, a.positional[1], prefix))
+            return fail(a, "versions", *e);
+    Versioner versioner(o.job.versioning, 0);
+    std::vector<Version> shown;
+    for (Version& v : versioner.allVersions())
+        if (atOrBelow(v.relPath, prefix))
+            shown.push_back(std::move(v));
+    std::stable_sort(shown.begin(), shown.end(), [](const Version& x, const Version& y) {
+        return x.relPath != y.relPath ? x.relPath < y.relPath : newer(x, y);
+    });
+    if (a.json) {
+        QJsonArray list;
+        for (const Version& v : shown)
+            list.append(QJsonObject{{"path", q(v.relPath)}, {"stamp", q(stampText(v.stampNs))},
+                                    {"time", q(isoUtc(v.stampNs))}, {"size", double(fileSize(v.file))},
+                                    {"file", q(v.file)}});
+        QJsonObject out{{"exit_code", 0}, {"job", q(o.job.name)}, {"folder", q(o.job.versioning.folder)},
+                        {"versions", list}};
+        std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
+        return 0;
+    }
+    if (shown.empty()) {
+        std::fprintf(stderr, "no versions kept%s in %s\n",
+                     prefix.empty() ? "" : (" of '" + prefix + "'").c_str(), o.job.versioning.folder.c_str());
+        return 0;
+    }
+    std::printf("%-17s %12s  %s\n", "VERSION (UTC)", "SIZE", "PATH");
+    for (const Version& v : shown)
+        std::printf("%-17s %12lld  %s\n", stampText(v.stampNs).c_str(), static_cast<long long>(fileSize(v.file)),
+                    v.relPath.c_str());
+    std::fflush(stdout);
+    std::fprintf(stderr, "restore one: ferry-cli restore %s PATH [--version \"STAMP\"] [--to DIR]\n",
+                 o.job.name.c_str());
+    return 0;
+}
+
+int restoreCommand(const std::vector<std::string>& args)
+{
+    Args a;
+    if (auto e = parse(args, true, a))
+        return fail(a, "restore", *e);
+    if (a.positional.size() != 2)
+        return fail(a, "restore", "needs the NAME of a job and the PATH of a file or folder to restore");
+    Opened o;
+    if (auto e = openJob(a.positional[0], o))
+        return fail(a, "restore", *e);
+    std::string prefix;
+    if (auto e = relativePath(o.job, a.positional[1], prefix))
+        return fail(a, "restore", *e);
+    std::optional<int64_t> notAfter;
+    if (a.version) {
+        notAfter = parseWhen(*a.version);
+        if (!notAfter)
+            return fail(a, "restore", "--version needs a time such as \"2026-11-25 101500\" (as 'ferry-cli versions' "
+                                      "prints it, UTC), 2026-11-25T10:15:00 or 2026-11-25");
+    }
+    // Where to: another folder, or the job's left folder (the next sync
+    // carries the restored files on to the right).
+    std::string targetRoot;
+    if (a.to) {
+        auto loc = Location::parse(*a.to, QDir::currentPath().toStdString());
+        if (!loc || !loc->isLocal())
+            return fail(a, "restore", "--to needs a local folder");
+        targetRoot = loc->path;
+    } else if (o.leftRoot.empty()) {
+        return fail(a, "restore", "the job's left side is not a local folder; give --to DIR");
+    } else {
+        targetRoot = o.leftRoot;
+    }
+
+    // The newest version of each path at or before --version.
+    Versioner versioner(o.job.versioning, nowNs());
+    std::map<std::string, Version> chosen;
+    for (Version& v : versioner.allVersions()) {
+        if (!atOrBelow(v.relPath, prefix) || (notAfter && v.stampNs > *notAfter))
+            continue;
+        auto it = chosen.find(v.relPath);
+        if (it == chosen.end() || newer(v, it->second))
+            chosen[v.relPath] = std::move(v);
+    }
+    if (chosen.empty())
+        return fail(a, "restore",
+                    "no version of '" + (prefix.empty() ? std::string("(everything)") : prefix) + "' is kept" +
+                        (notAfter ? " from before that time" : "") + " in " + o.job.versioning.folder +
+                        "; 'ferry-cli versions " + o.job.name + "' lists what there is");
+
+    // Not while the job runs: the sync would see files change under it.
+    std::unique_ptr<RunLock> lock;
+    if (!a.dryRun) {
+        auto l = RunLock::acquire(jobLockPath(AppDb::defaultDataDir(), o.job.id), o.job.name, "ferry-cli restore");
+        if (!l)
+            return fail(a, "restore", l.error().message() + " before restoring into it");
+        lock = std::move(*l);
+    }
+
+    LocalBackend target(targetRoot);
+    QJsonArray restored, errors;
+    int done = 0, same = 0, failed = 0;
+    for (const auto& [path, v] : chosen) {
+        const std::string dest = targetRoot + "/" + path;
+        QJsonObject item{{"path", q(path)}, {"version", q(stampText(v.stampNs))}, {"to", q(dest)}};
+        auto now = target.stat(path);
+        if (!now) {
+            ++failed;
+            errors.append(QJsonObject{{"path", q(path)}, {"message", q(now.error().message())}});
+            continue;
+        }
+        if (*now && (*now)->isDir()) {
+            ++failed;
+            errors.append(QJsonObject{{"path", q(path)},
+                                      {"message", "a folder of that name is in the way; move it or use --to DIR"}});
+            continue;
+        }
+        if (*now && (*now)->kind == EntryKind::File && (*now)->size == fileSize(v.file) &&
+            sameBytes(dest, v.file)) {
+            ++same;
+            item["result"] = "already-so";
+            restored.append(item);
+            continue;
+        }
+        if (a.dryRun) {
+            item["result"] = *now ? "would-replace" : "would-restore";
+            restored.append(item);
+            ++done;
+            continue;
+        }
+        // The file now in its place is kept as a version first, so a
+        // restore can itself be undone.
+        if (*now) {
+            if (auto r = versioner.preserve(target, path); !r) {
+                ++failed;
+                errors.append(QJsonObject{{"path", q(path)}, {"message", q(r.error().message())}});
+                continue;
+            }
+        }
+        if (auto r = Versioner::restore(v, dest); !r) {
+            ++failed;
+            errors.append(QJsonObject{{"path", q(path)}, {"message", q(r.error().message())}});
+            continue;
+        }
+        item["result"] = *now ? "replaced" : "restored";
+        restored.append(item);
+        ++done;
+    }
+    const int code = failed ? 1 : 0;
+    if (a.json) {
+        QJsonObject out{{"exit_code", code}, {"job", q(o.job.name)}, {"dry_run", a.dryRun}, {"items", restored},
+                        {"errors", errors}};
+        std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
+    } else {
+        for (const QJsonValue& i : restored)
+            std::printf("%-13s %s  %s\n", i["result"].toString().toUtf8().constData(),
+                        i["version"].toString().toUtf8().constData(), i["path"].toString().toUtf8().constData());
+        for (const QJsonValue& e : errors)
+            std::printf("failed        %s: %s\n", e["path"].toString().toUtf8().constData(),
+                        e["message"].toString().toUtf8().constData());
+        std::fflush(stdout);
+        std::fprintf(stderr, "%s %d file(s) into %s%s%s\n", a.dryRun ? "would restore" : "restored", done,
+                     targetRoot.c_str(), same ? (", " + std::to_string(same) + " already so").c_str() : "",
+                     failed ? (", " + std::to_string(failed) + " failed").c_str() : "");
+        if (!a.dryRun && done && !a.to)
+            std::fprintf(stderr, "files that were in the way are kept as versions; the next run of '%s' carries "
+                                 "the restored files to the other side\n",
+                         o.job.name.c_str());
+    }
+    return code;
+}
+
+} // namespace ferry::cli
