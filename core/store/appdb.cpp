@@ -90,6 +90,8 @@ ALTER TABLE jobs ADD COLUMN min_size INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN max_size INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN min_age_s INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN max_age_s INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO counters VALUES('last_job_id', (SELECT coalesce(max(id), 0) FROM jobs));
 )",
 };
 static_assert(sizeof kMigrations / sizeof *kMigrations == AppDb::kSchemaVersion);
@@ -508,7 +510,11 @@ Result<int64_t> AppDb::addJob(const Job& job)
         sql::Stmt st(m_db, "INSERT INTO jobs(name, left_location, right_location, mode, conflict, compare, excludes, "
                            "versioning, versions_keep, versions_max_age_days, max_delete_percent, time_tolerance_s, "
                            "ignore_dst_shift, password_env, schedule, includes, min_size, max_size, min_age_s, max_age_s, "
-                           "created_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                           "created_at, updated_at, id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                           // Ids are never reused: a job's state file and lock are named by its
+                           // id, and a new job must not meet a removed one's leftovers.
+                           "max(coalesce((SELECT max(id) FROM jobs), 0), "
+                           "coalesce((SELECT value FROM counters WHERE name='last_job_id'), 0)) + 1)");
         if (!st.valid())
             return dbError("save job");
         bindJob(st, job);
@@ -521,6 +527,10 @@ Result<int64_t> AppDb::addJob(const Job& job)
             return dbError("save job");
         }
         id = sqlite3_last_insert_rowid(m_db);
+        sql::Stmt counter(m_db, "INSERT OR REPLACE INTO counters(name, value) VALUES('last_job_id', ?)");
+        counter.bind(1, id);
+        if (counter.step() != SQLITE_DONE)
+            return dbError("save job");
         return Ok{};
     });
     if (!r)
@@ -614,6 +624,10 @@ Result<int64_t> AppDb::beginRun(const Job& job, RunTrigger trigger, bool dryRun,
         if (st.step() != SQLITE_DONE)
             return dbError("record run");
         id = sqlite3_last_insert_rowid(m_db);
+        sql::Stmt counter(m_db, "INSERT OR REPLACE INTO counters(name, value) VALUES('last_job_id', ?)");
+        counter.bind(1, id);
+        if (counter.step() != SQLITE_DONE)
+            return dbError("save job");
         return Ok{};
     });
     if (!r)

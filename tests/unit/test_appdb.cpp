@@ -108,6 +108,28 @@ TEST_CASE("the app database upgrades from every earlier schema version, keeping 
     }
 }
 
+TEST_CASE("job ids are never reused, so a new job never meets a removed one's state", "[appdb]")
+{
+    TempDir t;
+    auto db = AppDb::open(t / "ferry.db");
+    REQUIRE(db.ok());
+    auto a = (*db)->addJob(sampleJob(t, "A"));
+    auto b = (*db)->addJob(sampleJob(t, "B"));
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    REQUIRE((*db)->removeJob(*b).ok());
+    auto c = (*db)->addJob(sampleJob(t, "C"));
+    REQUIRE(c.ok());
+    CHECK(*c > *b);
+    db->reset();
+    auto again = AppDb::open(t / "ferry.db");
+    REQUIRE(again.ok());
+    REQUIRE((*again)->removeJob(*c).ok());
+    auto d = (*again)->addJob(sampleJob(t, "D"));
+    REQUIRE(d.ok());
+    CHECK(*d > *c);
+}
+
 TEST_CASE("removing a job records its dead running run as interrupted", "[appdb]")
 {
     TempDir t;
