@@ -591,6 +591,11 @@ int jobAdd(const std::vector<std::string>& args)
         std::fprintf(stderr, "job '%s' added: %s ⇄ %s (%s). Run it with 'ferry-cli run %s'\n", job.name.c_str(),
                      job.left.c_str(), job.right.c_str(), modeName(job.mode), job.name.c_str());
     }
+    // A typo in a path would otherwise only show as a new, empty folder.
+    for (const std::string* side : {&job.left, &job.right})
+        if (auto loc = Location::parse(*side); loc && loc->isLocal() && !QFileInfo::exists(q(loc->path)))
+            std::fprintf(stderr, "note: '%s' does not exist yet; the first run creates it (check the path if that "
+                                 "is not what you meant)\n", loc->path.c_str());
     return 0;
 }
 
