@@ -108,6 +108,27 @@ TEST_CASE("the app database upgrades from every earlier schema version, keeping 
     }
 }
 
+TEST_CASE("several connections opening an old database at once upgrade it once", "[appdb]")
+{
+    TempDir t;
+    const std::string f = t / "ferry.db";
+    REQUIRE(AppDb::createAtVersion(f, 1).ok());
+    REQUIRE(execSql(f, "INSERT INTO jobs(name, left_location, right_location, mode, conflict, compare, created_at, "
+                       "updated_at) VALUES('old', '/a', '/b', 'mirror', 'skip', 'content', 1, 2);") == SQLITE_OK);
+    std::atomic<int> ok{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i)
+        threads.emplace_back([&] {
+            auto db = AppDb::open(f);
+            if (db && (*db)->schemaVersion() == AppDb::kSchemaVersion && (*db)->jobs() && (*db)->jobs()->size() == 1)
+                ++ok;
+        });
+    for (std::thread& th : threads)
+        th.join();
+    CHECK(ok == 4);
+    CHECK(execSql(f, "PRAGMA integrity_check") == SQLITE_OK);
+}
+
 TEST_CASE("job ids are never reused, so a new job never meets a removed one's state", "[appdb]")
 {
     TempDir t;
