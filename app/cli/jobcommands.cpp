@@ -6,6 +6,7 @@
 #include "secrets/secretstore.h"
 #include "store/appdb.h"
 #include "cliargs.h"
+#include "clioutput.h"
 #include "synccommand.h"
 
 #include <QDateTime>
@@ -48,15 +49,10 @@ struct Failure {
 
 int fail(const Common& c, const std::string& cmd, const std::string& message, int code = 2)
 {
-    std::fprintf(stderr, "ferry-cli %s: %s\n", cmd.c_str(), message.c_str());
-    if (c.json) {
-        QJsonObject o{{"exit_code", code}, {"status", code == 2 ? "usage" : "error"}, {"message", q(message)}};
-        std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
-    }
-    return code;
+    return reportFailure(c.json, cmd, message, code);
 }
 
-void printJson(const QJsonObject& o) { std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData()); }
+void printJson(const QJsonObject& o) { printJsonLine(o); }
 
 std::string when(int64_t ms)
 {

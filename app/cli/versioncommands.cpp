@@ -1,5 +1,7 @@
 #include "versioncommands.h"
 
+#include "clioutput.h"
+
 #include "backend/localbackend.h"
 #include "backend/location.h"
 #include "jobs/jobrunner.h"
@@ -36,12 +38,7 @@ struct Args {
 
 int fail(const Args& a, const std::string& cmd, const std::string& message, int code = 2)
 {
-    std::fprintf(stderr, "ferry-cli %s: %s\n", cmd.c_str(), message.c_str());
-    if (a.json) {
-        QJsonObject o{{"exit_code", code}, {"status", code == 2 ? "usage" : "error"}, {"message", q(message)}};
-        std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
-    }
-    return code;
+    return reportFailure(a.json, cmd, message, code);
 }
 
 std::optional<std::string> parse(const std::vector<std::string>& args, bool isRestore, Args& out)
@@ -254,7 +251,7 @@ int versionsCommand(const std::vector<std::string>& args)
                                     {"file", q(v.file)}});
         QJsonObject out{{"exit_code", 0}, {"job", q(o.job.name)}, {"folder", q(o.job.versioning.folder)},
                         {"versions", list}};
-        std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
+        printJsonLine(out);
         return 0;
     }
     if (shown.empty()) {
@@ -384,7 +381,7 @@ int restoreCommand(const std::vector<std::string>& args)
     if (a.json) {
         QJsonObject out{{"exit_code", code}, {"job", q(o.job.name)}, {"dry_run", a.dryRun}, {"items", restored},
                         {"errors", errors}};
-        std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
+        printJsonLine(out);
     } else {
         for (const QJsonValue& i : restored)
             std::printf("%-13s %s  %s\n", i["result"].toString().toUtf8().constData(),

@@ -2,6 +2,8 @@
 
 #include "common/relpath.h"
 
+#include <initializer_list>
+
 namespace ferry {
 
 namespace {
@@ -250,54 +252,55 @@ bool splitNumber(std::string_view text, double& number, std::string& unit)
 
 } // namespace
 
-std::optional<int64_t> parseByteSize(std::string_view text)
+namespace {
+
+struct Unit {
+    const char* names; // space-separated spellings, lower case ("" is the bare number)
+    double factor;
+};
+
+// A number with one of the units' spellings → the number × that unit, rounded.
+std::optional<int64_t> parseWithUnits(std::string_view text, std::initializer_list<Unit> units, double limit)
 {
     double n = 0;
     std::string unit;
     if (!splitNumber(text, n, unit))
         return std::nullopt;
-    double factor = 0;
-    if (unit.empty() || unit == "b" || unit == "bytes" || unit == "byte")
-        factor = 1;
-    else if (unit == "k" || unit == "kb" || unit == "kib")
-        factor = 1024.0;
-    else if (unit == "m" || unit == "mb" || unit == "mib")
-        factor = 1024.0 * 1024;
-    else if (unit == "g" || unit == "gb" || unit == "gib")
-        factor = 1024.0 * 1024 * 1024;
-    else if (unit == "t" || unit == "tb" || unit == "tib")
-        factor = 1024.0 * 1024 * 1024 * 1024;
-    else
-        return std::nullopt;
-    const double bytes = n * factor;
-    if (bytes > 9.0e18)
-        return std::nullopt;
-    return int64_t(bytes + 0.5);
+    for (const Unit& u : units) {
+        std::string_view names = u.names;
+        for (size_t start = 0; start <= names.size();) {
+            size_t end = names.find(' ', start);
+            if (end == std::string_view::npos)
+                end = names.size();
+            if (names.substr(start, end - start) == unit) {
+                const double value = n * u.factor;
+                if (value > limit)
+                    return std::nullopt;
+                return int64_t(value + 0.5);
+            }
+            start = end + 1;
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<int64_t> parseByteSize(std::string_view text)
+{
+    constexpr double k = 1024.0;
+    return parseWithUnits(text,
+                          {{" b byte bytes", 1}, {"k kb kib", k}, {"m mb mib", k * k}, {"g gb gib", k * k * k},
+                           {"t tb tib", k * k * k * k}},
+                          9.0e18);
 }
 
 std::optional<int64_t> parseDuration(std::string_view text)
 {
-    double n = 0;
-    std::string unit;
-    if (!splitNumber(text, n, unit))
-        return std::nullopt;
-    double factor = 0;
-    if (unit.empty() || unit == "s" || unit == "sec" || unit == "seconds" || unit == "second")
-        factor = 1;
-    else if (unit == "m" || unit == "min" || unit == "minutes" || unit == "minute")
-        factor = 60;
-    else if (unit == "h" || unit == "hours" || unit == "hour")
-        factor = 3600;
-    else if (unit == "d" || unit == "days" || unit == "day")
-        factor = 86400;
-    else if (unit == "w" || unit == "weeks" || unit == "week")
-        factor = 7 * 86400;
-    else
-        return std::nullopt;
-    const double seconds = n * factor;
-    if (seconds > 1.0e12)
-        return std::nullopt;
-    return int64_t(seconds + 0.5);
+    return parseWithUnits(text,
+                          {{" s sec second seconds", 1}, {"m min minute minutes", 60}, {"h hour hours", 3600},
+                           {"d day days", 86400}, {"w week weeks", 7 * 86400}},
+                          1.0e12);
 }
 
 std::string formatByteSize(int64_t bytes)
