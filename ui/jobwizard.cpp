@@ -1,6 +1,7 @@
 #include "jobwizard.h"
 
 #include "backend/location.h"
+#include "filterspage.h"
 #include "jobsmodel.h"
 
 #include <QButtonGroup>
@@ -38,7 +39,11 @@ public:
     ModeDiagram(SyncMode mode, QWidget* parent) : QWidget(parent), m_mode(mode)
     {
         setFixedSize(150, 46);
-        setAccessibleName(tr("Diagram"));
+        switch (mode) {
+        case SyncMode::TwoWay: setAccessibleName(tr("Two-way sync diagram: A ⇄ B")); break;
+        case SyncMode::Mirror: setAccessibleName(tr("Mirror diagram: A → B, B becomes a copy of A")); break;
+        case SyncMode::Update: setAccessibleName(tr("Update diagram: A ⇢ B, new and changed files only")); break;
+        }
     }
 
 protected:
@@ -118,29 +123,80 @@ QString folderWarning(const QString& path, const QString& side)
     return notes.join("\n");
 }
 
+// "~/Music" → "/home/me/Music"; anything else as it is.
+QString expandHome(const QString& text)
+{
+    if (text == "~")
+        return QDir::homePath();
+    if (text.startsWith("~/"))
+        return QDir::homePath() + text.mid(1);
+    return text;
+}
+
+// Spin boxes, combos and time edits keep their own width in a form.
+void keepNarrow(QWidget* w) { w->setSizePolicy(QSizePolicy::Fixed, w->sizePolicy().verticalPolicy()); }
+
 } // namespace
 
-JobWizard::JobWizard(const Job& existing, QWidget* parent) : QWizard(parent), m_base(existing)
+JobWizard::JobWizard(const Job& existing, QWidget* parent, const QStringList& takenNames)
+    : QWizard(parent), m_base(existing), m_takenNames(takenNames)
 {
     setObjectName("jobWizard");
     setWindowTitle(existing.id ? tr("Edit job “%1”").arg(QString::fromStdString(existing.name)) : tr("New sync job"));
     setWizardStyle(QWizard::ClassicStyle);
     setOption(QWizard::NoBackButtonOnStartPage);
-    setOption(QWizard::HaveFinishButtonOnEarlyPages, existing.id != 0);
+
     setPage(ModePage, makeModePage());
     setPage(SidesPage, makeSidesPage());
-    setPage(FiltersPage, makeFiltersPage());
+    m_filters = new ui::FiltersPage(this);
+    setPage(FiltersPage, m_filters);
     setPage(ConflictsPage, makeConflictsPage());
     setPage(VersioningPage, makeVersioningPage());
     setPage(SchedulePage, makeSchedulePage());
     setPage(SummaryPage, makeSummaryPage());
     setButtonText(QWizard::FinishButton, existing.id ? tr("Save") : tr("Create job"));
-    resize(800, 520);
+    // Editing or duplicating: everything is filled in, so Finish works on
+    // every page (done() still refuses an incomplete one).
+    if (existing.id != 0 || !existing.left.empty())
+        for (int id : pageIds())
+            page(id)->setFinalPage(true);
     load(existing);
+    // As large as the largest page needs (the filters), not a fixed size
+    // that leaves most pages half empty.
+    setMinimumWidth(720);
+    resize(720, sizeHint().height());
     connect(this, &QWizard::currentIdChanged, this, [this](int id) {
         if (id == SummaryPage)
             m_summary->setText(summaryText());
     });
+}
+
+void JobWizard::done(int result)
+{
+    if (result == QDialog::Accepted) {
+        for (int id : {int(SidesPage), int(FiltersPage), int(VersioningPage)}) {
+            if (page(id)->isComplete())
+                continue;
+            while (currentId() > id && currentId() != ModePage)
+                back();
+            while (currentId() < id && currentId() != -1) {
+                const int before = currentId();
+                next();
+                if (currentId() == before)
+                    break;
+            }
+            return;
+        }
+    }
+    QWizard::done(result);
+}
+
+int JobWizard::nextId() const
+{
+    // Conflicts only happen in two-way sync.
+    if (currentId() == FiltersPage && m_modes->checkedId() != int(SyncMode::TwoWay))
+        return VersioningPage;
+    return QWizard::nextId();
 }
 
 QWizardPage* JobWizard::makeModePage()
@@ -195,26 +251,33 @@ QWizardPage* JobWizard::makeSidesPage()
     m_name->setObjectName("jobName");
     m_name->setAccessibleName(tr("Job name"));
     m_name->setPlaceholderText(tr("e.g. Documents to USB drive"));
-    form->addRow(tr("&Name:"), m_name);
+    form->addRow(tr("Job na&me:"), m_name);
     auto folderRow = [&](QLineEdit*& edit, const QString& label, const QString& objectName) {
+        const QString plain = QString(label).remove('&');
         edit = new QLineEdit(page);
         edit->setObjectName(objectName);
-        edit->setAccessibleName(label);
+        edit->setAccessibleName(plain);
+        edit->setPlaceholderText(tr("a folder, e.g. ~/Documents, or sftp://user@host/path"));
         auto* browse = new QPushButton(tr("Browse…"), page);
-        browse->setAccessibleName(tr("Browse for the %1").arg(label.toLower()));
+        browse->setAccessibleName(tr("Browse for the %1").arg(plain.toLower()));
         QLineEdit* target = edit;
-        connect(browse, &QPushButton::clicked, page, [this, target, label] {
-            const QString dir = QFileDialog::getExistingDirectory(this, label, target->text());
+        connect(browse, &QPushButton::clicked, page, [this, target, plain] {
+            const QString dir = QFileDialog::getExistingDirectory(this, plain, expandHome(target->text().trimmed()));
             if (!dir.isEmpty())
-                target->setText(dir);
+                target->setText(JobsModel::displayPath(dir.toStdString()));
+        });
+        connect(edit, &QLineEdit::textChanged, edit, [edit](const QString& text) {
+            const QString full = expandHome(text.trimmed());
+            edit->setToolTip(full != text.trimmed() ? full : QString());
         });
         auto* row = new QHBoxLayout;
         row->addWidget(edit, 1);
         row->addWidget(browse);
         form->addRow(label + ":", row);
+        qobject_cast<QLabel*>(form->labelForField(row))->setBuddy(edit);
     };
-    folderRow(m_left, tr("First folder (left)"), "leftFolder");
-    folderRow(m_right, tr("Second folder (right)"), "rightFolder");
+    folderRow(m_left, tr("&First folder (left)"), "leftFolder");
+    folderRow(m_right, tr("S&econd folder (right)"), "rightFolder");
     m_sidesWarning = new QLabel(page);
     m_sidesWarning->setObjectName("sidesWarning");
     m_sidesWarning->setWordWrap(true);
@@ -225,7 +288,7 @@ QWizardPage* JobWizard::makeSidesPage()
             m_right->text().trimmed().isEmpty())
             return false;
         Job j = job();
-        return validateJobName(j.name).ok() && validateJob(j).ok();
+        return !nameTaken(m_name->text()) && validateJobName(j.name).ok() && validateJob(j).ok();
     };
     for (QLineEdit* e : {m_name, m_left, m_right})
         connect(e, &QLineEdit::textChanged, page, [this, page] {
@@ -235,17 +298,30 @@ QWizardPage* JobWizard::makeSidesPage()
     return page;
 }
 
+bool JobWizard::nameTaken(const QString& name) const
+{
+    // Case does not make two jobs different to a person typing "ferry-cli run".
+    return m_takenNames.contains(name.trimmed(), Qt::CaseInsensitive);
+}
+
 void JobWizard::checkSides()
 {
     const int generation = ++m_checkGeneration;
     const Job j = job();
     QStringList problems;
-    if (!j.name.empty())
+    if (nameTaken(m_name->text()))
+        problems << tr("Another job is already called “%1”: pick another name.").arg(m_name->text().trimmed());
+    else if (!j.name.empty())
         if (auto v = validateJobName(j.name); !v)
             problems << QString::fromStdString(v.error().detail + ". " + v.error().nextStep);
-    if (!j.left.empty() && !j.right.empty())
-        if (auto v = validateJob(j); !v && v.error().detail.find("name") == std::string::npos)
+    if (!j.left.empty() && !j.right.empty()) {
+        // The folders on their own: with a stand-in name, so a missing or
+        // bad name (reported above) cannot hide a folder problem.
+        Job sides = j;
+        sides.name = "job";
+        if (auto v = validateJob(sides); !v)
             problems << QString::fromStdString(v.error().detail + ". " + v.error().nextStep);
+    }
     m_sidesWarning->setText(problems.join("\n"));
     if (!problems.isEmpty() || j.left.empty() || j.right.empty())
         return;
@@ -266,32 +342,12 @@ void JobWizard::checkSides()
     }));
 }
 
-QWizardPage* JobWizard::makeFiltersPage()
-{
-    auto* page = new Page;
-    page->setTitle(tr("What to leave out?"));
-    page->setSubTitle(tr("Excluded files and folders are neither copied nor deleted, on either side."));
-    auto* layout = new QVBoxLayout(page);
-    auto* label = new QLabel(tr("&Exclude these patterns, one per line (“*.tmp”, “build/”, “**/cache”):"), page);
-    label->setWordWrap(true);
-    m_excludes = new QPlainTextEdit(page);
-    m_excludes->setObjectName("excludes");
-    m_excludes->setAccessibleName(tr("Exclude patterns"));
-    m_excludes->setTabChangesFocus(true);
-    label->setBuddy(m_excludes);
-    m_skipHidden = new QCheckBox(tr("Skip &hidden files and folders (names starting with a dot)"), page);
-    m_skipHidden->setObjectName("skipHidden");
-    layout->addWidget(label);
-    layout->addWidget(m_excludes, 1);
-    layout->addWidget(m_skipHidden);
-    return page;
-}
-
 QWizardPage* JobWizard::makeConflictsPage()
 {
     auto* page = new Page;
     page->setTitle(tr("When both sides changed the same file"));
-    page->setSubTitle(tr("This only matters for two-way sync. Nothing is ever overwritten silently."));
+    page->setSubTitle(tr("Two-way sync only (mirror and update skip this page). Nothing is ever overwritten "
+                         "silently."));
     auto* layout = new QVBoxLayout(page);
     m_conflicts = new QButtonGroup(page);
     struct Choice {
@@ -302,8 +358,8 @@ QWizardPage* JobWizard::makeConflictsPage()
         {ConflictPolicy::KeepBoth, tr("&Keep both: the older version is renamed “name (conflict DATE host)” and both "
                                       "are kept on both sides (recommended)")},
         {ConflictPolicy::Ask, tr("&Ask me: leave the file alone and list it, so I can choose")},
-        {ConflictPolicy::Skip, tr("S&kip: leave the file alone until it is settled (no questions)")},
-        {ConflictPolicy::Newer, tr("The &newer version wins (the other goes to versioning when it is on)")},
+        {ConflictPolicy::Skip, tr("Ski&p: leave the file alone until it is settled (no questions)")},
+        {ConflictPolicy::Newer, tr("The ne&wer version wins (the other goes to versioning when it is on)")},
         {ConflictPolicy::LeftWins, tr("The &first folder wins")},
         {ConflictPolicy::RightWins, tr("The &second folder wins")},
     };
@@ -335,26 +391,31 @@ QWizardPage* JobWizard::makeVersioningPage()
     m_versionsFolder->setObjectName("versionsFolder");
     m_versionsFolder->setAccessibleName(tr("Versions folder"));
     auto* browse = new QPushButton(tr("Browse…"), page);
+    browse->setAccessibleName(tr("Browse for the versions folder"));
     connect(browse, &QPushButton::clicked, page, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Versions folder"), m_versionsFolder->text());
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Versions folder"),
+                                                              expandHome(m_versionsFolder->text().trimmed()));
         if (!dir.isEmpty())
-            m_versionsFolder->setText(dir);
+            m_versionsFolder->setText(JobsModel::displayPath(dir.toStdString()));
     });
     auto* row = new QHBoxLayout;
     row->addWidget(m_versionsFolder, 1);
     row->addWidget(browse);
-    form->addRow(tr("Folder:"), row);
+    form->addRow(tr("Fol&der:"), row);
+    qobject_cast<QLabel*>(form->labelForField(row))->setBuddy(m_versionsFolder);
     m_keepCount = new QSpinBox(page);
     m_keepCount->setRange(0, 10000);
     m_keepCount->setSpecialValueText(tr("No limit"));
     m_keepCount->setAccessibleName(tr("Versions to keep per file"));
+    keepNarrow(m_keepCount);
     form->addRow(tr("Keep per &file:"), m_keepCount);
     m_maxAge = new QSpinBox(page);
     m_maxAge->setRange(0, 36500);
     m_maxAge->setSuffix(tr(" days"));
     m_maxAge->setSpecialValueText(tr("Forever"));
     m_maxAge->setAccessibleName(tr("Keep versions for"));
-    form->addRow(tr("Keep for:"), m_maxAge);
+    keepNarrow(m_maxAge);
+    form->addRow(tr("Keep f&or:"), m_maxAge);
     connect(m_versioning, &QComboBox::currentIndexChanged, this, [this, page] {
         updateVersioningControls();
         static_cast<Page*>(page)->changed();
@@ -363,7 +424,7 @@ QWizardPage* JobWizard::makeVersioningPage()
     static_cast<Page*>(page)->complete = [this] {
         if (m_versioning->currentData().toInt() != int(VersioningSettings::Mode::Folder))
             return true;
-        const QString f = m_versionsFolder->text().trimmed();
+        const QString f = expandHome(m_versionsFolder->text().trimmed());
         return !f.isEmpty() && QDir::isAbsolutePath(f);
     };
     return page;
@@ -384,6 +445,7 @@ QWizardPage* JobWizard::makeSchedulePage()
     page->setTitle(tr("When should it run?"));
     page->setSubTitle(tr("When the job runs by itself. “Sync now” (or ferry-cli run) runs it at any time."));
     auto* form = new QFormLayout(page);
+    m_scheduleForm = form;
     m_schedule = new QComboBox(page);
     m_schedule->setObjectName("schedule");
     m_schedule->setAccessibleName(tr("Schedule"));
@@ -396,12 +458,14 @@ QWizardPage* JobWizard::makeSchedulePage()
     form->addRow(tr("&Run:"), m_schedule);
     m_weekday = new QComboBox(page);
     m_weekday->setAccessibleName(tr("Day of the week"));
+    keepNarrow(m_weekday);
     for (int d = 1; d <= 7; ++d)
         m_weekday->addItem(QLocale().dayName(d), d);
     form->addRow(tr("&On:"), m_weekday);
     m_time = new QTimeEdit(page);
     m_time->setDisplayFormat("HH:mm");
     m_time->setAccessibleName(tr("Time of day"));
+    keepNarrow(m_time);
     form->addRow(tr("&At:"), m_time);
     connect(m_schedule, &QComboBox::currentIndexChanged, this, &JobWizard::updateScheduleControls);
     return page;
@@ -410,8 +474,9 @@ QWizardPage* JobWizard::makeSchedulePage()
 void JobWizard::updateScheduleControls()
 {
     const auto kind = Schedule::Kind(m_schedule->currentData().toInt());
-    m_weekday->setEnabled(kind == Schedule::Kind::Weekly);
-    m_time->setEnabled(kind == Schedule::Kind::Daily || kind == Schedule::Kind::Weekly);
+    // Rows that do not apply are hidden, not greyed out.
+    m_scheduleForm->setRowVisible(m_weekday, kind == Schedule::Kind::Weekly);
+    m_scheduleForm->setRowVisible(m_time, kind == Schedule::Kind::Daily || kind == Schedule::Kind::Weekly);
 }
 
 QWizardPage* JobWizard::makeSummaryPage()
@@ -435,24 +500,15 @@ void JobWizard::load(const Job& j)
     if (auto* b = m_modes->button(int(j.mode)))
         b->setChecked(true);
     m_name->setText(QString::fromStdString(j.name));
-    m_left->setText(QString::fromStdString(j.left));
-    m_right->setText(QString::fromStdString(j.right));
-    QStringList ex;
-    bool hidden = false;
-    for (const std::string& e : j.excludes) {
-        if (e == ".*")
-            hidden = true;
-        else
-            ex << QString::fromStdString(e);
-    }
-    m_excludes->setPlainText(ex.join("\n"));
-    m_skipHidden->setChecked(hidden);
+    m_left->setText(JobsModel::displayPath(j.left));
+    m_right->setText(JobsModel::displayPath(j.right));
+    m_filters->load(j);
     if (auto* b = m_conflicts->button(int(j.conflict)))
         b->setChecked(true);
     else
         m_conflicts->button(int(ConflictPolicy::KeepBoth))->setChecked(true);
     m_versioning->setCurrentIndex(m_versioning->findData(int(j.versioning.mode)));
-    m_versionsFolder->setText(QString::fromStdString(j.versioning.folder));
+    m_versionsFolder->setText(JobsModel::displayPath(j.versioning.folder));
     m_keepCount->setValue(j.versioning.keepCount);
     m_maxAge->setValue(j.versioning.maxAgeDays);
     m_schedule->setCurrentIndex(m_schedule->findData(int(j.schedule.kind)));
@@ -461,6 +517,10 @@ void JobWizard::load(const Job& j)
     updateVersioningControls();
     updateScheduleControls();
 }
+
+QPlainTextEdit* JobWizard::excludesEdit() const { return m_filters->excludesEdit(); }
+QPlainTextEdit* JobWizard::includesEdit() const { return m_filters->includesEdit(); }
+QCheckBox* JobWizard::skipHiddenBox() const { return m_filters->skipHiddenBox(); }
 
 QRadioButton* JobWizard::modeButton(SyncMode m) const { return qobject_cast<QRadioButton*>(m_modes->button(int(m))); }
 
@@ -475,20 +535,15 @@ Job JobWizard::job() const
     j.mode = SyncMode(std::max(0, m_modes->checkedId()));
     j.name = m_name->text().trimmed().toStdString();
     for (auto [edit, out] : {std::pair{m_left, &j.left}, std::pair{m_right, &j.right}}) {
-        const std::string text = edit->text().trimmed().toStdString();
+        const std::string text = expandHome(edit->text().trimmed()).toStdString();
         auto loc = Location::parse(text);
         *out = loc ? loc->toString() : text;
     }
-    j.excludes.clear();
-    for (const QString& line : m_excludes->toPlainText().split('\n'))
-        if (!line.trimmed().isEmpty())
-            j.excludes.push_back(line.trimmed().toStdString());
-    if (m_skipHidden->isChecked())
-        j.excludes.push_back(".*");
+    m_filters->apply(j);
     j.conflict = ConflictPolicy(std::max(0, m_conflicts->checkedId()));
     j.versioning.mode = VersioningSettings::Mode(m_versioning->currentData().toInt());
     j.versioning.folder = j.versioning.mode == VersioningSettings::Mode::Folder
-                              ? QDir::cleanPath(m_versionsFolder->text().trimmed()).toStdString()
+                              ? QDir::cleanPath(expandHome(m_versionsFolder->text().trimmed())).toStdString()
                               : std::string();
     j.versioning.keepCount = m_keepCount->value();
     j.versioning.maxAgeDays = m_maxAge->value();
@@ -513,23 +568,23 @@ QString JobWizard::summaryText() const
     case VersioningSettings::Mode::None: versioning = tr("off: replaced and deleted files are not kept"); break;
     case VersioningSettings::Mode::Trash: versioning = tr("replaced and deleted files go to the trash"); break;
     case VersioningSettings::Mode::Folder:
-        versioning = tr("replaced and deleted files are kept in %1").arg(h(j.versioning.folder));
+        versioning = tr("replaced and deleted files are kept in %1")
+                         .arg(JobsModel::displayPath(j.versioning.folder).toHtmlEscaped());
         break;
     }
-    QString ex;
-    for (const std::string& e : j.excludes)
-        ex += (ex.isEmpty() ? "" : ", ") + h(e);
+    QString conflicts;
+    if (j.mode == SyncMode::TwoWay && m_conflicts->checkedButton())
+        conflicts = tr("<tr><td>Conflicts:</td><td>%1</td></tr>")
+                        .arg(m_conflicts->checkedButton()->accessibleName().toHtmlEscaped());
     return tr("<p><b>%1</b> %2.</p><table cellspacing=6>"
               "<tr><td>First folder:</td><td>%3</td></tr>"
               "<tr><td>Second folder:</td><td>%4</td></tr>"
-              "<tr><td>Left out:</td><td>%5</td></tr>"
-              "<tr><td>Conflicts:</td><td>%6</td></tr>"
+              "%5%6"
               "<tr><td>Versioning:</td><td>%7</td></tr>"
               "<tr><td>Runs:</td><td>%8</td></tr></table>")
         .arg(h(j.name), modeSentence, JobsModel::displayPath(j.left).toHtmlEscaped(),
-             JobsModel::displayPath(j.right).toHtmlEscaped(), ex.isEmpty() ? tr("nothing") : ex,
-             m_conflicts->checkedButton() ? m_conflicts->checkedButton()->accessibleName().toHtmlEscaped() : QString(),
-             versioning, JobsModel::scheduleText(j.schedule).toHtmlEscaped());
+             JobsModel::displayPath(j.right).toHtmlEscaped(), m_filters->summaryRows(), conflicts, versioning,
+             JobsModel::scheduleText(j.schedule).toHtmlEscaped());
 }
 
 } // namespace ferry::ui

@@ -1,7 +1,10 @@
 // JobWizard: creates a job, or edits one on the same pages: what to do (with
 // a sentence and a small diagram per mode), the two folders (with warnings
-// for a folder inside the other, an empty folder, a removable drive),
-// filters, conflicts, versioning, schedule and a summary.
+// for a folder inside the other, an empty folder, a removable drive, a
+// name another job has), filters and limits, conflicts (two-way only: the
+// page is skipped for mirror and update), versioning, schedule and a
+// summary. Folders under the home folder read "~/…"; a leading "~" is
+// expanded when the job is saved.
 // The folder checks run on a worker thread; the wizard never touches the
 // disk itself.
 #pragma once
@@ -13,6 +16,7 @@
 class QButtonGroup;
 class QCheckBox;
 class QComboBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -22,13 +26,17 @@ class QTimeEdit;
 
 namespace ferry::ui {
 
+class FiltersPage;
+
 class JobWizard : public QWizard {
     Q_OBJECT
 public:
     enum PageId { ModePage, SidesPage, FiltersPage, ConflictsPage, VersioningPage, SchedulePage, SummaryPage };
 
-    // `existing` with id != 0: edit that job.
-    explicit JobWizard(const Job& existing = Job{}, QWidget* parent = nullptr);
+    // `existing` with id != 0: edit that job. `takenNames`: the names of the
+    // other jobs, which this one may not take.
+    explicit JobWizard(const Job& existing = Job{}, QWidget* parent = nullptr,
+                       const QStringList& takenNames = {});
     Job job() const;          // the job as the pages describe it
     QString summaryText() const;
 
@@ -38,41 +46,51 @@ public:
     QLineEdit* leftEdit() const { return m_left; }
     QLineEdit* rightEdit() const { return m_right; }
     QLabel* sidesWarning() const { return m_sidesWarning; }
-    QPlainTextEdit* excludesEdit() const { return m_excludes; }
-    QCheckBox* skipHiddenBox() const { return m_skipHidden; }
+    ui::FiltersPage* filtersPage() const { return m_filters; } // qualified: FiltersPage is also a PageId
+    QPlainTextEdit* excludesEdit() const;
+    QPlainTextEdit* includesEdit() const;
+    QCheckBox* skipHiddenBox() const;
     QRadioButton* conflictButton(ConflictPolicy p) const;
     QComboBox* versioningCombo() const { return m_versioning; }
     QLineEdit* versionsFolderEdit() const { return m_versionsFolder; }
     QComboBox* scheduleCombo() const { return m_schedule; }
+    QComboBox* weekdayCombo() const { return m_weekday; }
+    QTimeEdit* timeEdit() const { return m_time; }
     QLabel* summaryLabel() const { return m_summary; }
+
+    int nextId() const override;
+    // Finish from an early page (editing) checks every page: an incomplete
+    // one is shown instead of saving.
+    void done(int result) override;
 
 private:
     QWizardPage* makeModePage();
     QWizardPage* makeSidesPage();
-    QWizardPage* makeFiltersPage();
     QWizardPage* makeConflictsPage();
     QWizardPage* makeVersioningPage();
     QWizardPage* makeSchedulePage();
     QWizardPage* makeSummaryPage();
     void load(const Job& job);
     void checkSides();
+    bool nameTaken(const QString& name) const;
     void updateVersioningControls();
     void updateScheduleControls();
 
     Job m_base;
+    QStringList m_takenNames;
     QButtonGroup* m_modes = nullptr;
     QLineEdit* m_name = nullptr;
     QLineEdit* m_left = nullptr;
     QLineEdit* m_right = nullptr;
     QLabel* m_sidesWarning = nullptr;
-    QPlainTextEdit* m_excludes = nullptr;
-    QCheckBox* m_skipHidden = nullptr;
+    ui::FiltersPage* m_filters = nullptr;
     QButtonGroup* m_conflicts = nullptr;
     QComboBox* m_versioning = nullptr;
     QLineEdit* m_versionsFolder = nullptr;
     QSpinBox* m_keepCount = nullptr;
     QSpinBox* m_maxAge = nullptr;
     QComboBox* m_schedule = nullptr;
+    QFormLayout* m_scheduleForm = nullptr;
     QComboBox* m_weekday = nullptr;
     QTimeEdit* m_time = nullptr;
     QLabel* m_summary = nullptr;
