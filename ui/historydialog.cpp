@@ -10,6 +10,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
+#include <QSettings>
 #include <QSplitter>
 #include <QStandardItemModel>
 #include <QTableView>
@@ -109,6 +110,8 @@ HistoryDialog::HistoryDialog(JobService* service, int64_t jobId, QWidget* parent
     layout->addLayout(filters);
 
     auto* splitter = new QSplitter(Qt::Vertical, this);
+    m_splitter = splitter;
+    splitter->setObjectName("historySplitter");
     m_runs = makeTable(splitter, "runsView", tr("Runs"));
     m_runModel = new QStandardItemModel(0, 8, this);
     m_runModel->setHorizontalHeaderLabels({tr("Started"), tr("Job"), tr("Trigger"), tr("Outcome"), tr("Took"),
@@ -183,10 +186,25 @@ HistoryDialog::HistoryDialog(JobService* service, int64_t jobId, QWidget* parent
                     (r.message.empty() ? QString() : QString::fromStdString(r.message) + "\n") +
                     tr("%n file(s) and folder(s) recorded", nullptr, int(items.size())) +
                     (failed ? tr(", %n failed: see the Details column", nullptr, failed) : QString()));
-        m_items->resizeColumnsToContents();
+        if (QSettings().value("historyDialog/itemsHeader").toByteArray().isEmpty())
+            m_items->resizeColumnsToContents();
         emit itemsShown();
     });
+    QSettings settings;
+    restoreGeometry(settings.value("historyDialog/geometry").toByteArray());
+    splitter->restoreState(settings.value("historyDialog/splitter").toByteArray());
+    m_items->horizontalHeader()->restoreState(settings.value("historyDialog/itemsHeader").toByteArray());
     m_service->loadHistory(std::nullopt);
+}
+
+void HistoryDialog::done(int result)
+{
+    QSettings settings;
+    settings.setValue("historyDialog/geometry", saveGeometry());
+    settings.setValue("historyDialog/splitter", m_splitter->saveState());
+    settings.setValue("historyDialog/runsHeader", m_runs->horizontalHeader()->saveState());
+    settings.setValue("historyDialog/itemsHeader", m_items->horizontalHeader()->saveState());
+    QDialog::done(result);
 }
 
 void HistoryDialog::showRuns()
@@ -215,7 +233,15 @@ void HistoryDialog::showRuns()
         row[0]->setData(qint64(r.id), Qt::UserRole);
         m_runModel->appendRow(row);
     }
-    m_runs->resizeColumnsToContents();
+    // The user's column widths once they exist; fitted to the runs before.
+    if (!m_runsHeaderRestored) {
+        m_runsHeaderRestored = true;
+        const QByteArray saved = QSettings().value("historyDialog/runsHeader").toByteArray();
+        if (!saved.isEmpty() && m_runs->horizontalHeader()->restoreState(saved))
+            return;
+    }
+    if (QSettings().value("historyDialog/runsHeader").toByteArray().isEmpty())
+        m_runs->resizeColumnsToContents();
 }
 
 } // namespace ferry::ui

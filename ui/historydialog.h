@@ -9,6 +9,7 @@
 
 class QComboBox;
 class QLabel;
+class QSplitter;
 class QStandardItemModel;
 class QTableView;
 
@@ -23,6 +24,9 @@ public:
     QTableView* itemsView() const { return m_items; }
     QComboBox* jobFilter() const { return m_jobFilter; }
     QComboBox* outcomeFilter() const { return m_outcomeFilter; }
+
+protected:
+    void done(int result) override; // saves the size, the splitter and the columns
 
 signals:
     void loaded();      // the runs list is shown
@@ -40,6 +44,8 @@ private:
     QStandardItemModel* m_runModel = nullptr;
     QStandardItemModel* m_itemModel = nullptr;
     QLabel* m_runSummary = nullptr;
+    QSplitter* m_splitter = nullptr;
+    bool m_runsHeaderRestored = false;
 };
 
 } // namespace ferry::ui

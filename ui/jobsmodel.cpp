@@ -81,16 +81,10 @@ QVariant JobsModel::data(const QModelIndex& index, int role) const
             return r.lastRun ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(r.lastRun->startedMs),
                                                   QLocale::ShortFormat)
                              : tr("Never");
-        case NextRun: {
-            auto next = r.job.schedule.nextRunMs(r.lastRun ? r.lastRun->startedMs : 0,
-                                                 QDateTime::currentMSecsSinceEpoch());
-            if (!next)
-                return scheduleText(r.job.schedule);
-            if (*next <= QDateTime::currentMSecsSinceEpoch() + 1000)
-                return tr("Due now");
-            return QLocale().toString(QDateTime::fromMSecsSinceEpoch(*next), tr("ddd HH:mm"));
-        }
+        case NextRun: return nextRunText(r);
         case Status: {
+            if (m_comparing.contains(r.job.id))
+                return tr("Comparing…");
             if (live) {
                 const Progress& p = m_progress[r.job.id];
                 const int pct = p.bytesTotal > 0 ? int(100.0 * double(p.bytesDone) / double(p.bytesTotal))
@@ -105,7 +99,7 @@ QVariant JobsModel::data(const QModelIndex& index, int role) const
     }
     if (role == Qt::DecorationRole && index.column() == Name) {
         QStyle* st = QApplication::style();
-        if (live || r.running)
+        if (live || r.running || m_comparing.contains(r.job.id))
             return st->standardIcon(QStyle::SP_BrowserReload);
         if (!r.lastRun)
             return st->standardIcon(QStyle::SP_FileDialogNewFolder);
@@ -160,12 +154,41 @@ void JobsModel::setProgress(int64_t jobId, const Progress& p)
 
 void JobsModel::setRunning(int64_t jobId, bool running)
 {
-    if (running)
-        m_progress[jobId] = Progress{};
-    else
+    if (running) {
+        if (!m_progress.contains(jobId))
+            m_progress[jobId] = Progress{};
+    } else
         m_progress.remove(jobId);
     if (int row = rowOf(jobId); row >= 0)
         emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
+void JobsModel::setComparing(int64_t jobId, bool comparing)
+{
+    if (comparing)
+        m_comparing.insert(jobId);
+    else
+        m_comparing.remove(jobId);
+    if (int row = rowOf(jobId); row >= 0)
+        emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
+QString JobsModel::nextRunText(const JobRow& r, bool longForm)
+{
+    const int64_t now = QDateTime::currentMSecsSinceEpoch();
+    auto next = r.job.schedule.nextRunMs(r.lastRun ? r.lastRun->startedMs : 0, now);
+    if (!next) {
+        if (!longForm)
+            return scheduleText(r.job.schedule);
+        return r.job.schedule.kind == Schedule::Kind::OnChange ? tr("when files change")
+                                                               : tr("only when you press Sync now");
+    }
+    if (*next <= now + 1000)
+        return longForm ? tr("due now") : tr("Due now");
+    const QDateTime at = QDateTime::fromMSecsSinceEpoch(*next);
+    if (!longForm)
+        return QLocale().toString(at, tr("ddd HH:mm"));
+    return QLocale().toString(at, tr("dddd d MMMM, HH:mm"));
 }
 
 const JobRow* JobsModel::rowAt(int row) const { return row >= 0 && row < m_rows.size() ? &m_rows[row] : nullptr; }

@@ -7,6 +7,7 @@
 
 #include <QAbstractTableModel>
 #include <QHash>
+#include <QSet>
 
 namespace ferry::ui {
 
@@ -24,7 +25,9 @@ public:
 
     void setRows(const QList<JobRow>& rows);
     void setProgress(int64_t jobId, const Progress& p);
-    void setRunning(int64_t jobId, bool running);
+    void setRunning(int64_t jobId, bool running); // running: keeps the progress it has
+    // A preview compares both folders: the status says so.
+    void setComparing(int64_t jobId, bool comparing);
     const Progress* progress(int64_t jobId) const
     {
         auto it = m_progress.constFind(jobId);
@@ -39,10 +42,14 @@ public:
     static QString displayPath(const std::string& location);
     static QString outcomeText(RunOutcome o);
     static QString scheduleText(const Schedule& s);
+    // When the job runs by itself next: "Thu 02:30", "Due now", or the
+    // schedule ("Manual"); `longForm` for the details pane.
+    static QString nextRunText(const JobRow& row, bool longForm = false);
 
 private:
     QList<JobRow> m_rows;
     QHash<qint64, Progress> m_progress;
+    QSet<qint64> m_comparing;
 };
 
 } // namespace ferry::ui

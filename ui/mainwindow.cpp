@@ -4,6 +4,7 @@
 #include "jobsmodel.h"
 #include "jobwizard.h"
 #include "previewdialog.h"
+#include "runsummarytext.h"
 
 #include <QAction>
 #include <QApplication>
@@ -12,7 +13,9 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
+#include <QMenu>
 #include <QMenuBar>
+#include <QRegularExpression>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -105,6 +108,13 @@ MainWindow::MainWindow(JobService* service, QWidget* parent) : QMainWindow(paren
     m_list->horizontalHeader()->setSectionResizeMode(JobsModel::Name, QHeaderView::ResizeToContents);
     m_list->horizontalHeader()->setSectionResizeMode(JobsModel::Status, QHeaderView::ResizeToContents);
     connect(m_list, &QTableView::doubleClicked, this, &MainWindow::editJob);
+    m_list->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_list, &QWidget::customContextMenuRequested, this, [this](const QPoint& at) {
+        const QModelIndex index = m_list->indexAt(at);
+        if (index.isValid())
+            m_list->selectRow(index.row());
+        m_contextMenu->popup(m_list->viewport()->mapToGlobal(at));
+    });
     auto* details = new QWidget(splitter);
     auto* dl = new QVBoxLayout(details);
     m_details = new QLabel(details);
@@ -141,8 +151,9 @@ MainWindow::MainWindow(JobService* service, QWidget* parent) : QMainWindow(paren
             const int64_t keep = m_pendingSelection ? m_pendingSelection : selectedJobId();
             m_model->setRows(rows);
             for (const JobRow& r : rows)
-                if (m_service->isRunning(r.job.id))
-                    m_model->setRunning(r.job.id, true);
+                if (m_service->isRunning(r.job.id) && !m_service->holdsPreview(r.job.id) &&
+                    !m_previewing.contains(r.job.id))
+                    m_model->setRunning(r.job.id, true); // keeps the progress it has
             m_stack->setCurrentIndex(rows.isEmpty() ? 0 : 1);
             if (!rows.isEmpty())
                 selectJob(keep ? keep : rows.front().job.id);
@@ -175,12 +186,14 @@ MainWindow::MainWindow(JobService* service, QWidget* parent) : QMainWindow(paren
         });
         connect(m_service, &JobService::runFinished, this, &MainWindow::onRunFinished);
         connect(m_service, &JobService::previewReady, this, &MainWindow::onPreviewReady);
+        connect(m_service, &JobService::previewStopped, this, &MainWindow::onPreviewStopped);
         m_service->refresh();
     }
     QSettings settings;
     restoreGeometry(settings.value("mainWindow/geometry").toByteArray());
     restoreState(settings.value("mainWindow/state").toByteArray());
     splitter->restoreState(settings.value("mainWindow/splitter").toByteArray());
+    m_list->horizontalHeader()->restoreState(settings.value("mainWindow/jobListHeader").toByteArray());
     updateActions();
 }
 
@@ -208,7 +221,8 @@ void MainWindow::buildActions()
                             tr("See exactly what a run will do, change it, then run it"), &MainWindow::previewJob);
     QAction* pause = make("pause", tr("&Pause"), QStyle::SP_MediaPause, QKeySequence(Qt::CTRL | Qt::Key_P),
                           tr("Pause or resume the running sync"), &MainWindow::togglePause);
-    QAction* stop = make("stop", tr("S&top"), QStyle::SP_MediaStop, QKeySequence(Qt::Key_Escape),
+    // Not Escape: that closes dialogs, and one press too many would stop a sync.
+    QAction* stop = make("stop", tr("S&top"), QStyle::SP_MediaStop, QKeySequence(Qt::CTRL | Qt::Key_Period),
                          tr("Stop the running sync after the current file"), &MainWindow::stopJob);
     QAction* edit = make("editJob", tr("&Edit…"), QStyle::SP_FileDialogDetailedView, QKeySequence(Qt::CTRL | Qt::Key_E),
                          tr("Change the selected job"), &MainWindow::editJob);
@@ -236,7 +250,15 @@ void MainWindow::buildActions()
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     bar->addActions({newJob, sync, preview, pause, stop});
     bar->addSeparator();
-    bar->addActions({edit, hist});
+    bar->addActions({edit, dup, del, hist});
+
+    m_contextMenu = new QMenu(this);
+    m_contextMenu->setObjectName("jobContextMenu");
+    m_contextMenu->addActions({sync, preview, pause, stop});
+    m_contextMenu->addSeparator();
+    m_contextMenu->addActions({edit, dup, del});
+    m_contextMenu->addSeparator();
+    m_contextMenu->addAction(hist);
 }
 
 QAction* MainWindow::action(const QString& objectName) const
@@ -264,19 +286,27 @@ void MainWindow::updateActions()
 {
     const int64_t id = selectedJobId();
     const bool has = id != 0;
+    // `running`: this window holds the job (a run, a comparison, or a
+    // preview waiting in its dialog); `busy`: something Stop can end.
     const bool running = has && m_service && m_service->isRunning(id);
+    const bool busy = has && isBusy(id);
     const JobRow* row = m_model->rowById(id);
     const bool elsewhere = row && row->running && !running;
     action("syncNow")->setEnabled(has && m_service && !running && !elsewhere);
     action("preview")->setEnabled(has && m_service && !running && !elsewhere);
-    action("pause")->setEnabled(running && !m_previewing.contains(id));
-    action("stop")->setEnabled(running);
+    action("pause")->setEnabled(busy && !m_previewing.contains(id));
+    action("stop")->setEnabled(busy);
     action("editJob")->setEnabled(has && !running);
     action("duplicateJob")->setEnabled(has);
     action("deleteJob")->setEnabled(has && !running);
     action("history")->setEnabled(m_service != nullptr);
     action("newJob")->setEnabled(m_service != nullptr);
     action("pause")->setText(m_paused.contains(id) ? tr("&Resume") : tr("&Pause"));
+}
+
+bool MainWindow::isBusy(int64_t jobId) const
+{
+    return m_previewing.contains(jobId) || m_model->progress(jobId) != nullptr;
 }
 
 void MainWindow::updateDetails()
@@ -305,16 +335,21 @@ void MainWindow::updateDetails()
     m_details->setText(tr("<h3>%1</h3><table cellspacing=4>"
                           "<tr><td>%2:</td><td>%3</td></tr><tr><td>%4:</td><td>%5</td></tr>"
                           "<tr><td>Mode:</td><td>%6</td></tr><tr><td>Schedule:</td><td>%7</td></tr>"
-                          "<tr><td>Last run:</td><td>%8</td></tr></table>")
+                          "<tr><td>Next run:</td><td>%8</td></tr>"
+                          "<tr><td>Last run:</td><td>%9</td></tr></table>")
                            .arg(h(r->job.name), tr("First folder"), JobsModel::displayPath(r->job.left).toHtmlEscaped(),
                                 tr("Second folder"), JobsModel::displayPath(r->job.right).toHtmlEscaped(),
-                                JobsModel::modeText(r->job.mode), JobsModel::scheduleText(r->job.schedule), last));
-    const bool running = m_service && m_service->isRunning(r->job.id);
-    m_progress->setVisible(running);
-    if (!running)
+                                JobsModel::modeText(r->job.mode), JobsModel::scheduleText(r->job.schedule),
+                                JobsModel::nextRunText(*r, true).toHtmlEscaped(), last));
+    const bool busy = isBusy(r->job.id);
+    m_progress->setVisible(busy);
+    if (!busy) {
+        // This job's own last outcome, never another job's.
+        m_progressText->setText(m_lastSummary.value(r->job.id));
         return;
+    }
     const Progress* p = m_model->progress(r->job.id);
-    if (!p || (p->itemsTotal == 0 && p->bytesTotal == 0)) {
+    if (m_previewing.contains(r->job.id) || !p || (p->itemsTotal == 0 && p->bytesTotal == 0)) {
         m_progress->setRange(0, 0); // busy: scanning and planning
         m_progressText->setText(tr("Comparing both folders…"));
         return;
@@ -332,11 +367,32 @@ void MainWindow::updateDetails()
                                      QString::fromStdString(p->currentPath)));
 }
 
+QStringList MainWindow::otherJobNames(int64_t jobId) const
+{
+    QStringList names;
+    for (int i = 0; i < m_model->rowCount(); ++i)
+        if (const JobRow* r = m_model->rowAt(i); r && r->job.id != jobId)
+            names << QString::fromStdString(r->job.name);
+    return names;
+}
+
+QString MainWindow::freeCopyName(const QString& name) const
+{
+    static const QRegularExpression copySuffix(R"( \(copy(?: \d+)?\)$)");
+    QString base = name;
+    base.remove(copySuffix);
+    const QStringList taken = otherJobNames(0);
+    QString candidate = tr("%1 (copy)").arg(base);
+    for (int n = 2; taken.contains(candidate, Qt::CaseInsensitive); ++n)
+        candidate = tr("%1 (copy %2)").arg(base).arg(n);
+    return candidate;
+}
+
 void MainWindow::openWizard(const Job& job)
 {
     if (!m_service)
         return;
-    JobWizard wizard(job, this);
+    JobWizard wizard(job, this, otherJobNames(job.id));
     if (wizard.exec() != QDialog::Accepted)
         return;
     m_service->saveJob(wizard.job());
@@ -357,7 +413,7 @@ void MainWindow::duplicateJob()
         return;
     Job copy = r->job;
     copy.id = 0;
-    copy.name = tr("%1 (copy)").arg(QString::fromStdString(copy.name)).toStdString();
+    copy.name = freeCopyName(QString::fromStdString(copy.name)).toStdString();
     openWizard(copy);
 }
 
@@ -398,16 +454,18 @@ void MainWindow::previewJob()
         return;
     }
     m_previewing.insert(r->job.id);
-    m_model->setRunning(r->job.id, true);
+    m_model->setComparing(r->job.id, true);
     updateActions();
+    updateDetails();
     statusBar()->showMessage(tr("Comparing both folders of “%1”…").arg(QString::fromStdString(r->job.name)));
 }
 
 void MainWindow::onPreviewReady(qint64 jobId, std::shared_ptr<Plan> plan, const QString& stopMessage)
 {
     m_previewing.remove(jobId);
-    m_model->setRunning(jobId, false);
+    m_model->setComparing(jobId, false);
     updateActions();
+    updateDetails();
     statusBar()->clearMessage();
     const JobRow* r = m_model->rowById(jobId);
     const QString name = r ? QString::fromStdString(r->job.name) : tr("the job");
@@ -434,11 +492,27 @@ void MainWindow::onPreviewReady(qint64 jobId, std::shared_ptr<Plan> plan, const 
     dialog->open();
 }
 
+void MainWindow::onPreviewStopped(qint64 jobId)
+{
+    m_previewing.remove(jobId);
+    m_model->setComparing(jobId, false);
+    const JobRow* r = m_model->rowById(jobId);
+    const QString text = tr("The preview of “%1” was stopped; nothing was changed.")
+                             .arg(r ? QString::fromStdString(r->job.name) : tr("the job"));
+    m_lastSummary[jobId] = text;
+    updateActions();
+    updateDetails();
+    statusBar()->showMessage(text, 10000);
+}
+
 void MainWindow::stopJob()
 {
-    if (m_service && selectedJobId()) {
-        m_service->stop(selectedJobId());
-        statusBar()->showMessage(tr("Stopping after the current file…"), 5000);
+    const int64_t id = selectedJobId();
+    if (m_service && id && isBusy(id)) {
+        m_service->stop(id);
+        statusBar()->showMessage(m_previewing.contains(id) ? tr("Stopping the comparison…")
+                                                           : tr("Stopping after the current file…"),
+                                 5000);
     }
 }
 
@@ -470,35 +544,28 @@ void MainWindow::onRunFinished(const RunSummary& s)
 {
     m_paused.remove(s.jobId);
     m_model->setRunning(s.jobId, false);
+    const JobRow* r = m_model->rowById(s.jobId);
+    const QString text = runSummaryText(s, r ? QString::fromStdString(r->job.name) : tr("the job"));
+    m_lastSummary[s.jobId] = text;
     updateActions();
     updateDetails();
-    const JobRow* r = m_model->rowById(s.jobId);
-    const QString name = r ? QString::fromStdString(r->job.name) : tr("The job");
-    QString text;
-    switch (s.outcome) {
-    case RunOutcome::InSync:
-        text = tr("%1 is in sync: %2 copied, %3 deleted.")
-                   .arg(name)
-                   .arg(s.counts.copiedToLeft + s.counts.copiedToRight)
-                   .arg(s.counts.deletedLeft + s.counts.deletedRight);
-        break;
-    case RunOutcome::Cancelled: text = tr("%1 was stopped. What was done is kept; run it again to finish.").arg(name); break;
-    default:
-        text = tr("%1: %2. %3").arg(name, JobsModel::outcomeText(s.outcome), s.message);
-        break;
-    }
-    m_progressText->setText(text + (s.errors.isEmpty() ? QString() : "\n" + s.errors.mid(0, 5).join("\n")));
-    statusBar()->showMessage(text, 10000);
+    statusBar()->showMessage(text.section('\n', 0, 0), 10000);
     emit runShown(s);
 }
 
-void MainWindow::closeEvent(QCloseEvent* event)
+void MainWindow::saveSettings()
 {
     QSettings settings;
     settings.setValue("mainWindow/geometry", saveGeometry());
     settings.setValue("mainWindow/state", saveState());
     if (auto* splitter = findChild<QSplitter*>("mainSplitter"))
         settings.setValue("mainWindow/splitter", splitter->saveState());
+    settings.setValue("mainWindow/jobListHeader", m_list->horizontalHeader()->saveState());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    saveSettings();
     QMainWindow::closeEvent(event);
 }
 

@@ -1,18 +1,22 @@
 // MainWindow: the job list with its actions (New job, Sync now, Stop, Pause,
-// Edit, Duplicate, Delete, History) and a details pane for the selected job
-// with its live progress. With no jobs it shows an empty state that explains
-// how to create one. Everything that touches the disk goes through
+// Edit, Duplicate, Delete, History; on the toolbar and in the list's context
+// menu) and a details pane for the selected job with its next scheduled
+// run, its live progress, and the outcome of its last run in this window
+// (what went wrong and what to do next). With no jobs it shows an empty
+// state that explains how to create one. Everything that touches the disk goes through
 // JobService (worker threads); this window only shows and asks.
 #pragma once
 
 #include "jobs/jobservice.h"
 
 #include <QMainWindow>
+#include <QHash>
 #include <QSet>
 
 class QAction;
 class QDialog;
 class QLabel;
+class QMenu;
 class QProgressBar;
 class QPushButton;
 class QStackedWidget;
@@ -37,6 +41,11 @@ public:
     QProgressBar* progressBar() const { return m_progress; }
     QLabel* detailsLabel() const { return m_details; }
     QLabel* progressLabel() const { return m_progressText; }
+    QMenu* jobContextMenu() const { return m_contextMenu; }
+    // The outcome of the job's last run in this window ("" if none).
+    QString lastSummary(int64_t jobId) const { return m_lastSummary.value(jobId); }
+    // A name no job has: "Photos (copy)", "Photos (copy 2)", …
+    QString freeCopyName(const QString& name) const;
     int64_t selectedJobId() const;
     void selectJob(int64_t jobId);
 
@@ -68,8 +77,14 @@ private:
     void updateActions();
     void updateDetails();
     void openWizard(const Job& job);
+    QStringList otherJobNames(int64_t jobId) const;
+    // A run or a preview's comparison of this window is under way (a
+    // preview waiting in its dialog is not).
+    bool isBusy(int64_t jobId) const;
     void onRunFinished(const RunSummary& s);
     void onPreviewReady(qint64 jobId, std::shared_ptr<Plan> plan, const QString& stopMessage);
+    void onPreviewStopped(qint64 jobId);
+    void saveSettings();
 
     JobService* m_service = nullptr;
     JobsModel* m_model = nullptr;
@@ -81,6 +96,8 @@ private:
     QProgressBar* m_progress = nullptr;
     QLabel* m_progressText = nullptr;
     QList<QAction*> m_actions;
+    QMenu* m_contextMenu = nullptr;
+    QHash<int64_t, QString> m_lastSummary;
     int64_t m_pendingSelection = 0;
     QSet<int64_t> m_paused;
     QSet<int64_t> m_previewing;

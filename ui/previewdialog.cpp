@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QLocale>
 #include <QPushButton>
+#include <QSettings>
 #include <QStyle>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -106,7 +107,17 @@ QVariant PlanModel::data(const QModelIndex& index, int role) const
     const Action& a = m_plan->actions[m_rows[size_t(index.row())]];
     if (role == Qt::CheckStateRole && index.column() == Include)
         return a.excluded ? Qt::Unchecked : Qt::Checked;
-    if (role == Qt::DisplayRole || role == Qt::ToolTipRole) {
+    if (index.column() == Include && (role == Qt::AccessibleTextRole || role == Qt::AccessibleDescriptionRole))
+        return a.excluded ? tr("Left out of the run: %1").arg(QString::fromStdString(a.path))
+                          : tr("Runs: %1").arg(QString::fromStdString(a.path));
+    if (role == Qt::ToolTipRole) {
+        // The whole reason, whichever cell the pointer is on: the Why
+        // column is often too narrow for it.
+        const QString path = a.op == Op::Rename ? QString::fromStdString(a.fromPath() + " → " + a.path)
+                                                : QString::fromStdString(a.path);
+        return tr("%1: %2\nWhy: %3").arg(whatText(a), path, QString::fromStdString(reasonFor(a)));
+    }
+    if (role == Qt::DisplayRole || role == Qt::AccessibleTextRole) {
         switch (index.column()) {
         case What: return whatText(a);
         case Path:
@@ -163,11 +174,32 @@ void PlanModel::setIncluded(int row, bool included)
     emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
 }
 
-int PlanModel::flip(const QList<int>& rows)
+QString PlanModel::flipRefusal(const Action& a)
+{
+    if (canFlip(a))
+        return {};
+    if (a.op == Op::Conflict)
+        return tr("a conflict has no direction to turn: untick it, or keep the version you want on one side");
+    if (a.kind == EntryKind::Directory)
+        return tr("folders are not turned around: turn around the files inside, or untick the folder");
+    if (a.op == Op::Rename)
+        return tr("a rename is not turned around: untick it to leave both names as they are");
+    if (a.op == Op::Delete)
+        return tr("the item exists on both sides, so there is nothing to copy back: untick the row to keep it");
+    return tr("this action cannot be turned around: untick it to leave it out");
+}
+
+int PlanModel::flip(const QList<int>& rows, QStringList* refused)
 {
     int n = 0;
-    for (int r : rows)
-        n += flipDirection(m_plan->actions[m_rows[size_t(r)]]) ? 1 : 0;
+    for (int r : rows) {
+        Action& a = m_plan->actions[m_rows[size_t(r)]];
+        const QString why = flipRefusal(a);
+        if (why.isEmpty() && flipDirection(a))
+            ++n;
+        else if (refused)
+            refused->append(tr("%1: %2").arg(QString::fromStdString(a.path), why.isEmpty() ? tr("not changed") : why));
+    }
     if (n)
         emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
     return n;
@@ -175,6 +207,10 @@ int PlanModel::flip(const QList<int>& rows)
 
 QVariant PlanModel::headerData(int section, Qt::Orientation o, int role) const
 {
+    if (o == Qt::Horizontal && section == Include && role == Qt::ToolTipRole)
+        return tr("Untick a row to leave it out of this run");
+    if (o == Qt::Horizontal && section == Include && role == Qt::AccessibleTextRole)
+        return tr("Run this action");
     if (o != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
@@ -244,7 +280,10 @@ PreviewDialog::PreviewDialog(const QString& jobName, std::shared_ptr<Plan> plan,
     m_filter->addItem(tr("Deletions"), PlanModel::Deletions);
     m_filter->addItem(tr("Renames"), PlanModel::Renames);
     m_filter->addItem(tr("Conflicts"), PlanModel::Conflicts);
+    auto* filterLabel = new QLabel(tr("&Show:"), this);
+    filterLabel->setBuddy(m_filter);
     top->addWidget(m_totals, 1);
+    top->addWidget(filterLabel);
     top->addWidget(m_filter);
     layout->addLayout(top);
     if (!stopMessage.isEmpty()) {
@@ -264,18 +303,28 @@ PreviewDialog::PreviewDialog(const QString& jobName, std::shared_ptr<Plan> plan,
     m_view->setShowGrid(false);
     m_view->setAlternatingRowColors(true);
     m_view->setWordWrap(false);
-    m_view->horizontalHeader()->setStretchLastSection(true);
+    // Item and Why matter most: Item is the widest fixed column, Why takes
+    // the rest (and its tooltip the whole reason).
+    QHeaderView* header = m_view->horizontalHeader();
+    header->setStretchLastSection(true);
+    header->setMinimumSectionSize(36);
     m_view->setColumnWidth(PlanModel::Include, 40);
-    m_view->setColumnWidth(PlanModel::What, 175);
-    m_view->setColumnWidth(PlanModel::Path, 230);
-    m_view->setColumnWidth(PlanModel::LeftSide, 185);
-    m_view->setColumnWidth(PlanModel::RightSide, 185);
+    m_view->setColumnWidth(PlanModel::What, 165);
+    m_view->setColumnWidth(PlanModel::Path, 280);
+    m_view->setColumnWidth(PlanModel::LeftSide, 165);
+    m_view->setColumnWidth(PlanModel::RightSide, 165);
     layout->addWidget(m_view, 1);
     if (m_model->rowCount() == 0) {
         auto* nothing = new QLabel(tr("Both folders are already in sync: there is nothing to do."), this);
         nothing->setObjectName("previewNothing");
         layout->addWidget(nothing);
     }
+    m_flipNote = new QLabel(this);
+    m_flipNote->setObjectName("previewFlipNote");
+    m_flipNote->setWordWrap(true);
+    m_flipNote->setTextFormat(Qt::PlainText);
+    m_flipNote->hide();
+    layout->addWidget(m_flipNote);
     auto* buttons = new QDialogButtonBox(this);
     m_flip = buttons->addButton(tr("&Turn around"), QDialogButtonBox::ActionRole);
     m_flip->setObjectName("previewFlip");
@@ -292,13 +341,40 @@ PreviewDialog::PreviewDialog(const QString& jobName, std::shared_ptr<Plan> plan,
             [this] { m_model->setFilter(PlanModel::Filter(m_filter->currentData().toInt())); });
     auto refreshTotals = [this] { m_totals->setText(m_model->totals()); };
     connect(m_model, &QAbstractItemModel::dataChanged, this, refreshTotals);
-    connect(m_flip, &QPushButton::clicked, this, [this] {
-        QList<int> rows;
-        for (const QModelIndex& i : m_view->selectionModel()->selectedRows())
-            rows << i.row();
-        m_model->flip(rows);
-    });
+    connect(m_flip, &QPushButton::clicked, this, &PreviewDialog::flipSelected);
     refreshTotals();
+    QSettings settings;
+    restoreGeometry(settings.value("previewDialog/geometry").toByteArray());
+    header->restoreState(settings.value("previewDialog/header").toByteArray());
+}
+
+void PreviewDialog::flipSelected()
+{
+    QList<int> rows;
+    for (const QModelIndex& i : m_view->selectionModel()->selectedRows())
+        rows << i.row();
+    QStringList refused;
+    const int turned = m_model->flip(rows, &refused);
+    QString note;
+    if (rows.isEmpty())
+        note = tr("Select the rows to turn around first.");
+    else if (!refused.isEmpty()) {
+        note = turned ? tr("%n row(s) turned around. ", nullptr, turned) : QString();
+        note += tr("Not turned around: ") + refused.mid(0, 3).join("; ");
+        if (refused.size() > 3)
+            note += tr("; and %n more", nullptr, int(refused.size() - 3));
+        note += ".";
+    }
+    m_flipNote->setText(note);
+    m_flipNote->setVisible(!note.isEmpty());
+}
+
+void PreviewDialog::done(int result)
+{
+    QSettings settings;
+    settings.setValue("previewDialog/geometry", saveGeometry());
+    settings.setValue("previewDialog/header", m_view->horizontalHeader()->saveState());
+    QDialog::done(result);
 }
 
 } // namespace ferry::ui

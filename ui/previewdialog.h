@@ -36,7 +36,10 @@ public:
     // Index into plan->actions of a visible row.
     size_t actionAt(int row) const { return m_rows[size_t(row)]; }
     // Turns the direction of the rows around; returns how many changed.
-    int flip(const QList<int>& rows);
+    // `refused` gets, per row left as it was, why (a folder, a rename…).
+    int flip(const QList<int>& rows, QStringList* refused = nullptr);
+    // Why this action cannot be turned around ("" if it can).
+    static QString flipRefusal(const Action& a);
     void setIncluded(int row, bool included);
     QString totals() const;
     static QString whatText(const Action& a);
@@ -62,8 +65,13 @@ public:
     QPushButton* runButton() const { return m_run; }
     QPushButton* flipButton() const { return m_flip; }
     QLabel* totalsLabel() const { return m_totals; }
+    QLabel* flipNote() const { return m_flipNote; }
+
+protected:
+    void done(int result) override; // saves the size and the columns
 
 private:
+    void flipSelected();
     std::shared_ptr<Plan> m_plan;
     PlanModel* m_model = nullptr;
     QTableView* m_view = nullptr;
@@ -71,6 +79,7 @@ private:
     QPushButton* m_run = nullptr;
     QPushButton* m_flip = nullptr;
     QLabel* m_totals = nullptr;
+    QLabel* m_flipNote = nullptr;
 };
 
 } // namespace ferry::ui

@@ -1,11 +1,14 @@
 // The desktop workflows with real widgets (offscreen): create a job through
-// the wizard, Sync now, pause and stop in the middle, and the history.
+// the wizard, Sync now, pause and stop in the middle, preview, duplicate,
+// delete, the end-of-run summary and the history.
+#include "filterspage.h"
 #include "historydialog.h"
 #include "jobs/jobservice.h"
 #include "jobsmodel.h"
 #include "jobwizard.h"
 #include "mainwindow.h"
 #include "previewdialog.h"
+#include "runsummarytext.h"
 
 #include <QAction>
 #include <QApplication>
@@ -16,15 +19,24 @@
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMap>
+#include <QMenu>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QRegularExpression>
+#include <QSpinBox>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimeEdit>
 #include <QTimer>
+#include <QToolBar>
 #include <catch2/catch.hpp>
+
+#include <functional>
 
 using namespace ferry;
 using namespace ferry::ui;
@@ -95,6 +107,20 @@ void fillWizardWhenItOpens(QObject* context, const QString& name, const QString&
         if (!step(wizard->currentId() == JobWizard::FiltersPage, "filters page"))
             return;
         QTest::keyClicks(wizard->excludesEdit(), "*.tmp");
+        for (const char* pattern : {"*.txt", "*.jpg", "*.md"}) {
+            QTest::keyClicks(wizard->includesEdit(), pattern);
+            QTest::keyClick(wizard->includesEdit(), Qt::Key_Return);
+        }
+        ui::FiltersPage* filters = wizard->filtersPage();
+        filters->maxSizeSpin()->setValue(1);
+        filters->maxSizeUnit()->setCurrentIndex(filters->maxSizeUnit()->findData(20)); // MiB
+        // Smallest above largest: refused on the page.
+        filters->minSizeSpin()->setValue(2);
+        CHECK_FALSE(next->isEnabled());
+        CHECK_FALSE(filters->problemLabel()->text().isEmpty());
+        filters->minSizeSpin()->setValue(0);
+        if (!step(next->isEnabled(), "Next enabled with sensible limits"))
+            return;
         QTest::mouseClick(next, Qt::LeftButton);
         if (!step(wizard->currentId() == JobWizard::ConflictsPage, "conflicts page"))
             return;
@@ -116,6 +142,8 @@ void fillWizardWhenItOpens(QObject* context, const QString& name, const QString&
             return;
         CHECK(wizard->summaryLabel()->text().contains(name));
         CHECK(wizard->summaryLabel()->text().contains("*.tmp"));
+        CHECK(wizard->summaryLabel()->text().contains("*.jpg"));
+        CHECK(wizard->summaryLabel()->text().contains("up to 1 MiB"));
         QTest::mouseClick(wizard->button(QWizard::FinishButton), Qt::LeftButton);
         done = true;
     });
@@ -125,6 +153,54 @@ template <typename Pred>
 bool waitFor(Pred pred, int ms = 20000)
 {
     return QTest::qWaitFor(pred, ms);
+}
+
+Job saveJob(JobService& service, const QString& name, const QString& left, const QString& right,
+            SyncMode mode = SyncMode::TwoWay)
+{
+    Job job;
+    job.name = name.toStdString();
+    job.left = left.toStdString();
+    job.right = right.toStdString();
+    job.mode = mode;
+    QSignalSpy saved(&service, &JobService::jobSaved);
+    service.saveJob(job);
+    REQUIRE(waitFor([&] { return saved.count() == 1; }));
+    return saved.at(0).at(0).value<Job>();
+}
+
+// Opens the window on the service and waits until it shows `jobs` jobs.
+void showWindow(MainWindow& w, int jobs)
+{
+    w.show();
+    REQUIRE(waitFor([&] { return w.jobsModel()->rowCount() == jobs && w.selectedJobId() != 0; }));
+}
+
+// Runs `check` on the modal dialog of type T that the next modal loop opens.
+template <typename T>
+void whenModalOpens(QObject* context, std::function<void(T*)> check)
+{
+    QTimer::singleShot(0, context, [=] {
+        auto* dialog = qobject_cast<T*>(QApplication::activeModalWidget());
+        if (!dialog) {
+            FAIL_CHECK("the dialog did not open");
+            if (QWidget* other = QApplication::activeModalWidget())
+                other->close();
+            return;
+        }
+        check(dialog);
+    });
+}
+
+PreviewDialog* openPreview(MainWindow& w, QSignalSpy& previews)
+{
+    const int before = int(previews.count());
+    REQUIRE(waitFor([&] { return w.action("preview")->isEnabled(); }));
+    w.action("preview")->trigger();
+    REQUIRE(waitFor([&] { return previews.count() == before + 1; }));
+    auto* dialog = qobject_cast<PreviewDialog*>(previews.at(before).at(0).value<QDialog*>());
+    REQUIRE(dialog);
+    return dialog;
 }
 
 } // namespace
@@ -158,6 +234,10 @@ TEST_CASE("create a job with the wizard, sync it, see it in the history", "[ui]"
     REQUIRE(row);
     CHECK(row->job.name == "Documents backup");
     CHECK(row->job.excludes == std::vector<std::string>{"*.tmp"});
+    CHECK(row->job.includes == std::vector<std::string>{"*.txt", "*.jpg", "*.md"});
+    CHECK(row->job.limits.maxSize == 1024 * 1024);
+    CHECK(row->job.limits.minSize == 0);
+    CHECK(row->job.limits.maxAgeSeconds == 0);
     CHECK(row->job.versioning.mode == VersioningSettings::Mode::Folder);
     CHECK(w.selectedJobId() == row->job.id);
     CHECK(w.detailsLabel()->text().contains("Documents backup"));
@@ -213,6 +293,9 @@ TEST_CASE("create a job with the wizard, sync it, see it in the history", "[ui]"
         CHECK(wizard->nameEdit()->text() == "Documents backup");
         CHECK(wizard->modeButton(SyncMode::TwoWay)->isChecked());
         CHECK(wizard->excludesEdit()->toPlainText() == "*.tmp");
+        CHECK(wizard->includesEdit()->toPlainText() == "*.txt\n*.jpg\n*.md");
+        CHECK(wizard->filtersPage()->maxSizeSpin()->value() == 1);
+        CHECK(wizard->filtersPage()->maxSizeUnit()->currentData().toInt() == 20);
         checked = true;
         wizard->reject();
     });
@@ -225,21 +308,17 @@ TEST_CASE("pause and stop in the middle of a sync leave both sides whole", "[ui]
     QTemporaryDir tmp;
     REQUIRE(tmp.isValid());
     const QString left = tmp.path() + "/L", right = tmp.path() + "/R";
-    for (int i = 0; i < 200; ++i)
-        writeFile(left + QString("/d%1/file%2.bin").arg(i % 5).arg(i), QByteArray(20000 + i, char('a' + i % 26)));
+    // Big enough files that the run is still copying when the first
+    // progress report arrives (a report comes every 250 ms).
+    constexpr int kFiles = 64;
+    for (int i = 0; i < kFiles; ++i)
+        writeFile(left + QString("/d%1/file%2.bin").arg(i % 4).arg(i),
+                  QByteArray(4 * 1024 * 1024 + i, char('a' + i % 26)));
     JobService service((tmp.path() + "/data").toStdString());
-    Job job;
-    job.name = "Big";
-    job.left = left.toStdString();
-    job.right = right.toStdString();
-    QSignalSpy saved(&service, &JobService::jobSaved);
-    service.saveJob(job);
-    REQUIRE(waitFor([&] { return saved.count() == 1; }));
-    job = saved.at(0).at(0).value<Job>();
+    const Job job = saveJob(service, "Big", left, right);
 
     MainWindow w(&service);
-    w.show();
-    REQUIRE(waitFor([&] { return w.jobsModel()->rowCount() == 1 && w.selectedJobId() == job.id; }));
+    showWindow(w, 1);
     QSignalSpy shown(&w, &MainWindow::runShown);
     w.action("syncNow")->trigger();
     REQUIRE(w.action("pause")->isEnabled());
@@ -248,16 +327,36 @@ TEST_CASE("pause and stop in the middle of a sync leave both sides whole", "[ui]
     QTest::qWait(500);
     CHECK(filesUnder(right).isEmpty()); // nothing is copied while paused
     CHECK(shown.isEmpty());
+
+    // Resume; pause again as soon as some files are done, then stop.
+    Progress last;
+    auto conn = QObject::connect(&service, &JobService::runProgress, &w, [&](qint64, const Progress& p) {
+        last = p;
+        if (p.itemsDone > 0 && w.action("pause")->text() == "&Pause")
+            w.action("pause")->trigger();
+    });
+    w.action("pause")->trigger(); // resume
+    REQUIRE(waitFor([&] { return last.itemsDone > 0 || !shown.isEmpty(); }));
+    REQUIRE(shown.isEmpty()); // still running: the files are big enough
+    CHECK(last.itemsDone < last.itemsTotal);
+    QObject::disconnect(conn);
+    QTest::qWait(300); // the files in flight finish
     REQUIRE(w.action("stop")->isEnabled());
     w.action("stop")->trigger();
     REQUIRE(waitFor([&] { return shown.count() == 1; }));
-    CHECK(shown.at(0).at(0).value<RunSummary>().outcome == RunOutcome::Cancelled);
-    // Whatever arrived is whole; no temporary files; the left is untouched.
-    for (const QString& f : filesUnder(right)) {
+    const auto stopped = shown.at(0).at(0).value<RunSummary>();
+    CHECK(stopped.outcome == RunOutcome::Cancelled);
+    CHECK(w.progressLabel()->text().contains("was stopped"));
+    // Some files arrived, not all; each is whole; no temporary files; the
+    // left is untouched.
+    const QStringList arrived = filesUnder(right);
+    CHECK(arrived.size() > 0);
+    CHECK(arrived.size() < kFiles);
+    for (const QString& f : arrived) {
         CHECK_FALSE(f.contains(".ferry-tmp-"));
         CHECK(readFile(right + "/" + f) == readFile(left + "/" + f));
     }
-    CHECK(filesUnder(left).size() == 200);
+    CHECK(filesUnder(left).size() == kFiles);
 
     // Run again to the end.
     REQUIRE(waitFor([&] { return w.action("syncNow")->isEnabled(); }));
@@ -265,6 +364,7 @@ TEST_CASE("pause and stop in the middle of a sync leave both sides whole", "[ui]
     REQUIRE(waitFor([&] { return shown.count() == 2; }));
     CHECK(shown.at(1).at(0).value<RunSummary>().outcome == RunOutcome::InSync);
     CHECK(filesUnder(right) == filesUnder(left));
+    (void)job;
 }
 
 TEST_CASE("the preview shows the plan; what runs is exactly what it showed, with the user's edits", "[ui]")
@@ -306,6 +406,17 @@ TEST_CASE("the preview shows the plan; what runs is exactly what it showed, with
     for (int r = 0; r < model->rowCount(); ++r)
         CHECK_FALSE(model->index(r, PlanModel::Why).data().toString().isEmpty());
     CHECK(dialog->totalsLabel()->text().startsWith("4 to copy →"));
+    // A folder cannot be turned around: the dialog says why.
+    for (int r = 0; r < model->rowCount(); ++r) {
+        CHECK(model->index(r, PlanModel::Path).data(Qt::ToolTipRole).toString().contains("Why: "));
+        if (model->index(r, PlanModel::Path).data().toString() == "sub")
+            dialog->view()->selectRow(r);
+    }
+    CHECK(dialog->flipNote()->isHidden());
+    QTest::mouseClick(dialog->flipButton(), Qt::LeftButton);
+    CHECK(dialog->flipNote()->isVisibleTo(dialog));
+    CHECK(dialog->flipNote()->text().contains("folders are not turned around"));
+    dialog->view()->clearSelection();
     // Filter: deletions only → none.
     dialog->filterCombo()->setCurrentIndex(dialog->filterCombo()->findData(PlanModel::Deletions));
     CHECK(model->rowCount() == 0);
@@ -359,4 +470,315 @@ TEST_CASE("the preview shows the plan; what runs is exactly what it showed, with
     qobject_cast<QDialog*>(previews.at(2).at(0).value<QDialog*>())->reject();
     REQUIRE(waitFor([&] { return w.action("syncNow")->isEnabled(); }));
     CHECK_FALSE(QFile::exists(right + "/skip-me.txt"));
+}
+
+TEST_CASE("Stop while a preview compares ends it; the next preview runs to the end", "[ui]")
+{
+    QTemporaryDir tmp;
+    REQUIRE(tmp.isValid());
+    const QString left = tmp.path() + "/L", right = tmp.path() + "/R";
+    for (int i = 0; i < 300; ++i)
+        writeFile(left + QString("/d%1/f%2.txt").arg(i % 10).arg(i), QByteArray::number(i));
+    JobService service((tmp.path() + "/data").toStdString());
+    const Job job = saveJob(service, "Preview stop", left, right);
+    MainWindow w(&service);
+    showWindow(w, 1);
+    QSignalSpy previews(&w, &MainWindow::previewShown);
+    QSignalSpy stoppedSpy(&service, &JobService::previewStopped);
+    QSignalSpy shown(&w, &MainWindow::runShown);
+
+    w.action("preview")->trigger();
+    // The list says what happens: comparing, not syncing.
+    CHECK(w.jobsModel()->data(w.jobsModel()->index(0, JobsModel::Status)).toString() == "Comparing…");
+    CHECK_FALSE(w.action("pause")->isEnabled());
+    REQUIRE(w.action("stop")->isEnabled());
+    w.action("stop")->trigger();
+    REQUIRE(waitFor([&] { return stoppedSpy.count() == 1; }));
+    QTest::qWait(100);
+    CHECK(previews.isEmpty()); // no plan to show
+    CHECK(w.progressLabel()->text().contains("stopped; nothing was changed"));
+    CHECK(filesUnder(right).isEmpty());
+    CHECK(w.jobsModel()->data(w.jobsModel()->index(0, JobsModel::Status)).toString() != "Comparing…");
+
+    // A new preview gets a fresh token: its plan runs to the end, even
+    // when Stop reached the job while the plan waited in its dialog.
+    PreviewDialog* dialog = openPreview(w, previews);
+    CHECK_FALSE(w.action("stop")->isEnabled()); // nothing runs while the dialog waits
+    service.stop(job.id);
+    QTest::mouseClick(dialog->runButton(), Qt::LeftButton);
+    REQUIRE(waitFor([&] { return shown.count() == 1; }));
+    CHECK(shown.at(0).at(0).value<RunSummary>().outcome == RunOutcome::InSync);
+    CHECK(filesUnder(right).size() == 300);
+}
+
+TEST_CASE("the end of a run lists its errors and says what to do; each job keeps its own", "[ui]")
+{
+    QTemporaryDir tmp;
+    REQUIRE(tmp.isValid());
+    const QString left = tmp.path() + "/L", right = tmp.path() + "/R";
+    for (int i = 0; i < 5; ++i)
+        writeFile(left + QString("/gone-%1.txt").arg(i), "soon gone");
+    writeFile(left + "/stays.txt", "here");
+    JobService service((tmp.path() + "/data").toStdString());
+    const Job failing = saveJob(service, "A failing job", left, right);
+    const Job other = saveJob(service, "B other job", tmp.path() + "/X", tmp.path() + "/Y");
+    MainWindow w(&service);
+    showWindow(w, 2);
+    w.selectJob(failing.id);
+    QSignalSpy previews(&w, &MainWindow::previewShown);
+    QSignalSpy shown(&w, &MainWindow::runShown);
+
+    // Files that vanish between the plan and the run fail as items, also as root.
+    PreviewDialog* dialog = openPreview(w, previews);
+    for (int i = 0; i < 5; ++i)
+        REQUIRE(QFile::remove(left + QString("/gone-%1.txt").arg(i)));
+    QTest::mouseClick(dialog->runButton(), Qt::LeftButton);
+    REQUIRE(waitFor([&] { return shown.count() == 1; }));
+    const auto s = shown.at(0).at(0).value<RunSummary>();
+    CHECK(s.outcome == RunOutcome::Errors);
+    CHECK(s.errors.size() == 5);
+    const QString text = w.progressLabel()->text();
+    CHECK(text.contains("finished with 5 error(s)"));
+    CHECK(text.contains("gone-"));
+    CHECK(text.count("• ") == kErrorsListed);
+    CHECK(text.contains("2 more in History"));
+    CHECK(text.contains("Sync now again"));
+    CHECK(readFile(right + "/stays.txt") == "here");
+
+    // Another job selected: not this job's text.
+    w.selectJob(other.id);
+    CHECK_FALSE(w.progressLabel()->text().contains("error"));
+    w.selectJob(failing.id);
+    CHECK(w.progressLabel()->text() == text);
+}
+
+TEST_CASE("the run summary explains conflicts left for the user and safety stops", "[ui]")
+{
+    RunSummary s;
+    s.outcome = RunOutcome::Conflicts;
+    s.counts.conflictsPending = 2;
+    s.counts.copiedToRight = 3;
+    QString t = runSummaryText(s, "Docs");
+    CHECK(t.contains("2 file(s) changed on both sides"));
+    CHECK(t.contains("Open Preview"));
+    CHECK_FALSE(t.contains("error"));
+
+    s = RunSummary{};
+    s.outcome = RunOutcome::Stopped;
+    s.message = windowGuardMessage(
+        "stopped: the right folder '/media/usb/Docs' is empty, but the last sync saw 120 items there. Is a drive "
+        "unplugged or a share not mounted? Nothing was changed. If you really emptied it, run again with "
+        "--force-deletions");
+    t = runSummaryText(s, "Docs");
+    CHECK_FALSE(t.contains("--force"));
+    CHECK(t.contains("Nothing was changed"));
+    CHECK(t.contains("plugged in"));
+    CHECK(t.contains("/media/usb/Docs"));
+
+    const QString mass = windowGuardMessage("stopped: the plan deletes 80 of 100 items on the left (more than 50%). "
+                                            "Nothing was changed. Check with --dry-run; if the deletions are "
+                                            "intended, run again with --force-deletions");
+    CHECK_FALSE(mass.contains("--"));
+    CHECK(mass.contains("Preview"));
+}
+
+TEST_CASE("the wizard warns about a folder inside the other even without a name", "[ui]")
+{
+    JobWizard wizard(Job{}, nullptr, {"Photos"});
+    wizard.show();
+    wizard.next();
+    REQUIRE(wizard.currentId() == JobWizard::SidesPage);
+    // "name" in the path must not hide the warning (it once did).
+    wizard.leftEdit()->setText("/home/username/Documents");
+    wizard.rightEdit()->setText("/home/username/Documents/inside");
+    CHECK(wizard.sidesWarning()->text().contains("inside"));
+    wizard.rightEdit()->setText("/home/username/Backup");
+    // A name another job has (in any case) is refused on the page.
+    auto* next = wizard.button(QWizard::NextButton);
+    wizard.nameEdit()->setText("photos");
+    CHECK(wizard.sidesWarning()->text().contains("already"));
+    CHECK_FALSE(next->isEnabled());
+    wizard.nameEdit()->setText("Photos 2");
+    CHECK_FALSE(wizard.sidesWarning()->text().contains("already"));
+    CHECK(next->isEnabled());
+    // "~" stands for the home folder and is saved expanded.
+    wizard.leftEdit()->setText("~/Documents");
+    CHECK(wizard.job().left == (QDir::homePath() + "/Documents").toStdString());
+}
+
+TEST_CASE("the wizard skips the conflicts page for mirror and shows only the schedule rows that apply", "[ui]")
+{
+    JobWizard wizard;
+    wizard.show();
+    wizard.modeButton(SyncMode::Mirror)->setChecked(true);
+    wizard.next();
+    wizard.nameEdit()->setText("Mirror");
+    wizard.leftEdit()->setText("/srv/a");
+    wizard.rightEdit()->setText("/srv/b");
+    wizard.next();
+    REQUIRE(wizard.currentId() == JobWizard::FiltersPage);
+    wizard.next();
+    CHECK(wizard.currentId() == JobWizard::VersioningPage);
+    wizard.next();
+    REQUIRE(wizard.currentId() == JobWizard::SchedulePage);
+    QComboBox* schedule = wizard.scheduleCombo();
+    schedule->setCurrentIndex(schedule->findData(int(Schedule::Kind::Hourly)));
+    CHECK_FALSE(wizard.weekdayCombo()->isVisible());
+    CHECK_FALSE(wizard.timeEdit()->isVisible());
+    schedule->setCurrentIndex(schedule->findData(int(Schedule::Kind::Daily)));
+    CHECK_FALSE(wizard.weekdayCombo()->isVisible());
+    CHECK(wizard.timeEdit()->isVisible());
+    schedule->setCurrentIndex(schedule->findData(int(Schedule::Kind::Weekly)));
+    CHECK(wizard.weekdayCombo()->isVisible());
+    wizard.next();
+    CHECK(wizard.currentId() == JobWizard::SummaryPage);
+    CHECK_FALSE(wizard.summaryLabel()->text().contains("Conflicts:"));
+}
+
+TEST_CASE("no two controls of a wizard page share a mnemonic", "[ui]")
+{
+    Job editing; // editing shows Finish on every page as well
+    editing.id = 7;
+    editing.name = "Docs";
+    editing.left = "/srv/a";
+    editing.right = "/srv/b";
+    editing.schedule.kind = Schedule::Kind::Weekly;
+    JobWizard wizard(editing);
+    wizard.show();
+    while (true) {
+        QMap<QChar, QString> seen;
+        QList<QWidget*> widgets = wizard.currentPage()->findChildren<QWidget*>();
+        for (auto b : {QWizard::BackButton, QWizard::NextButton, QWizard::FinishButton, QWizard::CancelButton})
+            widgets << wizard.button(b);
+        for (QWidget* wdg : widgets) {
+            if (!wdg->isVisible())
+                continue;
+            QString text;
+            if (auto* l = qobject_cast<QLabel*>(wdg))
+                text = l->text();
+            else if (auto* b = qobject_cast<QAbstractButton*>(wdg))
+                text = b->text();
+            const int amp = int(text.indexOf(QRegularExpression("&[^&]")));
+            if (amp < 0)
+                continue;
+            const QChar key = text[amp + 1].toLower();
+            CAPTURE(wizard.currentId(), text.toStdString(), seen.value(key).toStdString());
+            CHECK_FALSE(seen.contains(key));
+            seen[key] = text;
+        }
+        if (wizard.currentId() == JobWizard::SummaryPage)
+            break;
+        wizard.next();
+    }
+}
+
+TEST_CASE("Duplicate picks a free name, Delete removes the job, double-click edits", "[ui]")
+{
+    QTemporaryDir tmp;
+    REQUIRE(tmp.isValid());
+    JobService service((tmp.path() + "/data").toStdString());
+    const Job photos = saveJob(service, "Photos", tmp.path() + "/P", tmp.path() + "/NAS");
+    MainWindow w(&service);
+    showWindow(w, 1);
+
+    // The job actions are on the toolbar and in the list's context menu.
+    auto* bar = w.findChild<QToolBar*>("jobsToolBar");
+    REQUIRE(bar);
+    for (const char* name : {"duplicateJob", "deleteJob", "editJob", "syncNow", "stop"}) {
+        CAPTURE(name);
+        CHECK(bar->actions().contains(w.action(name)));
+        CHECK(w.jobContextMenu()->actions().contains(w.action(name)));
+    }
+    CHECK(w.action("stop")->shortcut() != QKeySequence(Qt::Key_Escape));
+    CHECK_FALSE(w.action("duplicateJob")->icon().isNull());
+    CHECK_FALSE(w.action("deleteJob")->icon().isNull());
+
+    // Duplicate twice: "(copy)", then "(copy 2)".
+    for (const char* expected : {"Photos (copy)", "Photos (copy 2)"}) {
+        w.selectJob(photos.id);
+        bool checked = false;
+        whenModalOpens<JobWizard>(&w, [&](JobWizard* wizard) {
+            CHECK(wizard->nameEdit()->text() == expected);
+            auto* finish = wizard->button(QWizard::FinishButton);
+            CHECK(finish->isVisible()); // everything is filled in already
+            CHECK(finish->isEnabled());
+            checked = true;
+            QTest::mouseClick(finish, Qt::LeftButton);
+        });
+        const int before = w.jobsModel()->rowCount();
+        w.action("duplicateJob")->trigger();
+        REQUIRE(checked);
+        REQUIRE(waitFor([&] { return w.jobsModel()->rowCount() == before + 1; }));
+    }
+    QStringList names;
+    for (int i = 0; i < w.jobsModel()->rowCount(); ++i)
+        names << QString::fromStdString(w.jobsModel()->rowAt(i)->job.name);
+    names.sort();
+    CHECK(names.join(" | ").toStdString() == "Photos | Photos (copy 2) | Photos (copy)");
+    CHECK(w.freeCopyName("Photos (copy)") == "Photos (copy 3)");
+
+    // Double-click a row: the editor opens on that job.
+    const int row = w.jobsModel()->rowOf(photos.id);
+    const QRect rect = w.jobList()->visualRect(w.jobsModel()->index(row, JobsModel::Name));
+    bool edited = false;
+    whenModalOpens<JobWizard>(&w, [&](JobWizard* wizard) {
+        CHECK(wizard->nameEdit()->text() == "Photos");
+        edited = true;
+        wizard->reject();
+    });
+    // Item views double-click only on the item that the press before hit.
+    QTest::mouseClick(w.jobList()->viewport(), Qt::LeftButton, {}, rect.center());
+    QTest::mouseDClick(w.jobList()->viewport(), Qt::LeftButton, {}, rect.center());
+    CHECK(edited);
+
+    // Delete asks first; Yes removes the job, and its folders stay.
+    w.selectJob(photos.id);
+    bool asked = false;
+    whenModalOpens<QMessageBox>(&w, [&](QMessageBox* box) {
+        CHECK(box->text().contains("Photos"));
+        asked = true;
+        QTest::mouseClick(box->button(QMessageBox::Yes), Qt::LeftButton);
+    });
+    w.action("deleteJob")->trigger();
+    CHECK(asked);
+    REQUIRE(waitFor([&] { return w.jobsModel()->rowCount() == 2; }));
+    CHECK(w.jobsModel()->rowOf(photos.id) < 0);
+}
+
+TEST_CASE("the history shows the runs of the job chosen in its filter", "[ui]")
+{
+    QTemporaryDir tmp;
+    REQUIRE(tmp.isValid());
+    writeFile(tmp.path() + "/A/a.txt", "a");
+    writeFile(tmp.path() + "/C/c.txt", "c");
+    JobService service((tmp.path() + "/data").toStdString());
+    const Job a = saveJob(service, "Alpha", tmp.path() + "/A", tmp.path() + "/B");
+    const Job c = saveJob(service, "Gamma", tmp.path() + "/C", tmp.path() + "/D");
+    MainWindow w(&service);
+    showWindow(w, 2);
+    QSignalSpy shown(&w, &MainWindow::runShown);
+    for (const Job& j : {a, c, c}) {
+        const int before = int(shown.count());
+        w.selectJob(j.id);
+        REQUIRE(waitFor([&] { return w.action("syncNow")->isEnabled(); }));
+        w.action("syncNow")->trigger();
+        REQUIRE(waitFor([&] { return shown.count() == before + 1; }));
+    }
+    // Opened on Gamma: its two runs.
+    w.selectJob(c.id);
+    w.action("history")->trigger();
+    auto* history = w.findChild<HistoryDialog*>();
+    REQUIRE(history);
+    REQUIRE(waitFor([&] { return history->jobFilter()->count() == 3; }));
+    CHECK(history->jobFilter()->currentText() == "Gamma");
+    QAbstractItemModel* runs = history->runsView()->model();
+    CHECK(runs->rowCount() == 2);
+    for (int r = 0; r < runs->rowCount(); ++r)
+        CHECK(runs->index(r, 1).data().toString() == "Gamma");
+    history->jobFilter()->setCurrentIndex(history->jobFilter()->findText("Alpha"));
+    REQUIRE(runs->rowCount() == 1);
+    CHECK(runs->index(0, 1).data().toString() == "Alpha");
+    history->jobFilter()->setCurrentIndex(0); // all jobs
+    CHECK(runs->rowCount() == 3);
+    history->close();
 }
