@@ -661,13 +661,9 @@ int jobEdit(const std::vector<std::string>& args)
     if (job.name != before.name && edits.savePassword) {
         (void)SecretStore::remove(SecretStore::keyForJob(before.name)); // the new one is saved under the new name
     } else if (job.name != before.name) {
-        auto old = SecretStore::read(SecretStore::keyForJob(before.name));
-        if (old.status == SecretStore::Status::Ok) {
-            if (SecretStore::write(SecretStore::keyForJob(job.name), old.value).status == SecretStore::Status::Ok)
-                (void)SecretStore::remove(SecretStore::keyForJob(before.name));
-            else
-                notes.push_back("the saved password stayed under the old name; save it again with --save-password");
-        }
+        auto moved = SecretStore::move(SecretStore::keyForJob(before.name), SecretStore::keyForJob(job.name));
+        if (moved.status == SecretStore::Status::Failed)
+            notes.push_back("the saved password stayed under the old name; save it again with --save-password");
     }
     if (edits.forgetPassword) {
         auto r = SecretStore::remove(SecretStore::keyForJob(job.name));

@@ -4,6 +4,8 @@
 #include <QTimer>
 #include <qt6keychain/keychain.h>
 
+#include <algorithm>
+
 #if defined(Q_OS_LINUX)
 #include <QDBusConnection>
 #include <QDBusConnectionInterface>
@@ -126,6 +128,18 @@ SecretStore::Outcome SecretStore::remove(const std::string& key)
     job.setInsecureFallback(false);
     job.setKey(QString::fromStdString(key));
     return finish(job);
+}
+
+SecretStore::Outcome SecretStore::move(const std::string& fromKey, const std::string& toKey)
+{
+    Outcome old = read(fromKey);
+    if (old.status != Status::Ok)
+        return old;
+    Outcome written = write(toKey, old.value);
+    std::fill(old.value.begin(), old.value.end(), '\0');
+    if (written.status != Status::Ok)
+        return written;
+    return remove(fromKey);
 }
 
 } // namespace ferry

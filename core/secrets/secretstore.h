@@ -32,6 +32,10 @@ public:
     static Outcome write(const std::string& key, const std::string& secret);
     static Outcome read(const std::string& key);
     static Outcome remove(const std::string& key);
+    // Moves a saved secret to another key (a renamed job): written under the
+    // new key first, removed from the old one only then. NotFound when there
+    // was none, which is no failure.
+    static Outcome move(const std::string& fromKey, const std::string& toKey);
 };
 
 } // namespace ferry

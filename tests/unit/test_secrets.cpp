@@ -34,3 +34,15 @@ TEST_CASE("without a keychain service every call says so", "[nokeychain]")
     CHECK(w.status == SecretStore::Status::NoKeychain);
     CHECK(SecretStore::read(SecretStore::keyForJob("x")).status == SecretStore::Status::NoKeychain);
 }
+
+TEST_CASE("a saved password moves with a renamed job", "[keychain]")
+{
+    const std::string stamp = std::to_string(QDateTime::currentMSecsSinceEpoch());
+    const std::string from = SecretStore::keyForJob("old name " + stamp), to = SecretStore::keyForJob("new name " + stamp);
+    REQUIRE(SecretStore::write(from, "moving secret").status == SecretStore::Status::Ok);
+    REQUIRE(SecretStore::move(from, to).status == SecretStore::Status::Ok);
+    CHECK(SecretStore::read(to).value == "moving secret");
+    CHECK(SecretStore::read(from).status == SecretStore::Status::NotFound);
+    CHECK(SecretStore::move(from, to).status == SecretStore::Status::NotFound); // nothing left to move
+    REQUIRE(SecretStore::remove(to).status == SecretStore::Status::Ok);
+}
