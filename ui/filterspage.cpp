@@ -59,14 +59,15 @@ QString sizeText(int64_t bytes) { return QString::fromStdString(formatByteSize(b
 QString daysText(int64_t seconds)
 {
     if (seconds % kDay == 0)
-        return FiltersPage::tr("%n day(s)", nullptr, int(seconds / kDay));
+        return seconds == kDay ? FiltersPage::tr("1 day") : FiltersPage::tr("%1 days").arg(seconds / kDay);
     return QString::fromStdString(formatDuration(seconds));
 }
 
 QString minutesText(int64_t seconds)
 {
     if (seconds % kMinute == 0)
-        return FiltersPage::tr("%n minute(s)", nullptr, int(seconds / kMinute));
+        return seconds == kMinute ? FiltersPage::tr("1 minute")
+                                  : FiltersPage::tr("%1 minutes").arg(seconds / kMinute);
     return QString::fromStdString(formatDuration(seconds));
 }
 

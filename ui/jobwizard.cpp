@@ -133,8 +133,15 @@ QString expandHome(const QString& text)
     return text;
 }
 
-// Spin boxes, combos and time edits keep their own width in a form.
-void keepNarrow(QWidget* w) { w->setSizePolicy(QSizePolicy::Fixed, w->sizePolicy().verticalPolicy()); }
+// Spin boxes, combos and time edits keep their own width in a form (a spin
+// box wide enough for its "No limit" text).
+void keepNarrow(QWidget* w)
+{
+    w->setSizePolicy(QSizePolicy::Fixed, w->sizePolicy().verticalPolicy());
+    if (auto* spin = qobject_cast<QSpinBox*>(w); spin && !spin->specialValueText().isEmpty())
+        spin->setMinimumWidth(
+            std::max(spin->sizeHint().width(), spin->fontMetrics().horizontalAdvance(spin->specialValueText()) + 48));
+}
 
 } // namespace
 
@@ -161,10 +168,10 @@ JobWizard::JobWizard(const Job& existing, QWidget* parent, const QStringList& ta
         for (int id : pageIds())
             page(id)->setFinalPage(true);
     load(existing);
-    // As large as the largest page needs (the filters), not a fixed size
-    // that leaves most pages half empty.
-    setMinimumWidth(720);
-    resize(720, sizeHint().height());
+    // Sized for the tallest page (filters and limits), so the wizard does
+    // not jump between pages; no page is left half empty at this size.
+    setMinimumWidth(640);
+    resize(720, 420);
     connect(this, &QWizard::currentIdChanged, this, [this](int id) {
         if (id == SummaryPage)
             m_summary->setText(summaryText());
@@ -355,8 +362,8 @@ QWizardPage* JobWizard::makeConflictsPage()
         QString text;
     };
     const Choice choices[] = {
-        {ConflictPolicy::KeepBoth, tr("&Keep both: the older version is renamed “name (conflict DATE host)” and both "
-                                      "are kept on both sides (recommended)")},
+        {ConflictPolicy::KeepBoth,
+         tr("&Keep both (recommended): the older one is renamed “name (conflict DATE host)” on both sides")},
         {ConflictPolicy::Ask, tr("&Ask me: leave the file alone and list it, so I can choose")},
         {ConflictPolicy::Skip, tr("Ski&p: leave the file alone until it is settled (no questions)")},
         {ConflictPolicy::Newer, tr("The ne&wer version wins (the other goes to versioning when it is on)")},
@@ -380,6 +387,7 @@ QWizardPage* JobWizard::makeVersioningPage()
     page->setTitle(tr("Keep replaced and deleted files?"));
     page->setSubTitle(tr("Versioning keeps what a sync replaces or deletes, so you can get it back."));
     auto* form = new QFormLayout(page);
+    m_versioningForm = form;
     m_versioning = new QComboBox(page);
     m_versioning->setObjectName("versioning");
     m_versioning->setAccessibleName(tr("Versioning"));
@@ -387,6 +395,7 @@ QWizardPage* JobWizard::makeVersioningPage()
     m_versioning->addItem(tr("In a versions folder"), int(VersioningSettings::Mode::Folder));
     m_versioning->addItem(tr("In the system trash"), int(VersioningSettings::Mode::Trash));
     form->addRow(tr("&Versioning:"), m_versioning);
+    keepNarrow(m_versioning);
     m_versionsFolder = new QLineEdit(page);
     m_versionsFolder->setObjectName("versionsFolder");
     m_versionsFolder->setAccessibleName(tr("Versions folder"));
@@ -416,6 +425,10 @@ QWizardPage* JobWizard::makeVersioningPage()
     m_maxAge->setAccessibleName(tr("Keep versions for"));
     keepNarrow(m_maxAge);
     form->addRow(tr("Keep f&or:"), m_maxAge);
+    m_versioningNote = new QLabel(page);
+    m_versioningNote->setWordWrap(true);
+    m_versioningNote->setObjectName("versioningNote");
+    form->addRow(m_versioningNote);
     connect(m_versioning, &QComboBox::currentIndexChanged, this, [this, page] {
         updateVersioningControls();
         static_cast<Page*>(page)->changed();
@@ -432,11 +445,24 @@ QWizardPage* JobWizard::makeVersioningPage()
 
 void JobWizard::updateVersioningControls()
 {
+    // The folder and its retention only apply to a versions folder: hidden
+    // otherwise (the trash keeps its own rules).
     const bool folder = m_versioning->currentData().toInt() == int(VersioningSettings::Mode::Folder);
-    const bool on = m_versioning->currentData().toInt() != int(VersioningSettings::Mode::None);
-    m_versionsFolder->setEnabled(folder);
-    m_keepCount->setEnabled(folder);
-    m_maxAge->setEnabled(on && folder);
+    for (int row : {1, 2, 3}) // folder, keep per file, keep for
+        m_versioningForm->setRowVisible(row, folder);
+    switch (VersioningSettings::Mode(m_versioning->currentData().toInt())) {
+    case VersioningSettings::Mode::None:
+        m_versioningNote->setText(tr("What a sync replaces or deletes is gone for good."));
+        break;
+    case VersioningSettings::Mode::Trash:
+        m_versioningNote->setText(tr("What a sync replaces or deletes goes to the system trash, which keeps it "
+                                     "by its own rules."));
+        break;
+    case VersioningSettings::Mode::Folder:
+        m_versioningNote->setText(tr("What a sync replaces or deletes is kept in this folder, with the time it was "
+                                     "replaced, for as long as you choose below."));
+        break;
+    }
 }
 
 QWizardPage* JobWizard::makeSchedulePage()

@@ -86,6 +86,8 @@ private:
     ui::FiltersPage* m_filters = nullptr;
     QButtonGroup* m_conflicts = nullptr;
     QComboBox* m_versioning = nullptr;
+    QFormLayout* m_versioningForm = nullptr;
+    QLabel* m_versioningNote = nullptr;
     QLineEdit* m_versionsFolder = nullptr;
     QSpinBox* m_keepCount = nullptr;
     QSpinBox* m_maxAge = nullptr;

@@ -265,7 +265,7 @@ PreviewDialog::PreviewDialog(const QString& jobName, std::shared_ptr<Plan> plan,
 {
     setObjectName("previewDialog");
     setWindowTitle(tr("Preview of “%1”").arg(jobName));
-    resize(1100, 620);
+    resize(1180, 620);
     auto* layout = new QVBoxLayout(this);
     auto* top = new QHBoxLayout;
     m_totals = new QLabel(this);
@@ -309,10 +309,11 @@ PreviewDialog::PreviewDialog(const QString& jobName, std::shared_ptr<Plan> plan,
     header->setStretchLastSection(true);
     header->setMinimumSectionSize(36);
     m_view->setColumnWidth(PlanModel::Include, 40);
-    m_view->setColumnWidth(PlanModel::What, 165);
-    m_view->setColumnWidth(PlanModel::Path, 280);
-    m_view->setColumnWidth(PlanModel::LeftSide, 165);
-    m_view->setColumnWidth(PlanModel::RightSide, 165);
+    const int sideWidth = fontMetrics().horizontalAdvance("000.0 bytes, 0000-00-00 00:00") + 16;
+    m_view->setColumnWidth(PlanModel::What, 160);
+    m_view->setColumnWidth(PlanModel::Path, 250);
+    m_view->setColumnWidth(PlanModel::LeftSide, sideWidth);
+    m_view->setColumnWidth(PlanModel::RightSide, sideWidth);
     layout->addWidget(m_view, 1);
     if (m_model->rowCount() == 0) {
         auto* nothing = new QLabel(tr("Both folders are already in sync: there is nothing to do."), this);
