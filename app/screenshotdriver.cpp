@@ -5,11 +5,14 @@
 #include "jobsmodel.h"
 #include "jobwizard.h"
 #include "mainwindow.h"
+#include "filterspage.h"
 #include "previewdialog.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTableView>
 #include <QTimer>
@@ -62,11 +65,18 @@ void ScreenshotDriver::wizard()
 {
     const ui::JobsModel* model = m_window.jobsModel();
     const JobRow* row = model->rowById(m_window.selectedJobId());
-    auto* w = new ui::JobWizard(Job{}, &m_window);
+    QStringList jobNames;
+    for (int i = 0; i < model->rowCount(); ++i)
+        jobNames << QString::fromStdString(model->rowAt(i)->job.name);
+    auto* w = new ui::JobWizard(Job{}, &m_window, jobNames);
     if (row) {
+        // As a user would type them: under the home folder, "~/…" (the
+        // demo's HOME is its own folder; the wizard expands "~").
         w->nameEdit()->setText(QStringLiteral("Documents backup"));
-        w->leftEdit()->setText(QString::fromStdString(row->job.left));
-        w->rightEdit()->setText(QString::fromStdString(row->job.right) + " backup");
+        w->leftEdit()->setText(ui::JobsModel::displayPath(row->job.left));
+        w->rightEdit()->setText(ui::JobsModel::displayPath(row->job.right) + " backup");
+        w->excludesEdit()->setPlainText(QStringLiteral("*.tmp\n.cache/"));
+        w->filtersPage()->settleBox()->setChecked(true);
     }
     w->show();
     const char* names[] = {"wizard-1-mode", "wizard-2-folders", "wizard-3-filters", "wizard-4-conflicts",

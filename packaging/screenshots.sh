@@ -5,12 +5,14 @@
 # preview, a sync in progress (paused for the picture), the finished run and
 # the history. Each window renders itself (QWidget::grab), under Xvfb when
 # there is no display. Nothing outside a temporary folder is touched.
+# FERRY_BUILD_DIR picks another build folder than ./build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 out=$repo/docs/screenshots
-cli=$repo/build/app/ferry-cli
-app=$repo/build/app/ferry
+build=${FERRY_BUILD_DIR:-$repo/build}
+cli=$build/app/ferry-cli
+app=$build/app/ferry
 [[ -x $cli && -x $app ]] || { echo "build first: ./packaging/dev.sh test (or cmake --build build)" >&2; exit 2; }
 mkdir -p "$out"
 demo=$(mktemp -d "${TMPDIR:-/tmp}/ferry-demo.XXXXXX")
