@@ -183,17 +183,20 @@ HistoryDialog::HistoryDialog(JobService* service, int64_t jobId, QWidget* parent
         for (const RunRecord& r : m_all)
             if (r.id == runId)
                 m_runSummary->setText(
-                    (r.message.empty() ? QString() : QString::fromStdString(r.message) + "\n") +
+                    (r.message.empty() ? QString() : JobsModel::runMessage(r) + "\n") +
                     tr("%n file(s) and folder(s) recorded", nullptr, int(items.size())) +
                     (failed ? tr(", %n failed: see the Details column", nullptr, failed) : QString()));
-        if (QSettings().value("historyDialog/itemsHeader").toByteArray().isEmpty())
+        if (!m_hasSavedItemsHeader)
             m_items->resizeColumnsToContents();
         emit itemsShown();
     });
     QSettings settings;
     restoreGeometry(settings.value("historyDialog/geometry").toByteArray());
     splitter->restoreState(settings.value("historyDialog/splitter").toByteArray());
-    m_items->horizontalHeader()->restoreState(settings.value("historyDialog/itemsHeader").toByteArray());
+    m_savedRunsHeader = settings.value("historyDialog/runsHeader").toByteArray();
+    m_fitRuns = m_savedRunsHeader.isEmpty();
+    m_hasSavedItemsHeader =
+        m_items->horizontalHeader()->restoreState(settings.value("historyDialog/itemsHeader").toByteArray());
     m_service->loadHistory(std::nullopt);
 }
 
@@ -234,14 +237,12 @@ void HistoryDialog::showRuns()
         m_runModel->appendRow(row);
     }
     // The user's column widths once they exist; fitted to the runs before.
-    if (!m_runsHeaderRestored) {
-        m_runsHeaderRestored = true;
-        const QByteArray saved = QSettings().value("historyDialog/runsHeader").toByteArray();
-        if (!saved.isEmpty() && m_runs->horizontalHeader()->restoreState(saved))
-            return;
-    }
-    if (QSettings().value("historyDialog/runsHeader").toByteArray().isEmpty())
+    if (!m_savedRunsHeader.isEmpty()) {
+        m_runs->horizontalHeader()->restoreState(m_savedRunsHeader); // once: then they are the user's
+        m_savedRunsHeader.clear();
+    } else if (m_fitRuns) {
         m_runs->resizeColumnsToContents();
+    }
 }
 
 } // namespace ferry::ui

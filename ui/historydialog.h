@@ -45,7 +45,9 @@ private:
     QStandardItemModel* m_itemModel = nullptr;
     QLabel* m_runSummary = nullptr;
     QSplitter* m_splitter = nullptr;
-    bool m_runsHeaderRestored = false;
+    QByteArray m_savedRunsHeader;      // read once: QSettings is a file
+    bool m_fitRuns = true;             // no saved widths: fit the columns to the runs
+    bool m_hasSavedItemsHeader = false;
 };
 
 } // namespace ferry::ui

@@ -47,6 +47,18 @@ QString JobsModel::outcomeText(RunOutcome o)
     return {};
 }
 
+QString JobsModel::runMessage(const RunRecord& run)
+{
+    if (run.message.empty())
+        return {};
+    switch (run.outcome) {
+    case RunOutcome::Stopped: return windowGuardMessage(run.message);
+    case RunOutcome::Conflicts:
+        return tr("%1 conflict(s) left for you: open Preview to see them.").arg(run.counts.conflictsPending);
+    default: return QString::fromStdString(run.message);
+    }
+}
+
 QString JobsModel::scheduleText(const Schedule& s)
 {
     const QString at = QTime(s.minuteOfDay / 60, s.minuteOfDay % 60).toString("HH:mm");
@@ -114,7 +126,7 @@ QVariant JobsModel::data(const QModelIndex& index, int role) const
     }
     if (role == Qt::ToolTipRole) {
         if (index.column() == Status && r.lastRun && !r.lastRun->message.empty())
-            return QString::fromStdString(r.lastRun->message);
+            return runMessage(*r.lastRun);
         if (index.column() == NextRun)
             return scheduleText(r.job.schedule);
         if (index.column() == Sides)

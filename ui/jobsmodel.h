@@ -41,6 +41,10 @@ public:
     // A location as the window shows it: "~/Documents" under the home folder.
     static QString displayPath(const std::string& location);
     static QString outcomeText(RunOutcome o);
+    // A recorded run's message in the window's words: the history keeps
+    // ferry-cli's advice (--force-deletions, 'ferry-cli conflicts'), which
+    // the window does not offer.
+    static QString runMessage(const RunRecord& run);
     static QString scheduleText(const Schedule& s);
     // When the job runs by itself next: "Thu 02:30", "Due now", or the
     // schedule ("Manual"); `longForm` for the details pane.

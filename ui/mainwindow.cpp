@@ -330,7 +330,7 @@ void MainWindow::updateDetails()
                    .arg(lr.counts.conflicts)
                    .arg(lr.counts.errors);
         if (!lr.message.empty())
-            last += "<br><i>" + h(lr.message) + "</i>";
+            last += "<br><i>" + JobsModel::runMessage(lr).toHtmlEscaped() + "</i>";
     }
     m_details->setText(tr("<h3>%1</h3><table cellspacing=4>"
                           "<tr><td>%2:</td><td>%3</td></tr><tr><td>%4:</td><td>%5</td></tr>"

@@ -17,6 +17,7 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMap>
@@ -781,4 +782,46 @@ TEST_CASE("the history shows the runs of the job chosen in its filter", "[ui]")
     history->jobFilter()->setCurrentIndex(0); // all jobs
     CHECK(runs->rowCount() == 3);
     history->close();
+}
+
+TEST_CASE("the windows keep their size and columns; recorded messages read as the window's", "[ui]")
+{
+    QTemporaryDir tmp;
+    REQUIRE(tmp.isValid());
+    {
+        MainWindow w;
+        w.show();
+        w.jobList()->horizontalHeader()->resizeSection(JobsModel::Mode, 211);
+        w.close();
+    }
+    {
+        MainWindow w;
+        w.show();
+        CHECK(w.jobList()->horizontalHeader()->sectionSize(JobsModel::Mode) == 211);
+    }
+    JobService service((tmp.path() + "/data").toStdString());
+    {
+        HistoryDialog h(&service, 0);
+        h.show();
+        h.resize(713, 457);
+        h.itemsView()->horizontalHeader()->resizeSection(0, 123);
+        h.reject();
+    }
+    {
+        HistoryDialog h(&service, 0);
+        h.show();
+        CHECK(h.size() == QSize(713, 457));
+        CHECK(h.itemsView()->horizontalHeader()->sectionSize(0) == 123);
+    }
+
+    RunRecord stopped;
+    stopped.outcome = RunOutcome::Stopped;
+    stopped.message = "stopped: the plan deletes 9 of 10 items on the right (more than 50%). Nothing was changed. "
+                      "Check with --dry-run; if the deletions are intended, run again with --force-deletions";
+    CHECK_FALSE(JobsModel::runMessage(stopped).contains("--"));
+    RunRecord conflicts;
+    conflicts.outcome = RunOutcome::Conflicts;
+    conflicts.counts.conflictsPending = 2;
+    conflicts.message = "2 conflict(s) left for you: see 'ferry-cli conflicts Docs'";
+    CHECK(JobsModel::runMessage(conflicts).contains("open Preview"));
 }
