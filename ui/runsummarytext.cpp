@@ -51,7 +51,7 @@ QString runSummaryText(const RunSummary& s, const QString& jobName)
     case RunOutcome::Cancelled:
         lines << tr("%1 was stopped. What was done is kept; Sync now again to finish.").arg(name);
         break;
-    case RunOutcome::Stopped: lines << tr("%1 stopped before changing anything. %2").arg(name, s.message); break;
+    case RunOutcome::Stopped: lines << tr("%1 was stopped by a safety check. %2").arg(name, s.message); break;
     case RunOutcome::Failed:
         lines << tr("%1 could not run: %2").arg(name, s.message.isEmpty() ? tr("see History") : s.message);
         break;

@@ -825,3 +825,49 @@ TEST_CASE("the windows keep their size and columns; recorded messages read as th
     conflicts.message = "2 conflict(s) left for you: see 'ferry-cli conflicts Docs'";
     CHECK(JobsModel::runMessage(conflicts).contains("open Preview"));
 }
+
+TEST_CASE("a run stopped by a safety check or left with conflicts says what to check", "[ui]")
+{
+    QTemporaryDir tmp;
+    REQUIRE(tmp.isValid());
+    const QString left = tmp.path() + "/L", right = tmp.path() + "/R";
+    for (int i = 0; i < 4; ++i)
+        writeFile(left + QString("/f%1.txt").arg(i), "one");
+    JobService service((tmp.path() + "/data").toStdString());
+    Job job = saveJob(service, "Guarded", left, right);
+    job.conflict = ConflictPolicy::Ask;
+    QSignalSpy saved(&service, &JobService::jobSaved);
+    service.saveJob(job);
+    REQUIRE(waitFor([&] { return saved.count() == 1; }));
+    MainWindow w(&service);
+    showWindow(w, 1);
+    QSignalSpy shown(&w, &MainWindow::runShown);
+    auto syncOnce = [&] {
+        const int before = int(shown.count());
+        REQUIRE(waitFor([&] { return w.action("syncNow")->isEnabled(); }));
+        w.action("syncNow")->trigger();
+        REQUIRE(waitFor([&] { return shown.count() == before + 1; }));
+        return shown.at(before).at(0).value<RunSummary>();
+    };
+    REQUIRE(syncOnce().outcome == RunOutcome::InSync);
+
+    // Both sides edit the same file; "ask" leaves it for the user.
+    QTest::qWait(1100);
+    writeFile(left + "/f0.txt", "left edit");
+    writeFile(right + "/f0.txt", "right edit, longer");
+    const RunSummary conflicts = syncOnce();
+    CHECK(conflicts.outcome == RunOutcome::Conflicts);
+    CHECK(w.progressLabel()->text().contains("1 file(s) changed on both sides"));
+    CHECK(w.progressLabel()->text().contains("Open Preview"));
+
+    // The right side emptied (an unplugged drive looks like this).
+    for (const QString& f : filesUnder(right))
+        REQUIRE(QFile::remove(right + "/" + f));
+    const RunSummary stopped = syncOnce();
+    CHECK(stopped.outcome == RunOutcome::Stopped);
+    const QString text = w.progressLabel()->text();
+    CHECK(text.contains("Nothing was changed"));
+    CHECK(text.contains("plugged in"));
+    CHECK_FALSE(text.contains("--force"));
+    CHECK(filesUnder(left).size() == 4);
+}
