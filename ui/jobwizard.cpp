@@ -481,6 +481,7 @@ QWizardPage* JobWizard::makeSchedulePage()
     m_schedule->addItem(tr("Every day"), int(Schedule::Kind::Daily));
     m_schedule->addItem(tr("Every week"), int(Schedule::Kind::Weekly));
     m_schedule->addItem(tr("When files change"), int(Schedule::Kind::OnChange));
+    keepNarrow(m_schedule);
     form->addRow(tr("&Run:"), m_schedule);
     m_weekday = new QComboBox(page);
     m_weekday->setAccessibleName(tr("Day of the week"));

@@ -302,6 +302,7 @@ void MainWindow::updateActions()
     action("history")->setEnabled(m_service != nullptr);
     action("newJob")->setEnabled(m_service != nullptr);
     action("pause")->setText(m_paused.contains(id) ? tr("&Resume") : tr("&Pause"));
+    action("pause")->setIcon(style()->standardIcon(m_paused.contains(id) ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
 }
 
 bool MainWindow::isBusy(int64_t jobId) const
@@ -549,7 +550,12 @@ void MainWindow::onRunFinished(const RunSummary& s)
     m_lastSummary[s.jobId] = text;
     updateActions();
     updateDetails();
-    statusBar()->showMessage(text.section('\n', 0, 0), 10000);
+    // The details pane shows the selected job's outcome; the status bar
+    // tells about another job's.
+    if (s.jobId != selectedJobId())
+        statusBar()->showMessage(text.section('\n', 0, 0), 10000);
+    else
+        statusBar()->clearMessage();
     emit runShown(s);
 }
 
