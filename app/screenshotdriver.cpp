@@ -11,6 +11,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -77,6 +78,7 @@ void ScreenshotDriver::wizard()
         w->rightEdit()->setText(ui::JobsModel::displayPath(row->job.right) + " backup");
         w->excludesEdit()->setPlainText(QStringLiteral("*.tmp\n.cache/"));
         w->filtersPage()->settleBox()->setChecked(true);
+        w->scheduleCombo()->setCurrentIndex(w->scheduleCombo()->findData(int(Schedule::Kind::Weekly)));
     }
     w->show();
     const char* names[] = {"wizard-1-mode", "wizard-2-folders", "wizard-3-filters", "wizard-4-conflicts",
