@@ -242,6 +242,10 @@ void HistoryDialog::showRuns()
         m_savedRunsHeader.clear();
     } else if (m_fitRuns) {
         m_runs->resizeColumnsToContents();
+        // Sizing to contents leaves the last column short of the edge until
+        // the next resize; toggling the stretch makes it reach it now.
+        m_runs->horizontalHeader()->setStretchLastSection(false);
+        m_runs->horizontalHeader()->setStretchLastSection(true);
     }
 }
 
