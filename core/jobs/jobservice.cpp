@@ -2,6 +2,8 @@
 
 #include "jobs/jobrunner.h"
 #include "jobs/runlock.h"
+#include "backend/location.h"
+#include "secrets/secretstore.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -73,6 +75,16 @@ JobService::~JobService()
     m_thread->wait();
 }
 
+namespace {
+bool hasRemoteSide(const Job& job)
+{
+    for (const std::string* side : {&job.left, &job.right})
+        if (auto loc = Location::parse(*side); loc && !loc->isLocal())
+            return true;
+    return false;
+}
+} // namespace
+
 void JobService::onDb(std::function<void(AppDb&)> task)
 {
     QMetaObject::invokeMethod(m_worker, [this, task = std::move(task)] {
@@ -136,6 +148,9 @@ void JobService::saveJob(const Job& job)
             }
             auto before = db.jobById(job.id);
             r = db.updateJob(job);
+            // A saved password is kept under the job's name: it follows a rename.
+            if (r && before && *before && (*before)->name != job.name && hasRemoteSide(job))
+                (void)SecretStore::move(SecretStore::keyForJob((*before)->name), SecretStore::keyForJob(job.name));
             if (r && before && *before &&
                 ((*before)->left != job.left || (*before)->right != job.right || (*before)->mode != job.mode)) {
                 // The base describes the old pair: the next run starts afresh (a union, no deletions).
@@ -167,7 +182,11 @@ void JobService::removeJob(int64_t jobId)
             QMetaObject::invokeMethod(this, [this, msg] { emit failed(tr("Remove the job"), msg); });
             return;
         }
+        auto gone = db.jobById(jobId);
         auto r = db.removeJob(jobId);
+        // Its saved password goes with it, so a later job of that name cannot find it.
+        if (r && gone && *gone && hasRemoteSide(**gone))
+            (void)SecretStore::remove(SecretStore::keyForJob((*gone)->name));
         const QString state = QString::fromStdString(jobStatePath(m_dataDir, jobId));
         if (r)
             for (const char* suffix : {"", "-wal", "-shm", ".lock"})
