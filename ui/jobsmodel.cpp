@@ -74,6 +74,21 @@ QString JobsModel::scheduleText(const Schedule& s)
     return {};
 }
 
+// Short enough for one line of the list: "Today 18:00", "Yesterday 09:12",
+// "2 Dec 18:00" this year, "2 Dec 2025" before; the tooltip has the full time.
+static QString shortWhen(const QDateTime& at)
+{
+    const QDate day = at.date(), today = QDate::currentDate();
+    const QString time = QLocale().toString(at.time(), QObject::tr("HH:mm"));
+    if (day == today)
+        return QObject::tr("Today %1").arg(time);
+    if (day == today.addDays(-1))
+        return QObject::tr("Yesterday %1").arg(time);
+    if (day.year() == today.year())
+        return QLocale().toString(at, QObject::tr("d MMM HH:mm"));
+    return QLocale().toString(day, QObject::tr("d MMM yyyy"));
+}
+
 QVariant JobsModel::data(const QModelIndex& index, int role) const
 {
     if (!index.isValid() || index.row() >= m_rows.size())
@@ -90,9 +105,7 @@ QVariant JobsModel::data(const QModelIndex& index, int role) const
                    displayPath(r.job.right);
         case Mode: return modeText(r.job.mode);
         case LastRun:
-            return r.lastRun ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(r.lastRun->startedMs),
-                                                  QLocale::ShortFormat)
-                             : tr("Never");
+            return r.lastRun ? shortWhen(QDateTime::fromMSecsSinceEpoch(r.lastRun->startedMs)) : tr("Never");
         case NextRun: return nextRunText(r);
         case Status: {
             if (m_comparing.contains(r.job.id))
@@ -129,6 +142,8 @@ QVariant JobsModel::data(const QModelIndex& index, int role) const
             return runMessage(*r.lastRun);
         if (index.column() == NextRun)
             return scheduleText(r.job.schedule);
+        if (index.column() == LastRun && r.lastRun)
+            return QLocale().toString(QDateTime::fromMSecsSinceEpoch(r.lastRun->startedMs), QLocale::LongFormat);
         if (index.column() == Sides)
             return tr("Left: %1\nRight: %2").arg(QString::fromStdString(r.job.left), QString::fromStdString(r.job.right));
     }
