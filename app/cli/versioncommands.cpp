@@ -330,7 +330,7 @@ int restoreCommand(const std::vector<std::string>& args)
 
     LocalBackend target(targetRoot);
     QJsonArray restored, errors;
-    int done = 0, same = 0, failed = 0;
+    int done = 0, same = 0, failed = 0, replaced = 0;
     for (const auto& [path, v] : chosen) {
         const std::string dest = targetRoot + "/" + path;
         QJsonObject item{{"path", q(path)}, {"version", q(stampText(v.stampNs))}, {"to", q(dest)}};
@@ -374,6 +374,7 @@ int restoreCommand(const std::vector<std::string>& args)
             continue;
         }
         item["result"] = *now ? "replaced" : "restored";
+        replaced += *now ? 1 : 0;
         restored.append(item);
         ++done;
     }
@@ -393,9 +394,10 @@ int restoreCommand(const std::vector<std::string>& args)
         std::fprintf(stderr, "%s %d file(s) into %s%s%s\n", a.dryRun ? "would restore" : "restored", done,
                      targetRoot.c_str(), same ? (", " + std::to_string(same) + " already so").c_str() : "",
                      failed ? (", " + std::to_string(failed) + " failed").c_str() : "");
+        if (replaced)
+            std::fprintf(stderr, "the %d file(s) that were in the way are kept as versions\n", replaced);
         if (!a.dryRun && done && !a.to)
-            std::fprintf(stderr, "files that were in the way are kept as versions; the next run of '%s' carries "
-                                 "the restored files to the other side\n",
+            std::fprintf(stderr, "the next run of '%s' carries the restored files to the other side\n",
                          o.job.name.c_str());
     }
     return code;
