@@ -388,16 +388,6 @@ std::string passwordSource(const Job& job, bool probeKeychain)
     return s.empty() ? "none" : s;
 }
 
-bool hasRemoteSide(const Job& job)
-{
-    for (const std::string* side : {&job.left, &job.right}) {
-        auto loc = Location::parse(*side);
-        if (loc && !loc->isLocal())
-            return true;
-    }
-    return false;
-}
-
 // Saves the job's password in the keychain: from the job's environment
 // variable (or FERRY_PASSWORD), else asked on the terminal.
 std::optional<std::string> savePassword(const Job& job)

@@ -241,6 +241,14 @@ Result<void> validateJob(const Job& job)
     return Ok{};
 }
 
+bool hasRemoteSide(const Job& job)
+{
+    for (const std::string* side : {&job.left, &job.right})
+        if (auto loc = Location::parse(*side); loc && !loc->isLocal())
+            return true;
+    return false;
+}
+
 SyncOptions syncOptionsOf(const Job& job)
 {
     SyncOptions o;

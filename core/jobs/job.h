@@ -61,6 +61,10 @@ struct Job {
 Result<void> validateJob(const Job& job);
 Result<void> validateJobName(const std::string& name);
 
+// Does either side name a remote place (SFTP, FTP)? Only such jobs have a
+// password, in the keychain or an environment variable.
+bool hasRemoteSide(const Job& job);
+
 // The engine options of a job (the caller adds the state file and clock).
 SyncOptions syncOptionsOf(const Job& job);
 

@@ -2,7 +2,6 @@
 
 #include "jobs/jobrunner.h"
 #include "jobs/runlock.h"
-#include "backend/location.h"
 #include "secrets/secretstore.h"
 
 #include <QDateTime>
@@ -74,16 +73,6 @@ JobService::~JobService()
     m_thread->quit();
     m_thread->wait();
 }
-
-namespace {
-bool hasRemoteSide(const Job& job)
-{
-    for (const std::string* side : {&job.left, &job.right})
-        if (auto loc = Location::parse(*side); loc && !loc->isLocal())
-            return true;
-    return false;
-}
-} // namespace
 
 void JobService::onDb(std::function<void(AppDb&)> task)
 {
