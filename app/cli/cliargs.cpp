@@ -148,10 +148,8 @@ std::optional<std::string> parseSyncArgs(const std::vector<std::string>& args, S
         }
     }
     (void)modeGiven;
-    if (out.options.limits.maxSize > 0 && out.options.limits.minSize > out.options.limits.maxSize)
-        return "--min-size is above --max-size: no file would be synced";
-    if (out.options.limits.maxAgeSeconds > 0 && out.options.limits.minAgeSeconds > out.options.limits.maxAgeSeconds)
-        return "--min-age is above --max-age: no file would be synced";
+    if (const std::string why = out.options.limits.problem(); !why.empty())
+        return "--min-size/--max-size/--min-age/--max-age: " + why;
     if (positional.size() != 2)
         return "sync needs exactly two locations, LEFT and RIGHT (got " + std::to_string(positional.size()) + ")";
     out.left = positional[0];

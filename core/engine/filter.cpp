@@ -215,6 +215,19 @@ std::string ItemLimits::describe() const
     return out;
 }
 
+std::string ItemLimits::problem() const
+{
+    if (minSize < 0 || maxSize < 0 || minAgeSeconds < 0 || maxAgeSeconds < 0)
+        return "a limit is negative";
+    if (maxSize > 0 && minSize > maxSize)
+        return "the smallest size (" + formatByteSize(minSize) + ") is above the largest (" + formatByteSize(maxSize) +
+               "), so no file would be synced";
+    if (maxAgeSeconds > 0 && minAgeSeconds > maxAgeSeconds)
+        return "the youngest age (" + formatDuration(minAgeSeconds) + ") is above the oldest (" +
+               formatDuration(maxAgeSeconds) + "), so no file would be synced";
+    return {};
+}
+
 namespace {
 
 std::string_view trimmed(std::string_view t)
@@ -249,10 +262,6 @@ bool splitNumber(std::string_view text, double& number, std::string& unit)
         unit += char(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     return true;
 }
-
-} // namespace
-
-namespace {
 
 struct Unit {
     const char* names; // space-separated spellings, lower case ("" is the bare number)

@@ -68,6 +68,9 @@ struct ItemLimits {
     bool admits(int64_t size, int64_t mtimeNs, int64_t nowNs) const;
     // "size 1 KiB–10 MiB, changed 10 min–30 d ago", or "" without limits.
     std::string describe() const;
+    // Why no file could pass (a negative limit, a lower bound above its upper
+    // one), or "" when the limits are usable.
+    std::string problem() const;
     bool operator==(const ItemLimits&) const = default;
 };
 

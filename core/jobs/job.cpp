@@ -218,18 +218,8 @@ Result<void> validateJob(const Job& job)
             return badSetting("versioning", "'" + job.versioning.folder + "' is not an absolute local folder",
                               "Give an absolute folder path, 'trash' or 'none'");
     }
-    const ItemLimits& lim = job.limits;
-    if (lim.minSize < 0 || lim.maxSize < 0 || lim.minAgeSeconds < 0 || lim.maxAgeSeconds < 0)
-        return badSetting("size and age limits", "a limit is negative", "Use 0 (no limit) or a positive number");
-    if (lim.maxSize > 0 && lim.minSize > lim.maxSize)
-        return badSetting("size limits", "the smallest size (" + formatByteSize(lim.minSize) + ") is above the largest (" +
-                                             formatByteSize(lim.maxSize) + "), so no file would be synced",
-                          "Lower the smallest size or raise the largest");
-    if (lim.maxAgeSeconds > 0 && lim.minAgeSeconds > lim.maxAgeSeconds)
-        return badSetting("age limits", "the youngest age (" + formatDuration(lim.minAgeSeconds) +
-                                            ") is above the oldest (" + formatDuration(lim.maxAgeSeconds) +
-                                            "), so no file would be synced",
-                          "Lower the one or raise the other");
+    if (const std::string why = job.limits.problem(); !why.empty())
+        return badSetting("size and age limits", why, "Use 0 for no limit, and keep each lower bound below its upper one");
     for (const std::vector<std::string>* list : {&job.excludes, &job.includes})
         for (const std::string& p : *list)
             if (p.empty() || p.find('\0') != std::string::npos || p.find('\n') != std::string::npos)

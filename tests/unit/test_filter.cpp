@@ -87,6 +87,12 @@ TEST_CASE("size and age limits admit files by size and modification time", "[fil
     CHECK_FALSE(age.admits(1, now - 86401 * s, now));     // older than a day
     CHECK_FALSE(age.admits(1, now + 3600 * s, now));      // a time in the future counts as just changed
     CHECK(size.describe() == "size 100 B–1000 B");
+    CHECK(size.problem().empty());
+    CHECK(age.problem().empty());
+    CHECK(ItemLimits{2000, 1000, 0, 0}.problem().find("no file would be synced") != std::string::npos);
+    CHECK(ItemLimits{0, 0, 7200, 3600}.problem().find("no file would be synced") != std::string::npos);
+    CHECK_FALSE(ItemLimits{-1, 0, 0, 0}.problem().empty());
+    CHECK(ItemLimits{2000, 0, 7200, 0}.problem().empty()); // no upper bound: nothing crossed
     CHECK(ItemLimits{0, 10 << 20, 0, 30 * 86400}.describe() == "size up to 10 MiB, changed within the last 30d");
 }
 
