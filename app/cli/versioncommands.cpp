@@ -4,6 +4,7 @@
 
 #include "backend/localbackend.h"
 #include "backend/location.h"
+#include "common/relpath.h"
 #include "jobs/jobrunner.h"
 #include "jobs/runlock.h"
 #include "store/appdb.h"
@@ -149,7 +150,7 @@ std::optional<std::string> relativePath(const Job& job, std::string path, std::s
                 path.clear();
                 break;
             }
-            if (path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/') {
+            if (relpath::isInside(path, root)) {
                 path = path.substr(root.size() + 1);
                 break;
             }
@@ -163,22 +164,10 @@ std::optional<std::string> relativePath(const Job& job, std::string path, std::s
         path.pop_back();
     if (path == ".")
         path.clear();
-    for (size_t start = 0; start < path.size();) {
-        size_t end = path.find('/', start);
-        if (end == std::string::npos)
-            end = path.size();
-        if (path.compare(start, end - start, "..") == 0)
-            return "'..' is not allowed in a path";
-        start = end + 1;
-    }
+    if (!path.empty() && !relpath::isValidRelPath(path))
+        return "'" + path + "' is not a path inside the job ('..', '.' and empty parts are not allowed)";
     out = path;
     return std::nullopt;
-}
-
-bool atOrBelow(const std::string& path, const std::string& prefix)
-{
-    return prefix.empty() || path == prefix ||
-           (path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 && path[prefix.size()] == '/');
 }
 
 int64_t fileSize(const std::string& file)
@@ -238,7 +227,7 @@ int versionsCommand(const std::vector<std::string>& args)
     Versioner versioner(o.job.versioning, 0);
     std::vector<Version> shown;
     for (Version& v : versioner.allVersions())
-        if (atOrBelow(v.relPath, prefix))
+        if (relpath::isInside(v.relPath, prefix))
             shown.push_back(std::move(v));
     std::stable_sort(shown.begin(), shown.end(), [](const Version& x, const Version& y) {
         return x.relPath != y.relPath ? x.relPath < y.relPath : newer(x, y);
@@ -307,7 +296,7 @@ int restoreCommand(const std::vector<std::string>& args)
     Versioner versioner(o.job.versioning, nowNs());
     std::map<std::string, Version> chosen;
     for (Version& v : versioner.allVersions()) {
-        if (!atOrBelow(v.relPath, prefix) || (notAfter && v.stampNs > *notAfter))
+        if (!relpath::isInside(v.relPath, prefix) || (notAfter && v.stampNs > *notAfter))
             continue;
         auto it = chosen.find(v.relPath);
         if (it == chosen.end() || newer(v, it->second))
