@@ -2,6 +2,9 @@
 
 #include <QString>
 
+#include <cstdint>
+#include <cstring>
+
 namespace ferry::relpath {
 
 bool isValidName(std::string_view name)
@@ -72,8 +75,15 @@ int depth(std::string_view path)
 
 bool isAscii(std::string_view s)
 {
-    for (unsigned char c : s)
-        if (c >= 0x80)
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        if (w & 0x8080808080808080ull)
+            return false;
+    }
+    for (; i < s.size(); ++i)
+        if (static_cast<unsigned char>(s[i]) >= 0x80)
             return false;
     return true;
 }

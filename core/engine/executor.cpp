@@ -2,6 +2,7 @@
 
 #include "backend/localbackend.h"
 #include "common/hash.h"
+#include "common/phaseclock.h"
 #include "common/relpath.h"
 #include "store/statestore.h"
 
@@ -560,6 +561,12 @@ struct Executor::Impl {
         if (batch.empty() || !ex.m_state)
             return;
         StateStore& st = *ex.m_state;
+        const auto flushStart = Clock::now();
+        struct AddTime {
+            Clock::duration& sum;
+            Clock::time_point t0;
+            ~AddTime() { sum += Clock::now() - t0; }
+        } addTime{stateWriteTime, flushStart};
         auto fail = [this](const Error& e) { result.otherErrors.push_back(e); };
         if (auto r = st.begin(); !r) {
             fail(r.error());
@@ -611,6 +618,7 @@ struct Executor::Impl {
 
     int64_t totalBytes = 0;
     Clock::time_point last{};
+    Clock::duration stateWriteTime{}; // spent in flush() writing the base (FERRY_TIMING)
 
     // Runs `indices` in order on this thread.
     void sequential(const std::vector<size_t>& indices, const std::function<void(const Progress&)>& onProgress,
@@ -707,12 +715,22 @@ ExecutionResult Executor::run(const Plan& plan, const std::function<void(const P
     std::sort(dirDeletes.begin(), dirDeletes.end(), byDepth(true));
     std::stable_sort(structure.begin(), structure.end(), byDepth(false));
 
+    PhaseClock clock;
     impl.sequential(renames, onProgress, start);
+    clock.lap(" renames");
     impl.parallel(fileDeletes, onProgress, start);
+    clock.lap(" deletions");
     impl.sequential(dirDeletes, onProgress, start);
+    clock.lap(" folders-del");
     impl.sequential(structure, onProgress, start);
+    clock.lap(" folders");
     impl.parallel(files, onProgress, start);
+    clock.lap(" files");
     impl.sequential(bookkeeping, onProgress, start);
+    clock.lap(" bookkeeping");
+    if (clock.on())
+        std::fprintf(stderr, "timing:  (state writes %.3f s of the above)\n",
+                     std::chrono::duration<double>(impl.stateWriteTime).count());
     impl.report(onProgress, start, true);
 
     impl.result.cancelled = m_cancel.isCancelled();

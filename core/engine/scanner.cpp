@@ -22,11 +22,16 @@ ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& c
     // exactly pathLess order ('/' sorts first, so a folder's subtree comes
     // right after it), so the snapshot comes out sorted and needs neither a
     // sort nor a second copy of its paths.
+    // Siblings share their folder's path, so they are ordered by name alone,
+    // bytewise (a name holds no '/'), through an index: the items themselves
+    // are not moved.
     struct Frame {
         std::vector<ListedItem> items;
+        std::vector<uint32_t> order;
         size_t next = 0;
     };
     std::vector<Frame> stack;
+    std::vector<std::string_view> names;
     auto open = [&](const std::string& dir) {
         auto listed = backend.list(dir);
         if (!listed) {
@@ -34,9 +39,14 @@ ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& c
             out.blocked.push_back(dir);
             return false;
         }
-        std::sort(listed->begin(), listed->end(),
-                  [](const ListedItem& a, const ListedItem& b) { return pathLess(a.entry.path, b.entry.path); });
-        stack.push_back(Frame{std::move(*listed), 0});
+        names.clear();
+        std::vector<uint32_t> order(listed->size());
+        for (uint32_t i = 0; i < order.size(); ++i) {
+            order[i] = i;
+            names.push_back(relpath::name((*listed)[i].entry.path));
+        }
+        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return names[a] < names[b]; });
+        stack.push_back(Frame{std::move(*listed), std::move(order), 0});
         return true;
     };
     if (!open(std::string{}))
@@ -51,7 +61,7 @@ ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& c
             stack.pop_back();
             continue;
         }
-        ListedItem& item = frame.items[frame.next++];
+        ListedItem& item = frame.items[frame.order[frame.next++]];
         Entry& e = item.entry;
         std::string_view name = relpath::name(e.path);
         if (relpath::isFerryTemp(name)) {

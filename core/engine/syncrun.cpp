@@ -1,43 +1,23 @@
 #include "syncrun.h"
 
 #include "common/hash.h"
+#include "common/phaseclock.h"
 #include "engine/scanner.h"
 #include "store/statestore.h"
 
 #include <QDir>
+#include <QFileInfo>
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <sys/file.h>
-#include <unistd.h>
-#include <QFileInfo>
-
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <thread>
+#include <unistd.h>
 
 namespace ferry {
 
-namespace {
-// FERRY_TIMING=1 prints how long each phase took (for profiling and bench/).
-class PhaseClock {
-public:
-    PhaseClock() : m_on(std::getenv("FERRY_TIMING") != nullptr), m_last(std::chrono::steady_clock::now()) {}
-    void lap(const char* phase)
-    {
-        if (!m_on)
-            return;
-        auto now = std::chrono::steady_clock::now();
-        std::fprintf(stderr, "timing: %-10s %8.3f s\n", phase, std::chrono::duration<double>(now - m_last).count());
-        m_last = now;
-    }
-
-private:
-    bool m_on;
-    std::chrono::steady_clock::time_point m_last;
-};
-} // namespace
 
 struct SyncRun::State {
     PhaseClock clock;
@@ -48,6 +28,7 @@ struct SyncRun::State {
             ::close(lockFd); // releases the flock
     }
     std::unique_ptr<StateStore> store;
+    StateStore::BaseSize baseSize; // two-way: counted before the scans; the base itself loads beside them
     BaseState base;
     SyncPolicy policy;
     std::shared_ptr<Snapshot> left, right; // shared with the plan, whose actions point into them
@@ -93,7 +74,7 @@ static std::string identityText(const RootIdentity& id)
 bool SyncRun::checkRoots()
 {
     State& st = *m_state;
-    const bool hadFiles = !st.base.empty();
+    const bool hadFiles = st.baseSize.items > 0;
     Backend* sides[2] = {m_left.get(), m_right.get()};
     const char* names[2] = {"left", "right"};
     bool exists[2];
@@ -179,13 +160,13 @@ bool SyncRun::plan()
             return stop(ExitCode::Usage, "cannot use the state file: " + store.error().message());
         st.store = std::move(*store);
         if (m_options.mode == SyncMode::TwoWay) {
-            auto base = st.store->loadBase();
-            if (!base)
-                return stop(ExitCode::Usage, "cannot read the state file: " + base.error().message());
-            st.base = std::move(*base);
+            auto size = st.store->baseSize();
+            if (!size)
+                return stop(ExitCode::Usage, "cannot read the state file: " + size.error().message());
+            st.baseSize = *size;
         }
     }
-    st.clock.lap("base");
+    st.clock.lap("open state");
     if (!checkRoots())
         return false;
     return scanAndPlan() && applyGuards();
@@ -218,19 +199,34 @@ bool SyncRun::scanAndPlan()
             }
         }
     }
+    // Both sides are scanned on threads of their own while this thread loads
+    // the base: the scans only need its size, counted before.
     ScanResult left, right;
+    const size_t expected = size_t(st.baseSize.items), expectedBytes = size_t(st.baseSize.pathBytes);
     std::unique_ptr<Backend> leftScanner = m_left->clone();
-    std::thread t([&] {
+    std::thread leftThread([&] {
         auto exists = leftScanner->rootExists();
         if (exists && *exists)
-            left = scanSide(*leftScanner, filter, m_cancel, st.base.entries.size(), st.base.entries.pathBytes());
+            left = scanSide(*leftScanner, filter, m_cancel, expected, expectedBytes);
     });
-    {
+    std::thread rightThread([&] {
         auto exists = m_right->rootExists();
         if (exists && *exists)
-            right = scanSide(*m_right, filter, m_cancel, st.base.entries.size(), st.base.entries.pathBytes());
+            right = scanSide(*m_right, filter, m_cancel, expected, expectedBytes);
+    });
+    std::optional<Error> baseError;
+    if (st.store && m_options.mode == SyncMode::TwoWay && st.baseSize.items > 0) {
+        auto base = st.store->loadBase(st.baseSize);
+        if (base)
+            st.base = std::move(*base);
+        else
+            baseError = base.error();
     }
-    t.join();
+    st.clock.lap("base");
+    leftThread.join();
+    rightThread.join();
+    if (baseError)
+        return stop(ExitCode::Usage, "cannot read the state file: " + baseError->message());
     if (left.cancelled || right.cancelled)
         return stop(ExitCode::Errors, "cancelled while scanning; nothing was changed");
     for (auto* scan : {&left, &right}) {

@@ -126,14 +126,24 @@ Result<void> StateStore::validate(int64_t& id)
     return Ok{};
 }
 
-Result<BaseState> StateStore::loadBase()
+Result<StateStore::BaseSize> StateStore::baseSize()
+{
+    sql::Stmt count(m_db, "SELECT count(*), total(length(CAST(path AS BLOB))) FROM base");
+    if (!count.valid() || count.step() != SQLITE_ROW)
+        return dbError("read state");
+    return BaseSize{count.i64(0), count.i64(1)};
+}
+
+Result<BaseState> StateStore::loadBase(std::optional<BaseSize> size)
 {
     BaseState base;
-    {
-        sql::Stmt count(m_db, "SELECT count(*), sum(length(CAST(path AS BLOB))) FROM base");
-        if (count.valid() && count.step() == SQLITE_ROW)
-            base.entries.reserve(size_t(count.i64(0)), size_t(count.i64(1)));
+    if (!size) {
+        auto counted = baseSize();
+        if (!counted)
+            return counted.error();
+        size = *counted;
     }
+    base.entries.reserve(size_t(size->items), size_t(size->pathBytes));
     sql::Stmt q(m_db, "SELECT path, kind, size, lmtime, rmtime, lid, rid, hash FROM base");
     if (!q.valid())
         return dbError("read state");

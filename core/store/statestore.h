@@ -30,7 +30,15 @@ public:
     // never touches the disk.
     static Result<std::unique_ptr<StateStore>> open(const std::string& file, bool readOnly);
 
-    Result<BaseState> loadBase();
+    // How many items the base holds and the bytes of their paths: a cheap
+    // count that lets scans reserve their memory before the base is loaded.
+    struct BaseSize {
+        int64_t items = 0;
+        int64_t pathBytes = 0;
+    };
+    Result<BaseSize> baseSize();
+    // The whole base; `size` (from baseSize()) saves counting it again.
+    Result<BaseState> loadBase(std::optional<BaseSize> size = std::nullopt);
     std::optional<std::string> meta(const std::string& key);
     Result<void> setMeta(const std::string& key, const std::string& value);
 
