@@ -338,6 +338,35 @@ run_group() {
   return 0
 }
 
+# rss_tree SET CASE...: one more no-change run of each case, untimed, under rsstree.py: the
+# peak of the summed RSS of the command's whole process tree (sampled every 5 ms, never below
+# its largest single process), as an RSSTREE line.
+rss_tree() {
+  local set=$1 c line
+  shift
+  say "set $set: peak RSS of each tool's whole process tree (one more no-change run each)"
+  for c in "$@"; do
+    paths_for "$c" again 0
+    define_case "$c" again "$P_DST" "$P_STATE"
+    bash -c "${PREP[$c]}" >>"$TOOL_LOG" 2>&1
+    echo "== $set rss-tree $c" >>"$TOOL_LOG"
+    line=$("$PY" "$BENCH_DIR/rsstree.py" "${CMD[$c]}" 2>>"$TOOL_LOG")
+    if [[ $line != peak_tree_KiB=* ]]; then
+      emit "NOTE rsstree.py measured nothing for $c in set $set (see $TOOL_LOG)"
+      [[ $c == ferry-* ]] && FAILED=1
+      continue
+    fi
+    if [[ $c == ferry-* && $line != *" rc=0" ]]; then
+      FAILED=1
+      emit "NOTE $c failed in the process-tree RSS run of set $set (${line##* }; see $TOOL_LOG)"
+    fi
+    emit "RSSTREE set=$set group=nochange case=$c $(awk '{
+      for (i = 1; i <= NF; i++) { split($i, kv, "=")
+        if (kv[1] ~ /_KiB$/) { sub(/_KiB$/, "_MB", kv[1]); printf "%s=%.1f ", kv[1], kv[2] / 1024 } else printf "%s ", $i }
+    }' <<<"$line")"
+  done
+}
+
 round_snapshot() { snapshot_source; }
 round_change() {
   emit "$("$PY" "$BENCH_DIR/gen.py" change "$SET" "$SRC" "$1" --seed "$SEED")"
@@ -378,6 +407,7 @@ for SET in $SETS; do
     run_group "$SET" initial first cp-a 0 "" "$FILES" "$BYTES" cp-a "${PEERS[@]}" ferry-twoway ferry-mirror
     # re-runs: every tool on its own destination and state, left by the last initial round
     run_group "$SET" nochange again find-both 1 round_snapshot "$FILES" 0 find-both "${PEERS[@]}" ferry-twoway ferry-mirror
+    [[ $SET == M ]] && rss_tree "$SET" "${PEERS[@]}" ferry-twoway ferry-mirror
     run_group "$SET" change again find-both 0 round_change "$FILES" 0 find-both "${PEERS[@]}" ferry-twoway ferry-mirror
   fi
   [[ $KEEP == 1 ]] || drop_trees "$BASE"
