@@ -155,7 +155,9 @@ bool SyncRun::plan()
                 return stop(ExitCode::Usage, "another Ferry run of this pair is in progress (it holds '" + lockFile +
                                                  "'); wait for it to finish, then run again");
         }
-        auto store = StateStore::open(m_options.statePath, m_options.dryRun);
+        // Two-way runs check the file's integrity in loadBase(), beside the scans.
+        const bool twoWay = m_options.mode == SyncMode::TwoWay;
+        auto store = StateStore::open(m_options.statePath, m_options.dryRun, twoWay);
         if (!store)
             return stop(ExitCode::Usage, "cannot use the state file: " + store.error().message());
         st.store = std::move(*store);
@@ -215,7 +217,7 @@ bool SyncRun::scanAndPlan()
             right = scanSide(*m_right, filter, m_cancel, expected, expectedBytes);
     });
     std::optional<Error> baseError;
-    if (st.store && m_options.mode == SyncMode::TwoWay && st.baseSize.items > 0) {
+    if (st.store && m_options.mode == SyncMode::TwoWay) {
         auto base = st.store->loadBase(st.baseSize);
         if (base)
             st.base = std::move(*base);

@@ -45,7 +45,7 @@ Error StateStore::dbError(const std::string& op) const
                            "never deletes anything) or point --state at another file");
 }
 
-Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& file, bool readOnly)
+Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& file, bool readOnly, bool deferCheck)
 {
     std::unique_ptr<StateStore> s(new StateStore);
     s->m_file = file;
@@ -73,7 +73,7 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& file, bo
     // Validate before writing anything: a foreign or corrupt file is left untouched.
     int64_t id = 0;
     {
-        auto validated = s->validate(id);
+        auto validated = s->validate(id, deferCheck);
         if (!validated)
             return validated.error();
     }
@@ -99,7 +99,7 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& file, bo
     return s;
 }
 
-Result<void> StateStore::validate(int64_t& id)
+Result<void> StateStore::validate(int64_t& id, bool deferCheck)
 {
     sql::Stmt appId(m_db, "PRAGMA application_id");
     if (!appId.valid() || appId.step() != SQLITE_ROW)
@@ -115,14 +115,25 @@ Result<void> StateStore::validate(int64_t& id)
         return Error::abortRun("open state file", m_file, "this SQLite file is not a Ferry state database",
                                "Point --state at a Ferry state file or at a new file name");
     if (id == kAppId) {
-        sql::Stmt check(m_db, "PRAGMA quick_check(1)");
-        if (!check.valid() || check.step() != SQLITE_ROW || check.text(0) != "ok")
-            return dbError("check state file");
+        if (deferCheck) {
+            m_checkPending = true;
+        } else if (auto checked = checkIntegrity(); !checked) {
+            return checked.error();
+        }
         sql::Stmt ver(m_db, "PRAGMA user_version");
         if (ver.step() == SQLITE_ROW && ver.i64(0) > kSchemaVersion)
             return Error::abortRun("open state file", m_file, "written by a newer Ferry",
                                    "Update Ferry, or point --state at another file");
     }
+    return Ok{};
+}
+
+Result<void> StateStore::checkIntegrity()
+{
+    sql::Stmt check(m_db, "PRAGMA quick_check(1)");
+    if (!check.valid() || check.step() != SQLITE_ROW || check.text(0) != "ok")
+        return dbError("check state file");
+    m_checkPending = false;
     return Ok{};
 }
 
@@ -136,6 +147,9 @@ Result<StateStore::BaseSize> StateStore::baseSize()
 
 Result<BaseState> StateStore::loadBase(std::optional<BaseSize> size)
 {
+    if (m_checkPending)
+        if (auto checked = checkIntegrity(); !checked)
+            return checked.error();
     BaseState base;
     if (!size) {
         auto counted = baseSize();

@@ -27,8 +27,11 @@ class StateStore {
 public:
     ~StateStore();
     // readOnly: for dry runs; a missing file then yields an empty store that
-    // never touches the disk.
-    static Result<std::unique_ptr<StateStore>> open(const std::string& file, bool readOnly);
+    // never touches the disk. The file's integrity check (a pass over every
+    // page) runs here, or with deferCheck at the start of loadBase(), so that
+    // a caller can overlap it with other work; loadBase() never returns an
+    // unchecked base either way.
+    static Result<std::unique_ptr<StateStore>> open(const std::string& file, bool readOnly, bool deferCheck = false);
 
     // How many items the base holds and the bytes of their paths: a cheap
     // count that lets scans reserve their memory before the base is loaded.
@@ -55,11 +58,13 @@ public:
 private:
     StateStore() = default;
     Error dbError(const std::string& op) const;
-    Result<void> validate(int64_t& applicationId);
+    Result<void> validate(int64_t& applicationId, bool deferCheck);
+    Result<void> checkIntegrity();
     sqlite3* m_db = nullptr;
     std::string m_file;
     bool m_inBatch = false;
     bool m_memoryOnly = false;
+    bool m_checkPending = false; // open(deferCheck): loadBase() runs the integrity check first
     std::unique_ptr<sql::Stmt> m_upsert;
     std::unique_ptr<sql::Stmt> m_remove;
 };

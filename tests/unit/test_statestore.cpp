@@ -79,3 +79,39 @@ TEST_CASE("a dry run never creates a state file", "[statestore]")
     CHECK(b->empty());
     CHECK_FALSE(exists(t / "none.db"));
 }
+
+TEST_CASE("a state file damaged inside is refused by loadBase, also when its check was deferred", "[statestore]")
+{
+    TempDir t;
+    const std::string f = t / "inside.db";
+    {
+        auto s = StateStore::open(f, false);
+        REQUIRE(s.ok());
+        REQUIRE((*s)->begin().ok());
+        for (int i = 0; i < 3000; ++i)
+            REQUIRE((*s)->upsert(base("folder/some/longer/name-" + std::to_string(i) + ".txt", i, 1, 0)).ok());
+        REQUIRE((*s)->commit().ok());
+    } // closing checkpoints the WAL into the file
+    std::string bytes = readFile(f);
+    REQUIRE(bytes.size() > 16 * 4096);
+    // Keep the header page (a valid Ferry file at first sight); scramble the b-tree pages behind it.
+    for (size_t i = 2 * 4096; i < bytes.size() - 4096; ++i)
+        bytes[i] = char((i * 131) % 251);
+    writeFile(f, bytes);
+
+    for (bool deferred : {false, true}) {
+        CAPTURE(deferred);
+        auto s = StateStore::open(f, false, deferred);
+        if (!deferred) {
+            REQUIRE_FALSE(s.ok());
+            CHECK(s.error().kind == Error::Kind::AbortRun);
+            continue;
+        }
+        REQUIRE(s.ok()); // the integrity check waits for loadBase()
+        auto b = (*s)->loadBase();
+        REQUIRE_FALSE(b.ok());
+        CHECK(b.error().kind == Error::Kind::AbortRun);
+        CHECK_FALSE(b.error().nextStep.empty());
+    }
+    CHECK(readFile(f) == bytes);
+}
