@@ -3,6 +3,7 @@
 
     gen.py tree SET DIR [--seed N] [--files N]   SET: S, M or L; DIR must not exist
     gen.py change SET DIR ROUND [--seed N]        edit 1 %, delete 0.5 %, add 0.5 % of DIR's files
+                                                  (L: append 1 MiB to big.bin, touch f01.bin)
     gen.py scale DIR ENTRIES                      ENTRIES empty files in a 4-level tree
 
 Sets (the same kinds as the peers' baselines in shared/bench):
@@ -88,11 +89,28 @@ def cmd_tree(args):
           % (args.set, args.dir, files, size, args.seed, time.monotonic() - t0))
 
 
+def change_large(args):
+    """Set L's change set, as in the peers' baselines: 1 MiB of new bytes appended to big.bin
+    (new size and mtime) and f01.bin touched (new mtime, same bytes)."""
+    stamp = CHANGE_MTIME + args.round * 100_000
+    big = os.path.join(args.dir, "big.bin")
+    with open(big, "ab") as out:
+        out.write(hashlib.shake_128(b"chgL%d/%d" % (args.seed, args.round)).digest(1 << 20))
+    os.utime(big, (stamp, stamp))
+    os.utime(os.path.join(args.dir, "f01.bin"), (stamp + 1, stamp + 1))
+    files, _size = count_tree(args.dir)
+    print("CHANGE set=L round=%d files_before=%d edited=1 deleted=0 added=0 appended_bytes=%d touched=1"
+          % (args.round, files, 1 << 20))
+
+
 def cmd_change(args):
     """One round's change set. The file list is sorted, then shuffled by a generator
     seeded from (seed, round): the first 1 % are rewritten with new bytes, a new size
     and a new mtime; the next 0.5 % are deleted; 0.5 % new files go into the
     directories of the following ones."""
+    if args.set == "L":
+        change_large(args)
+        return
     rng = random.Random(args.seed * 100_003 + 7919 * (args.round + 1))
     paths = []
     for top, _dirs, names in os.walk(args.dir):
@@ -144,7 +162,7 @@ def main():
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--files", type=int, default=0, help="override the file count (S and M)")
     p = sub.add_parser("change")
-    p.add_argument("set", choices=["S", "M"])
+    p.add_argument("set", choices=["S", "M", "L"])
     p.add_argument("dir")
     p.add_argument("round", type=int)
     p.add_argument("--seed", type=int, default=42)

@@ -180,6 +180,7 @@ define_case() {
     find-one)      cmd="find $s -printf '%s %T@\n' >/dev/null" ;;
     find-both)     cmd="find $s $d -printf '%s %T@\n' >/dev/null" ;;
     cp-a)          cmd="cp -a $s $d" ;;
+    cp-changed)    cmd="cp -a $s/big.bin $s/f01.bin $d/" ;;   # set L's change set, copied once
     rsync)         cmd="rsync -a --delete $s/ $d/" ;;
     unison)        cmd="UNISON=$st unison $s $d -batch -times -silent" ;;
     rclone-sync)   cmd="RCLONE_CONFIG=$(q "$WORK/rclone.conf") rclone sync $s $d" ;;
@@ -209,7 +210,7 @@ paths_for() {
   [[ $stage == first && $round != $((RUNS - 1)) ]] && tag=".r$round"
   P_DST=$BASE/dst-$case$tag
   P_STATE=$BASE/state/$case$tag
-  [[ $case == find-both ]] && P_DST=$BASE/dst-cp-a
+  [[ $case == find-both || $case == cp-changed ]] && P_DST=$BASE/dst-cp-a
   [[ $case == find-one ]] && P_DST=""
   return 0
 }
@@ -328,7 +329,8 @@ run_group() {
       fi
       if [[ -n ${DEST[$c]} ]]; then
         check_copy "$set" "$group" "$c" "$r" "${DEST[$c]}"
-        ((DROP_CHECKED)) && rm -rf "${DEST[$c]}"
+        # large copies: only the last round's, which later groups go on with, are kept
+        [[ $DROP_CHECKED == 1 && ${DEST[$c]} == *.r[0-9]* ]] && rm -rf "${DEST[$c]}"
       fi
     done
   done
@@ -369,9 +371,11 @@ rss_tree() {
 
 round_snapshot() { snapshot_source; }
 round_change() {
-  emit "$("$PY" "$BENCH_DIR/gen.py" change "$SET" "$SRC" "$1" --seed "$SEED")"
+  local line
+  line=$("$PY" "$BENCH_DIR/gen.py" change "$SET" "$SRC" "$1" --seed "$SEED")
+  emit "$line"
   sync
-  LAST_DELETE=$EPOCHSECONDS              # the change set deletes files too
+  [[ $line == *" deleted=0 "* ]] || LAST_DELETE=$EPOCHSECONDS   # the change set deleted files too
   snapshot_source
 }
 
@@ -395,13 +399,14 @@ for SET in $SETS; do
   read -ra PEERS <<<"$(peers)"
 
   if [[ $SET == L ]]; then
-    # large files: first copy only, for throughput; each 2 GiB copy is dropped once checked
-    cases=(cp-a)
-    [[ -n ${HAVE[rsync]:-} ]] && cases+=(rsync)
-    cases+=(ferry-mirror ferry-twoway)
+    # large files: the first copy for throughput (each round's 2 GiB copy but the last is
+    # dropped once checked), a no-change re-run, and a change set of 1 MiB appended to the
+    # 1 GiB file plus one 50 MiB file touched; its floor is cp -a of those two files
     DROP_CHECKED=1
-    run_group "$SET" initial first cp-a 0 "" "$FILES" "$BYTES" "${cases[@]}"
+    run_group "$SET" initial first cp-a 0 "" "$FILES" "$BYTES" cp-a "${PEERS[@]}" ferry-twoway ferry-mirror
     DROP_CHECKED=0
+    run_group "$SET" nochange again find-both 1 round_snapshot "$FILES" 0 find-both "${PEERS[@]}" ferry-twoway ferry-mirror
+    run_group "$SET" change again cp-changed 0 round_change "$FILES" 0 cp-changed "${PEERS[@]}" ferry-twoway ferry-mirror
   else
     run_group "$SET" limits again find-one 1 "" "$FILES" 0 find-one
     run_group "$SET" initial first cp-a 0 "" "$FILES" "$BYTES" cp-a "${PEERS[@]}" ferry-twoway ferry-mirror
