@@ -4,6 +4,7 @@
 #include "common/hash.h"
 
 #include <algorithm>
+#include <new>
 
 namespace ferry {
 
@@ -11,9 +12,15 @@ ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& c
                     size_t expectedPathBytes)
 {
     ScanResult out;
-    if (expectedEntries)
-        out.snapshot.entries.reserve(expectedEntries + expectedEntries / 16 + 64,
-                                     expectedPathBytes ? expectedPathBytes + expectedPathBytes / 16 + 1024 : 0);
+    // The expected sizes come from the last run's base; a hint that cannot be
+    // met (a damaged state file's count) only costs the reservation.
+    if (expectedEntries && expectedPathBytes / expectedEntries <= 4096) {
+        try {
+            out.snapshot.entries.reserve(expectedEntries + expectedEntries / 16 + 64,
+                                         expectedPathBytes ? expectedPathBytes + expectedPathBytes / 16 + 1024 : 0);
+        } catch (const std::bad_alloc&) {
+        }
+    }
     const Capabilities caps = backend.capabilities();
     out.snapshot.caseInsensitive = caps.caseInsensitive;
     out.snapshot.timePrecisionNs = caps.timePrecisionNs;

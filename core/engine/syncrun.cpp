@@ -99,6 +99,11 @@ bool SyncRun::checkRoots()
             return stop(ExitCode::Usage, "the " + std::string(names[i]) + " folder '" + loc +
                                              "' does not exist. Check the path, or create the folder first");
         if (!m_options.dryRun) {
+            // The count behind hadFiles came from a file not checked yet: check
+            // it before creating anything.
+            if (st.store)
+                if (auto checked = st.store->ensureChecked(); !checked)
+                    return stop(ExitCode::Usage, "cannot use the state file: " + checked.error().message());
             if (auto r = sides[i]->createRoot(); !r)
                 return stop(ExitCode::Usage, "cannot create the " + std::string(names[i]) + " folder: " +
                                                  r.error().message());
@@ -206,12 +211,13 @@ bool SyncRun::scanAndPlan()
     ScanResult left, right;
     const size_t expected = size_t(st.baseSize.items), expectedBytes = size_t(st.baseSize.pathBytes);
     std::unique_ptr<Backend> leftScanner = m_left->clone();
-    std::thread leftThread([&] {
+    // jthreads: joined on every way out of this scope, an exception included.
+    std::jthread leftThread([&] {
         auto exists = leftScanner->rootExists();
         if (exists && *exists)
             left = scanSide(*leftScanner, filter, m_cancel, expected, expectedBytes);
     });
-    std::thread rightThread([&] {
+    std::jthread rightThread([&] {
         auto exists = m_right->rootExists();
         if (exists && *exists)
             right = scanSide(*m_right, filter, m_cancel, expected, expectedBytes);

@@ -49,6 +49,7 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& file, bo
 {
     std::unique_ptr<StateStore> s(new StateStore);
     s->m_file = file;
+    s->m_readOnly = readOnly;
     const bool exists = fileExists(file);
     if (readOnly && !exists) {
         s->m_memoryOnly = true;
@@ -87,9 +88,10 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& file, bo
         }
         return s;
     }
-    if (sql::exec(s->m_db, "PRAGMA journal_mode=WAL") != SQLITE_OK ||
-        sql::exec(s->m_db, "PRAGMA synchronous=NORMAL") != SQLITE_OK)
-        return s->dbError("prepare state file");
+    if (s->m_checkPending)
+        return s; // nothing is written before the check (ensureChecked() prepares the file then)
+    if (auto prepared = s->prepareForWrites(); !prepared)
+        return prepared.error();
     if (id != kAppId) {
         std::string init = std::string(kSchema) + "PRAGMA application_id=" + std::to_string(kAppId) +
                            "; PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";";
@@ -133,6 +135,25 @@ Result<void> StateStore::checkIntegrity()
     sql::Stmt check(m_db, "PRAGMA quick_check(1)");
     if (!check.valid() || check.step() != SQLITE_ROW || check.text(0) != "ok")
         return dbError("check state file");
+    return Ok{};
+}
+
+Result<void> StateStore::prepareForWrites()
+{
+    if (sql::exec(m_db, "PRAGMA journal_mode=WAL") != SQLITE_OK || sql::exec(m_db, "PRAGMA synchronous=NORMAL") != SQLITE_OK)
+        return dbError("prepare state file");
+    return Ok{};
+}
+
+Result<void> StateStore::ensureChecked()
+{
+    if (!m_checkPending)
+        return Ok{};
+    if (auto checked = checkIntegrity(); !checked)
+        return checked.error(); // stays pending: every later call refuses too
+    if (!m_readOnly)
+        if (auto prepared = prepareForWrites(); !prepared)
+            return prepared.error();
     m_checkPending = false;
     return Ok{};
 }
@@ -147,9 +168,8 @@ Result<StateStore::BaseSize> StateStore::baseSize()
 
 Result<BaseState> StateStore::loadBase(std::optional<BaseSize> size)
 {
-    if (m_checkPending)
-        if (auto checked = checkIntegrity(); !checked)
-            return checked.error();
+    if (auto checked = ensureChecked(); !checked)
+        return checked.error();
     BaseState base;
     if (!size) {
         auto counted = baseSize();
@@ -203,6 +223,8 @@ std::optional<std::string> StateStore::meta(const std::string& key)
 
 Result<void> StateStore::setMeta(const std::string& key, const std::string& value)
 {
+    if (auto checked = ensureChecked(); !checked)
+        return checked.error();
     sql::Stmt q(m_db, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value");
     q.bind(1, key).bind(2, value);
     if (q.step() != SQLITE_DONE)
@@ -212,6 +234,8 @@ Result<void> StateStore::setMeta(const std::string& key, const std::string& valu
 
 Result<void> StateStore::begin()
 {
+    if (auto checked = ensureChecked(); !checked)
+        return checked.error();
     if (m_inBatch)
         return Ok{};
     if (sql::exec(m_db, "BEGIN") != SQLITE_OK)
@@ -232,6 +256,8 @@ Result<void> StateStore::commit()
 
 Result<void> StateStore::upsert(const BaseEntry& e)
 {
+    if (auto checked = ensureChecked(); !checked)
+        return checked.error();
     if (!m_upsert)
         m_upsert = std::make_unique<sql::Stmt>(
             m_db, "INSERT OR REPLACE INTO base(path, kind, size, lmtime, rmtime, lid, rid, hash) VALUES(?,?,?,?,?,?,?,?)");
@@ -256,6 +282,8 @@ Result<void> StateStore::upsert(const BaseEntry& e)
 
 Result<void> StateStore::remove(const std::string& path)
 {
+    if (auto checked = ensureChecked(); !checked)
+        return checked.error();
     if (!m_remove)
         m_remove = std::make_unique<sql::Stmt>(m_db, "DELETE FROM base WHERE path=?");
     sql::Stmt& q = *m_remove;
@@ -268,6 +296,8 @@ Result<void> StateStore::remove(const std::string& path)
 
 Result<void> StateStore::renamePrefix(const std::string& from, const std::string& to)
 {
+    if (auto checked = ensureChecked(); !checked)
+        return checked.error();
     // Children sort between "from/" and "from0" ('0' follows '/').
     sql::Stmt q(m_db, "UPDATE OR REPLACE base SET path = ?2 || CAST(substr(CAST(path AS BLOB), length(CAST(?1 AS BLOB)) + 1) AS TEXT) "
                       "WHERE path = ?1 OR (path >= ?1 || '/' AND path < ?1 || '0')");
@@ -279,6 +309,8 @@ Result<void> StateStore::renamePrefix(const std::string& from, const std::string
 
 Result<void> StateStore::clearBase()
 {
+    if (auto checked = ensureChecked(); !checked)
+        return checked.error();
     if (sql::exec(m_db, "DELETE FROM base") != SQLITE_OK)
         return dbError("write state");
     return Ok{};

@@ -42,6 +42,10 @@ public:
     Result<BaseSize> baseSize();
     // The whole base; `size` (from baseSize()) saves counting it again.
     Result<BaseState> loadBase(std::optional<BaseSize> size = std::nullopt);
+    // Runs the integrity check that open(deferCheck) put off, if it has not
+    // run yet. loadBase() and every write call it first, so nothing is read
+    // into a plan or written to the file before the check passed.
+    Result<void> ensureChecked();
     std::optional<std::string> meta(const std::string& key);
     Result<void> setMeta(const std::string& key, const std::string& value);
 
@@ -60,11 +64,13 @@ private:
     Error dbError(const std::string& op) const;
     Result<void> validate(int64_t& applicationId, bool deferCheck);
     Result<void> checkIntegrity();
+    Result<void> prepareForWrites();
     sqlite3* m_db = nullptr;
     std::string m_file;
     bool m_inBatch = false;
     bool m_memoryOnly = false;
-    bool m_checkPending = false; // open(deferCheck): loadBase() runs the integrity check first
+    bool m_readOnly = false;
+    bool m_checkPending = false; // open(deferCheck): ensureChecked() has not run yet
     std::unique_ptr<sql::Stmt> m_upsert;
     std::unique_ptr<sql::Stmt> m_remove;
 };

@@ -107,11 +107,39 @@ TEST_CASE("a state file damaged inside is refused by loadBase, also when its che
             CHECK(s.error().kind == Error::Kind::AbortRun);
             continue;
         }
-        REQUIRE(s.ok()); // the integrity check waits for loadBase()
+        REQUIRE(s.ok()); // the integrity check waits for loadBase() or the first write
+        auto written = (*s)->setMeta("left_root", "1:2");
+        REQUIRE_FALSE(written.ok());
+        CHECK(written.error().kind == Error::Kind::AbortRun);
+        CHECK_FALSE((*s)->begin().ok());
+        CHECK_FALSE((*s)->upsert(base("x", 1, 1)).ok());
         auto b = (*s)->loadBase();
         REQUIRE_FALSE(b.ok());
         CHECK(b.error().kind == Error::Kind::AbortRun);
         CHECK_FALSE(b.error().nextStep.empty());
     }
     CHECK(readFile(f) == bytes);
+}
+
+TEST_CASE("a deferred check passes on a sound file and the store works as usual", "[statestore]")
+{
+    TempDir t;
+    const std::string f = t / "sound.db";
+    {
+        auto s = StateStore::open(f, false);
+        REQUIRE(s.ok());
+        REQUIRE((*s)->upsert(base("a/b.txt", 10, 1)).ok());
+    }
+    auto s = StateStore::open(f, false, true);
+    REQUIRE(s.ok());
+    auto size = (*s)->baseSize();
+    REQUIRE(size.ok());
+    CHECK(size->items == 1);
+    CHECK(size->pathBytes == 7);
+    REQUIRE((*s)->setMeta("left_root", "1:2").ok()); // runs the check first
+    auto b = (*s)->loadBase(*size);
+    REQUIRE(b.ok());
+    REQUIRE(b->entries.size() == 1);
+    CHECK(b->entries.pathAt(0) == "a/b.txt");
+    CHECK((*s)->meta("left_root") == std::optional<std::string>("1:2"));
 }
