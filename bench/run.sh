@@ -330,7 +330,7 @@ run_group() {
       if [[ -n ${DEST[$c]} ]]; then
         check_copy "$set" "$group" "$c" "$r" "${DEST[$c]}"
         # large copies: only the last round's, which later groups go on with, are kept
-        [[ $DROP_CHECKED == 1 && ${DEST[$c]} == *.r[0-9]* ]] && rm -rf "${DEST[$c]}"
+        [[ $DROP_CHECKED == 1 && ${DEST[$c]##*/} == *.r[0-9]* ]] && rm -rf "${DEST[$c]}"
       fi
     done
   done
@@ -352,7 +352,9 @@ rss_tree() {
     define_case "$c" again "$P_DST" "$P_STATE"
     bash -c "${PREP[$c]}" >>"$TOOL_LOG" 2>&1
     echo "== $set rss-tree $c" >>"$TOOL_LOG"
-    line=$("$PY" "$BENCH_DIR/rsstree.py" "${CMD[$c]}" 2>>"$TOOL_LOG")
+    local wrap=()
+    [[ -n $CASE_TIMEOUT ]] && wrap=(timeout "$CASE_TIMEOUT")
+    line=$("${wrap[@]}" "$PY" "$BENCH_DIR/rsstree.py" "${CMD[$c]}" 2>>"$TOOL_LOG")
     if [[ $line != peak_tree_KiB=* ]]; then
       emit "NOTE rsstree.py measured nothing for $c in set $set (see $TOOL_LOG)"
       [[ $c == ferry-* ]] && FAILED=1
