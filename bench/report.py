@@ -208,15 +208,17 @@ def target_lines(res, smoke):
            fmt(res.get("L", "initial", "ferry-twoway", "MB_per_s"), ".0f"),
            fmt(res.get("L", "initial", "ferry-mirror", "MB_per_s"), ".0f")))
 
+    def tree_peaks(set_):
+        vals = [num(f.get("peak_tree_MB")) for c, f in res.rsstree.get(set_, {}).items() if c.startswith("ferry-")]
+        return [v for v in vals if v is not None]
+
     def peak(set_):
         vals = [num(f.get("maxrss_MB")) for (s, _g), rows in res.results.items() if s == set_
                 for c, f in rows.items() if c.startswith("ferry-")]
-        vals += [num(f.get("peak_tree_MB")) for c, f in res.rsstree.get(set_, {}).items() if c.startswith("ferry-")]
-        vals = [v for v in vals if v is not None]
+        vals = [v for v in vals if v is not None] + tree_peaks(set_)
         return max(vals) if vals else None
     p = peak("M")
-    tree = [num(f.get("peak_tree_MB")) for c, f in res.rsstree.get("M", {}).items() if c.startswith("ferry-")]
-    tree = [v for v in tree if v is not None]
+    tree = tree_peaks("M")
     add("peak RSS for 100,000 files (M, every Ferry run and its whole process tree), target < 60 MB", [p],
         lambda v: v < 60, "%s MB%s" % (fmt(p, ".1f"), "; whole process tree, no-change run: %s MB" %
                                        fmt(max(tree), ".1f") if tree else ""))

@@ -561,12 +561,11 @@ struct Executor::Impl {
         if (batch.empty() || !ex.m_state)
             return;
         StateStore& st = *ex.m_state;
-        const auto flushStart = Clock::now();
         struct AddTime {
             Clock::duration& sum;
             Clock::time_point t0;
             ~AddTime() { sum += Clock::now() - t0; }
-        } addTime{stateWriteTime, flushStart};
+        } addTime{stateWriteTime, Clock::now()};
         auto fail = [this](const Error& e) { result.otherErrors.push_back(e); };
         if (auto r = st.begin(); !r) {
             fail(r.error());

@@ -18,7 +18,6 @@
 
 namespace ferry {
 
-
 struct SyncRun::State {
     PhaseClock clock;
     int lockFd = -1;
@@ -166,7 +165,7 @@ bool SyncRun::plan()
         if (!store)
             return stop(ExitCode::Usage, "cannot use the state file: " + store.error().message());
         st.store = std::move(*store);
-        if (m_options.mode == SyncMode::TwoWay) {
+        if (twoWay) {
             auto size = st.store->baseSize();
             if (!size)
                 return stop(ExitCode::Usage, "cannot read the state file: " + size.error().message());
