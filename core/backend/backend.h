@@ -85,8 +85,11 @@ public:
     virtual Result<std::string> readLink(const std::string& path) = 0;
 
     virtual Result<std::unique_ptr<ReadStream>> openRead(const std::string& path) = 0;
-    // Creates a temporary file in folder `dir` (which must exist).
-    virtual Result<std::unique_ptr<TempFile>> createTemp(const std::string& dir) = 0;
+    // Creates a temporary file in folder `dir` (which must exist). `mode` is
+    // the permission the file will get at commit: a backend may create the
+    // temporary with it (the owner can always read and write it) to spare a
+    // change of mode later.
+    virtual Result<std::unique_ptr<TempFile>> createTemp(const std::string& dir, uint32_t mode = 0600) = 0;
     // Sets times and mode on the temp file and renames it to `path`. With
     // `mayReplace` a file there is replaced atomically; without it, anything
     // at `path` makes the commit fail (SkipItem) and the temp file is

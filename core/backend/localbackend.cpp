@@ -338,14 +338,18 @@ Result<std::unique_ptr<ReadStream>> LocalBackend::openRead(const std::string& pa
     return std::unique_ptr<ReadStream>(std::make_unique<LocalReadStream>(fd));
 }
 
-Result<std::unique_ptr<TempFile>> LocalBackend::createTemp(const std::string& dir)
+Result<std::unique_ptr<TempFile>> LocalBackend::createTemp(const std::string& dir, uint32_t mode)
 {
+    // Owner read and write always: the copy must be writable through this
+    // descriptor on every file system. commit() sets the exact mode when the
+    // umask or these bits made the file's differ.
+    const mode_t createMode = mode_t((mode & 0777) | 0600);
     if (auto c = checkDirChain(dir); !c)
         return c.error();
     for (int attempt = 0; attempt < 8; ++attempt) {
         std::string rel = relpath::join(dir, std::string(relpath::kTempPrefix) + randomSuffix());
         std::string abs = absolute(rel);
-        int fd = ::open(abs.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        int fd = ::open(abs.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, createMode);
         if (fd >= 0)
             return std::unique_ptr<TempFile>(std::make_unique<LocalTempFile>(fd, abs, rel));
         if (errno != EEXIST)
@@ -358,8 +362,6 @@ Result<Entry> LocalBackend::commit(std::unique_ptr<TempFile> temp, const std::st
                                    uint32_t mode, bool mayReplace)
 {
     auto* t = static_cast<LocalTempFile*>(temp.get());
-    if (::fchmod(t->m_fd, mode_t(mode & 07777)) != 0)
-        return errnoError("set permissions of", path, errno);
     struct timespec times[2] = {toTimespec(mtimeNs), toTimespec(mtimeNs)};
     times[0].tv_nsec = UTIME_OMIT;
     if (::futimens(t->m_fd, times) != 0)
@@ -367,6 +369,12 @@ Result<Entry> LocalBackend::commit(std::unique_ptr<TempFile> temp, const std::st
     struct stat st;
     if (::fstat(t->m_fd, &st) != 0)
         return errnoError("write", path, errno);
+    if ((st.st_mode & 07777) != (mode & 07777)) { // not what createTemp could give it
+        if (::fchmod(t->m_fd, mode_t(mode & 07777)) != 0)
+            return errnoError("set permissions of", path, errno);
+        if (::fstat(t->m_fd, &st) != 0)
+            return errnoError("write", path, errno);
+    }
     int fd = t->m_fd;
     t->m_fd = -1;
     if (::close(fd) != 0)

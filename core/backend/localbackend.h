@@ -26,7 +26,7 @@ public:
     Result<std::optional<Entry>> stat(const std::string& path) override;
     Result<std::string> readLink(const std::string& path) override;
     Result<std::unique_ptr<ReadStream>> openRead(const std::string& path) override;
-    Result<std::unique_ptr<TempFile>> createTemp(const std::string& dir) override;
+    Result<std::unique_ptr<TempFile>> createTemp(const std::string& dir, uint32_t mode = 0600) override;
     Result<Entry> commit(std::unique_ptr<TempFile> temp, const std::string& path, int64_t mtimeNs,
                          uint32_t mode, bool mayReplace) override;
     Result<void> rename(const std::string& from, const std::string& to) override;

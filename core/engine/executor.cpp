@@ -97,6 +97,12 @@ struct Executor::Impl {
     std::mutex mutex;                 // guards updates, currentPath
     std::vector<BaseUpdate> updates;
     std::string currentPath;
+    // The pool's coordinator sleeps on wake until the workers are done or a
+    // batch of base updates is waiting, so the state file is written while
+    // the workers copy instead of all at once after the last of them.
+    static constexpr size_t kWriteBatch = 256;
+    std::mutex wakeMutex;
+    std::condition_variable wake;
 
     Impl(Executor& e, const Plan& p) : ex(e), plan(p) { result.items.resize(p.actions.size()); }
 
@@ -110,8 +116,22 @@ struct Executor::Impl {
     {
         if (!ex.m_state)
             return;
+        size_t waiting;
+        {
+            std::lock_guard lock(mutex);
+            updates.push_back(std::move(u));
+            waiting = updates.size();
+        }
+        if (waiting == kWriteBatch) {
+            std::lock_guard lock(wakeMutex);
+            wake.notify_one();
+        }
+    }
+
+    size_t waitingUpdates()
+    {
         std::lock_guard lock(mutex);
-        updates.push_back(std::move(u));
+        return updates.size();
     }
 
     void setCurrent(const std::string& p)
@@ -199,7 +219,8 @@ struct Executor::Impl {
                 return changedSinceScan(srcPath, sideName(from));
             return reader.error();
         }
-        auto temp = out.createTemp(std::string(relpath::parent(dstPath)));
+        const uint32_t mode = src.mode ? src.mode : 0644;
+        auto temp = out.createTemp(std::string(relpath::parent(dstPath)), mode);
         if (!temp)
             return temp.error();
         std::optional<ContentHash> hash;
@@ -271,7 +292,7 @@ struct Executor::Impl {
                 mayReplace = true;
             }
         }
-        auto committed = out.commit(std::move(*temp), dstPath, src.mtimeNs, src.mode ? src.mode : 0644, mayReplace);
+        auto committed = out.commit(std::move(*temp), dstPath, src.mtimeNs, mode, mayReplace);
         if (!committed)
             return committed.error();
         return std::make_pair(*committed, hash);
@@ -644,8 +665,6 @@ struct Executor::Impl {
         }
         std::atomic<size_t> next{0};
         std::atomic<int> running{threads};
-        std::mutex doneMutex;
-        std::condition_variable doneCv;
         std::vector<std::thread> pool;
         for (int t = 0; t < threads; ++t) {
             pool.emplace_back([&] {
@@ -653,15 +672,16 @@ struct Executor::Impl {
                 for (size_t k; (k = next.fetch_add(1)) < indices.size();)
                     runOne(s, indices[k]);
                 if (--running == 0) {
-                    std::lock_guard lock(doneMutex);
-                    doneCv.notify_all();
+                    std::lock_guard lock(wakeMutex);
+                    wake.notify_one();
                 }
             });
         }
         for (;;) {
             {
-                std::unique_lock lock(doneMutex);
-                doneCv.wait_for(lock, std::chrono::milliseconds(200), [&] { return running.load() == 0; });
+                std::unique_lock lock(wakeMutex);
+                wake.wait_for(lock, std::chrono::milliseconds(200),
+                              [&] { return running.load() == 0 || waitingUpdates() >= kWriteBatch; });
             }
             flush();
             report(onProgress, start, false);

@@ -302,3 +302,36 @@ TEST_CASE("the trash reports a name it cannot take instead of retrying forever",
     CHECK(r.exit == ExitCode::Errors);
     CHECK(exists(p.right + "/" + longName));
 }
+
+TEST_CASE("copies get the source's exact permission bits, whatever the umask", "[executor]")
+{
+    // The temporary is created with the final mode where it can be; the
+    // umask, the owner's missing write bit and special bits need a chmod.
+    const mode_t oldMask = ::umask(027);
+    SyncPair p;
+    const std::vector<mode_t> modes = {0644, 0600, 0664, 0444, 0755, 0640, 0700, 02755};
+    for (mode_t m : modes) {
+        const std::string name = p.left + "/m" + std::to_string(m);
+        writeFile(name, "mode " + std::to_string(m));
+        REQUIRE(::chmod(name.c_str(), m) == 0);
+    }
+    writeFile(p.right + "/replaced", "old right");
+    writeFile(p.left + "/replaced", "new left, read-only", 1800000000);
+    REQUIRE(::chmod((p.left + "/replaced").c_str(), 0444) == 0);
+    SyncReport r = p.sync();
+    ::umask(oldMask);
+    INFO(r.fatalMessage << r.guardMessage);
+    REQUIRE(r.exit == ExitCode::InSync);
+    auto modeOf = [](const std::string& path) {
+        struct stat st {};
+        REQUIRE(::lstat(path.c_str(), &st) == 0);
+        return st.st_mode & 07777;
+    };
+    for (mode_t m : modes) {
+        INFO("mode " << std::oct << m);
+        CHECK(modeOf(p.right + "/m" + std::to_string(m)) == m);
+        CHECK(readFile(p.right + "/m" + std::to_string(m)) == "mode " + std::to_string(m));
+    }
+    CHECK(modeOf(p.right + "/replaced") == 0444);
+    CHECK(readFile(p.right + "/replaced") == "new left, read-only");
+}
