@@ -8,6 +8,7 @@
 # Knobs (environment):
 #   SETS="S M L"     data sets (S 20,000 x 1-64 KiB, M 100,000 x 0-4 KiB, L 1 GiB + 20 x 50 MiB)
 #   RUNS=3           timed rounds per group (limits and nochange add one untimed warm-up round)
+#   CHANGE_RUNS=5    timed rounds of the change groups, the noisiest (each round is a new change set)
 #   WORK=/tmp/ferry-bench   scratch folder: data, logs, results.txt (data removed at the end)
 #   FERRY=<repo>/build/app/ferry-cli   built with `cmake --build build` when the default is missing
 #   SCALE_1M=1       run the metadata scale case: 250,000 and 1,000,000 empty files
@@ -35,6 +36,7 @@ SETTLE_S=${SETTLE_S:-40}
 if [[ $SMOKE == 1 ]]; then
   SETS=${SETS:-"S M"}
   RUNS=1
+  CHANGE_RUNS=1
   SMALL_FILES=300
   SCALE_SIZES="1200 300"
   SETTLE_S=0
@@ -43,6 +45,7 @@ if [[ $SMOKE == 1 ]]; then
 else
   SETS=${SETS:-"S M L"}
   RUNS=${RUNS:-3}
+  CHANGE_RUNS=${CHANGE_RUNS:-5}
   SMALL_FILES=0                        # 0 = the set's real size
   SCALE_SIZES="250000 1000000"
   [[ ${SCALE_1M:-1} == 0 ]] && SCALE_SIZES=""
@@ -52,6 +55,7 @@ fi
 die() { echo "run.sh: $*" >&2; exit 2; }
 say() { echo "[bench $(date +%T)] $*" >&2; }
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+[[ $CHANGE_RUNS =~ ^[1-9][0-9]*$ ]] || die "CHANGE_RUNS must be a positive integer"
 
 # ---------------------------------------------------------------- prerequisites
 # Missing tools are installed with apt (sudo when not root), except in SMOKE mode, where a
@@ -146,11 +150,12 @@ emit "ENV nproc $(nproc)"
 emit "ENV memory $(free -m | awk '/^Mem:/ {print $2 " MB"}')"
 emit "ENV kernel $(uname -sr)"
 emit "ENV work_fs $(df --output=fstype,source "$WORK" | tail -n1 | tr -s ' ') (WORK=$WORK); page cache warm"
-emit "ENV knobs SETS=\"$SETS\" RUNS=$RUNS SEED=$SEED SMOKE=$SMOKE SETTLE_S=$SETTLE_S scale=\"${SCALE_SIZES:-off}\""
+emit "ENV knobs SETS=\"$SETS\" RUNS=$RUNS CHANGE_RUNS=$CHANGE_RUNS SEED=$SEED SMOKE=$SMOKE SETTLE_S=$SETTLE_S scale=\"${SCALE_SIZES:-off}\""
 emit "ENV results_file $RESULTS"
 partial=()
 [[ $SETS == "S M L" ]] || partial+=("SETS=\"$SETS\"")
 ((RUNS >= 3)) || partial+=("RUNS=$RUNS")
+((CHANGE_RUNS >= 3)) || partial+=("CHANGE_RUNS=$CHANGE_RUNS")
 [[ -n $SCALE_SIZES ]] || partial+=("no scale case")
 if [[ $SMOKE != 1 && ${#partial[@]} -gt 0 ]]; then
   text=${partial[0]}
@@ -299,15 +304,16 @@ timed_run() {
 run_group() {
   local set=$1 group=$2 stage=$3 ref=$4 warm=$5 hook=$6 files=$7 bytes=$8
   shift 8
-  local cases=("$@") n=$# timings="$WORK/timings/$set.$group" r k c
+  local cases=("$@") n=$# timings="$WORK/timings/$set.$group" r k c rounds=$RUNS
+  [[ $group == change ]] && rounds=$CHANGE_RUNS
   : >"$timings"
   for c in "${cases[@]}"; do
     paths_for "$c" "$stage" $((RUNS - 1))
     define_case "$c" "$stage" "$P_DST" "$P_STATE"
     emit "CMD set=$set group=$group case=$c prep: ${PREP[$c]} | run: ${CMD[$c]}"
   done
-  say "set $set, group $group: ${cases[*]} ($RUNS rounds, $warm warm-up)"
-  for ((r = -warm; r < RUNS; r++)); do
+  say "set $set, group $group: ${cases[*]} ($rounds rounds, $warm warm-up)"
+  for ((r = -warm; r < rounds; r++)); do
     [[ -n $hook ]] && "$hook" "$r"
     settle
     for ((k = 0; k < n; k++)); do
