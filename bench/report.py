@@ -29,17 +29,20 @@ def fmt(x, spec):
 
 def summarize(a):
     runs = defaultdict(dict)            # case -> round -> (seconds, rss_kib, rc)
+    steal = defaultdict(dict)           # case -> round -> ms of CPU stolen by the host (newer runs)
     order = []
     with open(a.timings) as fh:
         for line in fh:
             parts = line.split()
-            if len(parts) != 6:
+            if len(parts) not in (6, 7):    # the 7th, CPU time stolen by the host (ms), is read below
                 continue
-            rnd, case, t0, t1, rss, rc = parts
+            rnd, case, t0, t1, rss, rc = parts[:6]
             if case not in runs:
                 order.append(case)
             rss_kib = int(rss) if rss.lstrip("-").isdigit() else -1
             runs[case][int(rnd)] = (float(t1) - float(t0), rss_kib, int(rc))
+            if len(parts) == 7 and parts[6].lstrip("-").isdigit():
+                steal[case][int(rnd)] = int(parts[6])
     if a.cases:
         order = [c for c in a.cases.split() if c in runs] + [c for c in order if c not in a.cases.split()]
     ref = runs.get(a.ref, {})
@@ -59,6 +62,12 @@ def summarize(a):
                  fmt(files, "d"), fmt(files / med if files and med > 0 else None, ".0f"),
                  fmt(mb, ".1f"), fmt(mb / med if mb and med > 0 else None, ".0f"),
                  fmt(max(rsses) / 1024 if rsses else None, ".1f"), bad_rc[-1] if bad_rc else 0))
+    for case in order:
+        rounds = sorted(runs[case])
+        ref_s = ["%.2f" % (runs[case][r][0] / ref[r][0]) if r in ref and ref[r][0] > 0 else "-" for r in rounds]
+        print("ROUNDS set=%s group=%s case=%s s=%s ratio=%s steal_ms=%s"
+              % (a.set, a.group, case, ",".join("%.3f" % runs[case][r][0] for r in rounds), ",".join(ref_s),
+                 ",".join(str(steal[case].get(r, "-")) for r in rounds)))
     for case in order:
         if not case.startswith("ferry-"):
             continue
@@ -97,6 +106,7 @@ class Results:
         self.cmds, self.notes, self.raw, self.changes = [], [], [], []
         self.reconcile = None
         self.rsstree = OrderedDict()  # set -> OrderedDict(case -> fields)
+        self.rounds = OrderedDict()   # (set, group) -> OrderedDict(case -> fields)
         with open(path) as fh:
             for line in fh:
                 line = line.rstrip("\n")
@@ -127,6 +137,9 @@ class Results:
                 elif tag == "RECONCILE":
                     self.reconcile = kv(line)
                     self.raw.append(line)
+                elif tag == "ROUNDS":
+                    f = kv(line)
+                    self.rounds.setdefault((f["set"], f["group"]), OrderedDict())[f["case"]] = f
                 elif tag == "RSSTREE":
                     f = kv(line)
                     self.rsstree.setdefault(f["set"], OrderedDict())[f["case"]] = f
@@ -303,6 +316,21 @@ def markdown(a):
     if res.changes:
         out += ["Change sets applied to the source, one per round of the `change` group:", ""]
         out += ["    " + c for c in res.changes] + [""]
+    if res.rounds:
+        out += ["<details><summary>Every round: wall time s, × the reference in the same round, and the CPU "
+                "time the host took from this VM during the run (steal, ms over all cores)</summary>", ""]
+        for (set_, group), rows in res.rounds.items():
+            n = max(len(f.get("s", "").split(",")) for f in rows.values())
+            out += ["Set %s, %s:" % (set_, group), "", "| case | " + " | ".join("round %d" % r for r in range(n)) + " |",
+                    "|---|" + "---|" * n]
+            for case, f in rows.items():
+                s, q, st = (f.get(k, "").split(",") for k in ("s", "ratio", "steal_ms"))
+                cells = ["%s (× %s, %s)" % (s[i], q[i] if i < len(q) else "-", st[i] if i < len(st) else "-")
+                         for i in range(len(s))]
+                name = "**%s**" % case if case.startswith("ferry-") else case
+                out.append("| %s | " % name + " | ".join(cells) + " |")
+            out.append("")
+        out += ["</details>", ""]
     out += ["## Targets", ""] + target_lines(res, a.smoke) + [""]
     fails = res.check_failures()
     total = sum(len(v) for v in res.checks.values())

@@ -191,8 +191,8 @@ define_case() {
     rclone-sync)   cmd="RCLONE_CONFIG=$(q "$WORK/rclone.conf") rclone sync $s $d" ;;
     rclone-bisync) cmd="RCLONE_CONFIG=$(q "$WORK/rclone.conf") rclone bisync $s $d --workdir $st"
                    [[ $stage == first ]] && cmd+=" --resync" ;;
-    ferry-twoway)  cmd="$(q "$FERRY") sync $s $d --mode two-way --state $st/db -q" ;;
-    ferry-mirror)  cmd="$(q "$FERRY") sync $s $d --mode mirror --state $st/db -q" ;;
+    ferry-twoway)  cmd="FERRY_TIMING=1 $(q "$FERRY") sync $s $d --mode two-way --state $st/db -q" ;;
+    ferry-mirror)  cmd="FERRY_TIMING=1 $(q "$FERRY") sync $s $d --mode mirror --state $st/db -q" ;;
     *) die "unknown case $case" ;;
   esac
   CMD[$case]=$cmd
@@ -282,16 +282,30 @@ check_copy() {
 }
 
 # ---------------------------------------------------------------- the harness
-# timed_run CMD: wall time from $EPOCHREALTIME around /usr/bin/time; sets T0 T1 RSS_KIB RC
+# read_steal: STEAL_NOW = CPU time the hypervisor gave to others so far, all CPUs, in 1/100 s
+# (/proc/stat's cpu line; a builtin read, no fork)
+read_steal() {
+  local label user nice sys idle iowait irq softirq rest
+  STEAL_NOW=0
+  read -r label user nice sys idle iowait irq softirq STEAL_NOW rest </proc/stat 2>/dev/null
+  [[ $STEAL_NOW =~ ^[0-9]+$ ]] || STEAL_NOW=0
+}
+
+# timed_run CMD: wall time from $EPOCHREALTIME around /usr/bin/time; sets T0 T1 RSS_KIB RC and
+# STEAL_MS (CPU time stolen from this VM during the run, summed over its CPUs: a busy host)
 timed_run() {
   local wrap=()
   [[ -n $TIME_BIN ]] && wrap=("$TIME_BIN" -f %M -o "$WORK/time.out")
   [[ -n $CASE_TIMEOUT ]] && wrap+=(timeout "$CASE_TIMEOUT")
   rm -f "$WORK/time.out"
+  read_steal
+  local steal0=$STEAL_NOW
   T0=$EPOCHREALTIME
   "${wrap[@]}" bash -c "$1" >>"$TOOL_LOG" 2>&1
   RC=$?
   T1=$EPOCHREALTIME
+  read_steal
+  STEAL_MS=$(( (STEAL_NOW - steal0) * 10 ))
   RSS_KIB=-1
   [[ -s $WORK/time.out ]] && RSS_KIB=$(tail -n1 "$WORK/time.out")
 }
@@ -328,7 +342,7 @@ run_group() {
       echo "== $set $group $c round $r" >>"$TOOL_LOG"
       timed_run "${CMD[$c]}"
       ((r < 0)) && continue
-      echo "$r $c $T0 $T1 $RSS_KIB $RC" >>"$timings"
+      echo "$r $c $T0 $T1 $RSS_KIB $RC $STEAL_MS" >>"$timings"
       if [[ $c == ferry-* && $RC != 0 ]]; then
         FAILED=1
         emit "NOTE $c exited $RC in set $set, group $group, round $r (see $TOOL_LOG)"
