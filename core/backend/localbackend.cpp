@@ -341,9 +341,10 @@ Result<std::unique_ptr<ReadStream>> LocalBackend::openRead(const std::string& pa
 Result<std::unique_ptr<TempFile>> LocalBackend::createTemp(const std::string& dir, uint32_t mode)
 {
     // Owner read and write always: the copy must be writable through this
-    // descriptor on every file system. commit() sets the exact mode when the
-    // umask or these bits made the file's differ.
-    const mode_t createMode = mode_t((mode & 0777) | 0600);
+    // descriptor on every file system. Never writable by group or others
+    // while it is being filled, nor setuid/setgid. commit() sets the exact
+    // mode when the umask or these limits made the file's differ.
+    const mode_t createMode = mode_t((mode & 0755) | 0600);
     if (auto c = checkDirChain(dir); !c)
         return c.error();
     for (int attempt = 0; attempt < 8; ++attempt) {

@@ -306,10 +306,14 @@ TEST_CASE("the trash reports a name it cannot take instead of retrying forever",
 TEST_CASE("copies get the source's exact permission bits, whatever the umask", "[executor]")
 {
     // The temporary is created with the final mode where it can be; the
-    // umask, the owner's missing write bit and special bits need a chmod.
-    const mode_t oldMask = ::umask(027);
+    // umask, the owner's missing write bit, write bits for group or others
+    // and setuid/setgid need a chmod at commit.
+    struct UmaskGuard {
+        mode_t old = ::umask(027);
+        ~UmaskGuard() { ::umask(old); }
+    } umaskGuard;
     SyncPair p;
-    const std::vector<mode_t> modes = {0644, 0600, 0664, 0444, 0755, 0640, 0700, 02755};
+    const std::vector<mode_t> modes = {0644, 0600, 0664, 0666, 0444, 0755, 0640, 0700, 02755, 04755};
     for (mode_t m : modes) {
         const std::string name = p.left + "/m" + std::to_string(m);
         writeFile(name, "mode " + std::to_string(m));
@@ -319,7 +323,6 @@ TEST_CASE("copies get the source's exact permission bits, whatever the umask", "
     writeFile(p.left + "/replaced", "new left, read-only", 1800000000);
     REQUIRE(::chmod((p.left + "/replaced").c_str(), 0444) == 0);
     SyncReport r = p.sync();
-    ::umask(oldMask);
     INFO(r.fatalMessage << r.guardMessage);
     REQUIRE(r.exit == ExitCode::InSync);
     auto modeOf = [](const std::string& path) {
