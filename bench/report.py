@@ -65,8 +65,9 @@ def summarize(a):
     for case in order:
         rounds = sorted(runs[case])
         ref_s = ["%.2f" % (runs[case][r][0] / ref[r][0]) if r in ref and ref[r][0] > 0 else "-" for r in rounds]
-        print("ROUNDS set=%s group=%s case=%s s=%s ratio=%s steal_ms=%s"
-              % (a.set, a.group, case, ",".join("%.3f" % runs[case][r][0] for r in rounds), ",".join(ref_s),
+        print("ROUNDS set=%s group=%s case=%s r=%s s=%s ratio=%s steal_ms=%s"
+              % (a.set, a.group, case, ",".join(str(r) for r in rounds),
+                 ",".join("%.3f" % runs[case][r][0] for r in rounds), ",".join(ref_s),
                  ",".join(str(steal[case].get(r, "-")) for r in rounds)))
     for case in order:
         if not case.startswith("ferry-"):
@@ -320,15 +321,20 @@ def markdown(a):
         out += ["<details><summary>Every round: wall time s, × the reference in the same round, and the CPU "
                 "time the host took from this VM during the run (steal, ms over all cores)</summary>", ""]
         for (set_, group), rows in res.rounds.items():
-            n = max(len(f.get("s", "").split(",")) for f in rows.values())
-            out += ["Set %s, %s:" % (set_, group), "", "| case | " + " | ".join("round %d" % r for r in range(n)) + " |",
-                    "|---|" + "---|" * n]
+            per_case = OrderedDict()        # case -> round -> cell
             for case, f in rows.items():
                 s, q, st = (f.get(k, "").split(",") for k in ("s", "ratio", "steal_ms"))
-                cells = ["%s (× %s, %s)" % (s[i], q[i] if i < len(q) else "-", st[i] if i < len(st) else "-")
-                         for i in range(len(s))]
+                # r= names the rounds; older lines without it list rounds 0, 1, … in order
+                rnds = f["r"].split(",") if f.get("r") else [str(i) for i in range(len(s))]
+                per_case[case] = {int(r): "%s (× %s, %s)" % (s[i], q[i] if i < len(q) else "-",
+                                                            st[i] if i < len(st) else "-")
+                                  for i, r in enumerate(rnds) if i < len(s)}
+            cols = sorted({r for cells in per_case.values() for r in cells})
+            out += ["Set %s, %s:" % (set_, group), "", "| case | " + " | ".join("round %d" % r for r in cols) + " |",
+                    "|---|" + "---|" * len(cols)]
+            for case, cells in per_case.items():
                 name = "**%s**" % case if case.startswith("ferry-") else case
-                out.append("| %s | " % name + " | ".join(cells) + " |")
+                out.append("| %s | " % name + " | ".join(cells.get(r, "–") for r in cols) + " |")
             out.append("")
         out += ["</details>", ""]
     out += ["## Targets", ""] + target_lines(res, a.smoke) + [""]

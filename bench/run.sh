@@ -287,7 +287,7 @@ check_copy() {
 read_steal() {
   local label user nice sys idle iowait irq softirq rest
   STEAL_NOW=0
-  read -r label user nice sys idle iowait irq softirq STEAL_NOW rest </proc/stat 2>/dev/null
+  read -r label user nice sys idle iowait irq softirq STEAL_NOW rest 2>/dev/null </proc/stat
   [[ $STEAL_NOW =~ ^[0-9]+$ ]] || STEAL_NOW=0
 }
 
@@ -305,7 +305,7 @@ timed_run() {
   RC=$?
   T1=$EPOCHREALTIME
   read_steal
-  STEAL_MS=$(( (STEAL_NOW - steal0) * 10 ))
+  STEAL_MS=$(( (STEAL_NOW - steal0) * 10 ))   # /proc/stat counts in USER_HZ, 100 on Linux
   RSS_KIB=-1
   [[ -s $WORK/time.out ]] && RSS_KIB=$(tail -n1 "$WORK/time.out")
 }
