@@ -46,11 +46,14 @@ def summarize(a):
     if a.cases:
         order = [c for c in a.cases.split() if c in runs] + [c for c in order if c not in a.cases.split()]
     ref = runs.get(a.ref, {})
+    # case -> round -> time / the reference's time in the same round
+    to_ref = {case: {r: t / ref[r][0] for r, (t, _, _) in rounds.items() if r in ref and ref[r][0] > 0}
+              for case, rounds in runs.items()}
     for case in order:
         rounds = runs[case]
         times = [v[0] for v in rounds.values()]
         med = statistics.median(times)
-        per_round = [t / ref[r][0] for r, (t, _, _) in rounds.items() if r in ref and ref[r][0] > 0]
+        per_round = list(to_ref[case].values())
         rsses = [v[1] for v in rounds.values() if v[1] >= 0]
         bad_rc = [v[2] for v in rounds.values() if v[2] != 0]
         files = a.files if a.files > 0 else None
@@ -64,7 +67,7 @@ def summarize(a):
                  fmt(max(rsses) / 1024 if rsses else None, ".1f"), bad_rc[-1] if bad_rc else 0))
     for case in order:
         rounds = sorted(runs[case])
-        ref_s = ["%.2f" % (runs[case][r][0] / ref[r][0]) if r in ref and ref[r][0] > 0 else "-" for r in rounds]
+        ref_s = ["%.2f" % to_ref[case][r] if r in to_ref[case] else "-" for r in rounds]
         print("ROUNDS set=%s group=%s case=%s r=%s s=%s ratio=%s steal_ms=%s"
               % (a.set, a.group, case, ",".join(str(r) for r in rounds),
                  ",".join("%.3f" % runs[case][r][0] for r in rounds), ",".join(ref_s),
