@@ -30,11 +30,23 @@ struct Capabilities {
 };
 
 // Identity of a root folder: refuses a swapped disk or a re-created folder.
+// The file id alone is not enough: ext4 gives a folder removed and made
+// again at once the same inode, so the birth time (with nanoseconds) and
+// the inode generation tell the two apart where the file system has them.
 struct RootIdentity {
     uint64_t device = 0;
     uint64_t fileId = 0;
+    int64_t birthNs = 0;      // 0: unknown
+    uint64_t generation = 0;  // 0: unknown
     bool known = false;
     bool operator==(const RootIdentity&) const = default;
+    // The recorded text form: "device:fileId:birthNs:generation".
+    std::string text() const;
+    // Parses a recorded text; the older "device:fileId" form too.
+    static std::optional<RootIdentity> fromText(const std::string& s);
+    // Whether `recorded` (from the last sync) can be this very folder: every
+    // detail both know must agree.
+    bool sameFolderAs(const RootIdentity& recorded) const;
 };
 
 class ReadStream {

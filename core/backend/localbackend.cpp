@@ -13,7 +13,10 @@
 #include <vector>
 
 #ifdef __linux__
+#include <linux/fs.h>
 #include <linux/magic.h>
+#include <sys/ioctl.h>
+#include <sys/sysmacros.h>
 #include <sys/statfs.h>
 #endif
 
@@ -245,10 +248,39 @@ Result<void> LocalBackend::createRoot()
 
 Result<RootIdentity> LocalBackend::rootIdentity()
 {
+    RootIdentity id;
+#ifdef __linux__
+    // statx for the birth time; the descriptor for the inode generation,
+    // which ext4 draws anew whenever it hands out an inode again.
+    int fd = ::open(m_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errnoError("open folder", m_root, errno);
+    struct statx stx;
+    if (::statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, &stx) != 0) {
+        int err = errno;
+        ::close(fd);
+        return errnoError("open folder", m_root, err);
+    }
+    id.device = uint64_t(makedev(stx.stx_dev_major, stx.stx_dev_minor)); // as st_dev, which older states recorded
+    id.fileId = stx.stx_ino;
+    if (stx.stx_mask & STATX_BTIME)
+        id.birthNs = int64_t(stx.stx_btime.tv_sec) * 1000000000 + stx.stx_btime.tv_nsec;
+    int generation = 0;
+    if (::ioctl(fd, FS_IOC_GETVERSION, &generation) == 0)
+        id.generation = uint32_t(generation);
+    ::close(fd);
+#else
     struct stat st;
     if (::stat(m_root.c_str(), &st) != 0)
         return errnoError("open folder", m_root, errno);
-    return RootIdentity{uint64_t(st.st_dev), uint64_t(st.st_ino), true};
+    id.device = uint64_t(st.st_dev);
+    id.fileId = uint64_t(st.st_ino);
+#ifdef __APPLE__
+    id.birthNs = int64_t(st.st_birthtimespec.tv_sec) * 1000000000 + st.st_birthtimespec.tv_nsec;
+#endif
+#endif
+    id.known = true;
+    return id;
 }
 
 Result<std::vector<ListedItem>> LocalBackend::list(const std::string& dir)

@@ -2,6 +2,7 @@
 
 #include "common/hash.h"
 #include "common/phaseclock.h"
+#include "engine/emptiedside.h"
 #include "engine/scanner.h"
 #include "store/statestore.h"
 
@@ -65,11 +66,6 @@ bool SyncRun::stop(ExitCode code, const std::string& message)
     return false;
 }
 
-static std::string identityText(const RootIdentity& id)
-{
-    return std::to_string(id.device) + ":" + std::to_string(id.fileId);
-}
-
 bool SyncRun::checkRoots()
 {
     State& st = *m_state;
@@ -126,8 +122,9 @@ bool SyncRun::checkRoots()
             continue;
         if (!st.store || !hadFiles || m_options.acceptNewRoot)
             continue;
-        auto recorded = st.store->meta(std::string(names[i]) + "_root");
-        if (recorded && *recorded != identityText(id))
+        auto recordedText = st.store->meta(std::string(names[i]) + "_root");
+        auto recorded = recordedText ? RootIdentity::fromText(*recordedText) : std::nullopt;
+        if (recordedText && !(recorded && id.sameFolderAs(*recorded)))
             return stop(ExitCode::Guard,
                         "stopped: the " + std::string(names[i]) + " folder '" + sides[i]->location() +
                             "' is not the folder synced last time (its device or folder id changed: a swapped disk, "
@@ -270,18 +267,16 @@ bool SyncRun::scanAndPlan()
     pol.hostName = m_options.hostName;
     pol.nowNs = m_options.nowNs;
 
-    // A side that is suddenly empty while the base says it held files.
-    if (m_options.mode == SyncMode::TwoWay && !st.base.empty() && !m_options.forceDeletions) {
-        for (int i = 0; i < 2; ++i) {
-            const Snapshot& snap = i == 0 ? *st.left : *st.right;
-            if (snap.entries.empty())
-                return stop(ExitCode::Guard,
-                            std::string("stopped: the ") + (i == 0 ? "left" : "right") + " folder '" +
-                                (i == 0 ? m_left : m_right)->location() + "' is empty, but the last sync saw " +
-                                std::to_string(st.base.entries.size()) +
-                                " items there. Is a drive unplugged or a share not mounted? Nothing was changed. If "
-                                "you really emptied it, run again with --force-deletions");
-        }
+    // A side that lost nearly everything it held: an unplugged drive, an
+    // unmounted share. Checked in every mode, whatever the deletion limit.
+    if (!m_options.forceDeletions) {
+        const bool twoWay = m_options.mode == SyncMode::TwoWay;
+        auto emptied = twoWay ? findEmptiedSide(*st.left, *st.right, st.base, filter)
+                              : findEmptiedSource(m_options.mode, *st.left, *st.right);
+        if (emptied)
+            return stop(ExitCode::Guard, emptiedSideMessage(*emptied, (emptied->side == Side::Left ? m_left : m_right)
+                                                                          ->location(),
+                                                            twoWay));
     }
 
     st.clock.lap("scan");
@@ -384,9 +379,9 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
     st.clock.lap("execute");
     if (st.store) {
         if (st.leftId.known)
-            (void)st.store->setMeta("left_root", identityText(st.leftId));
+            (void)st.store->setMeta("left_root", st.leftId.text());
         if (st.rightId.known)
-            (void)st.store->setMeta("right_root", identityText(st.rightId));
+            (void)st.store->setMeta("right_root", st.rightId.text());
         (void)st.store->setMeta("left_location", m_left->location());
         (void)st.store->setMeta("right_location", m_right->location());
     }

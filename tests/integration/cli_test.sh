@@ -373,6 +373,18 @@ t_guard_emptied_side() {
   expect_sig "$T/sigL" "$L"
   [[ -z $(ls -A "$R") ]] || fail "the emptied side was written to"
 }
+t_guard_emptied_mirror_source() {
+  setup guard_emptied_mirror
+  local i; for i in {1..10}; do put "$L/f$i" "file $i"; done
+  cli sync "$L" "$R" --mode mirror --json; expect_rc 0 "first mirror"
+  sig "$R" > "$T/sigR"
+  # An unmounted drive's mount point with one stray file in it.
+  inside "$L"; find "$L" -mindepth 1 -delete; put "$L/.DS_Store" "x"
+  cli sync "$L" "$R" --mode mirror --max-delete 100 --json; expect_rc 4 "emptied source"
+  grep -q "source" "$ERR" || fail "the stop should name the source: $(head -c 300 "$ERR")"
+  expect_sig "$T/sigR" "$R"
+}
+
 t_guard_missing_root() {
   setup guard_missing
   local i; for i in {1..10}; do put "$L/f$i" "file $i"; done
@@ -554,7 +566,7 @@ CASES=(
   t_folder_delete_vs_edit_inside t_folder_delete_vs_edit_skip t_rename_carried t_dry_run_changes_nothing
   t_mirror_mode t_update_mode t_update_mode_right_newer t_versioning_dir t_excludes t_includes_and_limits t_odd_names
   t_symlinks t_fifo t_corrupt_state t_state_damaged_inside
-  t_guard_emptied_side t_guard_missing_root t_guard_mass_deletion t_guard_folder_rename_not_mass_delete
+  t_guard_emptied_side t_guard_emptied_mirror_source t_guard_missing_root t_guard_mass_deletion t_guard_folder_rename_not_mass_delete
   t_root_identity t_interrupted_run t_usage_errors t_json_summary t_time_tolerance t_compare_content
   t_symlinked_folder_not_written_through t_user_file_named_like_temp t_dry_run_shows_guarded_plan
   t_second_run_refused
