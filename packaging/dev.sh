@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ferry's developer entry point on Debian 12 / Ubuntu:
 #   packaging/dev.sh run    install what is missing, build, launch Ferry
-#   packaging/dev.sh test   install what is missing, build, run the whole test suite
+#   packaging/dev.sh test   install what is missing, build, run the whole test suite, then the
+#                           unit, property and integration tests again under ASan + UBSan
 #   packaging/dev.sh build  install what is missing and build
 # Packages come from apt (with sudo when not root). The build goes to build/
 # with Ninja, and ccache when present.
@@ -34,6 +35,15 @@ build() {
     cmake --build build -j"$(nproc)"
 }
 
+# The same sources with AddressSanitizer and UndefinedBehaviorSanitizer, in
+# build-asan/: only what the unit, property and integration tests run.
+build_sanitized() {
+    if [ ! -f build-asan/build.ninja ]; then
+        cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFERRY_SANITIZE=ON
+    fi
+    cmake --build build-asan -j"$(nproc)" --target ferry_unit_tests ferry_secret_tests ferry-cli
+}
+
 case "${1:-}" in
 run)
     install_missing
@@ -48,6 +58,14 @@ test)
     install_missing
     build
     ctest --test-dir build --output-on-failure -j"$(nproc)" "${@:2}"
+    [ $# -gt 1 ] && exit 0 # a chosen subset: the plain build only
+    build_sanitized
+    # Unit, property and integration tests again under ASan + UBSan; any
+    # report fails its test. (The GUI tests and the benchmark smoke run only
+    # in the plain build.)
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -L 'unit|integration' -E 'bench_smoke'
     ;;
 build)
     install_missing
