@@ -50,7 +50,58 @@ int execSql(const std::string& file, const std::string& sql)
     return rc;
 }
 
+// What PRAGMA integrity_check says, row by row: "ok" for a sound file. (Its
+// return code is SQLITE_OK on a damaged file too: only the rows tell.)
+std::string integrityOf(const std::string& file)
+{
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        sqlite3_close(db);
+        return "cannot open";
+    }
+    std::string rows;
+    char* err = nullptr;
+    int rc = sqlite3_exec(
+        db, "PRAGMA integrity_check",
+        [](void* out, int n, char** values, char**) {
+            auto& text = *static_cast<std::string*>(out);
+            for (int i = 0; i < n; ++i)
+                text += (text.empty() ? "" : "; ") + std::string(values[i] ? values[i] : "NULL");
+            return 0;
+        },
+        &rows, &err);
+    if (rc != SQLITE_OK)
+        rows += std::string(rows.empty() ? "" : "; ") + "error: " + (err ? err : sqlite3_errstr(rc));
+    sqlite3_free(err);
+    sqlite3_close(db);
+    return rows;
+}
+
 } // namespace
+
+TEST_CASE("the integrity check of these tests reads the rows, so it fails on a damaged file", "[appdb]")
+{
+    TempDir t;
+    const std::string f = t / "ferry.db";
+    {
+        auto db = AppDb::open(f);
+        REQUIRE(db.ok());
+        for (int i = 0; i < 200; ++i)
+            REQUIRE((*db)->addJob(sampleJob(t, "job " + std::to_string(i))).ok());
+    }
+    CHECK(integrityOf(f) == "ok");
+    // Scramble the cells of the last page (a leaf of the jobs table or of an
+    // index): the file still opens and the check runs to its end, with
+    // SQLITE_OK, listing what it found.
+    std::string bytes = readFile(f);
+    REQUIRE(bytes.size() > 8192);
+    const size_t pageSize = 4096, last = bytes.size() - pageSize;
+    for (size_t i = last + 200; i < bytes.size(); ++i)
+        bytes[i] = char((i * 131) % 251);
+    writeFile(f, bytes);
+    CHECK(execSql(f, "PRAGMA integrity_check") == SQLITE_OK); // why the return code alone proves nothing
+    CHECK(integrityOf(f) != "ok");
+}
 
 TEST_CASE("the app database upgrades from every earlier schema version, keeping its rows", "[appdb]")
 {
@@ -126,7 +177,7 @@ TEST_CASE("several connections opening an old database at once upgrade it once",
     for (std::thread& th : threads)
         th.join();
     CHECK(ok == 4);
-    CHECK(execSql(f, "PRAGMA integrity_check") == SQLITE_OK);
+    CHECK(integrityOf(f) == "ok");
 }
 
 TEST_CASE("job ids are never reused, so a new job never meets a removed one's state", "[appdb]")
@@ -389,7 +440,7 @@ TEST_CASE("connections on several threads write runs at once without losing any"
     CHECK(runs->size() == size_t(kThreads * kRuns));
     for (const RunRecord& r : *runs)
         CHECK((*db)->runItems(r.id)->size() == 1);
-    CHECK(execSql(f, "PRAGMA integrity_check") == SQLITE_OK);
+    CHECK(integrityOf(f) == "ok");
 }
 
 TEST_CASE("jobs export to JSON and import back; bad files are refused with the key named", "[job]")
