@@ -33,6 +33,7 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 struct Args {
     bool json = false;
     bool dryRun = false;
+    bool all = false; // restore: every versioned path, asked for explicitly
     std::vector<std::string> positional;
     std::optional<std::string> version, to;
 };
@@ -56,6 +57,8 @@ std::optional<std::string> parse(const std::vector<std::string>& args, bool isRe
             out.json = true;
         else if (isRestore && (a == "--dry-run" || a == "-n"))
             out.dryRun = true;
+        else if (isRestore && a == "--all")
+            out.all = true;
         else if (isRestore && a == "--version") {
             if (auto e = value(out.version))
                 return e;
@@ -170,6 +173,23 @@ std::optional<std::string> relativePath(const Job& job, std::string path, std::s
     return std::nullopt;
 }
 
+// The PATH of a restore: like relativePath(), but one that names the whole
+// job ("", ".", "/", a root) is refused: an unset shell variable must not
+// put every old version over the current files. That takes --all.
+std::optional<std::string> restorePath(const Job& job, const std::string& typed, std::string& out)
+{
+    const bool onlyDotsAndSlashes = typed.find_first_not_of("./") == std::string::npos;
+    if (!onlyDotsAndSlashes || typed.find("..") != std::string::npos) {
+        if (auto e = relativePath(job, typed, out))
+            return e;
+        if (!out.empty())
+            return std::nullopt;
+    }
+    return "the PATH '" + typed + "' names no single file or folder but the whole job (an empty shell variable?); "
+           "nothing was restored. Give the path of a file or folder, or use 'ferry-cli restore " + job.name +
+           " --all' to put back the newest version of every versioned file";
+}
+
 int64_t fileSize(const std::string& file)
 {
     struct stat st;
@@ -263,14 +283,19 @@ int restoreCommand(const std::vector<std::string>& args)
     Args a;
     if (auto e = parse(args, true, a))
         return fail(a, "restore", *e);
-    if (a.positional.size() != 2)
-        return fail(a, "restore", "needs the NAME of a job and the PATH of a file or folder to restore");
+    if (a.all ? a.positional.size() != 1 : a.positional.size() != 2)
+        return fail(a, "restore", a.all ? "--all restores every versioned file of the job: give only the NAME of "
+                                          "the job with it, no PATH"
+                                        : "needs the NAME of a job and the PATH of a file or folder to restore "
+                                          "(or --all for every versioned file)");
     Opened o;
     if (auto e = openJob(a.positional[0], o))
         return fail(a, "restore", *e);
     std::string prefix;
-    if (auto e = relativePath(o.job, a.positional[1], prefix))
-        return fail(a, "restore", *e);
+    if (!a.all) {
+        if (auto e = restorePath(o.job, a.positional[1], prefix))
+            return fail(a, "restore", *e);
+    }
     std::optional<int64_t> notAfter;
     if (a.version) {
         notAfter = parseWhen(*a.version);

@@ -401,9 +401,28 @@ t_dry_run() {
   cli history --json; expect_j 'd["runs"]' '[]'
 }
 
+t_restore_of_an_empty_path_or_the_root_is_refused_without_all() { # issue 13 #13: an unset variable
+  jsetup restoreall
+  local V=$T/versions
+  put "$L/a.txt" "a1"; put "$L/sub/b.txt" "b1"
+  cli job add Docs "$L" "$R" --mode mirror --versioning "$V"; expect_rc 0
+  cli run Docs; expect_rc 0 "first run"
+  put "$L/a.txt" "a2 newer"; put "$L/sub/b.txt" "b2 newer"; sleep 1.1
+  cli run Docs; expect_rc 0 "second run keeps the old ones as versions"
+  local p
+  for p in "" "." "./" "/" "$L" "$L/"; do
+    cli restore Docs "$p"; expect_rc 2 "restore Docs '$p'"
+    grep -q -- "--all" "$ERR" || fail "restore Docs '$p': the message should name --all ($(head -c 200 "$ERR"))"
+    expect_content "$L/a.txt" "a2 newer"; expect_content "$L/sub/b.txt" "b2 newer"
+  done
+  cli restore Docs sub --all; expect_rc 2 "--all with a PATH"
+  cli restore Docs --all --json; expect_rc 0 "restore --all"
+  expect_content "$L/a.txt" "a1"; expect_content "$L/sub/b.txt" "b1"
+}
+
 CASES=(
   t_job_lifecycle t_password_never_stored t_no_password_source t_second_run_refused_and_stale_lock_taken_over
   t_crashed_runs_are_shown_truthfully t_versions_and_restore t_parallel_processes_do_not_corrupt t_corrupt_database t_foreign_database t_vanished_folder t_bad_imports
-  t_conflicts_pending t_dry_run
+  t_conflicts_pending t_dry_run t_restore_of_an_empty_path_or_the_root_is_refused_without_all
 )
 run_cases "${CASES[@]}"
