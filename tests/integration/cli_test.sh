@@ -546,6 +546,22 @@ t_second_run_refused() { # one run of a pair at a time; a crashed holder frees t
   expect_same
 }
 
+t_failed_actions_are_not_counted_as_done() { # issue 13 #15
+  setup failed_counts
+  put "$L/a.txt" "alpha"; put "$L/b.txt" "beta"; put "$R/old.txt" "old"
+  # As root only an immutable folder refuses every change (permissions do not).
+  if ! chattr +i "$R" 2>/dev/null; then echo "# skipped failed_actions_are_not_counted_as_done: chattr +i unsupported here" >&2; return; fi
+  mirror --max-delete 100; local rc=$RC
+  chattr -i "$R"
+  RC=$rc; expect_rc 1 "every action fails"
+  expect_j 'c["copy_left_to_right"]' 0
+  expect_j 'c["delete_right"]' 0
+  expect_j 'c["failed"]' 3
+  expect_j 'd["bytes"]' 0
+  expect_j 'sorted(e["path"] for e in d["errors"])' '["a.txt", "b.txt", "old.txt"]'
+  grep -q "done: 0 to right, 0 to left, 0 deleted.*3 failed" "$ERR" || fail "the summary should count nothing as done: $(grep done: "$ERR")"
+}
+
 # ---------------------------------------------------------------- runner
 CASES=(
   t_first_run_is_union t_one_side_changes_carried
@@ -557,6 +573,6 @@ CASES=(
   t_guard_emptied_side t_guard_missing_root t_guard_mass_deletion t_guard_folder_rename_not_mass_delete
   t_root_identity t_interrupted_run t_usage_errors t_json_summary t_time_tolerance t_compare_content
   t_symlinked_folder_not_written_through t_user_file_named_like_temp t_dry_run_shows_guarded_plan
-  t_second_run_refused
+  t_second_run_refused t_failed_actions_are_not_counted_as_done
 )
 run_cases "${CASES[@]}"

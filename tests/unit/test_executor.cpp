@@ -3,6 +3,7 @@
 #include "builders.h"
 #include "engine/executor.h"
 #include "store/statestore.h"
+#include "faultybackend.h"
 #include "syncfixture.h"
 
 #include <catch2/catch.hpp>
@@ -337,4 +338,44 @@ TEST_CASE("copies get the source's exact permission bits, whatever the umask", "
     }
     CHECK(modeOf(p.right + "/replaced") == 0444);
     CHECK(readFile(p.right + "/replaced") == "new left, read-only");
+}
+
+namespace {
+// A mirror from the left folder to a right side with faults.
+SyncReport mirrorInto(const SyncPair& p, Faults faults)
+{
+    SyncOptions o = p.options(SyncMode::Mirror);
+    o.statePath.clear();
+    o.threads = 1;
+    SyncRun run(std::make_unique<LocalBackend>(p.left), std::make_unique<FaultyBackend>(p.right, faults), o);
+    return run.run();
+}
+} // namespace
+
+TEST_CASE("a copy that fails part-way counts none of its bytes as copied", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/big.bin", std::string(3 << 20, 'x')); // copied in 1 MiB chunks
+    Faults faults;
+    faults.failWritesAfterBytes = 3 << 19; // the first chunk is written, the second fails
+    SyncReport r = mirrorInto(p, faults);
+    CHECK(r.exit == ExitCode::Errors);
+    REQUIRE(r.execution.items.size() == 1);
+    CHECK(r.execution.items[0].state == ItemResult::State::Failed);
+    CHECK(r.execution.bytesCopied == 0);
+    CHECK_FALSE(exists(p.right + "/big.bin"));
+}
+
+TEST_CASE("a copy whose temporary file cannot be created names the file, not its folder", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/a.txt", "alpha");
+    Faults faults;
+    faults.failCreateTemp = true;
+    SyncReport r = mirrorInto(p, faults);
+    REQUIRE(r.execution.items.size() == 1);
+    REQUIRE(r.execution.items[0].state == ItemResult::State::Failed);
+    CHECK(r.execution.errorOf(0)->path == "a.txt");
+    REQUIRE_FALSE(r.errors.empty());
+    CHECK(r.errors.front().path == "a.txt");
 }
