@@ -50,6 +50,9 @@ struct Job {
     bool ignoreDstShift = false;
     std::string passwordEnv;      // the environment variable that holds a remote side's password, if any
     Schedule schedule;
+    // Names the job's state file (see jobstate.h): made once when the job
+    // is first saved and never reused; not part of exports.
+    std::string stateKey;
     int64_t createdMs = 0;     // milliseconds since the epoch
     int64_t updatedMs = 0;
 

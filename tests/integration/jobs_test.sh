@@ -420,9 +420,36 @@ t_restore_of_an_empty_path_or_the_root_is_refused_without_all() { # issue 13 #13
   expect_content "$L/a.txt" "a1"; expect_content "$L/sub/b.txt" "b1"
 }
 
+t_a_new_job_never_inherits_a_removed_jobs_state() { # issue 13 #1: ids restart after --reset-database
+  jsetup inherit
+  local L2=$T/L2 R2=$T/R2
+  put "$L/a.txt" "alpha"; put "$R/b.txt" "beta"
+  cli job add Old "$L" "$R"; expect_rc 0
+  cli run Old; expect_rc 0 "the old job's run"
+  "$PY" -c "import sys; open(sys.argv[1], 'r+b').write(b'garbage!' * 64)" "$DB"
+  rm -f "$DB-wal" "$DB-shm"
+  cli --reset-database; expect_rc 0 "--reset-database"
+  [[ -n $(ls "$FERRY_DATA_DIR"/state/orphaned/ 2>/dev/null) ]] || fail "the old job's state should be set aside"
+  # A brand-new job (which gets the old one's id again) on other folders.
+  put "$L2/mine.txt" "mine"; put "$R2/theirs.txt" "theirs"
+  cli job add New "$L2" "$R2"; expect_rc 0
+  cli run New --json; expect_rc 0 "a new job's first run is a first run"
+  expect_content "$L2/mine.txt" "mine"; expect_content "$R2/mine.txt" "mine"
+  expect_content "$L2/theirs.txt" "theirs"; expect_content "$R2/theirs.txt" "theirs"
+  # Removing a job takes its state with it; the next job starts afresh too.
+  local before; before=$(ls "$FERRY_DATA_DIR"/state/*.db | wc -l)
+  cli job remove New; expect_rc 0
+  [[ $(ls "$FERRY_DATA_DIR"/state/*.db 2>/dev/null | wc -l) == $((before - 1)) ]] || fail "job remove should take its state file"
+  rm "$R2/theirs.txt"
+  cli job add Newer "$L2" "$R2"; expect_rc 0
+  cli run Newer --accept-new-root; expect_rc 0 "a re-added job's first run"
+  expect_content "$L2/theirs.txt" "theirs"
+}
+
 CASES=(
   t_job_lifecycle t_password_never_stored t_no_password_source t_second_run_refused_and_stale_lock_taken_over
   t_crashed_runs_are_shown_truthfully t_versions_and_restore t_parallel_processes_do_not_corrupt t_corrupt_database t_foreign_database t_vanished_folder t_bad_imports
   t_conflicts_pending t_dry_run t_restore_of_an_empty_path_or_the_root_is_refused_without_all
+  t_a_new_job_never_inherits_a_removed_jobs_state
 )
 run_cases "${CASES[@]}"
