@@ -215,13 +215,19 @@ void printProgress(const Progress& p)
 
 namespace {
 
+// The pair's key: names its default state file and its subfolder of a
+// versions folder it may share with jobs and other pairs.
+std::string pairKey(const Location& left, const Location& right)
+{
+    return hashBytes(left.toString() + "\n" + right.toString()).hex().substr(0, 20);
+}
+
 std::string defaultStatePath(const Location& left, const Location& right)
 {
     QString dir = qEnvironmentVariable("FERRY_DATA_DIR");
     if (dir.isEmpty())
         dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    ContentHash h = hashBytes(left.toString() + "\n" + right.toString());
-    return (dir + "/state/" + q(h.hex().substr(0, 20)) + ".db").toStdString();
+    return (dir + "/state/" + q(pairKey(left, right)) + ".db").toStdString();
 }
 
 } // namespace
@@ -360,6 +366,7 @@ int runSync(const std::vector<std::string>& argv)
         if (!v || !v->isLocal())
             return usage("--versioning needs a local folder, 'trash' or 'none'");
         args.options.versioning.folder = v->path;
+        args.options.versioning.owner = "pair-" + pairKey(*left, *right);
     }
     if (args.options.statePath.empty() && args.options.mode == SyncMode::TwoWay)
         args.options.statePath = defaultStatePath(*left, *right);

@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <set>
 #include <sys/stat.h>
 
 namespace ferry::cli {
@@ -110,8 +111,30 @@ std::optional<int64_t> parseWhen(const std::string& text)
 
 struct Opened {
     Job job;
-    std::string leftRoot; // empty when the left side is not a local folder
+    std::string leftRoot;        // empty when the left side is not a local folder
+    bool sharesFolder = false;   // another saved job keeps versions in the same folder
 };
+
+std::string canonical(const std::string& p)
+{
+    const QString c = QFileInfo(q(p)).canonicalFilePath();
+    return c.isEmpty() ? p : c.toStdString();
+}
+
+// The job's own versions, and those at the top of the folder from before
+// versions were kept per job when no other saved job shares the folder
+// (then only this job can have made them). Legacy ones are named in `legacy`.
+std::vector<Version> jobVersions(const Opened& o, const Versioner& versioner, std::set<std::string>& legacy)
+{
+    std::vector<Version> out = versioner.allVersions();
+    if (o.sharesFolder)
+        return out;
+    for (Version& v : versioner.legacyVersions()) {
+        legacy.insert(v.file);
+        out.push_back(std::move(v));
+    }
+    return out;
+}
 
 // The job, with a message when it keeps no versions Ferry can list.
 std::optional<std::string> openJob(const std::string& name, Opened& out)
@@ -125,6 +148,15 @@ std::optional<std::string> openJob(const std::string& name, Opened& out)
     if (!job->has_value())
         return "there is no job named '" + name + "' (see ferry-cli job list)";
     out.job = **job;
+    out.job.versioning = versioningOf(out.job);
+    if (auto all = (*db)->jobs(); all) {
+        for (const Job& other : *all)
+            out.sharesFolder = out.sharesFolder ||
+                               (other.id != out.job.id && other.versioning.mode == VersioningSettings::Mode::Folder &&
+                                canonical(other.versioning.folder) == canonical(out.job.versioning.folder));
+    } else {
+        out.sharesFolder = true; // unknown: show only what is surely this job's
+    }
     switch (out.job.versioning.mode) {
     case VersioningSettings::Mode::None:
         return "versioning is off for job '" + name + "', so no replaced or deleted files were kept. Turn it on with "
@@ -246,7 +278,8 @@ int versionsCommand(const std::vector<std::string>& args)
             return fail(a, "versions", *e);
     Versioner versioner(o.job.versioning, 0);
     std::vector<Version> shown;
-    for (Version& v : versioner.allVersions())
+    std::set<std::string> legacy;
+    for (Version& v : jobVersions(o, versioner, legacy))
         if (relpath::isInside(v.relPath, prefix))
             shown.push_back(std::move(v));
     std::stable_sort(shown.begin(), shown.end(), [](const Version& x, const Version& y) {
@@ -257,7 +290,7 @@ int versionsCommand(const std::vector<std::string>& args)
         for (const Version& v : shown)
             list.append(QJsonObject{{"path", q(v.relPath)}, {"stamp", q(stampText(v.stampNs))},
                                     {"time", q(isoUtc(v.stampNs))}, {"size", double(fileSize(v.file))},
-                                    {"file", q(v.file)}});
+                                    {"file", q(v.file)}, {"legacy", legacy.count(v.file) > 0}});
         QJsonObject out{{"exit_code", 0}, {"job", q(o.job.name)}, {"folder", q(o.job.versioning.folder)},
                         {"versions", list}};
         printJsonLine(out);
@@ -320,7 +353,8 @@ int restoreCommand(const std::vector<std::string>& args)
     // The newest version of each path at or before --version.
     Versioner versioner(o.job.versioning, nowNs());
     std::map<std::string, Version> chosen;
-    for (Version& v : versioner.allVersions()) {
+    std::set<std::string> legacy;
+    for (Version& v : jobVersions(o, versioner, legacy)) {
         if (!relpath::isInside(v.relPath, prefix) || (notAfter && v.stampNs > *notAfter))
             continue;
         auto it = chosen.find(v.relPath);

@@ -68,6 +68,8 @@ Result<void> validateJobName(const std::string& name);
 // password, in the keychain or an environment variable.
 bool hasRemoteSide(const Job& job);
 
+// The job's versioning, with its own subfolder of a shared versions folder.
+VersioningSettings versioningOf(const Job& job);
 // The engine options of a job (the caller adds the state file and clock).
 SyncOptions syncOptionsOf(const Job& job);
 

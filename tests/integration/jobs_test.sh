@@ -446,10 +446,30 @@ t_a_new_job_never_inherits_a_removed_jobs_state() { # issue 13 #1: ids restart a
   expect_content "$L2/theirs.txt" "theirs"
 }
 
+t_jobs_sharing_a_versions_folder_keep_their_versions_apart() { # issue 13 #3
+  jsetup sharedversions
+  local V=$T/versions LA=$T/LA RA=$T/RA LC=$T/LC RC2=$T/RC
+  put "$LA/k1" "A one"; put "$LC/k1" "C one"
+  cli job add JA "$LA" "$RA" --mode mirror --versioning "$V"; expect_rc 0
+  cli job add JC "$LC" "$RC2" --mode mirror --versioning "$V" --versions-keep 1; expect_rc 0
+  cli run JA; expect_rc 0; cli run JC; expect_rc 0
+  put "$LA/k1" "A two"; put "$LC/k1" "C two"; sleep 1.1
+  cli run JA; expect_rc 0 "JA keeps 'A one'"; cli run JC; expect_rc 0 "JC keeps 'C one'"
+  put "$LA/k1" "A three"; put "$LC/k1" "C three"; sleep 1.1
+  cli run JA; expect_rc 0 "JA keeps 'A two'"; cli run JC; expect_rc 0 "JC keeps 'C two', its retention keeps 1"
+  cli versions JA --json; expect_rc 0
+  expect_j 'len(d["versions"])' 2
+  expect_j 'sorted(open(v["file"]).read() for v in d["versions"])' '["A one", "A two"]'
+  cli versions JC --json; expect_rc 0
+  expect_j '[open(v["file"]).read() for v in d["versions"]]' '["C two"]'
+  cli restore JA k1; expect_rc 0 "restore JA k1"
+  expect_content "$LA/k1" "A two"
+}
+
 CASES=(
   t_job_lifecycle t_password_never_stored t_no_password_source t_second_run_refused_and_stale_lock_taken_over
   t_crashed_runs_are_shown_truthfully t_versions_and_restore t_parallel_processes_do_not_corrupt t_corrupt_database t_foreign_database t_vanished_folder t_bad_imports
   t_conflicts_pending t_dry_run t_restore_of_an_empty_path_or_the_root_is_refused_without_all
-  t_a_new_job_never_inherits_a_removed_jobs_state
+  t_a_new_job_never_inherits_a_removed_jobs_state t_jobs_sharing_a_versions_folder_keep_their_versions_apart
 )
 run_cases "${CASES[@]}"
