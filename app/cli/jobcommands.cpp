@@ -1,6 +1,7 @@
 #include "jobcommands.h"
 
 #include "backend/location.h"
+#include "engine/versionsplace.h"
 #include "jobs/jobrunner.h"
 #include "jobs/runlock.h"
 #include "secrets/secretstore.h"
@@ -79,6 +80,19 @@ bool parseInt(const std::string& s, int64_t& out)
 }
 
 std::string dataDir() { return AppDb::defaultDataDir(); }
+
+// A versions folder that holds files of a synced local side is refused
+// (see versionsplace.h); checked again by every run.
+std::optional<std::string> versionsPlaceProblem(const Job& job)
+{
+    if (job.versioning.mode != VersioningSettings::Mode::Folder)
+        return std::nullopt;
+    for (const std::string* side : {&job.left, &job.right})
+        if (auto loc = Location::parse(*side); loc && loc->isLocal())
+            if (auto problem = versionsFolderProblem(job.versioning.folder, loc->path))
+                return problem;
+    return std::nullopt;
+}
 
 // After a reset the saved jobs are gone: their bases belong to no job now
 // and must never be adopted by a new one.
@@ -569,6 +583,8 @@ int jobAdd(const std::vector<std::string>& args)
         return fail(c, "job add", "RIGHT: " + *e);
     if (auto v = validateJob(job); !v)
         return fail(c, "job add", v.error().message());
+    if (auto e = versionsPlaceProblem(job))
+        return fail(c, "job add", *e);
     int code = 0;
     auto db = openDb(c, "job add", code);
     if (!db)
@@ -637,6 +653,8 @@ int jobEdit(const std::vector<std::string>& args)
             return fail(c, "job edit", "--right: " + *e);
     if (auto v = validateJob(job); !v)
         return fail(c, "job edit", v.error().message());
+    if (auto e = versionsPlaceProblem(job))
+        return fail(c, "job edit", *e);
     // Before anything is written (the keychain included): a new name must be free.
     if (job.name != before.name)
         if (auto other = db->jobByName(job.name); other && other->has_value())
