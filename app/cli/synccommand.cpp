@@ -149,9 +149,9 @@ QJsonObject toJson(const SyncArgs& args, const std::string& left, const std::str
         ja["reason"] = q(reasonFor(a));
         ja["bytes"] = double(a.bytes());
         ja["result"] = itemState(r, i);
-        if (r.executed && r.execution.items[i].state == ItemResult::State::Failed) {
+        if (r.executed && r.execution.errorOf(i)) {
             ja["error"] = q(r.execution.errorOf(i)->message());
-            ++failed;
+            failed += r.execution.items[i].state == ItemResult::State::Failed;
         }
         if (a.op == Op::Conflict) {
             QJsonObject jc;

@@ -541,6 +541,24 @@ struct Executor::Impl {
             noteFinished(i);
     }
 
+    // After an AbortRun error, each item left not run says why of its own.
+    void explainNotRun()
+    {
+        std::string cause;
+        for (const Error& e : result.itemErrors)
+            if (e.kind == Error::Kind::AbortRun && cause.empty())
+                cause = e.message();
+        for (size_t i = 0; i < result.items.size(); ++i) {
+            ItemResult& out = result.items[i];
+            if (out.state != ItemResult::State::NotRun || plan.actions[i].excluded || out.error)
+                continue;
+            result.itemErrors.push_back(Error::abortRun("not run", plan.actions[i].path,
+                                                        "the run stopped after an earlier error: " + cause,
+                                                        "Fix that error, then run again"));
+            out.error = uint32_t(result.itemErrors.size());
+        }
+    }
+
     std::vector<size_t> finished; // guarded by mutex; drained by flush()
 
     void noteFinished(size_t i)
@@ -759,6 +777,8 @@ ExecutionResult Executor::run(const Plan& plan, const std::function<void(const P
 
     impl.result.cancelled = m_cancel.isCancelled();
     impl.result.aborted = impl.aborted.load();
+    if (impl.result.aborted)
+        impl.explainNotRun();
     impl.result.bytesCopied = impl.bytesCommitted.load();
     return std::move(impl.result);
 }

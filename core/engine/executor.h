@@ -42,7 +42,7 @@ struct Progress {
 struct ItemResult {
     enum class State : uint8_t { NotRun, Done, Failed, Skipped };
     State state = State::NotRun;
-    uint32_t error = 0; // Failed: 1 + index into ExecutionResult::itemErrors
+    uint32_t error = 0; // Failed, or NotRun after an abort (why): 1 + index into ExecutionResult::itemErrors
 };
 
 struct ExecutionResult {

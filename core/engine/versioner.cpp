@@ -159,6 +159,23 @@ Result<void> Versioner::preserve(Backend& side, const std::string& path)
     return Ok{};
 }
 
+// A failure to write into the versions folder, told in the user's terms:
+// the file being versioned and the versions folder, not a temporary name
+// and "the target drive".
+Error Versioner::storeError(const std::string& path, const Error& cause) const
+{
+    Error e = cause;
+    e.operation = "keep a version of";
+    e.path = path;
+    e.detail = cause.detail + " while writing into the versions folder '" + ownFolder() + "'";
+    const bool full = cause.osError == ENOSPC || cause.osError == EDQUOT;
+    e.nextStep = full ? "Free some space on the drive of the versions folder '" + m_settings.folder +
+                            "' (or raise the quota), or choose another versions folder; the file was left as it was"
+                      : "Check that the versions folder '" + m_settings.folder +
+                            "' may be written, or choose another one; the file was left as it was";
+    return e;
+}
+
 Result<void> Versioner::toFolder(Backend& side, const std::string& path)
 {
     const std::string dir = relpath::join(ownFolder(), relpath::parent(path));
@@ -190,7 +207,7 @@ Result<void> Versioner::toFolder(Backend& side, const std::string& path)
         }
         if (auto r = copyLocalFile(abs, target); !r) {
             ::unlink(target.c_str());
-            return r;
+            return storeError(path, r.error());
         }
         return side.removeFile(path);
     }
@@ -204,16 +221,16 @@ Result<void> Versioner::toFolder(Backend& side, const std::string& path)
     auto tmp = dst.createTemp("");
     if (!tmp) {
         ::unlink(target.c_str());
-        return tmp.error();
+        return storeError(path, tmp.error());
     }
     if (auto r = copyStream(**in, **tmp, path, [](int64_t) { return true; }); !r) {
         ::unlink(target.c_str());
-        return r;
+        return storeError(path, r.error());
     }
     auto st = side.stat(path);
     int64_t mt = st && *st ? (*st)->mtimeNs : 0;
     if (auto r = dst.commit(std::move(*tmp), target.substr(target.rfind('/') + 1), mt, 0644, true); !r)
-        return r.error();
+        return storeError(path, r.error());
     return side.removeFile(path);
 }
 

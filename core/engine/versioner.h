@@ -78,6 +78,7 @@ private:
     Result<void> toFolder(Backend& side, const std::string& path);
     Result<void> toTrash(Backend& side, const std::string& path);
     std::vector<Version> scan(const std::string& root, bool skipOwnerFolders) const;
+    Error storeError(const std::string& path, const Error& cause) const;
     VersioningSettings m_settings;
     std::string m_stamp;
     std::mutex m_mutex; // serialises name picking

@@ -7,6 +7,9 @@
 #include "syncfixture.h"
 
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstring>
+#include <sys/mount.h>
 
 using namespace ferry;
 using namespace ferry::test;
@@ -378,4 +381,54 @@ TEST_CASE("a copy whose temporary file cannot be created names the file, not its
     CHECK(r.execution.errorOf(0)->path == "a.txt");
     REQUIRE_FALSE(r.errors.empty());
     CHECK(r.errors.front().path == "a.txt");
+}
+
+TEST_CASE("a full versions drive names the versions folder and the file, and items left not run say why", "[executor]")
+{
+    SyncPair p;
+    // A real full drive: a tiny tmpfs (needs root); the versions go there
+    // across file systems, as onto an external disk.
+    ::mkdir(p.versions.c_str(), 0755);
+    if (::mount("tmpfs", p.versions.c_str(), "tmpfs", 0, "size=64k") != 0) {
+        WARN("skipped: cannot mount a tmpfs here (" << std::strerror(errno) << ")");
+        return;
+    }
+    struct Unmount {
+        std::string dir;
+        ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
+    } unmount{p.versions};
+    for (const char* name : {"b1.bin", "b2.bin"}) {
+        writeFile(p.left + "/" + name, "new " + std::string(1000, 'n'));
+        writeFile(p.right + "/" + name, std::string(200 << 10, 'o')); // bigger than the versions drive
+    }
+    SyncOptions o = p.options(SyncMode::Mirror);
+    o.statePath.clear();
+    o.threads = 1;
+    o.versioning = VersioningSettings{VersioningSettings::Mode::Folder, p.versions, 0, 0, "job-x"};
+    SyncReport r = p.sync(o);
+    REQUIRE(r.executed);
+    CHECK(r.execution.aborted);
+    REQUIRE(r.execution.items.size() == 2);
+    int failed = 0, notRun = 0;
+    for (size_t i = 0; i < 2; ++i) {
+        const Error* e = r.execution.errorOf(i);
+        REQUIRE(e != nullptr); // each item says what happened to it
+        const std::string m = e->message();
+        INFO(m);
+        if (r.execution.items[i].state == ItemResult::State::Failed) {
+            ++failed;
+            CHECK(e->path == r.plan.actions[i].path);
+            CHECK(m.find(p.versions) != std::string::npos);
+            CHECK(m.find(".ferry-tmp") == std::string::npos);
+            CHECK(m.find("target drive") == std::string::npos);
+        } else {
+            ++notRun;
+            CHECK(r.execution.items[i].state == ItemResult::State::NotRun);
+            CHECK(m.find("stopped") != std::string::npos);
+        }
+    }
+    CHECK(failed == 1);
+    CHECK(notRun == 1);
+    CHECK(readFile(p.right + "/b1.bin") == std::string(200 << 10, 'o')); // left as they were
+    CHECK(readFile(p.right + "/b2.bin") == std::string(200 << 10, 'o'));
 }
