@@ -1,6 +1,7 @@
 #include "jobcommands.h"
 
 #include "backend/location.h"
+#include "engine/versionsplace.h"
 #include "jobs/jobrunner.h"
 #include "jobs/runlock.h"
 #include "secrets/secretstore.h"
@@ -80,6 +81,29 @@ bool parseInt(const std::string& s, int64_t& out)
 
 std::string dataDir() { return AppDb::defaultDataDir(); }
 
+// A versions folder that holds files of a synced local side is refused
+// (see versionsplace.h); checked again by every run.
+std::optional<std::string> versionsPlaceProblem(const Job& job)
+{
+    if (job.versioning.mode != VersioningSettings::Mode::Folder)
+        return std::nullopt;
+    for (const std::string* side : {&job.left, &job.right})
+        if (auto loc = Location::parse(*side); loc && loc->isLocal())
+            if (auto problem = versionsFolderProblem(job.versioning.folder, loc->path))
+                return problem;
+    return std::nullopt;
+}
+
+// After a reset the saved jobs are gone: their bases belong to no job now
+// and must never be adopted by a new one.
+void noteStatesSetAside(const std::vector<std::string>& moved)
+{
+    if (!moved.empty())
+        std::fprintf(stderr, "ferry-cli: %zu state file(s) of the old jobs were set aside in '%s' (a new job never "
+                             "takes them over)\n",
+                     moved.size(), QFileInfo(q(moved.front())).absolutePath().toUtf8().constData());
+}
+
 // Opens the app database, or explains why not. A damaged file is kept as it
 // is unless the user asked for --reset-database.
 std::unique_ptr<AppDb> openDb(const Common& c, const std::string& cmd, int& exitCode)
@@ -96,6 +120,8 @@ std::unique_ptr<AppDb> openDb(const Common& c, const std::string& cmd, int& exit
         std::fprintf(stderr, "ferry-cli: the damaged app database was kept as '%s'; starting a fresh one\n",
                      moved->c_str());
         db = AppDb::open(file, &damaged);
+        if (db)
+            noteStatesSetAside(setAsideOrphanedStates(dataDir(), {}));
     }
     if (!db) {
         exitCode = fail(c, cmd, db.error().message());
@@ -557,6 +583,8 @@ int jobAdd(const std::vector<std::string>& args)
         return fail(c, "job add", "RIGHT: " + *e);
     if (auto v = validateJob(job); !v)
         return fail(c, "job add", v.error().message());
+    if (auto e = versionsPlaceProblem(job))
+        return fail(c, "job add", *e);
     int code = 0;
     auto db = openDb(c, "job add", code);
     if (!db)
@@ -625,6 +653,8 @@ int jobEdit(const std::vector<std::string>& args)
             return fail(c, "job edit", "--right: " + *e);
     if (auto v = validateJob(job); !v)
         return fail(c, "job edit", v.error().message());
+    if (auto e = versionsPlaceProblem(job))
+        return fail(c, "job edit", *e);
     // Before anything is written (the keychain included): a new name must be free.
     if (job.name != before.name)
         if (auto other = db->jobByName(job.name); other && other->has_value())
@@ -642,9 +672,9 @@ int jobEdit(const std::vector<std::string>& args)
     if (job.left != before.left || job.right != before.right || job.mode != before.mode) {
         // The base describes the old pair: start over with a first run (a
         // union, which never deletes anything).
-        QFile::remove(q(jobStatePath(dataDir(), job.id)));
-        QFile::remove(q(jobStatePath(dataDir(), job.id) + "-wal"));
-        QFile::remove(q(jobStatePath(dataDir(), job.id) + "-shm"));
+        QFile::remove(q(jobStatePath(dataDir(), job)));
+        QFile::remove(q(jobStatePath(dataDir(), job) + "-wal"));
+        QFile::remove(q(jobStatePath(dataDir(), job) + "-shm"));
         notes.push_back("the sides or the mode changed, so the next run starts afresh: it merges both sides and "
                         "deletes nothing");
     }
@@ -759,7 +789,7 @@ int jobRemove(const std::vector<std::string>& args)
         return fail(c, "job remove", lock.error().message() + " before removing it");
     if (auto r = db->removeJob(job->id); !r)
         return fail(c, "job remove", r.error().message());
-    const std::string state = jobStatePath(dataDir(), job->id);
+    const std::string state = jobStatePath(dataDir(), *job);
     for (const char* suffix : {"", "-wal", "-shm", ".lock"})
         QFile::remove(q(state + suffix));
     if (hasRemoteSide(*job))
@@ -1149,6 +1179,7 @@ int resetDatabase(bool json)
     auto fresh = AppDb::open(file);
     if (!fresh)
         return fail(c, "--reset-database", fresh.error().message());
+    noteStatesSetAside(setAsideOrphanedStates(dataDir(), {}));
     if (json)
         printJson(QJsonObject{{"exit_code", 0}, {"status", "reset"}, {"kept_as", q(*moved)}, {"database", q(file)}});
     else

@@ -22,7 +22,7 @@ const char* kHelp = R"(Usage:
   ferry-cli history [JOB] [--limit N] [--outcome OUTCOME] | history --run ID
   ferry-cli conflicts JOB                              conflicts left pending by the job's last run
   ferry-cli versions JOB [PATH]                        replaced and deleted files the job kept
-  ferry-cli restore JOB PATH [--version TIME] [--to DIR] [--dry-run]
+  ferry-cli restore JOB PATH|--all [--version TIME] [--to DIR] [--dry-run]
                                                        copy the newest version (at or before TIME) of a
                                                        file or folder back into the left folder or DIR
   ferry-cli --reset-database                           keep a damaged app database aside, start afresh

@@ -89,6 +89,32 @@ const char* itemState(const SyncReport& r, size_t i)
     return "?";
 }
 
+// Does action i count as done in the summary? Planned ones do in a dry
+// run (they are what the plan would do); in a real run only those carried
+// out: a failed or not-run action is counted apart, never as done.
+bool countsAsDone(const SyncReport& r, size_t i)
+{
+    return !r.executed || r.execution.items[i].state == ItemResult::State::Done;
+}
+
+int countDone(const SyncReport& r, Op op, Side side)
+{
+    int n = 0;
+    for (size_t i = 0; i < r.plan.actions.size(); ++i) {
+        const Action& a = r.plan.actions[i];
+        n += a.op == op && a.target == side && !a.excluded && countsAsDone(r, i);
+    }
+    return n;
+}
+
+int countState(const SyncReport& r, ItemResult::State state)
+{
+    int n = 0;
+    for (size_t i = 0; r.executed && i < r.execution.items.size(); ++i)
+        n += r.execution.items[i].state == state && !r.plan.actions[i].excluded;
+    return n;
+}
+
 QJsonObject toJson(const SyncArgs& args, const std::string& left, const std::string& right, const SyncReport& r,
                    double secs)
 {
@@ -110,7 +136,8 @@ QJsonObject toJson(const SyncArgs& args, const std::string& left, const std::str
     for (size_t i = 0; i < r.plan.actions.size(); ++i) {
         const Action& a = r.plan.actions[i];
         std::string key = counterKey(a);
-        counts[q(key)] = counts[q(key)].toInt() + 1;
+        if (countsAsDone(r, i))
+            counts[q(key)] = counts[q(key)].toInt() + 1;
         QJsonObject ja;
         ja["op"] = opName(a.op);
         ja["target"] = sideName(a.target);
@@ -122,9 +149,9 @@ QJsonObject toJson(const SyncArgs& args, const std::string& left, const std::str
         ja["reason"] = q(reasonFor(a));
         ja["bytes"] = double(a.bytes());
         ja["result"] = itemState(r, i);
-        if (r.executed && r.execution.items[i].state == ItemResult::State::Failed) {
+        if (r.executed && r.execution.errorOf(i)) {
             ja["error"] = q(r.execution.errorOf(i)->message());
-            ++failed;
+            failed += r.execution.items[i].state == ItemResult::State::Failed;
         }
         if (a.op == Op::Conflict) {
             QJsonObject jc;
@@ -142,6 +169,8 @@ QJsonObject toJson(const SyncArgs& args, const std::string& left, const std::str
     counts["conflicts_pending"] = r.pendingConflicts;
     counts["conflicts_resolved"] = counts["conflicts"].toInt() - r.pendingConflicts;
     counts["errors"] = int(r.errors.size());
+    counts["failed"] = countState(r, ItemResult::State::Failed);
+    counts["not_run"] = countState(r, ItemResult::State::NotRun);
     o["counts"] = counts;
     o["bytes"] = double(r.executed ? r.execution.bytesCopied : r.plan.bytesToCopy());
     o["actions"] = actions;
@@ -186,13 +215,19 @@ void printProgress(const Progress& p)
 
 namespace {
 
+// The pair's key: names its default state file and its subfolder of a
+// versions folder it may share with jobs and other pairs.
+std::string pairKey(const Location& left, const Location& right)
+{
+    return hashBytes(left.toString() + "\n" + right.toString()).hex().substr(0, 20);
+}
+
 std::string defaultStatePath(const Location& left, const Location& right)
 {
     QString dir = qEnvironmentVariable("FERRY_DATA_DIR");
     if (dir.isEmpty())
         dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    ContentHash h = hashBytes(left.toString() + "\n" + right.toString());
-    return (dir + "/state/" + q(h.hex().substr(0, 20)) + ".db").toStdString();
+    return (dir + "/state/" + q(pairKey(left, right)) + ".db").toStdString();
 }
 
 } // namespace
@@ -227,14 +262,20 @@ void printHuman(const SyncArgs& args, const SyncReport& r, double secs)
         std::fprintf(stderr, "warning: %s\n", w.c_str());
     if (args.quiet && r.exit == ExitCode::InSync)
         return;
-    int deletes = r.plan.count(Op::Delete, Side::Left) + r.plan.count(Op::Delete, Side::Right);
-    int renames = r.plan.count(Op::Rename, Side::Left) + r.plan.count(Op::Rename, Side::Right);
-    int conflicts = r.plan.count(Op::Conflict, Side::Left) + r.plan.count(Op::Conflict, Side::Right);
-    std::fprintf(stderr, "%s: %d to right, %d to left, %d deleted, %d renamed, %d conflict(s) (%d pending), %s%s\n",
-                 args.options.dryRun ? "plan" : "done", r.plan.count(Op::Copy, Side::Right),
-                 r.plan.count(Op::Copy, Side::Left), deletes, renames, conflicts, r.pendingConflicts,
+    int deletes = countDone(r, Op::Delete, Side::Left) + countDone(r, Op::Delete, Side::Right);
+    int renames = countDone(r, Op::Rename, Side::Left) + countDone(r, Op::Rename, Side::Right);
+    int conflicts = countDone(r, Op::Conflict, Side::Left) + countDone(r, Op::Conflict, Side::Right);
+    const int failed = countState(r, ItemResult::State::Failed), notRun = countState(r, ItemResult::State::NotRun);
+    std::string apart;
+    if (failed)
+        apart += ", " + std::to_string(failed) + " failed";
+    if (notRun)
+        apart += ", " + std::to_string(notRun) + " not run";
+    std::fprintf(stderr, "%s: %d to right, %d to left, %d deleted, %d renamed, %d conflict(s) (%d pending), %s%s%s\n",
+                 args.options.dryRun ? "plan" : "done", countDone(r, Op::Copy, Side::Right),
+                 countDone(r, Op::Copy, Side::Left), deletes, renames, conflicts, r.pendingConflicts,
                  human(r.executed ? r.execution.bytesCopied : r.plan.bytesToCopy()).c_str(),
-                 args.options.dryRun ? " to copy (dry run: nothing was changed)" : " copied");
+                 args.options.dryRun ? " to copy (dry run: nothing was changed)" : " copied", apart.c_str());
     switch (r.exit) {
     case ExitCode::InSync:
         std::fprintf(stderr, args.options.dryRun ? "dry run finished in %.1f s\n" : "in sync (%.1f s)\n", secs);
@@ -325,6 +366,7 @@ int runSync(const std::vector<std::string>& argv)
         if (!v || !v->isLocal())
             return usage("--versioning needs a local folder, 'trash' or 'none'");
         args.options.versioning.folder = v->path;
+        args.options.versioning.owner = "pair-" + pairKey(*left, *right);
     }
     if (args.options.statePath.empty() && args.options.mode == SyncMode::TwoWay)
         args.options.statePath = defaultStatePath(*left, *right);

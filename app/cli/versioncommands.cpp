@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <set>
 #include <sys/stat.h>
 
 namespace ferry::cli {
@@ -33,6 +34,7 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 struct Args {
     bool json = false;
     bool dryRun = false;
+    bool all = false; // restore: every versioned path, asked for explicitly
     std::vector<std::string> positional;
     std::optional<std::string> version, to;
 };
@@ -56,6 +58,8 @@ std::optional<std::string> parse(const std::vector<std::string>& args, bool isRe
             out.json = true;
         else if (isRestore && (a == "--dry-run" || a == "-n"))
             out.dryRun = true;
+        else if (isRestore && a == "--all")
+            out.all = true;
         else if (isRestore && a == "--version") {
             if (auto e = value(out.version))
                 return e;
@@ -107,8 +111,30 @@ std::optional<int64_t> parseWhen(const std::string& text)
 
 struct Opened {
     Job job;
-    std::string leftRoot; // empty when the left side is not a local folder
+    std::string leftRoot;        // empty when the left side is not a local folder
+    bool sharesFolder = false;   // another saved job keeps versions in the same folder
 };
+
+std::string canonical(const std::string& p)
+{
+    const QString c = QFileInfo(q(p)).canonicalFilePath();
+    return c.isEmpty() ? p : c.toStdString();
+}
+
+// The job's own versions, and those at the top of the folder from before
+// versions were kept per job when no other saved job shares the folder
+// (then only this job can have made them). Legacy ones are named in `legacy`.
+std::vector<Version> jobVersions(const Opened& o, const Versioner& versioner, std::set<std::string>& legacy)
+{
+    std::vector<Version> out = versioner.allVersions();
+    if (o.sharesFolder)
+        return out;
+    for (Version& v : versioner.legacyVersions()) {
+        legacy.insert(v.file);
+        out.push_back(std::move(v));
+    }
+    return out;
+}
 
 // The job, with a message when it keeps no versions Ferry can list.
 std::optional<std::string> openJob(const std::string& name, Opened& out)
@@ -122,6 +148,15 @@ std::optional<std::string> openJob(const std::string& name, Opened& out)
     if (!job->has_value())
         return "there is no job named '" + name + "' (see ferry-cli job list)";
     out.job = **job;
+    out.job.versioning = versioningOf(out.job);
+    if (auto all = (*db)->jobs(); all) {
+        for (const Job& other : *all)
+            out.sharesFolder = out.sharesFolder ||
+                               (other.id != out.job.id && other.versioning.mode == VersioningSettings::Mode::Folder &&
+                                canonical(other.versioning.folder) == canonical(out.job.versioning.folder));
+    } else {
+        out.sharesFolder = true; // unknown: show only what is surely this job's
+    }
     switch (out.job.versioning.mode) {
     case VersioningSettings::Mode::None:
         return "versioning is off for job '" + name + "', so no replaced or deleted files were kept. Turn it on with "
@@ -168,6 +203,23 @@ std::optional<std::string> relativePath(const Job& job, std::string path, std::s
         return "'" + path + "' is not a path inside the job ('..', '.' and empty parts are not allowed)";
     out = path;
     return std::nullopt;
+}
+
+// The PATH of a restore: like relativePath(), but one that names the whole
+// job ("", ".", "/", a root) is refused: an unset shell variable must not
+// put every old version over the current files. That takes --all.
+std::optional<std::string> restorePath(const Job& job, const std::string& typed, std::string& out)
+{
+    const bool onlyDotsAndSlashes = typed.find_first_not_of("./") == std::string::npos;
+    if (!onlyDotsAndSlashes || typed.find("..") != std::string::npos) {
+        if (auto e = relativePath(job, typed, out))
+            return e;
+        if (!out.empty())
+            return std::nullopt;
+    }
+    return "the PATH '" + typed + "' names no single file or folder but the whole job (an empty shell variable?); "
+           "nothing was restored. Give the path of a file or folder, or use 'ferry-cli restore " + job.name +
+           " --all' to put back the newest version of every versioned file";
 }
 
 int64_t fileSize(const std::string& file)
@@ -226,7 +278,8 @@ int versionsCommand(const std::vector<std::string>& args)
             return fail(a, "versions", *e);
     Versioner versioner(o.job.versioning, 0);
     std::vector<Version> shown;
-    for (Version& v : versioner.allVersions())
+    std::set<std::string> legacy;
+    for (Version& v : jobVersions(o, versioner, legacy))
         if (relpath::isInside(v.relPath, prefix))
             shown.push_back(std::move(v));
     std::stable_sort(shown.begin(), shown.end(), [](const Version& x, const Version& y) {
@@ -237,7 +290,7 @@ int versionsCommand(const std::vector<std::string>& args)
         for (const Version& v : shown)
             list.append(QJsonObject{{"path", q(v.relPath)}, {"stamp", q(stampText(v.stampNs))},
                                     {"time", q(isoUtc(v.stampNs))}, {"size", double(fileSize(v.file))},
-                                    {"file", q(v.file)}});
+                                    {"file", q(v.file)}, {"legacy", legacy.count(v.file) > 0}});
         QJsonObject out{{"exit_code", 0}, {"job", q(o.job.name)}, {"folder", q(o.job.versioning.folder)},
                         {"versions", list}};
         printJsonLine(out);
@@ -263,14 +316,19 @@ int restoreCommand(const std::vector<std::string>& args)
     Args a;
     if (auto e = parse(args, true, a))
         return fail(a, "restore", *e);
-    if (a.positional.size() != 2)
-        return fail(a, "restore", "needs the NAME of a job and the PATH of a file or folder to restore");
+    if (a.all ? a.positional.size() != 1 : a.positional.size() != 2)
+        return fail(a, "restore", a.all ? "--all restores every versioned file of the job: give only the NAME of "
+                                          "the job with it, no PATH"
+                                        : "needs the NAME of a job and the PATH of a file or folder to restore "
+                                          "(or --all for every versioned file)");
     Opened o;
     if (auto e = openJob(a.positional[0], o))
         return fail(a, "restore", *e);
     std::string prefix;
-    if (auto e = relativePath(o.job, a.positional[1], prefix))
-        return fail(a, "restore", *e);
+    if (!a.all) {
+        if (auto e = restorePath(o.job, a.positional[1], prefix))
+            return fail(a, "restore", *e);
+    }
     std::optional<int64_t> notAfter;
     if (a.version) {
         notAfter = parseWhen(*a.version);
@@ -295,7 +353,8 @@ int restoreCommand(const std::vector<std::string>& args)
     // The newest version of each path at or before --version.
     Versioner versioner(o.job.versioning, nowNs());
     std::map<std::string, Version> chosen;
-    for (Version& v : versioner.allVersions()) {
+    std::set<std::string> legacy;
+    for (Version& v : jobVersions(o, versioner, legacy)) {
         if (!relpath::isInside(v.relPath, prefix) || (notAfter && v.stampNs > *notAfter))
             continue;
         auto it = chosen.find(v.relPath);

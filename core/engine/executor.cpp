@@ -92,7 +92,8 @@ struct Executor::Impl {
     const Plan& plan;
     ExecutionResult result;
     std::atomic<int64_t> itemsDone{0};
-    std::atomic<int64_t> bytesDone{0};
+    std::atomic<int64_t> bytesDone{0};      // progress: every byte streamed, failed copies included
+    std::atomic<int64_t> bytesCommitted{0}; // the result: bytes of copies renamed into place
     std::atomic<bool> aborted{false};
     std::mutex mutex;                 // guards updates, currentPath
     std::vector<BaseUpdate> updates;
@@ -221,8 +222,11 @@ struct Executor::Impl {
         }
         const uint32_t mode = src.mode ? src.mode : 0644;
         auto temp = out.createTemp(std::string(relpath::parent(dstPath)), mode);
-        if (!temp)
-            return temp.error();
+        if (!temp) {
+            Error e = temp.error(); // names the folder; the user needs the file
+            e.path = dstPath;
+            return e;
+        }
         std::optional<ContentHash> hash;
         Result<void> copied = Ok{};
         if (src.size <= ex.m_options.hashLimitBytes) {
@@ -295,6 +299,7 @@ struct Executor::Impl {
         auto committed = out.commit(std::move(*temp), dstPath, src.mtimeNs, mode, mayReplace);
         if (!committed)
             return committed.error();
+        bytesCommitted += src.size;
         return std::make_pair(*committed, hash);
     }
 
@@ -536,6 +541,24 @@ struct Executor::Impl {
             noteFinished(i);
     }
 
+    // After an AbortRun error, each item left not run says why of its own.
+    void explainNotRun()
+    {
+        std::string cause;
+        for (const Error& e : result.itemErrors)
+            if (e.kind == Error::Kind::AbortRun && cause.empty())
+                cause = e.message();
+        for (size_t i = 0; i < result.items.size(); ++i) {
+            ItemResult& out = result.items[i];
+            if (out.state != ItemResult::State::NotRun || plan.actions[i].excluded || out.error)
+                continue;
+            result.itemErrors.push_back(Error::abortRun("not run", plan.actions[i].path,
+                                                        "the run stopped after an earlier error: " + cause,
+                                                        "Fix that error, then run again"));
+            out.error = uint32_t(result.itemErrors.size());
+        }
+    }
+
     std::vector<size_t> finished; // guarded by mutex; drained by flush()
 
     void noteFinished(size_t i)
@@ -754,7 +777,9 @@ ExecutionResult Executor::run(const Plan& plan, const std::function<void(const P
 
     impl.result.cancelled = m_cancel.isCancelled();
     impl.result.aborted = impl.aborted.load();
-    impl.result.bytesCopied = impl.bytesDone.load();
+    if (impl.result.aborted)
+        impl.explainNotRun();
+    impl.result.bytesCopied = impl.bytesCommitted.load();
     return std::move(impl.result);
 }
 

@@ -42,7 +42,7 @@ struct Progress {
 struct ItemResult {
     enum class State : uint8_t { NotRun, Done, Failed, Skipped };
     State state = State::NotRun;
-    uint32_t error = 0; // Failed: 1 + index into ExecutionResult::itemErrors
+    uint32_t error = 0; // Failed, or NotRun after an abort (why): 1 + index into ExecutionResult::itemErrors
 };
 
 struct ExecutionResult {
@@ -52,7 +52,7 @@ struct ExecutionResult {
     {
         return items[item].error ? &itemErrors[items[item].error - 1] : nullptr;
     }
-    int64_t bytesCopied = 0;
+    int64_t bytesCopied = 0;         // of the copies that were committed (a failed one counts nothing)
     bool cancelled = false;
     bool aborted = false;            // an AbortRun error stopped the run
     std::vector<Error> otherErrors;  // state-file writes, temp clean-up…

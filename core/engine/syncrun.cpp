@@ -4,6 +4,7 @@
 #include "common/phaseclock.h"
 #include "engine/emptiedside.h"
 #include "engine/scanner.h"
+#include "engine/versionsplace.h"
 #include "store/statestore.h"
 
 #include <QDir>
@@ -190,6 +191,8 @@ bool SyncRun::scanAndPlan()
         for (Backend* b : {m_left.get(), m_right.get()}) {
             if (b->localRoot().empty())
                 continue;
+            if (auto problem = versionsFolderProblem(m_options.versioning.folder, b->localRoot()))
+                return stop(ExitCode::Usage, *problem);
             const std::string root = real(b->localRoot());
             if (vf.size() > root.size() + 1 && vf.compare(0, root.size(), root) == 0 && vf[root.size()] == '/') {
                 std::string pattern = "/";

@@ -159,9 +159,26 @@ Result<void> Versioner::preserve(Backend& side, const std::string& path)
     return Ok{};
 }
 
+// A failure to write into the versions folder, told in the user's terms:
+// the file being versioned and the versions folder, not a temporary name
+// and "the target drive".
+Error Versioner::storeError(const std::string& path, const Error& cause) const
+{
+    Error e = cause;
+    e.operation = "keep a version of";
+    e.path = path;
+    e.detail = cause.detail + " while writing into the versions folder '" + ownFolder() + "'";
+    const bool full = cause.osError == ENOSPC || cause.osError == EDQUOT;
+    e.nextStep = full ? "Free some space on the drive of the versions folder '" + m_settings.folder +
+                            "' (or raise the quota), or choose another versions folder; the file was left as it was"
+                      : "Check that the versions folder '" + m_settings.folder +
+                            "' may be written, or choose another one; the file was left as it was";
+    return e;
+}
+
 Result<void> Versioner::toFolder(Backend& side, const std::string& path)
 {
-    const std::string dir = relpath::join(m_settings.folder, relpath::parent(path));
+    const std::string dir = relpath::join(ownFolder(), relpath::parent(path));
     if (auto r = makeDirs(dir); !r)
         return r;
     std::string target;
@@ -185,12 +202,12 @@ Result<void> Versioner::toFolder(Backend& side, const std::string& path)
             int err = errno;
             ::unlink(target.c_str());
             Error e = errnoError("keep a version of", path, err);
-            e.nextStep = "Check that the versions folder '" + m_settings.folder + "' is writable, then run again";
+            e.nextStep = "Check that the versions folder '" + ownFolder() + "' is writable, then run again";
             return e;
         }
         if (auto r = copyLocalFile(abs, target); !r) {
             ::unlink(target.c_str());
-            return r;
+            return storeError(path, r.error());
         }
         return side.removeFile(path);
     }
@@ -204,16 +221,16 @@ Result<void> Versioner::toFolder(Backend& side, const std::string& path)
     auto tmp = dst.createTemp("");
     if (!tmp) {
         ::unlink(target.c_str());
-        return tmp.error();
+        return storeError(path, tmp.error());
     }
     if (auto r = copyStream(**in, **tmp, path, [](int64_t) { return true; }); !r) {
         ::unlink(target.c_str());
-        return r;
+        return storeError(path, r.error());
     }
     auto st = side.stat(path);
     int64_t mt = st && *st ? (*st)->mtimeNs : 0;
     if (auto r = dst.commit(std::move(*tmp), target.substr(target.rfind('/') + 1), mt, 0644, true); !r)
-        return r.error();
+        return storeError(path, r.error());
     return side.removeFile(path);
 }
 
@@ -299,16 +316,38 @@ Result<void> Versioner::toTrash(Backend& side, const std::string& path)
     return errnoError("move to trash", path, err);
 }
 
+std::string Versioner::ownFolder() const
+{
+    return m_settings.owner.empty() ? m_settings.folder : m_settings.folder + "/" + m_settings.owner;
+}
+
+bool Versioner::isOwnerFolderName(const std::string& name)
+{
+    return name.rfind("job-", 0) == 0 || name.rfind("pair-", 0) == 0;
+}
+
 std::vector<Version> Versioner::allVersions() const
 {
-    std::vector<Version> out;
     if (m_settings.mode != VersioningSettings::Mode::Folder)
-        return out;
+        return {};
+    return scan(ownFolder(), m_settings.owner.empty());
+}
+
+std::vector<Version> Versioner::legacyVersions() const
+{
+    if (m_settings.mode != VersioningSettings::Mode::Folder || m_settings.owner.empty())
+        return {};
+    return scan(m_settings.folder, true);
+}
+
+std::vector<Version> Versioner::scan(const std::string& root, bool skipOwnerFolders) const
+{
+    std::vector<Version> out;
     std::vector<std::string> pending{""};
     while (!pending.empty()) {
         std::string rel = pending.back();
         pending.pop_back();
-        std::string abs = rel.empty() ? m_settings.folder : m_settings.folder + "/" + rel;
+        std::string abs = rel.empty() ? root : root + "/" + rel;
         DIR* d = ::opendir(abs.c_str());
         if (!d)
             continue;
@@ -321,7 +360,8 @@ std::vector<Version> Versioner::allVersions() const
             if (::lstat((abs + "/" + name).c_str(), &st) != 0)
                 continue;
             if (S_ISDIR(st.st_mode)) {
-                pending.push_back(childRel);
+                if (!(skipOwnerFolders && rel.empty() && isOwnerFolderName(name)))
+                    pending.push_back(childRel);
                 continue;
             }
             std::string original;

@@ -1,8 +1,13 @@
 // Versioner: where replaced and deleted files go instead of being lost.
-//   Folder: "<folder>/<relative dir>/<stem> YYYY-MM-DD HHMMSS<ext>", stamped
+//   Folder: "<folder>/<owner>/<relative dir>/<stem> YYYY-MM-DD HHMMSS<ext>", stamped
 //           with the run's start time (UTC), so one run's versions share a
 //           stamp; a clash within a second adds "-2", "-3"…
 //   Trash:  the freedesktop.org trash of the user (local sides only).
+// <owner> is the job's state key ("job-…") or, for `ferry-cli sync` without
+// a job, the pair's ("pair-…"): jobs that share a versions folder never see,
+// restore or prune each other's versions. Versions made before owners
+// existed lie at the top of the folder ("legacy"): listed only on request
+// (legacyVersions()), never pruned by retention.
 // Retention keeps the newest N versions of each file and/or drops versions
 // older than N days, judged by the stamp against an injected "now".
 // restore() copies a version back (never moves it, so the version stays).
@@ -26,6 +31,7 @@ struct VersioningSettings {
     std::string folder;     // absolute local path, for Mode::Folder
     int keepCount = 0;      // 0: no limit
     int maxAgeDays = 0;     // 0: no limit
+    std::string owner;      // the subfolder of `folder` for this job or pair; empty: `folder` itself
     bool operator==(const VersioningSettings&) const = default;
 };
 
@@ -48,8 +54,15 @@ public:
 
     // Versions of one relative path, newest first (Folder mode).
     std::vector<Version> versionsOf(const std::string& relPath) const;
-    // Every version in the folder, newest first.
+    // Every version of this owner, newest first.
     std::vector<Version> allVersions() const;
+    // Versions at the top of the folder, made before versions were kept per
+    // owner (any job sharing the folder may have made them), newest first.
+    std::vector<Version> legacyVersions() const;
+    // "<folder>/<owner>": where this owner's versions are.
+    std::string ownFolder() const;
+    // Is this top-level folder name one of an owner ("job-…", "pair-…")?
+    static bool isOwnerFolderName(const std::string& name);
     // Copies a version to `targetFile` (an absolute local path) through a
     // temporary file, keeping its time.
     static Result<void> restore(const Version& v, const std::string& targetFile);
@@ -64,6 +77,8 @@ public:
 private:
     Result<void> toFolder(Backend& side, const std::string& path);
     Result<void> toTrash(Backend& side, const std::string& path);
+    std::vector<Version> scan(const std::string& root, bool skipOwnerFolders) const;
+    Error storeError(const std::string& path, const Error& cause) const;
     VersioningSettings m_settings;
     std::string m_stamp;
     std::mutex m_mutex; // serialises name picking

@@ -239,6 +239,13 @@ bool hasRemoteSide(const Job& job)
     return false;
 }
 
+VersioningSettings versioningOf(const Job& job)
+{
+    VersioningSettings v = job.versioning;
+    v.owner = job.stateKey.empty() ? "job-" + std::to_string(job.id) : job.stateKey;
+    return v;
+}
+
 SyncOptions syncOptionsOf(const Job& job)
 {
     SyncOptions o;
@@ -248,7 +255,7 @@ SyncOptions syncOptionsOf(const Job& job)
     o.excludes = job.excludes;
     o.includes = job.includes;
     o.limits = job.limits;
-    o.versioning = job.versioning;
+    o.versioning = versioningOf(job);
     o.maxDeletePercent = job.maxDeletePercent;
     o.toleranceNs = int64_t(job.timeToleranceSeconds) * 1000000000;
     o.ignoreDstShift = job.ignoreDstShift;

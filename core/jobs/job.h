@@ -50,6 +50,9 @@ struct Job {
     bool ignoreDstShift = false;
     std::string passwordEnv;      // the environment variable that holds a remote side's password, if any
     Schedule schedule;
+    // Names the job's state file (see jobstate.h): made once when the job
+    // is first saved and never reused; not part of exports.
+    std::string stateKey;
     int64_t createdMs = 0;     // milliseconds since the epoch
     int64_t updatedMs = 0;
 
@@ -65,6 +68,8 @@ Result<void> validateJobName(const std::string& name);
 // password, in the keychain or an environment variable.
 bool hasRemoteSide(const Job& job);
 
+// The job's versioning, with its own subfolder of a shared versions folder.
+VersioningSettings versioningOf(const Job& job);
 // The engine options of a job (the caller adds the state file and clock).
 SyncOptions syncOptionsOf(const Job& job);
 

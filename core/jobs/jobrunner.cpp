@@ -34,11 +34,6 @@ bool worthRecording(const Action& a) { return a.op != Op::RecordBase && a.op != 
 
 } // namespace
 
-std::string jobStatePath(const std::string& dataDir, int64_t jobId)
-{
-    return dataDir + "/state/job-" + std::to_string(jobId) + ".db";
-}
-
 std::string jobLockPath(const std::string& dataDir, int64_t jobId)
 {
     return dataDir + "/locks/job-" + std::to_string(jobId) + ".lock";
@@ -152,8 +147,14 @@ Result<void> JobRunner::prepare(const std::string& holderDescription, bool recor
     options.dryRun = m_dryRun;
     options.forceDeletions = m_forceDeletions;
     options.acceptNewRoot = m_acceptNewRoot;
-    if (m_job.mode == SyncMode::TwoWay)
-        options.statePath = jobStatePath(m_dataDir, m_job.id);
+    if (m_job.mode == SyncMode::TwoWay) {
+        auto aside = setAsideStateOlderThanJob(m_dataDir, m_job);
+        if (!aside)
+            return fail(aside.error());
+        if (*aside)
+            m_notes.push_back(**aside);
+        options.statePath = jobStatePath(m_dataDir, m_job);
+    }
     options.hostName = QSysInfo::machineHostName().toStdString();
     options.nowNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
                         std::chrono::system_clock::now().time_since_epoch())

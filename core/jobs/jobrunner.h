@@ -3,7 +3,7 @@
 // as it goes (start, items in batches, outcome), keeps the job's base in its
 // own state file, and runs the engine (SyncRun).
 //
-// Data folder layout: ferry.db (AppDb), state/job-<id>.db (the base),
+// Data folder layout: ferry.db (AppDb), state/<state key>.db (the base, see jobstate.h),
 // locks/job-<id>.lock (RunLock).
 // Thread-safety: a JobRunner is driven by one thread (its own AppDb
 // connection); cancelToken() may be used from any thread.
@@ -11,6 +11,7 @@
 
 #include "engine/syncrun.h"
 #include "jobs/job.h"
+#include "jobs/jobstate.h"
 #include "jobs/runlock.h"
 #include "store/appdb.h"
 
@@ -21,7 +22,6 @@
 
 namespace ferry {
 
-std::string jobStatePath(const std::string& dataDir, int64_t jobId);
 std::string jobLockPath(const std::string& dataDir, int64_t jobId);
 
 // Maps a finished run to its recorded outcome.

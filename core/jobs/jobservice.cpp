@@ -143,7 +143,8 @@ void JobService::saveJob(const Job& job)
             if (r && before && *before &&
                 ((*before)->left != job.left || (*before)->right != job.right || (*before)->mode != job.mode)) {
                 // The base describes the old pair: the next run starts afresh (a union, no deletions).
-                const QString state = QString::fromStdString(jobStatePath(m_dataDir, job.id));
+                // The saved job's key: the edited copy may not carry it.
+                const QString state = QString::fromStdString(jobStatePath(m_dataDir, **before));
                 for (const char* suffix : {"", "-wal", "-shm"})
                     QFile::remove(state + suffix);
             }
@@ -176,10 +177,11 @@ void JobService::removeJob(int64_t jobId)
         // Its saved password goes with it, so a later job of that name cannot find it.
         if (r && gone && *gone && hasRemoteSide(**gone))
             (void)SecretStore::remove(SecretStore::keyForJob((*gone)->name));
-        const QString state = QString::fromStdString(jobStatePath(m_dataDir, jobId));
-        if (r)
+        if (r && gone && *gone) {
+            const QString state = QString::fromStdString(jobStatePath(m_dataDir, **gone));
             for (const char* suffix : {"", "-wal", "-shm", ".lock"})
                 QFile::remove(state + suffix);
+        }
         lock->reset();
         QMetaObject::invokeMethod(this, [this, r, jobId] {
             if (!r)

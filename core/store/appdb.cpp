@@ -1,5 +1,6 @@
 #include "appdb.h"
 
+#include "jobs/jobstate.h"
 #include "store/sqlite.h"
 
 #include <QDateTime>
@@ -93,6 +94,13 @@ ALTER TABLE jobs ADD COLUMN max_age_s INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO counters VALUES('last_job_id', (SELECT coalesce(max(id), 0) FROM jobs));
 )",
+    // 3 → 4: a state key per job that is never reused (ids restart after a
+    // database reset). Existing jobs keep the file they used: job-<id>.db.
+    R"(
+ALTER TABLE jobs ADD COLUMN state_key TEXT NOT NULL DEFAULT '';
+UPDATE jobs SET state_key = 'job-' || id;
+CREATE UNIQUE INDEX jobs_by_state_key ON jobs(state_key);
+)",
 };
 static_assert(sizeof kMigrations / sizeof *kMigrations == AppDb::kSchemaVersion);
 
@@ -127,7 +135,7 @@ std::vector<std::string> excludesFrom(const std::string& json)
 const char* kJobColumns = "id, name, left_location, right_location, mode, conflict, compare, excludes, versioning, "
                           "versions_keep, versions_max_age_days, max_delete_percent, time_tolerance_s, "
                           "ignore_dst_shift, password_env, created_at, updated_at, schedule, includes, min_size, max_size, "
-                          "min_age_s, max_age_s";
+                          "min_age_s, max_age_s, state_key";
 
 Job jobFromRow(const sql::Stmt& st)
 {
@@ -167,6 +175,7 @@ Job jobFromRow(const sql::Stmt& st)
     j.limits.maxSize = st.i64(20);
     j.limits.minAgeSeconds = st.i64(21);
     j.limits.maxAgeSeconds = st.i64(22);
+    j.stateKey = st.text(23);
     return j;
 }
 
@@ -510,7 +519,7 @@ Result<int64_t> AppDb::addJob(const Job& job)
         sql::Stmt st(m_db, "INSERT INTO jobs(name, left_location, right_location, mode, conflict, compare, excludes, "
                            "versioning, versions_keep, versions_max_age_days, max_delete_percent, time_tolerance_s, "
                            "ignore_dst_shift, password_env, schedule, includes, min_size, max_size, min_age_s, max_age_s, "
-                           "created_at, updated_at, id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                           "created_at, updated_at, state_key, id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
                            // Ids are never reused: a job's state file and lock are named by its
                            // id, and a new job must not meet a removed one's leftovers.
                            "max(coalesce((SELECT max(id) FROM jobs), 0), "
@@ -520,6 +529,8 @@ Result<int64_t> AppDb::addJob(const Job& job)
         bindJob(st, job);
         const int64_t now = nowMs();
         st.bind(21, now).bind(22, now);
+        // Always a fresh key: an imported or copied job must not share a base.
+        st.bind(23, newStateKey());
         if (st.step() != SQLITE_DONE) {
             if ((sqlite3_extended_errcode(m_db)) == SQLITE_CONSTRAINT_UNIQUE)
                 return Error::abortRun("save job", {}, "a job named '" + job.name + "' already exists",

@@ -79,7 +79,7 @@ struct RunItemRecord {
 
 class AppDb {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     ~AppDb();
     // $FERRY_DATA_DIR, else the platform's app-data folder.

@@ -558,6 +558,40 @@ t_second_run_refused() { # one run of a pair at a time; a crashed holder frees t
   expect_same
 }
 
+t_failed_actions_are_not_counted_as_done() { # issue 13 #15
+  setup failed_counts
+  put "$L/a.txt" "alpha"; put "$L/b.txt" "beta"; put "$R/old.txt" "old"
+  # As root only an immutable folder refuses every change (permissions do not).
+  if ! chattr +i "$R" 2>/dev/null; then echo "# skipped failed_actions_are_not_counted_as_done: chattr +i unsupported here" >&2; return; fi
+  mirror --max-delete 100; local rc=$RC
+  chattr -i "$R"
+  RC=$rc; expect_rc 1 "every action fails"
+  expect_j 'c["copy_left_to_right"]' 0
+  expect_j 'c["delete_right"]' 0
+  expect_j 'c["failed"]' 3
+  expect_j 'd["bytes"]' 0
+  expect_j 'sorted(e["path"] for e in d["errors"])' '["a.txt", "b.txt", "old.txt"]'
+  grep -q "done: 0 to right, 0 to left, 0 deleted.*3 failed" "$ERR" || fail "the summary should count nothing as done: $(grep done: "$ERR")"
+}
+
+t_versions_folder_holding_user_files_inside_a_root_is_refused() { # issue 13 #10
+  setup versions_inside
+  put "$L/a.txt" "a"; put "$L/photos/p 2020-01-01 000000.jpg" "a user's photo named like a version"
+  mirror; expect_rc 0 "first mirror"
+  cli sync "$L" "$R" --mode mirror --versioning "$L/photos" --versions-max-age 1 --json; expect_rc 2 "sync"
+  grep -q "photos" "$ERR" || fail "the reason should name the folder: $(head -c 200 "$ERR")"
+  expect_content "$L/photos/p 2020-01-01 000000.jpg" "a user's photo named like a version"
+  export FERRY_DATA_DIR=$T/data
+  cli job add J "$L" "$R" --mode mirror --versioning "$R/photos"; expect_rc 2 "job add"
+  cli job add J "$L" "$R" --mode mirror; expect_rc 0
+  cli job edit J --versioning "$L/photos"; expect_rc 2 "job edit"
+  # A new folder inside a root stays allowed (Ferry owns it, it is left out of the sync).
+  put "$L/a.txt" "a2 longer"
+  cli sync "$L" "$R" --mode mirror --versioning "$L/.versions" --json; expect_rc 0 "a new versions folder inside"
+  [[ -n $(find "$L/.versions" -type f) ]] || fail "the replaced file should be kept in the new folder"
+  expect_absent "$R/.versions"
+}
+
 # ---------------------------------------------------------------- runner
 CASES=(
   t_first_run_is_union t_one_side_changes_carried
@@ -569,6 +603,7 @@ CASES=(
   t_guard_emptied_side t_guard_emptied_mirror_source t_guard_missing_root t_guard_mass_deletion t_guard_folder_rename_not_mass_delete
   t_root_identity t_interrupted_run t_usage_errors t_json_summary t_time_tolerance t_compare_content
   t_symlinked_folder_not_written_through t_user_file_named_like_temp t_dry_run_shows_guarded_plan
-  t_second_run_refused
+  t_second_run_refused t_failed_actions_are_not_counted_as_done
+  t_versions_folder_holding_user_files_inside_a_root_is_refused
 )
 run_cases "${CASES[@]}"

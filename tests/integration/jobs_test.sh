@@ -401,9 +401,75 @@ t_dry_run() {
   cli history --json; expect_j 'd["runs"]' '[]'
 }
 
+t_restore_of_an_empty_path_or_the_root_is_refused_without_all() { # issue 13 #13: an unset variable
+  jsetup restoreall
+  local V=$T/versions
+  put "$L/a.txt" "a1"; put "$L/sub/b.txt" "b1"
+  cli job add Docs "$L" "$R" --mode mirror --versioning "$V"; expect_rc 0
+  cli run Docs; expect_rc 0 "first run"
+  put "$L/a.txt" "a2 newer"; put "$L/sub/b.txt" "b2 newer"; sleep 1.1
+  cli run Docs; expect_rc 0 "second run keeps the old ones as versions"
+  local p
+  for p in "" "." "./" "/" "$L" "$L/"; do
+    cli restore Docs "$p"; expect_rc 2 "restore Docs '$p'"
+    grep -q -- "--all" "$ERR" || fail "restore Docs '$p': the message should name --all ($(head -c 200 "$ERR"))"
+    expect_content "$L/a.txt" "a2 newer"; expect_content "$L/sub/b.txt" "b2 newer"
+  done
+  cli restore Docs sub --all; expect_rc 2 "--all with a PATH"
+  cli restore Docs --all --json; expect_rc 0 "restore --all"
+  expect_content "$L/a.txt" "a1"; expect_content "$L/sub/b.txt" "b1"
+}
+
+t_a_new_job_never_inherits_a_removed_jobs_state() { # issue 13 #1: ids restart after --reset-database
+  jsetup inherit
+  local L2=$T/L2 R2=$T/R2
+  put "$L/a.txt" "alpha"; put "$R/b.txt" "beta"
+  cli job add Old "$L" "$R"; expect_rc 0
+  cli run Old; expect_rc 0 "the old job's run"
+  "$PY" -c "import sys; open(sys.argv[1], 'r+b').write(b'garbage!' * 64)" "$DB"
+  rm -f "$DB-wal" "$DB-shm"
+  cli --reset-database; expect_rc 0 "--reset-database"
+  [[ -n $(ls "$FERRY_DATA_DIR"/state/orphaned/ 2>/dev/null) ]] || fail "the old job's state should be set aside"
+  # A brand-new job (which gets the old one's id again) on other folders.
+  put "$L2/mine.txt" "mine"; put "$R2/theirs.txt" "theirs"
+  cli job add New "$L2" "$R2"; expect_rc 0
+  cli run New --json; expect_rc 0 "a new job's first run is a first run"
+  expect_content "$L2/mine.txt" "mine"; expect_content "$R2/mine.txt" "mine"
+  expect_content "$L2/theirs.txt" "theirs"; expect_content "$R2/theirs.txt" "theirs"
+  # Removing a job takes its state with it; the next job starts afresh too.
+  local before; before=$(ls "$FERRY_DATA_DIR"/state/*.db | wc -l)
+  cli job remove New; expect_rc 0
+  [[ $(ls "$FERRY_DATA_DIR"/state/*.db 2>/dev/null | wc -l) == $((before - 1)) ]] || fail "job remove should take its state file"
+  rm "$R2/theirs.txt"
+  cli job add Newer "$L2" "$R2"; expect_rc 0
+  cli run Newer --accept-new-root; expect_rc 0 "a re-added job's first run"
+  expect_content "$L2/theirs.txt" "theirs"
+}
+
+t_jobs_sharing_a_versions_folder_keep_their_versions_apart() { # issue 13 #3
+  jsetup sharedversions
+  local V=$T/versions LA=$T/LA RA=$T/RA LC=$T/LC RC2=$T/RC
+  put "$LA/k1" "A one"; put "$LC/k1" "C one"
+  cli job add JA "$LA" "$RA" --mode mirror --versioning "$V"; expect_rc 0
+  cli job add JC "$LC" "$RC2" --mode mirror --versioning "$V" --versions-keep 1; expect_rc 0
+  cli run JA; expect_rc 0; cli run JC; expect_rc 0
+  put "$LA/k1" "A two"; put "$LC/k1" "C two"; sleep 1.1
+  cli run JA; expect_rc 0 "JA keeps 'A one'"; cli run JC; expect_rc 0 "JC keeps 'C one'"
+  put "$LA/k1" "A three"; put "$LC/k1" "C three"; sleep 1.1
+  cli run JA; expect_rc 0 "JA keeps 'A two'"; cli run JC; expect_rc 0 "JC keeps 'C two', its retention keeps 1"
+  cli versions JA --json; expect_rc 0
+  expect_j 'len(d["versions"])' 2
+  expect_j 'sorted(open(v["file"]).read() for v in d["versions"])' '["A one", "A two"]'
+  cli versions JC --json; expect_rc 0
+  expect_j '[open(v["file"]).read() for v in d["versions"]]' '["C two"]'
+  cli restore JA k1; expect_rc 0 "restore JA k1"
+  expect_content "$LA/k1" "A two"
+}
+
 CASES=(
   t_job_lifecycle t_password_never_stored t_no_password_source t_second_run_refused_and_stale_lock_taken_over
   t_crashed_runs_are_shown_truthfully t_versions_and_restore t_parallel_processes_do_not_corrupt t_corrupt_database t_foreign_database t_vanished_folder t_bad_imports
-  t_conflicts_pending t_dry_run
+  t_conflicts_pending t_dry_run t_restore_of_an_empty_path_or_the_root_is_refused_without_all
+  t_a_new_job_never_inherits_a_removed_jobs_state t_jobs_sharing_a_versions_folder_keep_their_versions_apart
 )
 run_cases "${CASES[@]}"

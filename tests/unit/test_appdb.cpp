@@ -136,6 +136,7 @@ TEST_CASE("the app database upgrades from every earlier schema version, keeping 
                 CHECK(j.schedule.kind == Schedule::Kind::Manual); // the column version 2 added
                 CHECK(j.includes.empty());                        // the columns version 3 added
                 CHECK_FALSE(j.limits.active());
+                CHECK(j.stateKey == "job-" + std::to_string(j.id)); // keeps the state file it had
                 auto runs = (*db)->runs(j.id, 10);
                 REQUIRE(runs.ok());
                 REQUIRE(runs->size() == 1);
@@ -202,6 +203,70 @@ TEST_CASE("job ids are never reused, so a new job never meets a removed one's st
     CHECK(*d > *c);
 }
 
+TEST_CASE("a new job's state file is never one a removed job or a reset database used", "[appdb]")
+{
+    TempDir t;
+    std::set<std::string> paths;
+    for (int round = 0; round < 2; ++round) {
+        // The second round starts a fresh database, as --reset-database does: ids restart at 1.
+        const std::string file = t / ("ferry-" + std::to_string(round) + ".db");
+        auto db = AppDb::open(file);
+        REQUIRE(db.ok());
+        for (const char* name : {"A", "B"}) {
+            auto id = (*db)->addJob(sampleJob(t, name));
+            REQUIRE(id.ok());
+            auto job = (*db)->jobById(*id);
+            REQUIRE(job.ok());
+            REQUIRE(job->has_value());
+            CHECK((*job)->stateKey.rfind("job-", 0) == 0);
+            CHECK(paths.insert(jobStatePath(t.path(), **job)).second);
+            REQUIRE((*db)->removeJob(*id).ok());
+        }
+    }
+    CHECK(paths.size() == 4);
+}
+
+TEST_CASE("state files that no job owns are set aside, never deleted or adopted", "[appdb]")
+{
+    TempDir t;
+    ::mkdir((t / "state").c_str(), 0755);
+    writeFile(t / "state/job-1.db", "old job's base");
+    writeFile(t / "state/job-1.db-wal", "its log");
+    writeFile(t / "state/0123456789abcdef0123.db", "a pair's base (ferry-cli sync without --state)");
+    Job owner;
+    owner.id = 2;
+    owner.stateKey = "job-2";
+    writeFile(t / "state/job-2.db", "a live job's base");
+    auto moved = setAsideOrphanedStates(t.path(), {owner});
+    REQUIRE(moved.size() == 1);
+    CHECK(readFile(moved.front()) == "old job's base");
+    CHECK(readFile(moved.front() + "-wal") == "its log");
+    CHECK_FALSE(exists(t / "state/job-1.db"));
+    CHECK(exists(t / "state/job-2.db"));
+    CHECK(exists(t / "state/0123456789abcdef0123.db"));
+}
+
+TEST_CASE("an upgraded job's state file written before the job was created is set aside", "[appdb]")
+{
+    TempDir t;
+    ::mkdir((t / "state").c_str(), 0755);
+    Job job;
+    job.id = 1;
+    job.stateKey = "job-1"; // as the upgrade names a job saved before state keys
+    writeFile(t / "state/job-1.db", "a removed job's base", 1700000000);
+    job.createdMs = int64_t(1700000500) * 1000;
+    auto note = setAsideStateOlderThanJob(t.path(), job);
+    REQUIRE(note.ok());
+    CHECK(note->has_value());
+    CHECK_FALSE(exists(t / "state/job-1.db"));
+    // Its own base, written by a run after the job was created, stays.
+    writeFile(t / "state/job-1.db", "its own base", 1700000900);
+    auto kept = setAsideStateOlderThanJob(t.path(), job);
+    REQUIRE(kept.ok());
+    CHECK_FALSE(kept->has_value());
+    CHECK(exists(t / "state/job-1.db"));
+}
+
 TEST_CASE("removing a job records its dead running run as interrupted", "[appdb]")
 {
     TempDir t;
@@ -244,6 +309,7 @@ TEST_CASE("jobs are saved, changed and removed; names are unique", "[appdb]")
     expect.id = got.id;
     expect.createdMs = got.createdMs;
     expect.updatedMs = got.updatedMs;
+    expect.stateKey = got.stateKey;
     CHECK(got == expect);
 
     got.excludes.push_back("*.iso");

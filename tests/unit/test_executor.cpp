@@ -3,9 +3,13 @@
 #include "builders.h"
 #include "engine/executor.h"
 #include "store/statestore.h"
+#include "faultybackend.h"
 #include "syncfixture.h"
 
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstring>
+#include <sys/mount.h>
 
 using namespace ferry;
 using namespace ferry::test;
@@ -473,4 +477,94 @@ TEST_CASE("copies get the source's exact permission bits, whatever the umask", "
     }
     CHECK(modeOf(p.right + "/replaced") == 0444);
     CHECK(readFile(p.right + "/replaced") == "new left, read-only");
+}
+
+namespace {
+// A mirror from the left folder to a right side with faults.
+SyncReport mirrorInto(const SyncPair& p, Faults faults)
+{
+    SyncOptions o = p.options(SyncMode::Mirror);
+    o.statePath.clear();
+    o.threads = 1;
+    SyncRun run(std::make_unique<LocalBackend>(p.left), std::make_unique<FaultyBackend>(p.right, faults), o);
+    return run.run();
+}
+} // namespace
+
+TEST_CASE("a copy that fails part-way counts none of its bytes as copied", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/big.bin", std::string(3 << 20, 'x')); // copied in 1 MiB chunks
+    Faults faults;
+    faults.failWritesAfterBytes = 3 << 19; // the first chunk is written, the second fails
+    SyncReport r = mirrorInto(p, faults);
+    CHECK(r.exit == ExitCode::Errors);
+    REQUIRE(r.execution.items.size() == 1);
+    CHECK(r.execution.items[0].state == ItemResult::State::Failed);
+    CHECK(r.execution.bytesCopied == 0);
+    CHECK_FALSE(exists(p.right + "/big.bin"));
+}
+
+TEST_CASE("a copy whose temporary file cannot be created names the file, not its folder", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/a.txt", "alpha");
+    Faults faults;
+    faults.failCreateTemp = true;
+    SyncReport r = mirrorInto(p, faults);
+    REQUIRE(r.execution.items.size() == 1);
+    REQUIRE(r.execution.items[0].state == ItemResult::State::Failed);
+    CHECK(r.execution.errorOf(0)->path == "a.txt");
+    REQUIRE_FALSE(r.errors.empty());
+    CHECK(r.errors.front().path == "a.txt");
+}
+
+TEST_CASE("a full versions drive names the versions folder and the file, and items left not run say why", "[executor]")
+{
+    SyncPair p;
+    // A real full drive: a tiny tmpfs (needs root); the versions go there
+    // across file systems, as onto an external disk.
+    ::mkdir(p.versions.c_str(), 0755);
+    if (::mount("tmpfs", p.versions.c_str(), "tmpfs", 0, "size=64k") != 0) {
+        WARN("skipped: cannot mount a tmpfs here (" << std::strerror(errno) << ")");
+        return;
+    }
+    struct Unmount {
+        std::string dir;
+        ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
+    } unmount{p.versions};
+    for (const char* name : {"b1.bin", "b2.bin"}) {
+        writeFile(p.left + "/" + name, "new " + std::string(1000, 'n'));
+        writeFile(p.right + "/" + name, std::string(200 << 10, 'o')); // bigger than the versions drive
+    }
+    SyncOptions o = p.options(SyncMode::Mirror);
+    o.statePath.clear();
+    o.threads = 1;
+    o.versioning = VersioningSettings{VersioningSettings::Mode::Folder, p.versions, 0, 0, "job-x"};
+    SyncReport r = p.sync(o);
+    REQUIRE(r.executed);
+    CHECK(r.execution.aborted);
+    REQUIRE(r.execution.items.size() == 2);
+    int failed = 0, notRun = 0;
+    for (size_t i = 0; i < 2; ++i) {
+        const Error* e = r.execution.errorOf(i);
+        REQUIRE(e != nullptr); // each item says what happened to it
+        const std::string m = e->message();
+        INFO(m);
+        if (r.execution.items[i].state == ItemResult::State::Failed) {
+            ++failed;
+            CHECK(e->path == r.plan.actions[i].path);
+            CHECK(m.find(p.versions) != std::string::npos);
+            CHECK(m.find(".ferry-tmp") == std::string::npos);
+            CHECK(m.find("target drive") == std::string::npos);
+        } else {
+            ++notRun;
+            CHECK(r.execution.items[i].state == ItemResult::State::NotRun);
+            CHECK(m.find("stopped") != std::string::npos);
+        }
+    }
+    CHECK(failed == 1);
+    CHECK(notRun == 1);
+    CHECK(readFile(p.right + "/b1.bin") == std::string(200 << 10, 'o')); // left as they were
+    CHECK(readFile(p.right + "/b2.bin") == std::string(200 << 10, 'o'));
 }

@@ -89,6 +89,36 @@ TEST_CASE("retention by count and by age uses the injected now", "[versioner]")
     CHECK(v.versionsOf("f.txt").empty());
 }
 
+TEST_CASE("owners sharing a versions folder see and prune only their own versions", "[versioner]")
+{
+    TempDir t;
+    ::mkdir((t / "a").c_str(), 0755);
+    ::mkdir((t / "c").c_str(), 0755);
+    ::mkdir((t / "v").c_str(), 0755);
+    LocalBackend sideA(t / "a"), sideC(t / "c");
+    writeFile(t / "v/k1 2020-01-01 000000", "legacy, made before owners"); // at the top of the folder
+    VersioningSettings a{VersioningSettings::Mode::Folder, t / "v", 0, 0, "job-aaaa"};
+    VersioningSettings c{VersioningSettings::Mode::Folder, t / "v", 1, 0, "job-cccc"};
+    for (int round = 0; round < 2; ++round) {
+        writeFile(t / "a/k1", "A" + std::to_string(round));
+        writeFile(t / "c/k1", "C" + std::to_string(round));
+        REQUIRE(Versioner(a, kT0 + round * kSec).preserve(sideA, "k1").ok());
+        REQUIRE(Versioner(c, kT0 + round * kSec).preserve(sideC, "k1").ok());
+    }
+    REQUIRE(Versioner(c, kT0).applyRetention(kT0 + 10 * kSec).ok());
+    auto ofA = Versioner(a, 0).versionsOf("k1");
+    REQUIRE(ofA.size() == 2);
+    CHECK(readFile(ofA[0].file) == "A1");
+    CHECK(readFile(ofA[1].file) == "A0");
+    auto ofC = Versioner(c, 0).versionsOf("k1");
+    REQUIRE(ofC.size() == 1);
+    CHECK(readFile(ofC[0].file) == "C1");
+    // The legacy version is listed apart and retention leaves it alone.
+    auto legacy = Versioner(c, 0).legacyVersions();
+    REQUIRE(legacy.size() == 1);
+    CHECK(legacy[0].relPath == "k1");
+}
+
 TEST_CASE("the trash follows the freedesktop layout", "[versioner]")
 {
     TempDir t;

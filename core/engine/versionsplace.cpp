@@ -1,0 +1,42 @@
+#include "versionsplace.h"
+
+#include "engine/versioner.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+namespace ferry {
+
+namespace {
+
+std::string real(const std::string& p)
+{
+    const QString c = QFileInfo(QString::fromStdString(p)).canonicalFilePath();
+    return c.isEmpty() ? p : c.toStdString();
+}
+
+} // namespace
+
+std::optional<std::string> versionsFolderProblem(const std::string& folder, const std::string& root)
+{
+    const std::string vf = real(folder), r = real(root);
+    const bool inside = vf == r || (vf.size() > r.size() + 1 && vf.compare(0, r.size(), r) == 0 && vf[r.size()] == '/');
+    if (!inside)
+        return std::nullopt;
+    if (vf == r)
+        return "the versions folder '" + folder + "' is the synced folder '" + root +
+               "' itself; choose a versions folder outside both synced folders";
+    const QDir dir(QString::fromStdString(vf));
+    for (const QFileInfo& item : dir.entryInfoList(QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot)) {
+        const std::string name = item.fileName().toStdString();
+        if (item.isDir() && !item.isSymLink() && Versioner::isOwnerFolderName(name))
+            continue; // a job's or pair's versions
+        return "the versions folder '" + folder + "' lies inside the synced folder '" + root +
+               "' and holds files of its own (such as '" + name +
+               "'): they would silently drop out of the sync, and keeping versions there could delete them. "
+               "Nothing was changed. Choose a versions folder outside both synced folders (or a new, empty one)";
+    }
+    return std::nullopt;
+}
+
+} // namespace ferry
