@@ -694,12 +694,21 @@ private:
     }
 
     // Present on both sides with no base: the first run (or a new path).
+    // Equal size and time prove nothing here: two different versions made
+    // by different programs can share both, and recording them as in sync
+    // would let the next one-sided edit overwrite the other version, which
+    // was never copied anywhere. So the bytes decide; until they are read,
+    // nothing is planned for the row.
     void firstMeeting(const Row& r)
     {
-        if (sameContent(*r.e[0], *r.e[1])) {
+        const Item& l = *r.e[0];
+        const Item& rt = *r.e[1];
+        if (sameContent(l, rt, /*trustTimes=*/false)) {
             emitBaseOnly(r, Op::RecordBase, "first-run-equal", {});
             return;
         }
+        if (l.kind == EntryKind::File && rt.kind == EntryKind::File && l.size == rt.size && !(l.hasHash && rt.hasHash))
+            return; // sameContent() asked for the hashes
         conflict(r, "first-run-differ",
                  "present on both sides with no earlier sync and different content: left " + describeEntry(*r.e[0]) +
                      "; right " + describeEntry(*r.e[1]));

@@ -180,8 +180,8 @@ TEST_CASE("two-way: conflicts and their resolutions", "[reconciler]")
 
 TEST_CASE("first run: union, never a deletion; different content is a conflict", "[reconciler]")
 {
-    auto l = snap({file("only-left", 1, 0), dir("d"), file("d/same", 5, 3), file("both", 4, 1)});
-    auto r = snap({file("only-right", 2, 0), dir("d"), file("d/same", 5, 3), file("both", 6, 2)});
+    auto l = snap({file("only-left", 1, 0), dir("d"), withHash(file("d/same", 5, 3), "five!"), file("both", 4, 1)});
+    auto r = snap({file("only-right", 2, 0), dir("d"), withHash(file("d/same", 5, 3), "five!"), file("both", 6, 2)});
     Plan p = reconcile(l, r, baseState({}), twoWay());
     expectPlan(p, {{Op::Copy, Side::Right, "only-left", "left-created"},
                    {Op::Copy, Side::Left, "only-right", "right-created"},
@@ -190,6 +190,62 @@ TEST_CASE("first run: union, never a deletion; different content is a conflict",
                    {Op::Conflict, Side::Right, "both", "first-run-differ"}});
     CHECK(p.deletions(Side::Left) == 0);
     CHECK(p.deletions(Side::Right) == 0);
+}
+
+TEST_CASE("first run: same size and time on both sides is compared by content before it counts as equal",
+          "[reconciler]")
+{
+    struct Row {
+        const char* name;
+        std::vector<Entry> left, right;
+        size_t hashesWanted;
+        std::vector<Expect> want;
+    };
+    const std::vector<Row> rows = {
+        {"no hashes yet: both are read first, nothing is decided", {file("f", 5, 3)}, {file("f", 5, 3)}, 2, {}},
+        {"one hash known: only the other is read", {withHash(file("f", 5, 3), "aaaaa")}, {file("f", 5, 3)}, 1, {}},
+        {"same bytes: recorded as equal", {withHash(file("f", 5, 3), "aaaaa")}, {withHash(file("f", 5, 3), "aaaaa")}, 0,
+         {{Op::RecordBase, Side::Left, "f", "first-run-equal"}}},
+        {"different bytes: a conflict", {withHash(file("f", 5, 3), "aaaaa")}, {withHash(file("f", 5, 3), "bbbbb")}, 0,
+         {{Op::Conflict, Side::Right, "f", "first-run-differ"}}},
+        {"different sizes: a conflict without reading", {file("f", 5, 3)}, {file("f", 6, 3)}, 0,
+         {{Op::Conflict, Side::Right, "f", "first-run-differ"}}},
+        {"one side empty: nothing to read", {file("f", 5, 3)}, {}, 0, {{Op::Copy, Side::Right, "f", "left-created"}}},
+    };
+    for (const Row& row : rows) {
+        SECTION(row.name)
+        {
+            Plan p = reconcile(snap(row.left), snap(row.right), baseState({}), twoWay());
+            CHECK(p.needHashes.size() == row.hashesWanted);
+            expectPlan(p, row.want);
+        }
+    }
+    SECTION("different bytes under keep-both: the loser gets a conflict name")
+    {
+        Plan p = reconcile(snap({withHash(file("f.txt", 5, 3), "aaaaa")}), snap({withHash(file("f.txt", 5, 3), "bbbbb")}),
+                           baseState({}), twoWay());
+        REQUIRE(p.actions.size() == 1);
+        CHECK(p.actions[0].resolution == Resolution::KeepBoth);
+        CHECK_FALSE(p.actions[0].conflictName().empty());
+    }
+    SECTION("a new path on both sides of a synced pair is compared too")
+    {
+        auto b = baseState({base("old", 1, 0)});
+        Plan p = reconcile(snap({file("old", 1, 0), file("new", 5, 3)}), snap({file("old", 1, 0), file("new", 5, 3)}), b,
+                           twoWay());
+        CHECK(p.needHashes.size() == 2);
+        CHECK(p.actions.empty());
+    }
+    SECTION("mirror and update trust equal size and time, as before")
+    {
+        for (SyncMode m : {SyncMode::Mirror, SyncMode::Update}) {
+            SyncPolicy pol;
+            pol.mode = m;
+            Plan p = reconcile(snap({file("f", 5, 3)}), snap({file("f", 5, 3)}), baseState({}), pol);
+            CHECK(p.needHashes.empty());
+            CHECK(p.actions.empty());
+        }
+    }
 }
 
 TEST_CASE("a deletion against an edit: the edit wins", "[reconciler]")
@@ -319,7 +375,8 @@ TEST_CASE("time tolerance and DST shift", "[reconciler]")
 TEST_CASE("NFC and NFD spellings are one item", "[reconciler]")
 {
     const std::string nfc = "caf\xC3\xA9.txt", nfd = "cafe\xCC\x81.txt";
-    Plan p = reconcile(snap({file(nfc, 3, 0)}), snap({file(nfd, 3, 0)}), baseState({}), twoWay());
+    Plan p = reconcile(snap({withHash(file(nfc, 3, 0), "abc")}), snap({withHash(file(nfd, 3, 0), "abc")}), baseState({}),
+                       twoWay());
     expectPlan(p, {{Op::RecordBase, Side::Left, nfc, "first-run-equal"}});
     // An edit on the NFC side is written over the NFD name on the other side.
     auto b = baseState({base(nfc, 3, 0)});
