@@ -802,7 +802,10 @@ private:
                 c.loser = l.isDir() ? Side::Right : Side::Left;   // the folder keeps the name
             else
                 c.loser = l.mtimeNs > rt.mtimeNs ? Side::Right : Side::Left; // the newer keeps the name
-            c.text().conflictName = conflictName(std::string(pathOn(r, c.loser)), m_pol.nowNs, m_pol.hostName);
+            // The loser's new name is made on both sides: it must fit both.
+            const int maxName = std::min(m_pol.leftCaps.maxNameBytes, m_pol.rightCaps.maxNameBytes);
+            c.text().conflictName =
+                conflictName(std::string(pathOn(r, c.loser)), m_pol.nowNs, m_pol.hostName, maxName);
         }
         switch (c.resolution) {
         case Resolution::Pending:
@@ -1096,8 +1099,27 @@ Plan reconcile(const Snapshot& left, const Snapshot& right, const BaseState& bas
     return reconcile(std::make_shared<const Snapshot>(left), std::make_shared<const Snapshot>(right), base, policy);
 }
 
-std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host)
+namespace {
+
+// The longest prefix of `s` of at most `bytes` bytes that ends on a UTF-8
+// character boundary (never inside a multi-byte character).
+std::string utf8Prefix(const std::string& s, size_t bytes)
 {
+    if (s.size() <= bytes)
+        return s;
+    size_t cut = bytes;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+        --cut;
+    return s.substr(0, cut);
+}
+
+} // namespace
+
+std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host, int maxNameBytes)
+{
+    // An extension longer than this is not one a program recognises files
+    // by: it is cut like the rest of the name rather than kept whole.
+    constexpr size_t kMaxKeptExtension = 16;
     std::string_view dir = relpath::parent(path);
     std::string name(relpath::name(path));
     std::string stem = name, ext;
@@ -1106,9 +1128,21 @@ std::string conflictName(const std::string& path, int64_t nowNs, const std::stri
         stem = name.substr(0, dot);
         ext = name.substr(dot);
     }
-    std::string stamp = formatStamp(nowNs);
     std::string h = host.empty() ? "host" : host;
-    return relpath::join(dir, stem + " (conflict " + stamp + " " + h + ")" + ext);
+    std::string marker = " (conflict " + formatStamp(nowNs) + " " + h + ")";
+    const size_t limit = size_t(std::max(maxNameBytes, 1));
+    if (stem.size() + marker.size() + ext.size() > limit) {
+        // Too long for the side: keep the marker and the extension, cut the
+        // stem (at least one byte of it must stay, or the name says nothing).
+        if (ext.size() > kMaxKeptExtension || marker.size() + ext.size() + 1 > limit) {
+            stem += ext;
+            ext.clear();
+        }
+        if (marker.size() + 1 > limit) // an absurd host name or a tiny limit
+            marker = utf8Prefix(marker, limit - 1);
+        stem = utf8Prefix(stem, limit - marker.size() - ext.size());
+    }
+    return relpath::join(dir, stem + marker + ext);
 }
 
 } // namespace ferry

@@ -50,7 +50,9 @@ Plan reconcile(std::shared_ptr<const Snapshot> left, std::shared_ptr<const Snaps
 // For tests and tools: copies the snapshots first.
 Plan reconcile(const Snapshot& left, const Snapshot& right, const BaseState& base, const SyncPolicy& policy);
 
-// "dir/report (conflict 2026-11-25 101500 laptop).txt"
-std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host);
+// "dir/report (conflict 2026-11-25 101500 laptop).txt". A name that would be
+// longer than maxNameBytes has its stem cut (on a UTF-8 character boundary)
+// so that it fits; the marker and a normal extension are kept.
+std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host, int maxNameBytes = 255);
 
 } // namespace ferry

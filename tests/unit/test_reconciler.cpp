@@ -1,5 +1,6 @@
 // Reconciler rules as tables: base, left, right → actions (op, side, path, rule).
 #include "builders.h"
+#include "common/relpath.h"
 #include "engine/reasons.h"
 #include "engine/reconciler.h"
 
@@ -501,6 +502,55 @@ TEST_CASE("conflict names keep the extension and name the host and time", "[reco
     CHECK(conflictName("dir/report.txt", kT0, "laptop") == "dir/report (conflict 2025-11-24 160000 laptop).txt");
     CHECK(conflictName("Makefile", kT0, "pc") == "Makefile (conflict 2025-11-24 160000 pc)");
     CHECK(conflictName(".bashrc", kT0, "pc") == ".bashrc (conflict 2025-11-24 160000 pc)");
+}
+
+TEST_CASE("conflict names of long names are cut to fit the side, keeping the marker and extension", "[reconciler]")
+{
+    const std::string marker = " (conflict 2025-11-24 160000 pc)";
+    struct Row {
+        const char* name;
+        std::string path;
+        int maxBytes;
+        std::string want;
+    };
+    const std::string a240(240, 'a');
+    const std::string e2 = "\xC3\xA9"; // é, two bytes
+    // 119 two-byte characters and one more byte: any cut in the middle would split one.
+    std::string accents;
+    for (int i = 0; i < 119; ++i)
+        accents += e2;
+    const std::vector<Row> rows = {
+        {"a 245-byte name: the stem is cut, the extension kept", "dir/" + a240 + ".txt", 255,
+         "dir/" + std::string(255 - marker.size() - 4, 'a') + marker + ".txt"},
+        {"a short name is left whole", "report.txt", 255, "report" + marker + ".txt"},
+        // 232 leaves 196 bytes for the stem, which would end inside the 98th é.
+        {"cut on a character boundary", "x" + accents + ".txt", 232, "x" + accents.substr(0, 97 * 2) + marker + ".txt"},
+        {"an absurdly long extension is cut like the stem", "n." + std::string(240, 'e'), 255,
+         "n." + std::string(255 - marker.size() - 2, 'e') + marker},
+        {"no extension", std::string(250, 'b'), 100, std::string(100 - marker.size(), 'b') + marker},
+    };
+    for (const Row& row : rows) {
+        SECTION(row.name)
+        {
+            const std::string got = conflictName(row.path, kT0, "pc", row.maxBytes);
+            CHECK(got == row.want);
+            CHECK(relpath::name(got).size() <= size_t(row.maxBytes));
+            CHECK(relpath::isValidUtf8(got));
+        }
+    }
+    SECTION("the reconciler uses the smaller limit of the two sides")
+    {
+        const std::string name = std::string(245 - 4, 'k') + ".txt";
+        SyncPolicy pol = twoWay();
+        pol.leftCaps.maxNameBytes = 200;
+        Plan p = reconcile(snap({withHash(file(name, 5, 3), "aaaaa")}), snap({withHash(file(name, 5, 9), "bbbbb")}),
+                           baseState({}), pol);
+        REQUIRE(p.actions.size() == 1);
+        CHECK(p.actions[0].resolution == Resolution::KeepBoth);
+        CHECK(p.actions[0].conflictName().size() == 200);
+        CHECK(p.actions[0].conflictName().find(" (conflict ") != std::string::npos);
+        CHECK(p.actions[0].conflictName().substr(196) == ".txt");
+    }
 }
 
 TEST_CASE("a folder replaced by a file while the other side changed inside is a conflict", "[reconciler]")

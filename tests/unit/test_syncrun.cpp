@@ -53,3 +53,28 @@ TEST_CASE("first run: same size and time with different bytes is a conflict, bot
     CHECK(t.at("same.txt") == "f:same bytes");
     expectSecondRunQuiet(p);
 }
+
+TEST_CASE("a conflict on a 245-byte name resolves with a shortened keep-both name", "[syncrun]")
+{
+    SyncPair p;
+    const std::string name = std::string(241, 'n') + ".txt";
+    REQUIRE(name.size() == 245);
+    writeFile(p.left + "/" + name, "left edit", 1700000000);
+    writeFile(p.right + "/" + name, "the right edit", 1700000100);
+    SyncReport r = p.sync();
+    INFO(describe(r));
+    REQUIRE(r.exit == ExitCode::InSync);
+    auto t = tree(p.left);
+    CHECK(t == tree(p.right));
+    REQUIRE(t.size() == 2);
+    CHECK(t.at(name) == "f:the right edit"); // the newer keeps the name
+    for (const auto& [path, content] : t) {
+        CHECK(path.size() <= 255);
+        if (path != name) {
+            CHECK(content == "f:left edit");
+            CHECK(path.find(" (conflict ") != std::string::npos);
+            CHECK(path.substr(path.size() - 4) == ".txt");
+        }
+    }
+    expectSecondRunQuiet(p);
+}
