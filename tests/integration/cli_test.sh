@@ -546,6 +546,19 @@ t_second_run_refused() { # one run of a pair at a time; a crashed holder frees t
   expect_same
 }
 
+t_move_into_new_folder() { # a run never trips over what it did itself (the rename makes the new folder)
+  setup move_into_new_folder
+  put "$L/f.txt" "moved"; put "$L/d/x" "in a folder"
+  sync2; expect_rc 0 "first run"
+  mkdir "$L/sub" && mv "$L/f.txt" "$L/sub/f.txt"
+  mkdir "$R/new" && mv "$R/d" "$R/new/d"
+  sync2; expect_rc 0 "after the moves"
+  expect_j 'c["rename_right"], c["rename_left"]' '[1, 1]'
+  expect_content "$R/sub/f.txt" "moved"; expect_content "$L/new/d/x" "in a folder"
+  expect_absent "$R/f.txt" "$L/d"; expect_same
+  expect_quiet
+}
+
 # ---------------------------------------------------------------- runner
 CASES=(
   t_first_run_is_union t_one_side_changes_carried
@@ -557,6 +570,6 @@ CASES=(
   t_guard_emptied_side t_guard_missing_root t_guard_mass_deletion t_guard_folder_rename_not_mass_delete
   t_root_identity t_interrupted_run t_usage_errors t_json_summary t_time_tolerance t_compare_content
   t_symlinked_folder_not_written_through t_user_file_named_like_temp t_dry_run_shows_guarded_plan
-  t_second_run_refused
+  t_second_run_refused t_move_into_new_folder
 )
 run_cases "${CASES[@]}"

@@ -5,6 +5,7 @@
 #include "syncfixture.h"
 
 #include <catch2/catch.hpp>
+#include <functional>
 
 using namespace ferry;
 using namespace ferry::test;
@@ -77,4 +78,83 @@ TEST_CASE("a conflict on a 245-byte name resolves with a shortened keep-both nam
         }
     }
     expectSecondRunQuiet(p);
+}
+
+TEST_CASE("moves into new folders end in sync: a run never trips over its own actions", "[syncrun]")
+{
+    struct Row {
+        const char* name;
+        std::function<void(const SyncPair&)> change;
+    };
+    auto mk = [](const std::string& abs) { REQUIRE(::mkdir(abs.c_str(), 0755) == 0); };
+    auto mv = [](const std::string& from, const std::string& to) { REQUIRE(::rename(from.c_str(), to.c_str()) == 0); };
+    const std::vector<Row> rows = {
+        {"a file moved into a new folder on the left",
+         [&](const SyncPair& p) {
+             mk(p.left + "/sub");
+             mv(p.left + "/f.txt", p.left + "/sub/f.txt");
+         }},
+        {"a file moved two new folders deep on the right",
+         [&](const SyncPair& p) {
+             mk(p.right + "/a");
+             mk(p.right + "/a/b");
+             mv(p.right + "/f.txt", p.right + "/a/b/f.txt");
+         }},
+        {"a folder moved into a new folder on the right",
+         [&](const SyncPair& p) {
+             mk(p.right + "/new");
+             mv(p.right + "/d", p.right + "/new/d");
+         }},
+        {"a folder moved into a new folder on the left",
+         [&](const SyncPair& p) {
+             mk(p.left + "/new");
+             mv(p.left + "/d", p.left + "/new/d");
+         }},
+        {"the same move into a new folder on both sides",
+         [&](const SyncPair& p) {
+             for (const std::string& side : {p.left, p.right}) {
+                 mk(side + "/sub");
+                 mv(side + "/f.txt", side + "/sub/f.txt");
+             }
+         }},
+        {"a move out of a folder that is then deleted",
+         [&](const SyncPair& p) {
+             mv(p.left + "/d/inner.txt", p.left + "/inner.txt");
+             REQUIRE(::rmdir((p.left + "/d").c_str()) == 0);
+         }},
+        {"a rename that changes only the letter case",
+         [&](const SyncPair& p) { mv(p.left + "/f.txt", p.left + "/F.txt"); }},
+        {"a move and a new file in the same new folder",
+         [&](const SyncPair& p) {
+             mk(p.left + "/sub");
+             mv(p.left + "/f.txt", p.left + "/sub/f.txt");
+             writeFile(p.left + "/sub/new.txt", "new");
+         }},
+        {"a move into a new folder with a new empty folder beside it",
+         [&](const SyncPair& p) {
+             mk(p.left + "/sub");
+             mk(p.left + "/sub/empty");
+             mv(p.left + "/f.txt", p.left + "/sub/f.txt");
+         }},
+    };
+    for (const Row& row : rows) {
+        SECTION(row.name)
+        {
+            SyncPair p;
+            writeFile(p.left + "/f.txt", "file content");
+            ::mkdir((p.left + "/d").c_str(), 0755);
+            writeFile(p.left + "/d/inner.txt", "inner");
+            REQUIRE(p.sync().exit == ExitCode::InSync);
+            REQUIRE(tree(p.left) == tree(p.right));
+            row.change(p);
+            SyncReport r = p.sync();
+            INFO(describe(r));
+            CHECK(r.exit == ExitCode::InSync);
+            CHECK(r.errors.empty());
+            CHECK(tree(p.left) == tree(p.right));
+            CHECK(r.plan.count(Op::Copy, Side::Left) + r.plan.count(Op::Copy, Side::Right) <=
+                  2); // carried as moves, not as copies of the files
+            expectSecondRunQuiet(p);
+        }
+    }
 }
