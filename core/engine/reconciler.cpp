@@ -1072,8 +1072,19 @@ private:
         }
         if (!l || !rt || equalForOneWay(*l, *rt))
             return;
-        if (l->kind != rt->kind)
-            return; // update never deletes, so a folder never replaces a file or back
+        if (l->kind != rt->kind) {
+            // Update never deletes, so a folder never replaces a file or back.
+            // Said, not skipped silently: the sides are not in sync here, in
+            // either direction, and nothing below the path is touched.
+            const std::string lp(pathOf(Side::Left, *l));
+            m_plan.problems.push_back(
+                {lp, "'" + lp + "' is a " + kindName(l->kind) + " on the left but a " + kindName(rt->kind) +
+                         " on the right; update mode never replaces one kind with another (that would delete the "
+                         "right's " + kindName(rt->kind) + "), so it was left alone. Rename or remove one of them, "
+                         "then run the sync again"});
+            hold(r);
+            return;
+        }
         const bool rightNewer = l->mtimeNs < rt->mtimeNs && !timesEqual(l->mtimeNs, rt->mtimeNs);
         emitCopy(r, Side::Left, "update-changed",
                  "differs: left " + describeEntry(*l) + "; right " + describeEntry(*rt) +

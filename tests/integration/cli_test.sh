@@ -559,6 +559,17 @@ t_move_into_new_folder() { # a run never trips over what it did itself (the rena
   expect_quiet
 }
 
+t_update_kind_mismatch() { # a file against a folder is reported the same way in both directions, nothing changed
+  setup update_kind_mismatch
+  put "$L/a" "file on the left"; put "$R/a/inner" "the right's folder"
+  mkdir -p "$L/b"; put "$R/b" "file on the right"
+  put "$L/ok" "copied"
+  cli sync "$L" "$R" --mode update --json; expect_rc 1
+  expect_j 'sorted(e["path"] for e in d["errors"])' '["a", "b"]'
+  expect_content "$R/a/inner" "the right's folder"; expect_content "$R/b" "file on the right"
+  expect_content "$R/ok" "copied"; expect_content "$L/a" "file on the left"
+}
+
 # ---------------------------------------------------------------- runner
 CASES=(
   t_first_run_is_union t_one_side_changes_carried
@@ -570,6 +581,6 @@ CASES=(
   t_guard_emptied_side t_guard_missing_root t_guard_mass_deletion t_guard_folder_rename_not_mass_delete
   t_root_identity t_interrupted_run t_usage_errors t_json_summary t_time_tolerance t_compare_content
   t_symlinked_folder_not_written_through t_user_file_named_like_temp t_dry_run_shows_guarded_plan
-  t_second_run_refused t_move_into_new_folder
+  t_second_run_refused t_move_into_new_folder t_update_kind_mismatch
 )
 run_cases "${CASES[@]}"

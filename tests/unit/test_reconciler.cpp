@@ -465,6 +465,39 @@ TEST_CASE("update: copies new and changed files, never deletes", "[reconciler]")
                    {Op::Copy, Side::Right, "newer", "update-changed"},
                    {Op::Copy, Side::Right, "older", "update-changed"}});
     CHECK(p.deletions(Side::Right) == 0);
+    REQUIRE(p.problems.size() == 1); // "kind": a file against a folder
+    CHECK(p.problems[0].path == "kind");
+}
+
+TEST_CASE("update: a file against a folder is reported in both directions, nothing below is touched", "[reconciler]")
+{
+    SyncPolicy u;
+    u.mode = SyncMode::Update;
+    struct Row {
+        const char* name;
+        std::vector<Entry> left, right;
+        std::vector<Expect> want;
+    };
+    const std::vector<Row> rows = {
+        {"a file on the left, a folder on the right", {file("x", 3, 0), file("y", 1, 0)},
+         {dir("x"), file("x/inner", 1, 0)}, {{Op::Copy, Side::Right, "y", "update-missing"}}},
+        {"an empty folder on the left, a file on the right", {dir("x")}, {file("x", 3, 0)}, {}},
+        {"a folder with files on the left, a file on the right", {dir("x"), file("x/inner", 1, 0)}, {file("x", 3, 0)},
+         {}},
+        {"a symlink on the left, a file on the right", {[] { Entry e = file("x", 3, 0); e.kind = EntryKind::Symlink; return e; }()},
+         {file("x", 3, 0)}, {}},
+    };
+    for (const Row& row : rows) {
+        SECTION(row.name)
+        {
+            Plan p = reconcile(snap(row.left), snap(row.right), baseState({}), u);
+            expectPlan(p, row.want);
+            REQUIRE(p.problems.size() == 1);
+            CHECK(p.problems[0].path == "x");
+            CHECK(p.problems[0].message.find("left alone") != std::string::npos);
+            CHECK(p.deletions(Side::Right) == 0);
+        }
+    }
 }
 
 TEST_CASE("compare by content: equal times do not hide different bytes", "[reconciler]")
