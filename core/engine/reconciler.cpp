@@ -70,6 +70,8 @@ public:
         m_snap[0] = &l;
         m_snap[1] = &r;
         m_ci = l.caseInsensitive || r.caseInsensitive || pol.leftCaps.caseInsensitive || pol.rightCaps.caseInsensitive;
+        m_foldsForms = m_ci || l.normalizationInsensitive || r.normalizationInsensitive ||
+                       pol.leftCaps.normalizationInsensitive || pol.rightCaps.normalizationInsensitive;
         m_tol = std::max({pol.toleranceNs, l.timePrecisionNs, r.timePrecisionNs, pol.leftCaps.timePrecisionNs,
                           pol.rightCaps.timePrecisionNs, int64_t(0)});
         if (m_tol <= 1)
@@ -81,9 +83,6 @@ public:
 
     Plan run()
     {
-        for (const auto* list : {&m_pol.leftBlocked, &m_pol.rightBlocked})
-            for (const std::string& p : *list)
-                m_blockedKeys.insert(relpath::matchKey(p, m_ci));
         buildRows();
         markBlocked(Side::Left, m_pol.leftBlocked);
         markBlocked(Side::Right, m_pol.rightBlocked);
@@ -107,6 +106,11 @@ private:
     const SyncPolicy& m_pol;
     Plan m_plan;
     bool m_ci = false;
+    bool m_foldsForms = false; // a side folds Unicode forms (or case, which folds forms too)
+    // Where neither side folds Unicode forms: the NFC key prefixes of names
+    // that one side (or the base) holds in two forms. Below such a prefix
+    // keys keep the name's exact bytes, so the two spellings stay two items.
+    std::unordered_set<std::string> m_exactPrefixes;
     int64_t m_tol = 0;
     std::deque<std::string> m_owned;
     std::vector<Row> m_rows;
@@ -116,15 +120,79 @@ private:
 
     // ---- building rows ------------------------------------------------------
 
+    // The key rows are matched by: NFC (and case folded where a side folds
+    // case), so a name spelled NFD on one side and NFC on the other is one
+    // item; but where neither side folds forms, a name held in two forms on
+    // one side keeps its exact bytes (see m_exactPrefixes). Built name by
+    // name, so a child's key always extends its folder's key.
+    std::string matchKeyOf(std::string_view path) const
+    {
+        if (m_foldsForms || m_exactPrefixes.empty())
+            return relpath::matchKey(path, m_ci);
+        std::string key, nfcPrefix;
+        for (size_t i = 0;;) {
+            const size_t end = path.find('/', i);
+            const std::string_view name = path.substr(i, end == std::string_view::npos ? end : end - i);
+            const std::string nfc = relpath::toNfc(name);
+            if (i > 0) {
+                key += '/';
+                nfcPrefix += '/';
+            }
+            nfcPrefix += nfc;
+            if (m_exactPrefixes.count(nfcPrefix))
+                key.append(name);
+            else
+                key += nfc;
+            if (end == std::string_view::npos)
+                return key;
+            i = end + 1;
+        }
+    }
+
+    // Two paths of one side with the same key: records where their exact
+    // bytes first differ (a name in two Unicode forms).
+    void addExactPrefix(std::string_view a, std::string_view b)
+    {
+        std::string nfcPrefix;
+        for (size_t i = 0;;) {
+            const size_t ea = a.find('/', i), eb = b.find('/', i);
+            const std::string_view na = a.substr(i, ea == std::string_view::npos ? ea : ea - i);
+            const std::string_view nb = b.substr(i, eb == std::string_view::npos ? eb : eb - i);
+            if (i > 0)
+                nfcPrefix += '/';
+            nfcPrefix += relpath::toNfc(na);
+            if (na != nb) {
+                m_exactPrefixes.insert(nfcPrefix);
+                return;
+            }
+            if (ea == std::string_view::npos || eb == std::string_view::npos)
+                return;
+            i = ea + 1;
+        }
+    }
+
     std::string_view keyFor(std::string_view path)
     {
         if (!m_ci && relpath::isAscii(path))
             return path;
-        std::string k = relpath::matchKey(path, m_ci);
+        std::string k = matchKeyOf(path);
         if (k == path)
             return path;
         m_owned.push_back(std::move(k));
         return m_owned.back();
+    }
+
+    // Which sides make two spellings one name, for messages.
+    std::string foldingSides() const
+    {
+        auto folds = [&](int i) {
+            const Capabilities& caps = i == 0 ? m_pol.leftCaps : m_pol.rightCaps;
+            return m_snap[i]->caseInsensitive || m_snap[i]->normalizationInsensitive || caps.caseInsensitive ||
+                   caps.normalizationInsensitive;
+        };
+        if (folds(0) && folds(1))
+            return "both sides";
+        return folds(0) ? "the left" : "the right";
     }
 
     std::string_view own(std::string s)
@@ -179,10 +247,38 @@ private:
         return s < 2 ? m_snap[s]->entries.pathAt(p) : m_base.entries.pathAt(p);
     }
 
+    // Where no side folds Unicode forms, finds the names that a side holds
+    // in two forms. Returns whether there are any (the keys must then be
+    // built again).
+    bool findFormTwins(const KeySeq (&seqs)[3])
+    {
+        if (m_foldsForms)
+            return false;
+        for (int s = 0; s < 3; ++s) {
+            const KeySeq& seq = seqs[s];
+            if (seq.direct)
+                continue;
+            auto pathAt = [&](size_t p) {
+                const uint32_t i = seq.keys[p].second;
+                return s < 2 ? m_snap[s]->entries.pathAt(i) : m_base.entries.pathAt(i);
+            };
+            for (size_t p = 1; p < seq.keys.size(); ++p)
+                if (seq.keys[p].first == seq.keys[p - 1].first)
+                    addExactPrefix(pathAt(p - 1), pathAt(p));
+        }
+        return !m_exactPrefixes.empty();
+    }
+
     void buildRows()
     {
         KeySeq seqs[3] = {keysOf(m_snap[0]->entries, false), keysOf(m_snap[1]->entries, false),
                           keysOf(m_base.entries, true)};
+        if (findFormTwins(seqs))
+            for (int s = 0; s < 3; ++s)
+                seqs[s] = s < 2 ? keysOf(m_snap[s]->entries, false) : keysOf(m_base.entries, true);
+        for (const auto* list : {&m_pol.leftBlocked, &m_pol.rightBlocked})
+            for (const std::string& p : *list)
+                m_blockedKeys.insert(matchKeyOf(p));
         size_t pos[3] = {0, 0, 0};
         // Rows that cannot lead to any action are not kept (see quiet()), so
         // a run with few changes holds few rows; a first run keeps them all.
@@ -220,9 +316,9 @@ private:
                         const std::string p2(m_snap[s]->entries.pathAt(dup));
                         m_plan.problems.push_back(
                             {p2, "'" + p1 + "' and '" + p2 + "' on the " + sideName(s == 0 ? Side::Left : Side::Right) +
-                                     " are one name to Ferry (the same letters in another Unicode form, or "
-                                     "differing only in case where a side ignores case). Rename one of them, then run "
-                                     "the sync again"});
+                                     " are one name on " + foldingSides() +
+                                     " (the same letters in another Unicode form, or differing only in letter case), "
+                                     "so neither is synced. Rename one of them, then run the sync again"});
                     }
                     row.held = true;
                     ++pos[s];
@@ -307,7 +403,7 @@ private:
     void markBlocked(Side side, const std::vector<std::string>& blocked)
     {
         for (const std::string& p : blocked) {
-            std::string key = relpath::matchKey(p, m_ci);
+            std::string key = matchKeyOf(p);
             if (Row* r = findRow(key))
                 r->held = true;
         }

@@ -384,10 +384,83 @@ TEST_CASE("NFC and NFD spellings are one item", "[reconciler]")
     Plan e = reconcile(snap({file(nfc, 9, 5)}), snap({file(nfd, 3, 0)}), b, twoWay());
     expectPlan(e, {{Op::Copy, Side::Right, nfd, "left-changed"}});
     CHECK(e.actions[0].sourcePath() == nfc);
-    // Both spellings on one side cannot both exist for Ferry: reported, not synced.
-    Plan twins = reconcile(snap({file(nfc, 3, 0), file(nfd, 4, 0)}), snap({}), baseState({}), twoWay());
-    CHECK(twins.actions.empty());
-    CHECK(twins.problems.size() == 1);
+}
+
+TEST_CASE("two Unicode forms of one name: one item only where a side folds them", "[reconciler]")
+{
+    const std::string c = "dir-\xC3\x85", d = "dir-A\xCC\x8A"; // "dir-Å" as NFC and as NFD
+    SyncPolicy plain = twoWay();
+    SyncPolicy rightFolds = twoWay();
+    rightFolds.rightCaps.normalizationInsensitive = true;
+    SyncPolicy leftFolds = twoWay();
+    leftFolds.leftCaps.normalizationInsensitive = true;
+    auto h = [](Entry e) { return withHash(e, "x"); };
+    struct Row {
+        const char* name;
+        SyncPolicy pol;
+        std::vector<BaseEntry> base;
+        std::vector<Entry> left, right;
+        std::vector<Expect> want;
+        size_t problems;
+    };
+    const std::vector<Row> rows = {
+        {"one file, NFC on the left and NFD on the right, nobody folds: one item", plain, {}, {h(file(c, 1, 0))},
+         {h(file(d, 1, 0))}, {{Op::RecordBase, Side::Left, c, "first-run-equal"}}, 0},
+        {"one file, NFC on the left and NFD on the right, the right folds: one item", rightFolds, {}, {h(file(c, 1, 0))},
+         {h(file(d, 1, 0))}, {{Op::RecordBase, Side::Left, c, "first-run-equal"}}, 0},
+        {"both forms on the left, nobody folds: two items, copied with their exact bytes", plain, {},
+         {file(c, 1, 0), file(d, 2, 0)}, {},
+         {{Op::Copy, Side::Right, c, "left-created"}, {Op::Copy, Side::Right, d, "left-created"}}, 0},
+        {"both forms as folders with files, nobody folds: four items", plain, {},
+         {dir(c), file(c + "/a", 1, 0), dir(d), file(d + "/b", 1, 0)}, {},
+         {{Op::Copy, Side::Right, c, "left-created"},
+          {Op::Copy, Side::Right, c + "/a", "left-created"},
+          {Op::Copy, Side::Right, d, "left-created"},
+          {Op::Copy, Side::Right, d + "/b", "left-created"}},
+         0},
+        {"both forms on the left, one on the right, nobody folds: the exact spelling pairs", plain, {},
+         {file(c, 1, 0), h(file(d, 1, 0))}, {h(file(d, 1, 0))},
+         {{Op::Copy, Side::Right, c, "left-created"}, {Op::RecordBase, Side::Left, d, "first-run-equal"}}, 0},
+        {"both forms on both sides and in the base: nothing to do", plain, {base(c, 1, 0), base(d, 2, 0)},
+         {file(c, 1, 0), file(d, 2, 0)}, {file(c, 1, 0), file(d, 2, 0)}, {}, 0},
+        {"both forms synced, one deleted on the left: only that one is deleted on the right", plain,
+         {base(c, 1, 0), base(d, 2, 0)}, {file(c, 1, 0)}, {file(c, 1, 0), file(d, 2, 0)},
+         {{Op::Delete, Side::Right, d, "left-deleted"}}, 0},
+        {"both forms synced, one edited on the right: only that one is copied", plain, {base(c, 1, 0), base(d, 2, 0)},
+         {file(c, 1, 0), file(d, 2, 0)}, {file(c, 1, 0), file(d, 5, 9)}, {{Op::Copy, Side::Left, d, "right-changed"}}, 0},
+        {"both forms on the left, the right folds: a clear problem, nothing synced", rightFolds, {},
+         {file(c, 1, 0), file(d, 2, 0)}, {}, {}, 1},
+        {"both forms on the right, the left folds: a clear problem, nothing synced", leftFolds, {}, {},
+         {file(c, 1, 0), file(d, 2, 0)}, {}, 1},
+        {"both forms of a folder on the left, the right folds: the folders and their files are held", rightFolds, {},
+         {dir(c), file(c + "/a", 1, 0), dir(d), file(d + "/b", 1, 0)}, {}, {}, 1},
+    };
+    for (const Row& row : rows) {
+        SECTION(row.name)
+        {
+            Plan p = reconcile(snap(row.left), snap(row.right), baseState(row.base), row.pol);
+            expectPlan(p, row.want);
+            CHECK(p.problems.size() == row.problems);
+            CHECK(p.needHashes.empty());
+            for (const Action& a : p.actions)
+                if (a.op == Op::Copy)
+                    CHECK((a.sourcePath().empty() || a.sourcePath() == a.path)); // exact bytes, never respelled
+        }
+    }
+    SECTION("the problem names the side that folds")
+    {
+        Plan p = reconcile(snap({file(c, 1, 0), file(d, 2, 0)}), snap({}), baseState({}), rightFolds);
+        REQUIRE(p.problems.size() == 1);
+        CHECK(p.problems[0].message.find("one name on the right") != std::string::npos);
+    }
+    SECTION("a snapshot that folds forms counts like the capability")
+    {
+        Snapshot r = snap({});
+        r.normalizationInsensitive = true;
+        Plan p = reconcile(snap({file(c, 1, 0), file(d, 2, 0)}), r, baseState({}), plain);
+        CHECK(p.actions.empty());
+        CHECK(p.problems.size() == 1);
+    }
 }
 
 TEST_CASE("case-insensitive targets: case clashes are reported, case-only renames are renames", "[reconciler]")

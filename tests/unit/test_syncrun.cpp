@@ -158,3 +158,40 @@ TEST_CASE("moves into new folders end in sync: a run never trips over its own ac
         }
     }
 }
+
+TEST_CASE("two folders named in two Unicode forms sync as two items on folders that keep them apart", "[syncrun]")
+{
+    SyncPair p;
+    const std::string c = "dir-\xC3\x85", d = "dir-A\xCC\x8A"; // "dir-Å" as NFC and as NFD
+    const std::string cafeNfc = "caf\xC3\xA9.txt", cafeNfd = "cafe\xCC\x81.txt";
+    ::mkdir((p.left + "/" + c).c_str(), 0755);
+    ::mkdir((p.left + "/" + d).c_str(), 0755);
+    writeFile(p.left + "/" + c + "/a.txt", "in the NFC folder");
+    writeFile(p.left + "/" + d + "/b.txt", "in the NFD folder");
+    // One file copied from a Mac: NFD on the left, NFC on the right, same bytes.
+    writeFile(p.left + "/" + cafeNfd, "coffee", 1700000000);
+    writeFile(p.right + "/" + cafeNfc, "coffee", 1700000000);
+    SyncReport r = p.sync();
+    INFO(describe(r));
+    REQUIRE(r.exit == ExitCode::InSync);
+    auto lt = tree(p.left), rt = tree(p.right);
+    CHECK(rt.at(c + "/a.txt") == "f:in the NFC folder");
+    CHECK(rt.at(d + "/b.txt") == "f:in the NFD folder");
+    CHECK(lt.at(c + "/a.txt") == "f:in the NFC folder");
+    CHECK(lt.count(c + "/b.txt") == 0);
+    // The single file stays one item, each side keeping its own spelling.
+    CHECK(lt.count(cafeNfc) == 0);
+    CHECK(rt.count(cafeNfd) == 0);
+    CHECK(lt.size() == 5);
+    CHECK(rt.size() == 5);
+    expectSecondRunQuiet(p);
+
+    // An edit in one of the two folders reaches only its twin on the other side.
+    writeFile(p.right + "/" + d + "/b.txt", "edited on the right", 1800000000);
+    SyncReport e = p.sync();
+    INFO(describe(e));
+    CHECK(e.exit == ExitCode::InSync);
+    CHECK(readFile(p.left + "/" + d + "/b.txt") == "edited on the right");
+    CHECK_FALSE(exists(p.left + "/" + c + "/b.txt"));
+    expectSecondRunQuiet(p);
+}
