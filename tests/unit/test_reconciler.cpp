@@ -428,6 +428,14 @@ TEST_CASE("two Unicode forms of one name: one item only where a side folds them"
          {{Op::Delete, Side::Right, d, "left-deleted"}}, 0},
         {"both forms synced, one edited on the right: only that one is copied", plain, {base(c, 1, 0), base(d, 2, 0)},
          {file(c, 1, 0), file(d, 2, 0)}, {file(c, 1, 0), file(d, 5, 9)}, {{Op::Copy, Side::Left, d, "right-changed"}}, 0},
+        // Paired across sides (NFD left, NFC right, base NFC), then an NFC file
+        // appears on the left too: the pairing ends, nothing is deleted.
+        {"a second form beside a paired one, base in the right's form: nothing deleted", plain, {base(c, 1, 0)},
+         {file(d, 1, 0), file(c, 2, 9)}, {file(c, 1, 0)},
+         {{Op::Copy, Side::Right, c, "left-changed"}, {Op::Copy, Side::Right, d, "left-created"}}, 0},
+        {"a second form beside a paired one, base in the left's form: both versions kept", plain, {base(d, 1, 0)},
+         {file(d, 1, 0), h(file(c, 1, 9))}, {h(file(c, 1, 0))},
+         {{Op::Delete, Side::Left, d, "right-deleted"}, {Op::RecordBase, Side::Left, c, "first-run-equal"}}, 0},
         {"both forms on the left, the right folds: a clear problem, nothing synced", rightFolds, {},
          {file(c, 1, 0), file(d, 2, 0)}, {}, {}, 1},
         {"both forms on the right, the left folds: a clear problem, nothing synced", leftFolds, {}, {},
