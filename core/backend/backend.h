@@ -21,6 +21,9 @@ namespace ferry {
 
 struct Capabilities {
     bool caseInsensitive = false;
+    // Names that differ only in Unicode form (NFC/NFD) are one name here
+    // (macOS APFS and HFS+); ext4 and most others keep them apart.
+    bool normalizationInsensitive = false;
     int64_t timePrecisionNs = 1;     // granularity of stored mtimes
     bool symlinks = true;
     bool fileIds = true;             // fileId is stable across renames

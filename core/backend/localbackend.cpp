@@ -210,6 +210,7 @@ Capabilities LocalBackend::capabilities() const
     }
 #elif defined(__APPLE__)
     caps.caseInsensitive = ::pathconf(m_root.c_str(), _PC_CASE_SENSITIVE) == 0;
+    caps.normalizationInsensitive = true; // APFS and HFS+ both fold NFC/NFD
 #endif
     m_caps = caps;
     return caps;

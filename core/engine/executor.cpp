@@ -175,7 +175,12 @@ struct Executor::Impl {
         auto dstNow = out.stat(dstPath);
         if (!dstNow)
             return dstNow.error();
-        if (!sameAsScanned(*dstNow, expected))
+        // A folder already where a folder is to be made is the wanted result,
+        // whatever the scan saw: usually this run made it (a rename into a
+        // new folder creates its parents first), and making it again would
+        // change nothing.
+        const bool folderThere = src.kind == EntryKind::Directory && *dstNow && (*dstNow)->isDir();
+        if (!folderThere && !sameAsScanned(*dstNow, expected))
             return changedSinceScan(dstPath, toLabel);
 
         std::optional<ContentHash> hash;

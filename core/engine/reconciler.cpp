@@ -70,6 +70,8 @@ public:
         m_snap[0] = &l;
         m_snap[1] = &r;
         m_ci = l.caseInsensitive || r.caseInsensitive || pol.leftCaps.caseInsensitive || pol.rightCaps.caseInsensitive;
+        m_foldsForms = m_ci || l.normalizationInsensitive || r.normalizationInsensitive ||
+                       pol.leftCaps.normalizationInsensitive || pol.rightCaps.normalizationInsensitive;
         m_tol = std::max({pol.toleranceNs, l.timePrecisionNs, r.timePrecisionNs, pol.leftCaps.timePrecisionNs,
                           pol.rightCaps.timePrecisionNs, int64_t(0)});
         if (m_tol <= 1)
@@ -81,9 +83,6 @@ public:
 
     Plan run()
     {
-        for (const auto* list : {&m_pol.leftBlocked, &m_pol.rightBlocked})
-            for (const std::string& p : *list)
-                m_blockedKeys.insert(relpath::matchKey(p, m_ci));
         buildRows();
         markBlocked(Side::Left, m_pol.leftBlocked);
         markBlocked(Side::Right, m_pol.rightBlocked);
@@ -107,6 +106,11 @@ private:
     const SyncPolicy& m_pol;
     Plan m_plan;
     bool m_ci = false;
+    bool m_foldsForms = false; // a side folds Unicode forms (or case, which folds forms too)
+    // Where neither side folds Unicode forms: the NFC key prefixes of names
+    // that one side (or the base) holds in two forms. Below such a prefix
+    // keys keep the name's exact bytes, so the two spellings stay two items.
+    std::unordered_set<std::string> m_exactPrefixes;
     int64_t m_tol = 0;
     std::deque<std::string> m_owned;
     std::vector<Row> m_rows;
@@ -116,15 +120,79 @@ private:
 
     // ---- building rows ------------------------------------------------------
 
+    // The key rows are matched by: NFC (and case folded where a side folds
+    // case), so a name spelled NFD on one side and NFC on the other is one
+    // item; but where neither side folds forms, a name held in two forms on
+    // one side keeps its exact bytes (see m_exactPrefixes). Built name by
+    // name, so a child's key always extends its folder's key.
+    std::string matchKeyOf(std::string_view path) const
+    {
+        if (m_foldsForms || m_exactPrefixes.empty())
+            return relpath::matchKey(path, m_ci);
+        std::string key, nfcPrefix;
+        for (size_t i = 0;;) {
+            const size_t end = path.find('/', i);
+            const std::string_view name = path.substr(i, end == std::string_view::npos ? end : end - i);
+            const std::string nfc = relpath::toNfc(name);
+            if (i > 0) {
+                key += '/';
+                nfcPrefix += '/';
+            }
+            nfcPrefix += nfc;
+            if (m_exactPrefixes.count(nfcPrefix))
+                key.append(name);
+            else
+                key += nfc;
+            if (end == std::string_view::npos)
+                return key;
+            i = end + 1;
+        }
+    }
+
+    // Two paths of one side with the same key: records where their exact
+    // bytes first differ (a name in two Unicode forms).
+    void addExactPrefix(std::string_view a, std::string_view b)
+    {
+        std::string nfcPrefix;
+        for (size_t i = 0;;) {
+            const size_t ea = a.find('/', i), eb = b.find('/', i);
+            const std::string_view na = a.substr(i, ea == std::string_view::npos ? ea : ea - i);
+            const std::string_view nb = b.substr(i, eb == std::string_view::npos ? eb : eb - i);
+            if (i > 0)
+                nfcPrefix += '/';
+            nfcPrefix += relpath::toNfc(na);
+            if (na != nb) {
+                m_exactPrefixes.insert(nfcPrefix);
+                return;
+            }
+            if (ea == std::string_view::npos || eb == std::string_view::npos)
+                return;
+            i = ea + 1;
+        }
+    }
+
     std::string_view keyFor(std::string_view path)
     {
         if (!m_ci && relpath::isAscii(path))
             return path;
-        std::string k = relpath::matchKey(path, m_ci);
+        std::string k = matchKeyOf(path);
         if (k == path)
             return path;
         m_owned.push_back(std::move(k));
         return m_owned.back();
+    }
+
+    // Which sides make two spellings one name, for messages.
+    std::string foldingSides() const
+    {
+        auto folds = [&](int i) {
+            const Capabilities& caps = i == 0 ? m_pol.leftCaps : m_pol.rightCaps;
+            return m_snap[i]->caseInsensitive || m_snap[i]->normalizationInsensitive || caps.caseInsensitive ||
+                   caps.normalizationInsensitive;
+        };
+        if (folds(0) && folds(1))
+            return "both sides";
+        return folds(0) ? "the left" : "the right";
     }
 
     std::string_view own(std::string s)
@@ -179,10 +247,38 @@ private:
         return s < 2 ? m_snap[s]->entries.pathAt(p) : m_base.entries.pathAt(p);
     }
 
+    // Where no side folds Unicode forms, finds the names that a side holds
+    // in two forms. Returns whether there are any (the keys must then be
+    // built again).
+    bool findFormTwins(const KeySeq (&seqs)[3])
+    {
+        if (m_foldsForms)
+            return false;
+        for (int s = 0; s < 3; ++s) {
+            const KeySeq& seq = seqs[s];
+            if (seq.direct)
+                continue;
+            auto pathAt = [&](size_t p) {
+                const uint32_t i = seq.keys[p].second;
+                return s < 2 ? m_snap[s]->entries.pathAt(i) : m_base.entries.pathAt(i);
+            };
+            for (size_t p = 1; p < seq.keys.size(); ++p)
+                if (seq.keys[p].first == seq.keys[p - 1].first)
+                    addExactPrefix(pathAt(p - 1), pathAt(p));
+        }
+        return !m_exactPrefixes.empty();
+    }
+
     void buildRows()
     {
         KeySeq seqs[3] = {keysOf(m_snap[0]->entries, false), keysOf(m_snap[1]->entries, false),
                           keysOf(m_base.entries, true)};
+        if (findFormTwins(seqs))
+            for (int s = 0; s < 3; ++s)
+                seqs[s] = s < 2 ? keysOf(m_snap[s]->entries, false) : keysOf(m_base.entries, true);
+        for (const auto* list : {&m_pol.leftBlocked, &m_pol.rightBlocked})
+            for (const std::string& p : *list)
+                m_blockedKeys.insert(matchKeyOf(p));
         size_t pos[3] = {0, 0, 0};
         // Rows that cannot lead to any action are not kept (see quiet()), so
         // a run with few changes holds few rows; a first run keeps them all.
@@ -220,9 +316,9 @@ private:
                         const std::string p2(m_snap[s]->entries.pathAt(dup));
                         m_plan.problems.push_back(
                             {p2, "'" + p1 + "' and '" + p2 + "' on the " + sideName(s == 0 ? Side::Left : Side::Right) +
-                                     " are one name to Ferry (the same letters in another Unicode form, or "
-                                     "differing only in case where a side ignores case). Rename one of them, then run "
-                                     "the sync again"});
+                                     " are one name on " + foldingSides() +
+                                     " (the same letters in another Unicode form, or differing only in letter case), "
+                                     "so neither is synced. Rename one of them, then run the sync again"});
                     }
                     row.held = true;
                     ++pos[s];
@@ -307,7 +403,7 @@ private:
     void markBlocked(Side side, const std::vector<std::string>& blocked)
     {
         for (const std::string& p : blocked) {
-            std::string key = relpath::matchKey(p, m_ci);
+            std::string key = matchKeyOf(p);
             if (Row* r = findRow(key))
                 r->held = true;
         }
@@ -694,12 +790,21 @@ private:
     }
 
     // Present on both sides with no base: the first run (or a new path).
+    // Equal size and time prove nothing here: two different versions made
+    // by different programs can share both, and recording them as in sync
+    // would let the next one-sided edit overwrite the other version, which
+    // was never copied anywhere. So the bytes decide; until they are read,
+    // nothing is planned for the row.
     void firstMeeting(const Row& r)
     {
-        if (sameContent(*r.e[0], *r.e[1])) {
+        const Item& l = *r.e[0];
+        const Item& rt = *r.e[1];
+        if (sameContent(l, rt, /*trustTimes=*/false)) {
             emitBaseOnly(r, Op::RecordBase, "first-run-equal", {});
             return;
         }
+        if (l.kind == EntryKind::File && rt.kind == EntryKind::File && l.size == rt.size && !(l.hasHash && rt.hasHash))
+            return; // sameContent() asked for the hashes
         conflict(r, "first-run-differ",
                  "present on both sides with no earlier sync and different content: left " + describeEntry(*r.e[0]) +
                      "; right " + describeEntry(*r.e[1]));
@@ -793,7 +898,10 @@ private:
                 c.loser = l.isDir() ? Side::Right : Side::Left;   // the folder keeps the name
             else
                 c.loser = l.mtimeNs > rt.mtimeNs ? Side::Right : Side::Left; // the newer keeps the name
-            c.text().conflictName = conflictName(std::string(pathOn(r, c.loser)), m_pol.nowNs, m_pol.hostName);
+            // The loser's new name is made on both sides: it must fit both.
+            const int maxName = std::min(m_pol.leftCaps.maxNameBytes, m_pol.rightCaps.maxNameBytes);
+            c.text().conflictName =
+                conflictName(std::string(pathOn(r, c.loser)), m_pol.nowNs, m_pol.hostName, maxName);
         }
         switch (c.resolution) {
         case Resolution::Pending:
@@ -1060,8 +1168,19 @@ private:
         }
         if (!l || !rt || equalForOneWay(*l, *rt))
             return;
-        if (l->kind != rt->kind)
-            return; // update never deletes, so a folder never replaces a file or back
+        if (l->kind != rt->kind) {
+            // Update never deletes, so a folder never replaces a file or back.
+            // Said, not skipped silently: the sides are not in sync here, in
+            // either direction, and nothing below the path is touched.
+            const std::string lp(pathOf(Side::Left, *l));
+            m_plan.problems.push_back(
+                {lp, "'" + lp + "' is a " + kindName(l->kind) + " on the left but a " + kindName(rt->kind) +
+                         " on the right; update mode never replaces one kind with another (that would delete the "
+                         "right's " + kindName(rt->kind) + "), so it was left alone. Rename or remove one of them, "
+                         "then run the sync again"});
+            hold(r);
+            return;
+        }
         const bool rightNewer = l->mtimeNs < rt->mtimeNs && !timesEqual(l->mtimeNs, rt->mtimeNs);
         emitCopy(r, Side::Left, "update-changed",
                  "differs: left " + describeEntry(*l) + "; right " + describeEntry(*rt) +
@@ -1087,8 +1206,27 @@ Plan reconcile(const Snapshot& left, const Snapshot& right, const BaseState& bas
     return reconcile(std::make_shared<const Snapshot>(left), std::make_shared<const Snapshot>(right), base, policy);
 }
 
-std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host)
+namespace {
+
+// The longest prefix of `s` of at most `bytes` bytes that ends on a UTF-8
+// character boundary (never inside a multi-byte character).
+std::string utf8Prefix(const std::string& s, size_t bytes)
 {
+    if (s.size() <= bytes)
+        return s;
+    size_t cut = bytes;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+        --cut;
+    return s.substr(0, cut);
+}
+
+} // namespace
+
+std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host, int maxNameBytes)
+{
+    // An extension longer than this is not one a program recognises files
+    // by: it is cut like the rest of the name rather than kept whole.
+    constexpr size_t kMaxKeptExtension = 16;
     std::string_view dir = relpath::parent(path);
     std::string name(relpath::name(path));
     std::string stem = name, ext;
@@ -1097,9 +1235,21 @@ std::string conflictName(const std::string& path, int64_t nowNs, const std::stri
         stem = name.substr(0, dot);
         ext = name.substr(dot);
     }
-    std::string stamp = formatStamp(nowNs);
     std::string h = host.empty() ? "host" : host;
-    return relpath::join(dir, stem + " (conflict " + stamp + " " + h + ")" + ext);
+    std::string marker = " (conflict " + formatStamp(nowNs) + " " + h + ")";
+    const size_t limit = size_t(std::max(maxNameBytes, 1));
+    if (stem.size() + marker.size() + ext.size() > limit) {
+        // Too long for the side: keep the marker and the extension, cut the
+        // stem (at least one byte of it must stay, or the name says nothing).
+        if (ext.size() > kMaxKeptExtension || marker.size() + ext.size() + 1 > limit) {
+            stem += ext;
+            ext.clear();
+        }
+        if (marker.size() + 1 > limit) // an absurd host name or a tiny limit
+            marker = utf8Prefix(marker, limit - 1);
+        stem = utf8Prefix(stem, limit - marker.size() - ext.size());
+    }
+    return relpath::join(dir, stem + marker + ext);
 }
 
 } // namespace ferry

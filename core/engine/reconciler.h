@@ -8,8 +8,10 @@
 // A deletion against an edit → the edit wins. A folder deleted on one side
 // while the other changed something inside → a folder conflict, changed
 // items kept. Renames (same file id, or same size+time+hash) are carried as
-// renames; a renamed folder is one rename. Names equal under NFC/NFD (and
-// under case folding on a case-insensitive side) are one item.
+// renames; a renamed folder is one rename. A name spelled NFC on one side
+// and NFD on the other is one item (each side keeps its bytes); two such
+// spellings on the SAME side are one item (reported, neither synced) only
+// where a side folds Unicode forms or case, and two items otherwise.
 //
 // When a decision depends on content hashes that the snapshots lack, the
 // returned Plan lists them in `needHashes`; the caller hashes those entries
@@ -50,7 +52,9 @@ Plan reconcile(std::shared_ptr<const Snapshot> left, std::shared_ptr<const Snaps
 // For tests and tools: copies the snapshots first.
 Plan reconcile(const Snapshot& left, const Snapshot& right, const BaseState& base, const SyncPolicy& policy);
 
-// "dir/report (conflict 2026-11-25 101500 laptop).txt"
-std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host);
+// "dir/report (conflict 2026-11-25 101500 laptop).txt". A name that would be
+// longer than maxNameBytes has its stem cut (on a UTF-8 character boundary)
+// so that it fits; the marker and a normal extension are kept.
+std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host, int maxNameBytes = 255);
 
 } // namespace ferry

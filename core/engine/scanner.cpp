@@ -23,6 +23,7 @@ ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& c
     }
     const Capabilities caps = backend.capabilities();
     out.snapshot.caseInsensitive = caps.caseInsensitive;
+    out.snapshot.normalizationInsensitive = caps.normalizationInsensitive;
     out.snapshot.timePrecisionNs = caps.timePrecisionNs;
 
     // Depth first, each folder's items in byte order of their names: that is

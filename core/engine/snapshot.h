@@ -122,6 +122,7 @@ struct Snapshot {
     Table entries;                                              // sorted by path
     std::unordered_map<std::string, std::string> linkTargets;   // path -> target
     bool caseInsensitive = false;   // the side's file system folds case
+    bool normalizationInsensitive = false; // the side's file system folds Unicode forms (NFC/NFD)
     int64_t timePrecisionNs = 1;    // the side's mtime granularity
     void sortByPath() { entries.sortByPath(); }
     const Item* find(std::string_view path) const { return entries.find(path); }

@@ -592,6 +592,30 @@ t_versions_folder_holding_user_files_inside_a_root_is_refused() { # issue 13 #10
   expect_absent "$R/.versions"
 }
 
+t_move_into_new_folder() { # a run never trips over what it did itself (the rename makes the new folder)
+  setup move_into_new_folder
+  put "$L/f.txt" "moved"; put "$L/d/x" "in a folder"
+  sync2; expect_rc 0 "first run"
+  mkdir "$L/sub" && mv "$L/f.txt" "$L/sub/f.txt"
+  mkdir "$R/new" && mv "$R/d" "$R/new/d"
+  sync2; expect_rc 0 "after the moves"
+  expect_j 'c["rename_right"], c["rename_left"]' '[1, 1]'
+  expect_content "$R/sub/f.txt" "moved"; expect_content "$L/new/d/x" "in a folder"
+  expect_absent "$R/f.txt" "$L/d"; expect_same
+  expect_quiet
+}
+
+t_update_kind_mismatch() { # a file against a folder is reported the same way in both directions, nothing changed
+  setup update_kind_mismatch
+  put "$L/a" "file on the left"; put "$R/a/inner" "the right's folder"
+  mkdir -p "$L/b"; put "$R/b" "file on the right"
+  put "$L/ok" "copied"
+  cli sync "$L" "$R" --mode update --json; expect_rc 1
+  expect_j 'sorted(e["path"] for e in d["errors"])' '["a", "b"]'
+  expect_content "$R/a/inner" "the right's folder"; expect_content "$R/b" "file on the right"
+  expect_content "$R/ok" "copied"; expect_content "$L/a" "file on the left"
+}
+
 # ---------------------------------------------------------------- runner
 CASES=(
   t_first_run_is_union t_one_side_changes_carried
@@ -604,6 +628,6 @@ CASES=(
   t_root_identity t_interrupted_run t_usage_errors t_json_summary t_time_tolerance t_compare_content
   t_symlinked_folder_not_written_through t_user_file_named_like_temp t_dry_run_shows_guarded_plan
   t_second_run_refused t_failed_actions_are_not_counted_as_done
-  t_versions_folder_holding_user_files_inside_a_root_is_refused
+  t_versions_folder_holding_user_files_inside_a_root_is_refused t_move_into_new_folder t_update_kind_mismatch
 )
 run_cases "${CASES[@]}"

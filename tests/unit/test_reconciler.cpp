@@ -1,5 +1,6 @@
 // Reconciler rules as tables: base, left, right → actions (op, side, path, rule).
 #include "builders.h"
+#include "common/relpath.h"
 #include "engine/reasons.h"
 #include "engine/reconciler.h"
 
@@ -180,8 +181,8 @@ TEST_CASE("two-way: conflicts and their resolutions", "[reconciler]")
 
 TEST_CASE("first run: union, never a deletion; different content is a conflict", "[reconciler]")
 {
-    auto l = snap({file("only-left", 1, 0), dir("d"), file("d/same", 5, 3), file("both", 4, 1)});
-    auto r = snap({file("only-right", 2, 0), dir("d"), file("d/same", 5, 3), file("both", 6, 2)});
+    auto l = snap({file("only-left", 1, 0), dir("d"), withHash(file("d/same", 5, 3), "five!"), file("both", 4, 1)});
+    auto r = snap({file("only-right", 2, 0), dir("d"), withHash(file("d/same", 5, 3), "five!"), file("both", 6, 2)});
     Plan p = reconcile(l, r, baseState({}), twoWay());
     expectPlan(p, {{Op::Copy, Side::Right, "only-left", "left-created"},
                    {Op::Copy, Side::Left, "only-right", "right-created"},
@@ -190,6 +191,62 @@ TEST_CASE("first run: union, never a deletion; different content is a conflict",
                    {Op::Conflict, Side::Right, "both", "first-run-differ"}});
     CHECK(p.deletions(Side::Left) == 0);
     CHECK(p.deletions(Side::Right) == 0);
+}
+
+TEST_CASE("first run: same size and time on both sides is compared by content before it counts as equal",
+          "[reconciler]")
+{
+    struct Row {
+        const char* name;
+        std::vector<Entry> left, right;
+        size_t hashesWanted;
+        std::vector<Expect> want;
+    };
+    const std::vector<Row> rows = {
+        {"no hashes yet: both are read first, nothing is decided", {file("f", 5, 3)}, {file("f", 5, 3)}, 2, {}},
+        {"one hash known: only the other is read", {withHash(file("f", 5, 3), "aaaaa")}, {file("f", 5, 3)}, 1, {}},
+        {"same bytes: recorded as equal", {withHash(file("f", 5, 3), "aaaaa")}, {withHash(file("f", 5, 3), "aaaaa")}, 0,
+         {{Op::RecordBase, Side::Left, "f", "first-run-equal"}}},
+        {"different bytes: a conflict", {withHash(file("f", 5, 3), "aaaaa")}, {withHash(file("f", 5, 3), "bbbbb")}, 0,
+         {{Op::Conflict, Side::Right, "f", "first-run-differ"}}},
+        {"different sizes: a conflict without reading", {file("f", 5, 3)}, {file("f", 6, 3)}, 0,
+         {{Op::Conflict, Side::Right, "f", "first-run-differ"}}},
+        {"one side empty: nothing to read", {file("f", 5, 3)}, {}, 0, {{Op::Copy, Side::Right, "f", "left-created"}}},
+    };
+    for (const Row& row : rows) {
+        SECTION(row.name)
+        {
+            Plan p = reconcile(snap(row.left), snap(row.right), baseState({}), twoWay());
+            CHECK(p.needHashes.size() == row.hashesWanted);
+            expectPlan(p, row.want);
+        }
+    }
+    SECTION("different bytes under keep-both: the loser gets a conflict name")
+    {
+        Plan p = reconcile(snap({withHash(file("f.txt", 5, 3), "aaaaa")}), snap({withHash(file("f.txt", 5, 3), "bbbbb")}),
+                           baseState({}), twoWay());
+        REQUIRE(p.actions.size() == 1);
+        CHECK(p.actions[0].resolution == Resolution::KeepBoth);
+        CHECK_FALSE(p.actions[0].conflictName().empty());
+    }
+    SECTION("a new path on both sides of a synced pair is compared too")
+    {
+        auto b = baseState({base("old", 1, 0)});
+        Plan p = reconcile(snap({file("old", 1, 0), file("new", 5, 3)}), snap({file("old", 1, 0), file("new", 5, 3)}), b,
+                           twoWay());
+        CHECK(p.needHashes.size() == 2);
+        CHECK(p.actions.empty());
+    }
+    SECTION("mirror and update trust equal size and time, as before")
+    {
+        for (SyncMode m : {SyncMode::Mirror, SyncMode::Update}) {
+            SyncPolicy pol;
+            pol.mode = m;
+            Plan p = reconcile(snap({file("f", 5, 3)}), snap({file("f", 5, 3)}), baseState({}), pol);
+            CHECK(p.needHashes.empty());
+            CHECK(p.actions.empty());
+        }
+    }
 }
 
 TEST_CASE("a deletion against an edit: the edit wins", "[reconciler]")
@@ -319,17 +376,99 @@ TEST_CASE("time tolerance and DST shift", "[reconciler]")
 TEST_CASE("NFC and NFD spellings are one item", "[reconciler]")
 {
     const std::string nfc = "caf\xC3\xA9.txt", nfd = "cafe\xCC\x81.txt";
-    Plan p = reconcile(snap({file(nfc, 3, 0)}), snap({file(nfd, 3, 0)}), baseState({}), twoWay());
+    Plan p = reconcile(snap({withHash(file(nfc, 3, 0), "abc")}), snap({withHash(file(nfd, 3, 0), "abc")}), baseState({}),
+                       twoWay());
     expectPlan(p, {{Op::RecordBase, Side::Left, nfc, "first-run-equal"}});
     // An edit on the NFC side is written over the NFD name on the other side.
     auto b = baseState({base(nfc, 3, 0)});
     Plan e = reconcile(snap({file(nfc, 9, 5)}), snap({file(nfd, 3, 0)}), b, twoWay());
     expectPlan(e, {{Op::Copy, Side::Right, nfd, "left-changed"}});
     CHECK(e.actions[0].sourcePath() == nfc);
-    // Both spellings on one side cannot both exist for Ferry: reported, not synced.
-    Plan twins = reconcile(snap({file(nfc, 3, 0), file(nfd, 4, 0)}), snap({}), baseState({}), twoWay());
-    CHECK(twins.actions.empty());
-    CHECK(twins.problems.size() == 1);
+}
+
+TEST_CASE("two Unicode forms of one name: one item only where a side folds them", "[reconciler]")
+{
+    const std::string c = "dir-\xC3\x85", d = "dir-A\xCC\x8A"; // "dir-Å" as NFC and as NFD
+    SyncPolicy plain = twoWay();
+    SyncPolicy rightFolds = twoWay();
+    rightFolds.rightCaps.normalizationInsensitive = true;
+    SyncPolicy leftFolds = twoWay();
+    leftFolds.leftCaps.normalizationInsensitive = true;
+    auto h = [](Entry e) { return withHash(e, "x"); };
+    struct Row {
+        const char* name;
+        SyncPolicy pol;
+        std::vector<BaseEntry> base;
+        std::vector<Entry> left, right;
+        std::vector<Expect> want;
+        size_t problems;
+    };
+    const std::vector<Row> rows = {
+        {"one file, NFC on the left and NFD on the right, nobody folds: one item", plain, {}, {h(file(c, 1, 0))},
+         {h(file(d, 1, 0))}, {{Op::RecordBase, Side::Left, c, "first-run-equal"}}, 0},
+        {"one file, NFC on the left and NFD on the right, the right folds: one item", rightFolds, {}, {h(file(c, 1, 0))},
+         {h(file(d, 1, 0))}, {{Op::RecordBase, Side::Left, c, "first-run-equal"}}, 0},
+        {"both forms on the left, nobody folds: two items, copied with their exact bytes", plain, {},
+         {file(c, 1, 0), file(d, 2, 0)}, {},
+         {{Op::Copy, Side::Right, c, "left-created"}, {Op::Copy, Side::Right, d, "left-created"}}, 0},
+        {"both forms as folders with files, nobody folds: four items", plain, {},
+         {dir(c), file(c + "/a", 1, 0), dir(d), file(d + "/b", 1, 0)}, {},
+         {{Op::Copy, Side::Right, c, "left-created"},
+          {Op::Copy, Side::Right, c + "/a", "left-created"},
+          {Op::Copy, Side::Right, d, "left-created"},
+          {Op::Copy, Side::Right, d + "/b", "left-created"}},
+         0},
+        {"both forms on the left, one on the right, nobody folds: the exact spelling pairs", plain, {},
+         {file(c, 1, 0), h(file(d, 1, 0))}, {h(file(d, 1, 0))},
+         {{Op::Copy, Side::Right, c, "left-created"}, {Op::RecordBase, Side::Left, d, "first-run-equal"}}, 0},
+        {"both forms on both sides and in the base: nothing to do", plain, {base(c, 1, 0), base(d, 2, 0)},
+         {file(c, 1, 0), file(d, 2, 0)}, {file(c, 1, 0), file(d, 2, 0)}, {}, 0},
+        {"both forms synced, one deleted on the left: only that one is deleted on the right", plain,
+         {base(c, 1, 0), base(d, 2, 0)}, {file(c, 1, 0)}, {file(c, 1, 0), file(d, 2, 0)},
+         {{Op::Delete, Side::Right, d, "left-deleted"}}, 0},
+        {"both forms synced, one edited on the right: only that one is copied", plain, {base(c, 1, 0), base(d, 2, 0)},
+         {file(c, 1, 0), file(d, 2, 0)}, {file(c, 1, 0), file(d, 5, 9)}, {{Op::Copy, Side::Left, d, "right-changed"}}, 0},
+        // Paired across sides (NFD left, NFC right, base NFC), then an NFC file
+        // appears on the left too: the pairing ends, nothing is deleted.
+        {"a second form beside a paired one, base in the right's form: nothing deleted", plain, {base(c, 1, 0)},
+         {file(d, 1, 0), file(c, 2, 9)}, {file(c, 1, 0)},
+         {{Op::Copy, Side::Right, c, "left-changed"}, {Op::Copy, Side::Right, d, "left-created"}}, 0},
+        {"a second form beside a paired one, base in the left's form: both versions kept", plain, {base(d, 1, 0)},
+         {file(d, 1, 0), h(file(c, 1, 9))}, {h(file(c, 1, 0))},
+         {{Op::Delete, Side::Left, d, "right-deleted"}, {Op::RecordBase, Side::Left, c, "first-run-equal"}}, 0},
+        {"both forms on the left, the right folds: a clear problem, nothing synced", rightFolds, {},
+         {file(c, 1, 0), file(d, 2, 0)}, {}, {}, 1},
+        {"both forms on the right, the left folds: a clear problem, nothing synced", leftFolds, {}, {},
+         {file(c, 1, 0), file(d, 2, 0)}, {}, 1},
+        {"both forms of a folder on the left, the right folds: the folders and their files are held", rightFolds, {},
+         {dir(c), file(c + "/a", 1, 0), dir(d), file(d + "/b", 1, 0)}, {}, {}, 1},
+    };
+    for (const Row& row : rows) {
+        SECTION(row.name)
+        {
+            Plan p = reconcile(snap(row.left), snap(row.right), baseState(row.base), row.pol);
+            expectPlan(p, row.want);
+            CHECK(p.problems.size() == row.problems);
+            CHECK(p.needHashes.empty());
+            for (const Action& a : p.actions)
+                if (a.op == Op::Copy)
+                    CHECK((a.sourcePath().empty() || a.sourcePath() == a.path)); // exact bytes, never respelled
+        }
+    }
+    SECTION("the problem names the side that folds")
+    {
+        Plan p = reconcile(snap({file(c, 1, 0), file(d, 2, 0)}), snap({}), baseState({}), rightFolds);
+        REQUIRE(p.problems.size() == 1);
+        CHECK(p.problems[0].message.find("one name on the right") != std::string::npos);
+    }
+    SECTION("a snapshot that folds forms counts like the capability")
+    {
+        Snapshot r = snap({});
+        r.normalizationInsensitive = true;
+        Plan p = reconcile(snap({file(c, 1, 0), file(d, 2, 0)}), r, baseState({}), plain);
+        CHECK(p.actions.empty());
+        CHECK(p.problems.size() == 1);
+    }
 }
 
 TEST_CASE("case-insensitive targets: case clashes are reported, case-only renames are renames", "[reconciler]")
@@ -407,6 +546,39 @@ TEST_CASE("update: copies new and changed files, never deletes", "[reconciler]")
                    {Op::Copy, Side::Right, "newer", "update-changed"},
                    {Op::Copy, Side::Right, "older", "update-changed"}});
     CHECK(p.deletions(Side::Right) == 0);
+    REQUIRE(p.problems.size() == 1); // "kind": a file against a folder
+    CHECK(p.problems[0].path == "kind");
+}
+
+TEST_CASE("update: a file against a folder is reported in both directions, nothing below is touched", "[reconciler]")
+{
+    SyncPolicy u;
+    u.mode = SyncMode::Update;
+    struct Row {
+        const char* name;
+        std::vector<Entry> left, right;
+        std::vector<Expect> want;
+    };
+    const std::vector<Row> rows = {
+        {"a file on the left, a folder on the right", {file("x", 3, 0), file("y", 1, 0)},
+         {dir("x"), file("x/inner", 1, 0)}, {{Op::Copy, Side::Right, "y", "update-missing"}}},
+        {"an empty folder on the left, a file on the right", {dir("x")}, {file("x", 3, 0)}, {}},
+        {"a folder with files on the left, a file on the right", {dir("x"), file("x/inner", 1, 0)}, {file("x", 3, 0)},
+         {}},
+        {"a symlink on the left, a file on the right", {[] { Entry e = file("x", 3, 0); e.kind = EntryKind::Symlink; return e; }()},
+         {file("x", 3, 0)}, {}},
+    };
+    for (const Row& row : rows) {
+        SECTION(row.name)
+        {
+            Plan p = reconcile(snap(row.left), snap(row.right), baseState({}), u);
+            expectPlan(p, row.want);
+            REQUIRE(p.problems.size() == 1);
+            CHECK(p.problems[0].path == "x");
+            CHECK(p.problems[0].message.find("left alone") != std::string::npos);
+            CHECK(p.deletions(Side::Right) == 0);
+        }
+    }
 }
 
 TEST_CASE("compare by content: equal times do not hide different bytes", "[reconciler]")
@@ -444,6 +616,55 @@ TEST_CASE("conflict names keep the extension and name the host and time", "[reco
     CHECK(conflictName("dir/report.txt", kT0, "laptop") == "dir/report (conflict 2025-11-24 160000 laptop).txt");
     CHECK(conflictName("Makefile", kT0, "pc") == "Makefile (conflict 2025-11-24 160000 pc)");
     CHECK(conflictName(".bashrc", kT0, "pc") == ".bashrc (conflict 2025-11-24 160000 pc)");
+}
+
+TEST_CASE("conflict names of long names are cut to fit the side, keeping the marker and extension", "[reconciler]")
+{
+    const std::string marker = " (conflict 2025-11-24 160000 pc)";
+    struct Row {
+        const char* name;
+        std::string path;
+        int maxBytes;
+        std::string want;
+    };
+    const std::string a240(240, 'a');
+    const std::string e2 = "\xC3\xA9"; // é, two bytes
+    // 119 two-byte characters and one more byte: any cut in the middle would split one.
+    std::string accents;
+    for (int i = 0; i < 119; ++i)
+        accents += e2;
+    const std::vector<Row> rows = {
+        {"a 245-byte name: the stem is cut, the extension kept", "dir/" + a240 + ".txt", 255,
+         "dir/" + std::string(255 - marker.size() - 4, 'a') + marker + ".txt"},
+        {"a short name is left whole", "report.txt", 255, "report" + marker + ".txt"},
+        // 232 leaves 196 bytes for the stem, which would end inside the 98th é.
+        {"cut on a character boundary", "x" + accents + ".txt", 232, "x" + accents.substr(0, 97 * 2) + marker + ".txt"},
+        {"an absurdly long extension is cut like the stem", "n." + std::string(240, 'e'), 255,
+         "n." + std::string(255 - marker.size() - 2, 'e') + marker},
+        {"no extension", std::string(250, 'b'), 100, std::string(100 - marker.size(), 'b') + marker},
+    };
+    for (const Row& row : rows) {
+        SECTION(row.name)
+        {
+            const std::string got = conflictName(row.path, kT0, "pc", row.maxBytes);
+            CHECK(got == row.want);
+            CHECK(relpath::name(got).size() <= size_t(row.maxBytes));
+            CHECK(relpath::isValidUtf8(got));
+        }
+    }
+    SECTION("the reconciler uses the smaller limit of the two sides")
+    {
+        const std::string name = std::string(245 - 4, 'k') + ".txt";
+        SyncPolicy pol = twoWay();
+        pol.leftCaps.maxNameBytes = 200;
+        Plan p = reconcile(snap({withHash(file(name, 5, 3), "aaaaa")}), snap({withHash(file(name, 5, 9), "bbbbb")}),
+                           baseState({}), pol);
+        REQUIRE(p.actions.size() == 1);
+        CHECK(p.actions[0].resolution == Resolution::KeepBoth);
+        CHECK(p.actions[0].conflictName().size() == 200);
+        CHECK(p.actions[0].conflictName().find(" (conflict ") != std::string::npos);
+        CHECK(p.actions[0].conflictName().substr(196) == ".txt");
+    }
 }
 
 TEST_CASE("a folder replaced by a file while the other side changed inside is a conflict", "[reconciler]")
