@@ -55,7 +55,14 @@ start_frozen_run() {
     sleep 0.01
   done
   kill -STOP "$BGPID"
-  local st; st=$(ps -o stat= -p "$BGPID" 2>/dev/null)
+  # The stop is delivered when the kernel next schedules the process: on a
+  # loaded machine ps can still see it running for a moment.
+  local st=
+  for ((i = 0; i < 250; i++)); do
+    st=$(ps -o stat= -p "$BGPID" 2>/dev/null)
+    [[ $st == T* || -z $st ]] && break
+    sleep 0.02
+  done
   [[ $st == T* ]] || fail "the run was not frozen while running (state '$st'; make the tree bigger)"
 }
 
