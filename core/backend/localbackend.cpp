@@ -1,6 +1,7 @@
 #include "localbackend.h"
 
 #include "common/relpath.h"
+#include "common/timens.h"
 
 #include <cerrno>
 #include <cstring>
@@ -24,9 +25,9 @@ namespace {
 int64_t mtimeOf(const struct stat& st)
 {
 #ifdef __APPLE__
-    return int64_t(st.st_mtimespec.tv_sec) * 1000000000 + st.st_mtimespec.tv_nsec;
+    return timespecToNs(st.st_mtimespec.tv_sec, st.st_mtimespec.tv_nsec);
 #else
-    return int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    return timespecToNs(st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 #endif
 }
 

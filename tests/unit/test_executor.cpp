@@ -1,11 +1,13 @@
 // The executor and SyncRun on real folders: safety re-checks, versioning,
 // guards, cancellation.
 #include "builders.h"
+#include "common/timens.h"
 #include "engine/executor.h"
 #include "store/statestore.h"
 #include "syncfixture.h"
 
 #include <catch2/catch.hpp>
+#include <fcntl.h>
 
 using namespace ferry;
 using namespace ferry::test;
@@ -337,4 +339,26 @@ TEST_CASE("copies get the source's exact permission bits, whatever the umask", "
     }
     CHECK(modeOf(p.right + "/replaced") == 0444);
     CHECK(readFile(p.right + "/replaced") == "new left, read-only");
+}
+
+TEST_CASE("a file dated after 2262 syncs with a clamped time and a second run plans nothing", "[executor]")
+{
+    SyncPair p;
+    const std::string src = p.left + "/future.txt";
+    writeFile(src, "from a broken clock");
+    const struct timespec year2500[2] = {{16725225600, 0}, {16725225600, 0}}; // 2500-01-01
+    REQUIRE(::utimensat(AT_FDCWD, src.c_str(), year2500, 0) == 0);
+    SyncReport r = p.sync();
+    INFO(r.fatalMessage << r.guardMessage);
+    REQUIRE(r.exit == ExitCode::InSync);
+    REQUIRE(r.plan.actions.size() == 1);
+    CHECK(r.plan.actions[0].left->mtimeNs == kMaxTimeNs); // not wrapped to 1715 or 1861
+    struct stat st {};
+    REQUIRE(::lstat((p.right + "/future.txt").c_str(), &st) == 0);
+    CHECK(st.st_mtim.tv_sec == 9223372036); // 2262-04-11, the end of the range, not 1901
+    CHECK(st.st_mtim.tv_nsec == 854775807);
+    CHECK(readFile(p.right + "/future.txt") == "from a broken clock");
+    SyncReport again = p.sync();
+    CHECK(again.exit == ExitCode::InSync);
+    CHECK_FALSE(again.plan.hasWork());
 }
