@@ -101,15 +101,21 @@ private:
     int m_fd;
 };
 
+// The temporary keeps the folder it was created in: it is renamed into
+// place, or removed, relative to that same descriptor.
 class LocalTempFile final : public TempFile {
 public:
-    LocalTempFile(int fd, std::string abs, std::string rel) : m_fd(fd), m_abs(std::move(abs)), m_rel(std::move(rel)) {}
+    LocalTempFile(int fd, DirRef dir, std::string dirRel, std::string name)
+        : m_fd(fd), m_dir(std::move(dir)), m_dirRel(std::move(dirRel)), m_name(std::move(name)),
+          m_rel(relpath::join(m_dirRel, m_name))
+    {
+    }
     ~LocalTempFile() override
     {
         if (m_fd >= 0)
             ::close(m_fd);
         if (!m_committed)
-            ::unlink(m_abs.c_str());
+            ::unlinkat(m_dir->fd, m_name.c_str(), 0);
     }
     Result<void> write(const char* buf, size_t len) override
     {
@@ -129,17 +135,35 @@ public:
     const std::string& tempPath() const override { return m_rel; }
 
     int m_fd;
-    std::string m_abs;
+    DirRef m_dir;
+    std::string m_dirRel;
+    std::string m_name;
     std::string m_rel;
     bool m_committed = false;
 };
 
+// renameat2(RENAME_NOREPLACE) where the kernel and file system have it, else
+// link + unlink, which refuses an existing name too. Returns 0 or -1/errno.
+int renameNoReplace(int fromDir, const char* from, int toDir, const char* to)
+{
+#ifdef __linux__
+    int rc = ::renameat2(fromDir, from, toDir, to, RENAME_NOREPLACE);
+    if (rc == 0 || (errno != EINVAL && errno != ENOSYS))
+        return rc;
+#endif
+    int rc2 = ::linkat(fromDir, from, toDir, to, 0);
+    if (rc2 == 0)
+        ::unlinkat(fromDir, from, 0);
+    return rc2;
+}
+
 } // namespace
 
-LocalBackend::LocalBackend(std::string root) : m_root(std::move(root))
+LocalBackend::LocalBackend(std::string root) : m_root(std::move(root)), m_dirs(std::string())
 {
     while (m_root.size() > 1 && m_root.back() == '/')
         m_root.pop_back();
+    m_dirs = DirCache(m_root);
 }
 
 std::unique_ptr<Backend> LocalBackend::clone() const { return std::make_unique<LocalBackend>(m_root); }
@@ -151,33 +175,35 @@ std::string LocalBackend::absolute(const std::string& rel) const
     return m_root == "/" ? "/" + rel : m_root + "/" + rel;
 }
 
-Result<void> LocalBackend::checkDirChain(std::string_view dir) const
+Result<DirRef> LocalBackend::parentOf(const std::string& rel, const char* op)
 {
-    std::vector<std::string> verified;
-    for (std::string_view d = dir; !d.empty(); d = relpath::parent(d)) {
-        std::string key(d);
-        if (m_realDirs.count(key))
-            break;
-        struct stat st;
-        if (::lstat(absolute(key).c_str(), &st) != 0) {
-            if (errno == ENOENT || errno == ENOTDIR)
-                return Ok{}; // nothing there (yet): the operation itself reports it
-            return errnoError("check folder", key, errno);
-        }
-        if (!S_ISDIR(st.st_mode))
-            return Error::skipItem("check folder", key,
-                                   S_ISLNK(st.st_mode) ? "this folder was replaced by a symlink; Ferry never reads or "
-                                                         "writes through one"
-                                                       : "this is no longer a folder",
-                                   "Look at what replaced the folder, then run the sync again");
-        verified.push_back(std::move(key));
+    auto dir = m_dirs.open(relpath::parent(rel));
+    if (!dir && dir.error().osError != 0 && dir.error().operation == "open folder") {
+        Error e = dir.error();
+        e.operation = op; // "delete 'a/b': No such file or directory", as the call itself would say
+        e.path = rel;
+        return e;
     }
-    for (std::string& v : verified)
-        m_realDirs.insert(std::move(v));
-    return Ok{};
+    return dir;
 }
 
-Result<void> LocalBackend::checkParents(const std::string& rel) const { return checkDirChain(relpath::parent(rel)); }
+Result<void> LocalBackend::checkStillAt(const DirHandle& ref, const std::string& dir, const std::string& path)
+{
+    if (dir.empty())
+        return Ok{}; // the root's identity is the run's business
+    auto parent = m_dirs.open(relpath::parent(dir));
+    struct stat st;
+    const std::string name(relpath::name(dir));
+    const bool same = parent && ::fstatat((*parent)->fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                      S_ISDIR(st.st_mode) && uint64_t(st.st_dev) == ref.device && uint64_t(st.st_ino) == ref.fileId;
+    if (same)
+        return Ok{};
+    m_dirs.forget(dir);
+    return Error::skipItem("create", path,
+                           "its folder '" + dir + "' was moved or replaced (perhaps by a symlink) while the copy was "
+                           "written, so the copy was not put in place",
+                           "Look at what replaced the folder, then run the sync again");
+}
 
 Capabilities LocalBackend::capabilities() const
 {
@@ -254,9 +280,17 @@ Result<RootIdentity> LocalBackend::rootIdentity()
 
 Result<std::vector<ListedItem>> LocalBackend::list(const std::string& dir)
 {
-    const std::string abs = absolute(dir);
     // The root itself may be reached through a symlink; nothing below it is.
-    int dfd = ::open(abs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (dir.empty() ? 0 : O_NOFOLLOW));
+    auto ref = m_dirs.open(dir);
+    if (!ref) {
+        Error e = ref.error();
+        if (e.operation == "open folder") {
+            e.operation = "list folder";
+            e.path = dir.empty() ? m_root : dir;
+        }
+        return e;
+    }
+    int dfd = ::openat((*ref)->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return errnoError("list folder", dir.empty() ? m_root : dir, errno);
     DIR* d = ::fdopendir(dfd);
@@ -306,10 +340,23 @@ Result<std::vector<ListedItem>> LocalBackend::list(const std::string& dir)
 
 Result<std::optional<Entry>> LocalBackend::stat(const std::string& path)
 {
-    if (auto c = checkParents(path); !c)
-        return c.error();
     struct stat st;
-    if (::lstat(absolute(path).c_str(), &st) != 0) {
+    if (path.empty()) {
+        if (::lstat(m_root.c_str(), &st) != 0) {
+            if (errno == ENOENT || errno == ENOTDIR)
+                return std::optional<Entry>{};
+            return errnoError("read details of", m_root, errno);
+        }
+        return std::optional<Entry>{entryFromStat(path, st)};
+    }
+    auto dir = parentOf(path, "read details of");
+    if (!dir) {
+        if (dir.error().osError == ENOENT || dir.error().osError == ENOTDIR)
+            return std::optional<Entry>{}; // no folder, so nothing in it
+        return dir.error();
+    }
+    const std::string name(relpath::name(path));
+    if (::fstatat((*dir)->fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
             return std::optional<Entry>{};
         return errnoError("read details of", path, errno);
@@ -319,10 +366,12 @@ Result<std::optional<Entry>> LocalBackend::stat(const std::string& path)
 
 Result<std::string> LocalBackend::readLink(const std::string& path)
 {
-    if (auto c = checkParents(path); !c)
-        return c.error();
+    auto dir = parentOf(path, "read symlink");
+    if (!dir)
+        return dir.error();
     std::string target(4096, '\0');
-    ssize_t n = ::readlink(absolute(path).c_str(), target.data(), target.size());
+    const std::string name(relpath::name(path));
+    ssize_t n = ::readlinkat((*dir)->fd, name.c_str(), target.data(), target.size());
     if (n < 0)
         return errnoError("read symlink", path, errno);
     target.resize(size_t(n));
@@ -331,9 +380,11 @@ Result<std::string> LocalBackend::readLink(const std::string& path)
 
 Result<std::unique_ptr<ReadStream>> LocalBackend::openRead(const std::string& path)
 {
-    if (auto c = checkParents(path); !c)
-        return c.error();
-    int fd = ::open(absolute(path).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    auto dir = parentOf(path, "open");
+    if (!dir)
+        return dir.error();
+    const std::string name(relpath::name(path));
+    int fd = ::openat((*dir)->fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return errnoError("open", path, errno);
     return std::unique_ptr<ReadStream>(std::make_unique<LocalReadStream>(fd));
@@ -346,14 +397,20 @@ Result<std::unique_ptr<TempFile>> LocalBackend::createTemp(const std::string& di
     // while it is being filled, nor setuid/setgid. commit() sets the exact
     // mode when the umask or these limits made the file's differ.
     const mode_t createMode = mode_t((mode & 0755) | 0600);
-    if (auto c = checkDirChain(dir); !c)
-        return c.error();
+    auto ref = m_dirs.open(dir);
+    if (!ref) {
+        Error e = ref.error();
+        if (e.operation == "open folder") {
+            e.operation = "create temporary file in";
+            e.path = dir.empty() ? "." : dir;
+        }
+        return e;
+    }
     for (int attempt = 0; attempt < 8; ++attempt) {
-        std::string rel = relpath::join(dir, std::string(relpath::kTempPrefix) + randomSuffix());
-        std::string abs = absolute(rel);
-        int fd = ::open(abs.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, createMode);
+        std::string name = std::string(relpath::kTempPrefix) + randomSuffix();
+        int fd = ::openat((*ref)->fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, createMode);
         if (fd >= 0)
-            return std::unique_ptr<TempFile>(std::make_unique<LocalTempFile>(fd, abs, rel));
+            return std::unique_ptr<TempFile>(std::make_unique<LocalTempFile>(fd, *ref, dir, std::move(name)));
         if (errno != EEXIST)
             return errnoError("create temporary file in", dir.empty() ? "." : dir, errno);
     }
@@ -381,30 +438,27 @@ Result<Entry> LocalBackend::commit(std::unique_ptr<TempFile> temp, const std::st
     t->m_fd = -1;
     if (::close(fd) != 0)
         return errnoError("write", path, errno); // delayed write errors (NFS, full disk) surface here
-    const std::string target = absolute(path);
+    // The copy goes into the folder it was written in, under the name the
+    // path gives it there; that folder must still be the one at the path.
+    const std::string dir(relpath::parent(path));
+    DirRef target = t->m_dir;
+    if (dir != t->m_dirRel) {
+        auto other = parentOf(path, "create");
+        if (!other)
+            return other.error();
+        target = *other;
+    }
+    if (auto here = checkStillAt(*target, dir, path); !here)
+        return here.error();
+    const std::string name(relpath::name(path));
     if (mayReplace) {
-        if (::rename(t->m_abs.c_str(), target.c_str()) != 0)
+        if (::renameat(t->m_dir->fd, t->m_name.c_str(), target->fd, name.c_str()) != 0)
             return errnoError("replace", path, errno);
-    } else {
-#ifdef __linux__
-        int rc = ::renameat2(AT_FDCWD, t->m_abs.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE);
-        bool unsupported = rc != 0 && (errno == EINVAL || errno == ENOSYS);
-#else
-        int rc = -1;
-        bool unsupported = true;
-#endif
-        if (unsupported) {
-            // No atomic no-replace rename here: link() refuses an existing name too.
-            rc = ::link(t->m_abs.c_str(), target.c_str());
-            if (rc == 0)
-                ::unlink(t->m_abs.c_str());
-        }
-        if (rc != 0) {
-            if (errno == EEXIST)
-                return Error::skipItem("create", path, "something appeared at this name since the scan, so it was left alone",
-                                       "Run the sync again to pick up the change");
-            return errnoError("create", path, errno);
-        }
+    } else if (renameNoReplace(t->m_dir->fd, t->m_name.c_str(), target->fd, name.c_str()) != 0) {
+        if (errno == EEXIST)
+            return Error::skipItem("create", path, "something appeared at this name since the scan, so it was left alone",
+                                   "Run the sync again to pick up the change");
+        return errnoError("create", path, errno);
     }
     t->m_committed = true;
     return entryFromStat(path, st);
@@ -412,53 +466,70 @@ Result<Entry> LocalBackend::commit(std::unique_ptr<TempFile> temp, const std::st
 
 Result<void> LocalBackend::rename(const std::string& from, const std::string& to)
 {
-    if (auto c = checkParents(from); !c)
-        return c;
-    if (auto c = checkParents(to); !c)
-        return c;
-    const std::string absTo = absolute(to);
+    auto fromDir = parentOf(from, "rename");
+    if (!fromDir)
+        return fromDir.error();
+    DirRef fromRef = *fromDir; // kept open while the other folder is looked up
+    auto toDir = parentOf(to, "rename");
+    if (!toDir)
+        return toDir.error();
+    const std::string fromName(relpath::name(from));
+    const std::string toName(relpath::name(to));
     struct stat st;
-    if (::lstat(absTo.c_str(), &st) == 0) {
+    if (::fstatat((*toDir)->fd, toName.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
         struct stat src;
-        bool sameItem = ::lstat(absolute(from).c_str(), &src) == 0 && src.st_ino == st.st_ino && src.st_dev == st.st_dev;
+        bool sameItem = ::fstatat(fromRef->fd, fromName.c_str(), &src, AT_SYMLINK_NOFOLLOW) == 0 &&
+                        src.st_ino == st.st_ino && src.st_dev == st.st_dev;
         if (!sameItem) // a case-only rename on a case-insensitive FS finds itself
             return Error::skipItem("rename", from, "'" + to + "' already exists",
                                    "Move the other item away, then run the sync again");
     }
-    if (::rename(absolute(from).c_str(), absTo.c_str()) != 0)
+    if (::renameat(fromRef->fd, fromName.c_str(), (*toDir)->fd, toName.c_str()) != 0)
         return errnoError("rename", from, errno);
-    for (auto it = m_realDirs.begin(); it != m_realDirs.end();)
-        it = relpath::isInside(*it, from) ? m_realDirs.erase(it) : std::next(it);
+    m_dirs.forget(from);
+    m_dirs.forget(to);
     return Ok{};
 }
 
 Result<void> LocalBackend::removeFile(const std::string& path)
 {
-    if (auto c = checkParents(path); !c)
-        return c;
-    if (::unlink(absolute(path).c_str()) != 0 && errno != ENOENT)
+    auto dir = parentOf(path, "delete");
+    if (!dir) {
+        if (dir.error().osError == ENOENT)
+            return Ok{}; // already gone, with its folder
+        return dir.error();
+    }
+    const std::string name(relpath::name(path));
+    if (::unlinkat((*dir)->fd, name.c_str(), 0) != 0 && errno != ENOENT)
         return errnoError("delete", path, errno);
     return Ok{};
 }
 
 Result<void> LocalBackend::removeDir(const std::string& path)
 {
-    if (auto c = checkParents(path); !c)
-        return c;
-    m_realDirs.erase(path);
-    if (::rmdir(absolute(path).c_str()) != 0 && errno != ENOENT)
+    auto dir = parentOf(path, "delete folder");
+    if (!dir) {
+        if (dir.error().osError == ENOENT)
+            return Ok{};
+        return dir.error();
+    }
+    m_dirs.forget(path);
+    const std::string name(relpath::name(path));
+    if (::unlinkat((*dir)->fd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
         return errnoError("delete folder", path, errno);
     return Ok{};
 }
 
 Result<void> LocalBackend::makeDir(const std::string& path, uint32_t mode)
 {
-    if (auto c = checkParents(path); !c)
-        return c;
-    if (::mkdir(absolute(path).c_str(), mode_t(mode ? mode & 07777 : 0777)) != 0) {
+    auto dir = parentOf(path, "create folder");
+    if (!dir)
+        return dir.error();
+    const std::string name(relpath::name(path));
+    if (::mkdirat((*dir)->fd, name.c_str(), mode_t(mode ? mode & 07777 : 0777)) != 0) {
         int err = errno;
         struct stat st;
-        if (err == EEXIST && ::lstat(absolute(path).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        if (err == EEXIST && ::fstatat((*dir)->fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
             return Ok{};
         return errnoError("create folder", path, err);
     }
@@ -467,18 +538,20 @@ Result<void> LocalBackend::makeDir(const std::string& path, uint32_t mode)
 
 Result<void> LocalBackend::makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs)
 {
-    if (auto c = checkParents(path); !c)
-        return c;
-    std::string tmpRel = relpath::join(relpath::parent(path), std::string(relpath::kTempPrefix) + randomSuffix());
-    std::string tmpAbs = absolute(tmpRel);
-    if (::symlink(target.c_str(), tmpAbs.c_str()) != 0)
+    auto dir = parentOf(path, "create symlink");
+    if (!dir)
+        return dir.error();
+    const int dfd = (*dir)->fd;
+    const std::string name(relpath::name(path));
+    const std::string tmpName = std::string(relpath::kTempPrefix) + randomSuffix();
+    if (::symlinkat(target.c_str(), dfd, tmpName.c_str()) != 0)
         return errnoError("create symlink", path, errno);
     struct timespec times[2] = {toTimespec(mtimeNs), toTimespec(mtimeNs)};
     times[0].tv_nsec = UTIME_OMIT;
-    ::utimensat(AT_FDCWD, tmpAbs.c_str(), times, AT_SYMLINK_NOFOLLOW);
-    if (::rename(tmpAbs.c_str(), absolute(path).c_str()) != 0) {
+    ::utimensat(dfd, tmpName.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    if (::renameat(dfd, tmpName.c_str(), dfd, name.c_str()) != 0) {
         int err = errno;
-        ::unlink(tmpAbs.c_str());
+        ::unlinkat(dfd, tmpName.c_str(), 0);
         return errnoError("create symlink", path, err);
     }
     return Ok{};
@@ -486,11 +559,19 @@ Result<void> LocalBackend::makeSymlink(const std::string& path, const std::strin
 
 Result<void> LocalBackend::setTimes(const std::string& path, int64_t mtimeNs)
 {
-    if (auto c = checkParents(path); !c)
-        return c;
     struct timespec times[2] = {toTimespec(mtimeNs), toTimespec(mtimeNs)};
     times[0].tv_nsec = UTIME_OMIT;
-    if (::utimensat(AT_FDCWD, absolute(path).c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+    int rc;
+    if (path.empty()) {
+        rc = ::utimensat(AT_FDCWD, m_root.c_str(), times, 0);
+    } else {
+        auto dir = parentOf(path, "set time of");
+        if (!dir)
+            return dir.error();
+        const std::string name(relpath::name(path));
+        rc = ::utimensat((*dir)->fd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    }
+    if (rc != 0)
         return errnoError("set time of", path, errno);
     return Ok{};
 }

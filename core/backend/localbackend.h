@@ -1,13 +1,17 @@
 // LocalBackend: a folder on a mounted file system (local disk, USB drive,
 // mounted network share). POSIX calls; Linux fast paths (copy_file_range,
 // statfs for the file system type) behind #ifdef with portable fallbacks.
-// Thread-safety: stateless apart from the root path; clone() per worker.
+// Every call names its item relative to a descriptor of a verified folder
+// (DirCache): nothing is read or written through a folder that is, or
+// became, a symlink, not even when it was swapped during the run.
+// Thread-safety: one thread at a time per object (it caches open folder
+// descriptors); clone() per worker.
 #pragma once
 
 #include "backend/backend.h"
+#include "backend/dircache.h"
 
 #include <string_view>
-#include <unordered_set>
 
 namespace ferry {
 
@@ -40,15 +44,16 @@ public:
     std::string absolute(const std::string& rel) const;
 
 private:
-    // Every folder from the root down to `dir` must be a real folder: Ferry
-    // never reads or writes through a symlinked folder inside the root. The
-    // folders found real are cached for this backend object (one per worker).
-    Result<void> checkDirChain(std::string_view dir) const;
-    Result<void> checkParents(const std::string& rel) const;
+    // The verified folder holding `rel` (see DirCache); errors name `op` and
+    // `rel`, as the call on `rel` itself would.
+    Result<DirRef> parentOf(const std::string& rel, const char* op);
+    // Fails unless `dir` still names the folder `ref` was opened on: a temp
+    // file's folder may have been moved or replaced by a symlink meanwhile.
+    Result<void> checkStillAt(const DirHandle& ref, const std::string& dir, const std::string& path);
 
     std::string m_root;
     mutable std::optional<Capabilities> m_caps;
-    mutable std::unordered_set<std::string> m_realDirs;
+    DirCache m_dirs;
 };
 
 // Copies all bytes from `in` to `out`, with copy_file_range when both have

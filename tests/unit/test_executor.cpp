@@ -362,3 +362,35 @@ TEST_CASE("a file dated after 2262 syncs with a clamped time and a second run pl
     CHECK(again.exit == ExitCode::InSync);
     CHECK_FALSE(again.plan.hasWork());
 }
+
+TEST_CASE("copies stop landing in a folder that became a symlink during the run", "[executor]")
+{
+    SyncPair p;
+    const std::string outside = p.dir / "outside";
+    ::mkdir(outside.c_str(), 0755);
+    ::mkdir((p.left + "/d").c_str(), 0755);
+    ::mkdir((p.right + "/d").c_str(), 0755);
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    for (int i = 0; i < 6; ++i)
+        writeFile(p.left + "/d/f" + std::to_string(i), "file " + std::to_string(i));
+    auto o = p.options();
+    o.threads = 1; // progress is then reported after each item
+    SyncRun run(std::make_unique<LocalBackend>(p.left), std::make_unique<LocalBackend>(p.right), o);
+    REQUIRE(run.plan());
+    REQUIRE(run.currentPlan().actions.size() == 6);
+    bool swapped = false;
+    run.execute([&](const Progress& pr) {
+        if (swapped || pr.itemsDone == 0)
+            return;
+        // After the first copy the right's folder is moved away and a symlink
+        // to a folder outside the root takes its place.
+        REQUIRE(::rename((p.right + "/d").c_str(), (p.dir / "moved").c_str()) == 0);
+        REQUIRE(::symlink(outside.c_str(), (p.right + "/d").c_str()) == 0);
+        swapped = true;
+    });
+    REQUIRE(swapped);
+    CHECK(tree(outside).empty());
+    CHECK(run.report().exit == ExitCode::Errors);
+    CHECK(run.report().execution.failures() == 5);
+    CHECK(tree(p.dir / "moved").size() == 1); // only the copy made before the swap
+}
