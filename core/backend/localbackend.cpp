@@ -31,11 +31,21 @@ int64_t mtimeOf(const struct stat& st)
 #endif
 }
 
+int64_t ctimeOf(const struct stat& st)
+{
+#ifdef __APPLE__
+    return timespecToNs(st.st_ctimespec.tv_sec, st.st_ctimespec.tv_nsec);
+#else
+    return timespecToNs(st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+#endif
+}
+
 Entry entryFromStat(std::string path, const struct stat& st)
 {
     Entry e;
     e.path = std::move(path);
     e.mtimeNs = mtimeOf(st);
+    e.changeNs = ctimeOf(st);
     e.fileId = uint64_t(st.st_ino);
     e.mode = uint32_t(st.st_mode & 07777);
     if (S_ISREG(st.st_mode)) {

@@ -58,6 +58,14 @@ bool sameAsScanned(const std::optional<Entry>& now, const EntryInfo& scanned)
     return sameAsScanned(now ? &*now : nullptr, &scanned);
 }
 
+Error changedWhileCopied(const std::string& path, const char* sideLabel)
+{
+    return Error::skipItem("copy", path,
+                           std::string("changed on the ") + sideLabel +
+                               " while it was copied (it was written to in place), so the copy was not used",
+                           "Run the sync again when the program using this file has finished with it");
+}
+
 Error changedSinceScan(const std::string& path, const char* sideLabel)
 {
     return Error::skipItem("leave alone", path,
@@ -219,6 +227,10 @@ struct Executor::Impl {
                 return changedSinceScan(srcPath, sideName(from));
             return reader.error();
         }
+        // The change time moves with every write, even one whose program
+        // puts the mtime back afterwards (disk images, VM tools): compared
+        // at open and after the read, it tells a torn copy.
+        const std::optional<Entry> srcAtOpen = (*reader)->statOpen();
         const uint32_t mode = src.mode ? src.mode : 0644;
         auto temp = out.createTemp(std::string(relpath::parent(dstPath)), mode);
         if (!temp)
@@ -276,6 +288,8 @@ struct Executor::Impl {
         }
         if (!sameAsScanned(srcAfter, src))
             return changedSinceScan(srcPath, sideName(from));
+        if (srcAtOpen && srcAfter && srcAtOpen->changeNs != srcAfter->changeNs)
+            return changedWhileCopied(srcPath, sideName(from));
         // Re-check the target right before replacing it. A new file is
         // committed with a no-replace rename, which is the check itself.
         bool mayReplace = false;
