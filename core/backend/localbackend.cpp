@@ -1,13 +1,14 @@
 #include "localbackend.h"
 
 #include "common/relpath.h"
+#include "common/tempname.h"
 #include "common/timens.h"
 
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
-#include <random>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -72,16 +73,6 @@ struct timespec toTimespec(int64_t ns)
         ts.tv_sec -= 1;
     }
     return ts;
-}
-
-std::string randomSuffix()
-{
-    thread_local std::mt19937_64 rng{std::random_device{}() ^ uint64_t(getpid())};
-    static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    std::string s(16, '0');
-    for (char& c : s)
-        c = digits[rng() % 36];
-    return s;
 }
 
 class LocalReadStream final : public ReadStream {
@@ -417,10 +408,14 @@ Result<std::unique_ptr<TempFile>> LocalBackend::createTemp(const std::string& di
         return e;
     }
     for (int attempt = 0; attempt < 8; ++attempt) {
-        std::string name = std::string(relpath::kTempPrefix) + randomSuffix();
+        std::string name = tempname::make();
         int fd = ::openat((*ref)->fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, createMode);
-        if (fd >= 0)
+        if (fd >= 0) {
+            // Held until the file is closed (committed or dropped): another
+            // run's clean-up of leftovers leaves a locked temporary alone.
+            (void)::flock(fd, LOCK_EX | LOCK_NB);
             return std::unique_ptr<TempFile>(std::make_unique<LocalTempFile>(fd, *ref, dir, std::move(name)));
+        }
         if (errno != EEXIST)
             return errnoError("create temporary file in", dir.empty() ? "." : dir, errno);
     }
@@ -553,7 +548,7 @@ Result<void> LocalBackend::makeSymlink(const std::string& path, const std::strin
         return dir.error();
     const int dfd = (*dir)->fd;
     const std::string name(relpath::name(path));
-    const std::string tmpName = std::string(relpath::kTempPrefix) + randomSuffix();
+    const std::string tmpName = tempname::make();
     if (::symlinkat(target.c_str(), dfd, tmpName.c_str()) != 0)
         return errnoError("create symlink", path, errno);
     struct timespec times[2] = {toTimespec(mtimeNs), toTimespec(mtimeNs)};
@@ -584,6 +579,40 @@ Result<void> LocalBackend::setTimes(const std::string& path, int64_t mtimeNs)
     if (rc != 0)
         return errnoError("set time of", path, errno);
     return Ok{};
+}
+
+Result<bool> LocalBackend::removeStaleTemp(const std::string& path)
+{
+    auto dir = parentOf(path, "delete");
+    if (!dir)
+        return dir.error().osError == ENOENT ? Result<bool>(false) : Result<bool>(dir.error());
+    const int dfd = (*dir)->fd;
+    const std::string name(relpath::name(path));
+    struct stat st;
+    if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? Result<bool>(false) : Result<bool>(errnoError("read details of", path, errno));
+    const bool oldEnough = int64_t(::time(nullptr)) - ctimeOf(st) / kNsPerSecond > 24 * 3600;
+    bool removable = false;
+    int fd = -1;
+    if (S_ISREG(st.st_mode)) {
+        fd = ::openat(dfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            struct stat locked;
+            // The name must still be the file we locked (a run may have just committed it).
+            removable = ::fstat(fd, &locked) == 0 && locked.st_ino == st.st_ino && locked.st_dev == st.st_dev;
+        } else {
+            removable = errno != EWOULDBLOCK && errno != EAGAIN && errno != EINTR && oldEnough;
+        }
+    } else if (S_ISLNK(st.st_mode)) {
+        removable = oldEnough;
+    }
+    int rc = removable ? ::unlinkat(dfd, name.c_str(), 0) : 0;
+    const int err = errno;
+    if (fd >= 0)
+        ::close(fd);
+    if (rc != 0 && err != ENOENT)
+        return errnoError("delete", path, err);
+    return removable && rc == 0;
 }
 
 Result<void> copyStreamImpl(ReadStream& in, TempFile& out, const std::string& path,

@@ -39,6 +39,10 @@ public:
     Result<void> makeDir(const std::string& path, uint32_t mode) override;
     Result<void> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override;
     Result<void> setTimes(const std::string& path, int64_t mtimeNs) override;
+    // A temporary file is removed only when no process holds the lock its
+    // writer keeps on it (flock); a symlink one (it lives for microseconds),
+    // or a file where locks do not work, only when older than a day.
+    Result<bool> removeStaleTemp(const std::string& path) override;
     std::string localRoot() const override { return m_root; }
 
     std::string absolute(const std::string& rel) const;

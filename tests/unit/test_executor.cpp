@@ -1,6 +1,7 @@
 // The executor and SyncRun on real folders: safety re-checks, versioning,
 // guards, cancellation.
 #include "builders.h"
+#include "common/tempname.h"
 #include "common/timens.h"
 #include "engine/executor.h"
 #include "store/statestore.h"
@@ -215,10 +216,63 @@ TEST_CASE("stale temporary files from a crashed run are cleaned up", "[executor]
 {
     SyncPair p;
     writeFile(p.left + "/a", "1");
-    writeFile(p.right + "/.ferry-tmp-deadbeef00000000", "half-written");
+    ::mkdir((p.left + "/d").c_str(), 0755);
+    const std::string leftover = tempname::make(); // made by this installation
+    const std::string nested = tempname::make();
+    writeFile(p.right + "/" + leftover, "half-written");
+    writeFile(p.left + "/d/" + nested, "half-written too");
     REQUIRE(p.sync().exit == ExitCode::InSync);
-    CHECK_FALSE(exists(p.right + "/.ferry-tmp-deadbeef00000000"));
+    CHECK_FALSE(exists(p.right + "/" + leftover));
+    CHECK_FALSE(exists(p.left + "/d/" + nested));
     CHECK(tree(p.left) == tree(p.right));
+}
+
+TEST_CASE("user files and folders named like temporary files are synced in every mode", "[executor]")
+{
+    const std::string lookalike = ".ferry-tmp-abcdefghijklmnop";
+    for (SyncMode mode : {SyncMode::TwoWay, SyncMode::Mirror}) {
+        DYNAMIC_SECTION("mode " << int(mode))
+        {
+            SyncPair p;
+            ::mkdir((p.left + "/d").c_str(), 0755);
+            writeFile(p.left + "/" + lookalike, "left's own file");
+            writeFile(p.left + "/d/" + lookalike, "deeper");
+            ::mkdir((p.left + "/.ferry-tmp-0123456789abcdef").c_str(), 0755);
+            writeFile(p.left + "/.ferry-tmp-0123456789abcdef/inside", "in a folder named like a temporary");
+            if (mode == SyncMode::TwoWay)
+                writeFile(p.right + "/.ferry-tmp-zzzzzzzzzzzzzzzz", "right's own file");
+            SyncReport r = p.sync(p.options(mode));
+            INFO(r.fatalMessage << r.guardMessage);
+            REQUIRE(r.exit == ExitCode::InSync);
+            CHECK(readFile(p.left + "/" + lookalike) == "left's own file"); // the source keeps it
+            CHECK(readFile(p.right + "/" + lookalike) == "left's own file");
+            CHECK(readFile(p.right + "/d/" + lookalike) == "deeper");
+            CHECK(readFile(p.right + "/.ferry-tmp-0123456789abcdef/inside") == "in a folder named like a temporary");
+            if (mode == SyncMode::TwoWay)
+                CHECK(readFile(p.left + "/.ferry-tmp-zzzzzzzzzzzzzzzz") == "right's own file");
+            CHECK(tree(p.left) == tree(p.right));
+            SyncReport again = p.sync(p.options(mode));
+            CHECK(again.exit == ExitCode::InSync);
+            CHECK_FALSE(again.plan.hasWork());
+            CHECK(tree(p.left) == tree(p.right));
+        }
+    }
+}
+
+TEST_CASE("a temporary file another run is still writing is not cleaned up", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/a", "1");
+    LocalBackend other(p.right); // another job's run, writing into the same folder
+    auto live = other.createTemp("");
+    REQUIRE(live.ok());
+    REQUIRE((*live)->write("in progress", 11).ok());
+    const std::string name = (*live)->tempPath();
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    CHECK(exists(p.right + "/" + name));
+    CHECK(readFile(p.right + "/a") == "1");
+    live->reset(); // that run drops its temporary
+    CHECK_FALSE(exists(p.right + "/" + name));
 }
 
 TEST_CASE("nothing is written through a folder that became a symlink", "[executor]")
