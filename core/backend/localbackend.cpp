@@ -4,6 +4,7 @@
 #include "common/tempname.h"
 #include "common/timens.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
@@ -615,9 +616,88 @@ Result<bool> LocalBackend::removeStaleTemp(const std::string& path)
     return removable && rc == 0;
 }
 
+Result<bool> copySparseImpl(ReadStream& in, TempFile& out, int64_t size, const std::string& path,
+                            bool (*onChunk)(void*, const char*, int64_t), void* ctx)
+{
+#if defined(SEEK_DATA) && defined(SEEK_HOLE)
+    const int inFd = in.nativeFd(), outFd = out.nativeFd();
+    struct stat st;
+    if (inFd < 0 || outFd < 0 || size <= 0 || ::fstat(inFd, &st) != 0 || int64_t(st.st_blocks) * 512 >= st.st_size)
+        return false;
+    // A file system that cannot tell holes says so on the first question,
+    // before anything was written.
+    off_t data = ::lseek(inFd, 0, SEEK_DATA);
+    if (data < 0 && errno != ENXIO)
+        return false;
+    thread_local std::vector<char> buf;
+    buf.resize(1 << 20);
+    int64_t pos = 0; // everything before pos was passed on
+    auto hole = [&](int64_t upTo) {
+        if (upTo > pos && !onChunk(ctx, nullptr, upTo - pos))
+            return false;
+        pos = std::max(pos, upTo);
+        return true;
+    };
+    while (pos < size) {
+        if (data < 0) { // ENXIO: only a hole to the end
+            data = off_t(size);
+        }
+        const int64_t dataStart = std::min<int64_t>(data, size);
+        if (!hole(dataStart))
+            return Error::cancelled();
+        if (pos >= size)
+            break;
+        off_t holeAt = ::lseek(inFd, off_t(pos), SEEK_HOLE);
+        if (holeAt < 0)
+            return errnoError("copy", path, errno);
+        const int64_t dataEnd = std::min<int64_t>(holeAt, size);
+        while (pos < dataEnd) {
+            ssize_t n = ::pread(inFd, buf.data(), size_t(std::min<int64_t>(int64_t(buf.size()), dataEnd - pos)), off_t(pos));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return errnoError("copy", path, errno);
+            if (n == 0) { // the file shrank: the caller's checks see it
+                size = pos;
+                break;
+            }
+            for (ssize_t done = 0; done < n;) {
+                ssize_t w = ::pwrite(outFd, buf.data() + done, size_t(n - done), off_t(pos + done));
+                if (w < 0 && errno == EINTR)
+                    continue;
+                if (w < 0)
+                    return errnoError("write", path, errno);
+                done += w;
+            }
+            if (!onChunk(ctx, buf.data(), n))
+                return Error::cancelled();
+            pos += n;
+        }
+        if (pos >= size)
+            break;
+        data = ::lseek(inFd, off_t(pos), SEEK_DATA);
+        if (data < 0 && errno != ENXIO)
+            return errnoError("copy", path, errno);
+    }
+    if (::ftruncate(outFd, off_t(size)) != 0)
+        return errnoError("write", path, errno);
+    return true;
+#else
+    (void)in, (void)out, (void)size, (void)path, (void)onChunk, (void)ctx;
+    return false;
+#endif
+}
+
 Result<void> copyStreamImpl(ReadStream& in, TempFile& out, const std::string& path,
                             bool (*onBytes)(void*, int64_t), void* ctx)
 {
+    if (struct stat st; in.nativeFd() >= 0 && ::fstat(in.nativeFd(), &st) == 0) {
+        auto sparse = copySparse(in, out, int64_t(st.st_size), path, [&](const char*, int64_t n) { return onBytes(ctx, n); });
+        if (!sparse)
+            return sparse.error();
+        if (*sparse)
+            return Ok{};
+    }
 #ifdef __linux__
     if (in.nativeFd() >= 0 && out.nativeFd() >= 0) {
         for (;;) {

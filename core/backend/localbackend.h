@@ -60,13 +60,31 @@ private:
     DirCache m_dirs;
 };
 
-// Copies all bytes from `in` to `out`, with copy_file_range when both have
-// descriptors (Linux), otherwise through a buffer. Polls `cancelled`.
+// Copies all bytes from `in` to `out`, keeping holes of a sparse source,
+// with copy_file_range when both have descriptors (Linux), otherwise
+// through a buffer. Polls `cancelled`.
 // `onBytes` is called with each chunk's size.
 template <typename F>
 Result<void> copyStream(ReadStream& in, TempFile& out, const std::string& path, const F& onBytes);
 Result<void> copyStreamImpl(ReadStream& in, TempFile& out, const std::string& path,
                             bool (*onBytes)(void*, int64_t), void* ctx);
+
+// Sparse files: when both sides have descriptors and the source has holes
+// (fewer blocks allocated than its size), copies its first `size` bytes
+// writing only the data extents (SEEK_DATA/SEEK_HOLE) and extends `out` to
+// `size`, so holes stay holes. `onChunk(data, n)` sees every range in order,
+// a hole with data == nullptr (its bytes are zeros: for content hashes);
+// returning false cancels. Returns false, having done nothing, when the
+// copy is not sparse (the caller then copies as usual).
+Result<bool> copySparseImpl(ReadStream& in, TempFile& out, int64_t size, const std::string& path,
+                            bool (*onChunk)(void*, const char*, int64_t), void* ctx);
+template <typename F>
+Result<bool> copySparse(ReadStream& in, TempFile& out, int64_t size, const std::string& path, const F& onChunk)
+{
+    return copySparseImpl(in, out, size, path,
+                          [](void* ctx, const char* data, int64_t n) { return (*static_cast<const F*>(ctx))(data, n); },
+                          const_cast<F*>(&onChunk));
+}
 
 template <typename F>
 Result<void> copyStream(ReadStream& in, TempFile& out, const std::string& path, const F& onBytes)

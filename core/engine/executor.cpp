@@ -58,6 +58,13 @@ bool sameAsScanned(const std::optional<Entry>& now, const EntryInfo& scanned)
     return sameAsScanned(now ? &*now : nullptr, &scanned);
 }
 
+void hashZeros(StreamHasher& hasher, int64_t n)
+{
+    static const std::vector<char> zeros(1 << 16, '\0');
+    for (; n > 0; n -= int64_t(zeros.size()))
+        hasher.update(zeros.data(), size_t(std::min<int64_t>(n, int64_t(zeros.size()))));
+}
+
 Error changedWhileCopied(const std::string& path, const char* sideLabel)
 {
     return Error::skipItem("copy", path,
@@ -241,10 +248,21 @@ struct Executor::Impl {
             // Read through our buffer, so the base learns the content hash for free.
             // Reading stops at the scanned size: a file that grew is caught below.
             StreamHasher hasher;
+            // A sparse file keeps its holes; they are hashed as the zeros they read as.
+            auto sparse = copySparse(**reader, **temp, src.size, dstPath, [&](const char* data, int64_t n) {
+                if (data)
+                    hasher.update(data, size_t(n));
+                else
+                    hashZeros(hasher, n);
+                bytesDone += n;
+                return !ex.m_cancel.isCancelled();
+            });
+            if (!sparse)
+                copied = sparse.error();
             thread_local std::vector<char> buf;
             buf.resize(size_t(std::min<int64_t>(std::max<int64_t>(src.size, 4096), 1 << 20)));
             int64_t total = 0;
-            while (total < src.size) {
+            while (sparse && !*sparse && total < src.size) {
                 if (ex.m_cancel.isCancelled()) {
                     copied = Error::cancelled();
                     break;

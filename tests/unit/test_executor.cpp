@@ -552,3 +552,53 @@ TEST_CASE("a file rewritten in place during its copy with its time put back is n
         }
     }
 }
+
+namespace {
+
+// A file of `size` bytes holding `data` at each of `offsets`, holes elsewhere.
+void writeSparse(const std::string& abs, int64_t size, const std::vector<int64_t>& offsets, const std::string& data)
+{
+    int fd = ::open(abs.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(fd >= 0);
+    for (int64_t off : offsets)
+        REQUIRE(::pwrite(fd, data.data(), data.size(), off) == ssize_t(data.size()));
+    REQUIRE(::ftruncate(fd, size) == 0);
+    ::close(fd);
+}
+
+int64_t allocatedBytes(const std::string& abs)
+{
+    struct stat st {};
+    REQUIRE(::stat(abs.c_str(), &st) == 0);
+    return int64_t(st.st_blocks) * 512;
+}
+
+} // namespace
+
+TEST_CASE("a sparse file's copy keeps its holes", "[executor]")
+{
+    SyncPair p;
+    const std::string data(4096, 'd');
+    // Above the hash limit (the stream copy): 4 KiB of data at 32 MiB of 64 MiB.
+    writeSparse(p.left + "/big.img", 64 << 20, {32 << 20}, data);
+    // Below it (hashed while copied): data first and in the middle, a hole at the end.
+    writeSparse(p.left + "/small.img", 8 << 20, {0, 3 << 20}, data);
+    REQUIRE(allocatedBytes(p.left + "/big.img") < (1 << 20)); // the file system makes holes here
+    SyncReport r = p.sync();
+    INFO(r.fatalMessage << r.guardMessage);
+    REQUIRE(r.exit == ExitCode::InSync);
+    for (const char* name : {"/big.img", "/small.img"}) {
+        INFO(name);
+        CHECK(allocatedBytes(p.right + name) < (1 << 20));
+        CHECK(readFile(p.right + name) == readFile(p.left + name));
+    }
+    auto store = StateStore::open(p.state, true);
+    REQUIRE(store.ok());
+    auto base = (*store)->loadBase();
+    REQUIRE(base.ok());
+    const auto* small = base->find("small.img");
+    REQUIRE(small);
+    REQUIRE(small->hasHash);
+    CHECK(small->hash == hashBytes(readFile(p.left + "/small.img"))); // the holes' zeros are in the hash
+    CHECK_FALSE(p.sync().plan.hasWork());
+}
