@@ -440,6 +440,17 @@ Result<Entry> LocalBackend::commit(std::unique_ptr<TempFile> temp, const std::st
         if (::fstat(t->m_fd, &st) != 0)
             return errnoError("write", path, errno);
     }
+    // The data reaches the disk before the name that publishes it (and the
+    // state that records it as synced): after a power cut a copy is whole
+    // or absent, never a truncated file with the source's time. The copy
+    // workers run in parallel, so their flushes overlap.
+#ifdef __APPLE__
+    const int flushed = ::fsync(t->m_fd);
+#else
+    const int flushed = ::fdatasync(t->m_fd);
+#endif
+    if (flushed != 0 && errno != EINVAL && errno != EROFS)
+        return errnoError("write", path, errno);
     int fd = t->m_fd;
     t->m_fd = -1;
     if (::close(fd) != 0)
