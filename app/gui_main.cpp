@@ -1,4 +1,5 @@
 // ferry: the desktop application.
+#include "common/tempname.h"
 #include "jobs/jobservice.h"
 #include "mainwindow.h"
 #include "screenshotdriver.h"
@@ -15,6 +16,10 @@ int main(int argc, char** argv)
     QApplication::setApplicationDisplayName("Ferry");
     QApplication::setOrganizationName("ferry");
     QApplication::setApplicationVersion(FERRY_VERSION);
+    // Tells this installation's temporaries from user files named like them;
+    // without it leftovers are kept, never a user's file deleted.
+    if (auto key = ferry::tempname::loadTempKey(ferry::AppDb::defaultDataDir()); !key)
+        qWarning("ferry: %s", key.error().message().c_str());
     ferry::JobService service(ferry::AppDb::defaultDataDir());
     ferry::ui::MainWindow window(&service);
     window.show();

@@ -1,5 +1,7 @@
 #include "cliargs.h"
 
+#include "common/timens.h"
+
 #include <cstdlib>
 
 namespace ferry::cli {
@@ -106,7 +108,7 @@ std::optional<std::string> parseSyncArgs(const std::vector<std::string>& args, S
             else if (a == "--max-delete") {
                 if (n > 100) return "--max-delete is a percentage from 0 to 100";
                 out.options.maxDeletePercent = int(n);
-            } else if (a == "--time-tolerance") out.options.toleranceNs = n * 1000000000;
+            } else if (a == "--time-tolerance") out.options.toleranceNs = secondsToNs(n);
             else out.options.threads = std::max<int>(1, int(std::min<int64_t>(n, 64)));
         } else if (a == "--exclude") {
             if (auto e = need(v)) return e;

@@ -4,6 +4,9 @@
 #include "synccommand.h"
 #include "versioncommands.h"
 
+#include "common/tempname.h"
+#include "store/appdb.h"
+
 #include <QCoreApplication>
 
 #include <cstdio>
@@ -74,6 +77,16 @@ Exit codes: 0 in sync, 1 finished with errors, 2 usage or configuration error,
             3 unresolved conflicts remain, 4 stopped by a safety guard.
 )";
 
+// The key that tells this installation's temporaries from a user's files
+// named like them. Without it, leftovers of interrupted runs stay (they are
+// then synced as ordinary files); nothing a user made is ever deleted.
+void loadTempKey()
+{
+    if (auto r = ferry::tempname::loadTempKey(ferry::AppDb::defaultDataDir()); !r)
+        std::fprintf(stderr, "ferry-cli: warning: %s (temporary files of interrupted runs are not cleaned up)\n",
+                     r.error().message().c_str());
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -103,6 +116,7 @@ int main(int argc, char** argv)
                 std::fputs(kHelp, stdout);
                 return 0;
             }
+        loadTempKey();
         return ferry::cli::runSync(rest);
     }
     if (cmd == "--reset-database") {
@@ -118,6 +132,8 @@ int main(int argc, char** argv)
                 std::fputs(kHelp, stdout);
                 return 0;
             }
+        if (cmd == "run")
+            loadTempKey();
         return ferry::cli::runJobCommand(cmd, rest);
     }
     if (cmd == "versions" || cmd == "restore") {
@@ -127,6 +143,8 @@ int main(int argc, char** argv)
                 std::fputs(kHelp, stdout);
                 return 0;
             }
+        if (cmd == "restore")
+            loadTempKey();
         return cmd == "versions" ? ferry::cli::versionsCommand(rest) : ferry::cli::restoreCommand(rest);
     }
     std::fprintf(stderr, "ferry-cli: unknown command '%s'. Run 'ferry-cli --help' for the commands\n", cmd.c_str());

@@ -122,6 +122,15 @@ public:
     // Creates (or replaces) a symlink atomically; never follows it.
     virtual Result<void> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) = 0;
     virtual Result<void> setTimes(const std::string& path, int64_t mtimeNs) = 0;
+    // Removes a leftover temporary file or symlink of an interrupted run
+    // (one tempname::isOwn accepts) unless a live run may still be writing
+    // it. Returns whether it was removed; nothing there is not an error.
+    virtual Result<bool> removeStaleTemp(const std::string& path)
+    {
+        if (auto r = removeFile(path); !r)
+            return r.error();
+        return true;
+    }
 
     // The local file system path of the root, when the backend is local
     // (used to move versions by rename); empty otherwise.

@@ -1,12 +1,15 @@
 #include "localbackend.h"
 
 #include "common/relpath.h"
+#include "common/tempname.h"
+#include "common/timens.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
-#include <random>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -27,9 +30,18 @@ namespace {
 int64_t mtimeOf(const struct stat& st)
 {
 #ifdef __APPLE__
-    return int64_t(st.st_mtimespec.tv_sec) * 1000000000 + st.st_mtimespec.tv_nsec;
+    return timespecToNs(st.st_mtimespec.tv_sec, st.st_mtimespec.tv_nsec);
 #else
-    return int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    return timespecToNs(st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+#endif
+}
+
+int64_t ctimeOf(const struct stat& st)
+{
+#ifdef __APPLE__
+    return timespecToNs(st.st_ctimespec.tv_sec, st.st_ctimespec.tv_nsec);
+#else
+    return timespecToNs(st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
 #endif
 }
 
@@ -38,6 +50,7 @@ Entry entryFromStat(std::string path, const struct stat& st)
     Entry e;
     e.path = std::move(path);
     e.mtimeNs = mtimeOf(st);
+    e.changeNs = ctimeOf(st);
     e.fileId = uint64_t(st.st_ino);
     e.mode = uint32_t(st.st_mode & 07777);
     if (S_ISREG(st.st_mode)) {
@@ -64,16 +77,6 @@ struct timespec toTimespec(int64_t ns)
         ts.tv_sec -= 1;
     }
     return ts;
-}
-
-std::string randomSuffix()
-{
-    thread_local std::mt19937_64 rng{std::random_device{}() ^ uint64_t(getpid())};
-    static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    std::string s(16, '0');
-    for (char& c : s)
-        c = digits[rng() % 36];
-    return s;
 }
 
 class LocalReadStream final : public ReadStream {
@@ -103,15 +106,21 @@ private:
     int m_fd;
 };
 
+// The temporary keeps the folder it was created in: it is renamed into
+// place, or removed, relative to that same descriptor.
 class LocalTempFile final : public TempFile {
 public:
-    LocalTempFile(int fd, std::string abs, std::string rel) : m_fd(fd), m_abs(std::move(abs)), m_rel(std::move(rel)) {}
+    LocalTempFile(int fd, DirRef dir, std::string dirRel, std::string name)
+        : m_fd(fd), m_dir(std::move(dir)), m_dirRel(std::move(dirRel)), m_name(std::move(name)),
+          m_rel(relpath::join(m_dirRel, m_name))
+    {
+    }
     ~LocalTempFile() override
     {
         if (m_fd >= 0)
             ::close(m_fd);
         if (!m_committed)
-            ::unlink(m_abs.c_str());
+            ::unlinkat(m_dir->fd, m_name.c_str(), 0);
     }
     Result<void> write(const char* buf, size_t len) override
     {
@@ -131,17 +140,35 @@ public:
     const std::string& tempPath() const override { return m_rel; }
 
     int m_fd;
-    std::string m_abs;
+    DirRef m_dir;
+    std::string m_dirRel;
+    std::string m_name;
     std::string m_rel;
     bool m_committed = false;
 };
 
+// renameat2(RENAME_NOREPLACE) where the kernel and file system have it, else
+// link + unlink, which refuses an existing name too. Returns 0 or -1/errno.
+int renameNoReplace(int fromDir, const char* from, int toDir, const char* to)
+{
+#ifdef __linux__
+    int rc = ::renameat2(fromDir, from, toDir, to, RENAME_NOREPLACE);
+    if (rc == 0 || (errno != EINVAL && errno != ENOSYS))
+        return rc;
+#endif
+    int rc2 = ::linkat(fromDir, from, toDir, to, 0);
+    if (rc2 == 0)
+        ::unlinkat(fromDir, from, 0);
+    return rc2;
+}
+
 } // namespace
 
-LocalBackend::LocalBackend(std::string root) : m_root(std::move(root))
+LocalBackend::LocalBackend(std::string root) : m_root(std::move(root)), m_dirs(std::string())
 {
     while (m_root.size() > 1 && m_root.back() == '/')
         m_root.pop_back();
+    m_dirs = DirCache(m_root);
 }
 
 std::unique_ptr<Backend> LocalBackend::clone() const { return std::make_unique<LocalBackend>(m_root); }
@@ -153,33 +180,35 @@ std::string LocalBackend::absolute(const std::string& rel) const
     return m_root == "/" ? "/" + rel : m_root + "/" + rel;
 }
 
-Result<void> LocalBackend::checkDirChain(std::string_view dir) const
+Result<DirRef> LocalBackend::parentOf(const std::string& rel, const char* op)
 {
-    std::vector<std::string> verified;
-    for (std::string_view d = dir; !d.empty(); d = relpath::parent(d)) {
-        std::string key(d);
-        if (m_realDirs.count(key))
-            break;
-        struct stat st;
-        if (::lstat(absolute(key).c_str(), &st) != 0) {
-            if (errno == ENOENT || errno == ENOTDIR)
-                return Ok{}; // nothing there (yet): the operation itself reports it
-            return errnoError("check folder", key, errno);
-        }
-        if (!S_ISDIR(st.st_mode))
-            return Error::skipItem("check folder", key,
-                                   S_ISLNK(st.st_mode) ? "this folder was replaced by a symlink; Ferry never reads or "
-                                                         "writes through one"
-                                                       : "this is no longer a folder",
-                                   "Look at what replaced the folder, then run the sync again");
-        verified.push_back(std::move(key));
+    auto dir = m_dirs.open(relpath::parent(rel));
+    if (!dir && dir.error().osError != 0 && dir.error().operation == "open folder") {
+        Error e = dir.error();
+        e.operation = op; // "delete 'a/b': No such file or directory", as the call itself would say
+        e.path = rel;
+        return e;
     }
-    for (std::string& v : verified)
-        m_realDirs.insert(std::move(v));
-    return Ok{};
+    return dir;
 }
 
-Result<void> LocalBackend::checkParents(const std::string& rel) const { return checkDirChain(relpath::parent(rel)); }
+Result<void> LocalBackend::checkStillAt(const DirHandle& ref, const std::string& dir, const std::string& path)
+{
+    if (dir.empty())
+        return Ok{}; // the root's identity is the run's business
+    auto parent = m_dirs.open(relpath::parent(dir));
+    struct stat st;
+    const std::string name(relpath::name(dir));
+    const bool same = parent && ::fstatat((*parent)->fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                      S_ISDIR(st.st_mode) && uint64_t(st.st_dev) == ref.device && uint64_t(st.st_ino) == ref.fileId;
+    if (same)
+        return Ok{};
+    m_dirs.forget(dir);
+    return Error::skipItem("create", path,
+                           "its folder '" + dir + "' was moved or replaced (perhaps by a symlink) while the copy was "
+                           "written, so the copy was not put in place",
+                           "Look at what replaced the folder, then run the sync again");
+}
 
 Capabilities LocalBackend::capabilities() const
 {
@@ -286,9 +315,17 @@ Result<RootIdentity> LocalBackend::rootIdentity()
 
 Result<std::vector<ListedItem>> LocalBackend::list(const std::string& dir)
 {
-    const std::string abs = absolute(dir);
     // The root itself may be reached through a symlink; nothing below it is.
-    int dfd = ::open(abs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (dir.empty() ? 0 : O_NOFOLLOW));
+    auto ref = m_dirs.open(dir);
+    if (!ref) {
+        Error e = ref.error();
+        if (e.operation == "open folder") {
+            e.operation = "list folder";
+            e.path = dir.empty() ? m_root : dir;
+        }
+        return e;
+    }
+    int dfd = ::openat((*ref)->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return errnoError("list folder", dir.empty() ? m_root : dir, errno);
     DIR* d = ::fdopendir(dfd);
@@ -338,10 +375,23 @@ Result<std::vector<ListedItem>> LocalBackend::list(const std::string& dir)
 
 Result<std::optional<Entry>> LocalBackend::stat(const std::string& path)
 {
-    if (auto c = checkParents(path); !c)
-        return c.error();
     struct stat st;
-    if (::lstat(absolute(path).c_str(), &st) != 0) {
+    if (path.empty()) {
+        if (::lstat(m_root.c_str(), &st) != 0) {
+            if (errno == ENOENT || errno == ENOTDIR)
+                return std::optional<Entry>{};
+            return errnoError("read details of", m_root, errno);
+        }
+        return std::optional<Entry>{entryFromStat(path, st)};
+    }
+    auto dir = parentOf(path, "read details of");
+    if (!dir) {
+        if (dir.error().osError == ENOENT || dir.error().osError == ENOTDIR)
+            return std::optional<Entry>{}; // no folder, so nothing in it
+        return dir.error();
+    }
+    const std::string name(relpath::name(path));
+    if (::fstatat((*dir)->fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
             return std::optional<Entry>{};
         return errnoError("read details of", path, errno);
@@ -351,10 +401,12 @@ Result<std::optional<Entry>> LocalBackend::stat(const std::string& path)
 
 Result<std::string> LocalBackend::readLink(const std::string& path)
 {
-    if (auto c = checkParents(path); !c)
-        return c.error();
+    auto dir = parentOf(path, "read symlink");
+    if (!dir)
+        return dir.error();
     std::string target(4096, '\0');
-    ssize_t n = ::readlink(absolute(path).c_str(), target.data(), target.size());
+    const std::string name(relpath::name(path));
+    ssize_t n = ::readlinkat((*dir)->fd, name.c_str(), target.data(), target.size());
     if (n < 0)
         return errnoError("read symlink", path, errno);
     target.resize(size_t(n));
@@ -363,9 +415,11 @@ Result<std::string> LocalBackend::readLink(const std::string& path)
 
 Result<std::unique_ptr<ReadStream>> LocalBackend::openRead(const std::string& path)
 {
-    if (auto c = checkParents(path); !c)
-        return c.error();
-    int fd = ::open(absolute(path).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    auto dir = parentOf(path, "open");
+    if (!dir)
+        return dir.error();
+    const std::string name(relpath::name(path));
+    int fd = ::openat((*dir)->fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return errnoError("open", path, errno);
     return std::unique_ptr<ReadStream>(std::make_unique<LocalReadStream>(fd));
@@ -378,14 +432,24 @@ Result<std::unique_ptr<TempFile>> LocalBackend::createTemp(const std::string& di
     // while it is being filled, nor setuid/setgid. commit() sets the exact
     // mode when the umask or these limits made the file's differ.
     const mode_t createMode = mode_t((mode & 0755) | 0600);
-    if (auto c = checkDirChain(dir); !c)
-        return c.error();
+    auto ref = m_dirs.open(dir);
+    if (!ref) {
+        Error e = ref.error();
+        if (e.operation == "open folder") {
+            e.operation = "create temporary file in";
+            e.path = dir.empty() ? "." : dir;
+        }
+        return e;
+    }
     for (int attempt = 0; attempt < 8; ++attempt) {
-        std::string rel = relpath::join(dir, std::string(relpath::kTempPrefix) + randomSuffix());
-        std::string abs = absolute(rel);
-        int fd = ::open(abs.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, createMode);
-        if (fd >= 0)
-            return std::unique_ptr<TempFile>(std::make_unique<LocalTempFile>(fd, abs, rel));
+        std::string name = tempname::make();
+        int fd = ::openat((*ref)->fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, createMode);
+        if (fd >= 0) {
+            // Held until the file is closed (committed or dropped): another
+            // run's clean-up of leftovers leaves a locked temporary alone.
+            (void)::flock(fd, LOCK_EX | LOCK_NB);
+            return std::unique_ptr<TempFile>(std::make_unique<LocalTempFile>(fd, *ref, dir, std::move(name)));
+        }
         if (errno != EEXIST)
             return errnoError("create temporary file in", dir.empty() ? "." : dir, errno);
     }
@@ -409,34 +473,42 @@ Result<Entry> LocalBackend::commit(std::unique_ptr<TempFile> temp, const std::st
         if (::fstat(t->m_fd, &st) != 0)
             return errnoError("write", path, errno);
     }
+    // The data reaches the disk before the name that publishes it (and the
+    // state that records it as synced): after a power cut a copy is whole
+    // or absent, never a truncated file with the source's time. The copy
+    // workers run in parallel, so their flushes overlap.
+#ifdef __APPLE__
+    const int flushed = ::fsync(t->m_fd);
+#else
+    const int flushed = ::fdatasync(t->m_fd);
+#endif
+    if (flushed != 0 && errno != EINVAL && errno != EROFS)
+        return errnoError("write", path, errno);
     int fd = t->m_fd;
     t->m_fd = -1;
     if (::close(fd) != 0)
         return errnoError("write", path, errno); // delayed write errors (NFS, full disk) surface here
-    const std::string target = absolute(path);
+    // The copy goes into the folder it was written in, under the name the
+    // path gives it there; that folder must still be the one at the path.
+    const std::string dir(relpath::parent(path));
+    DirRef target = t->m_dir;
+    if (dir != t->m_dirRel) {
+        auto other = parentOf(path, "create");
+        if (!other)
+            return other.error();
+        target = *other;
+    }
+    if (auto here = checkStillAt(*target, dir, path); !here)
+        return here.error();
+    const std::string name(relpath::name(path));
     if (mayReplace) {
-        if (::rename(t->m_abs.c_str(), target.c_str()) != 0)
+        if (::renameat(t->m_dir->fd, t->m_name.c_str(), target->fd, name.c_str()) != 0)
             return errnoError("replace", path, errno);
-    } else {
-#ifdef __linux__
-        int rc = ::renameat2(AT_FDCWD, t->m_abs.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE);
-        bool unsupported = rc != 0 && (errno == EINVAL || errno == ENOSYS);
-#else
-        int rc = -1;
-        bool unsupported = true;
-#endif
-        if (unsupported) {
-            // No atomic no-replace rename here: link() refuses an existing name too.
-            rc = ::link(t->m_abs.c_str(), target.c_str());
-            if (rc == 0)
-                ::unlink(t->m_abs.c_str());
-        }
-        if (rc != 0) {
-            if (errno == EEXIST)
-                return Error::skipItem("create", path, "something appeared at this name since the scan, so it was left alone",
-                                       "Run the sync again to pick up the change");
-            return errnoError("create", path, errno);
-        }
+    } else if (renameNoReplace(t->m_dir->fd, t->m_name.c_str(), target->fd, name.c_str()) != 0) {
+        if (errno == EEXIST)
+            return Error::skipItem("create", path, "something appeared at this name since the scan, so it was left alone",
+                                   "Run the sync again to pick up the change");
+        return errnoError("create", path, errno);
     }
     t->m_committed = true;
     return entryFromStat(path, st);
@@ -444,53 +516,70 @@ Result<Entry> LocalBackend::commit(std::unique_ptr<TempFile> temp, const std::st
 
 Result<void> LocalBackend::rename(const std::string& from, const std::string& to)
 {
-    if (auto c = checkParents(from); !c)
-        return c;
-    if (auto c = checkParents(to); !c)
-        return c;
-    const std::string absTo = absolute(to);
+    auto fromDir = parentOf(from, "rename");
+    if (!fromDir)
+        return fromDir.error();
+    DirRef fromRef = *fromDir; // kept open while the other folder is looked up
+    auto toDir = parentOf(to, "rename");
+    if (!toDir)
+        return toDir.error();
+    const std::string fromName(relpath::name(from));
+    const std::string toName(relpath::name(to));
     struct stat st;
-    if (::lstat(absTo.c_str(), &st) == 0) {
+    if (::fstatat((*toDir)->fd, toName.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
         struct stat src;
-        bool sameItem = ::lstat(absolute(from).c_str(), &src) == 0 && src.st_ino == st.st_ino && src.st_dev == st.st_dev;
+        bool sameItem = ::fstatat(fromRef->fd, fromName.c_str(), &src, AT_SYMLINK_NOFOLLOW) == 0 &&
+                        src.st_ino == st.st_ino && src.st_dev == st.st_dev;
         if (!sameItem) // a case-only rename on a case-insensitive FS finds itself
             return Error::skipItem("rename", from, "'" + to + "' already exists",
                                    "Move the other item away, then run the sync again");
     }
-    if (::rename(absolute(from).c_str(), absTo.c_str()) != 0)
+    if (::renameat(fromRef->fd, fromName.c_str(), (*toDir)->fd, toName.c_str()) != 0)
         return errnoError("rename", from, errno);
-    for (auto it = m_realDirs.begin(); it != m_realDirs.end();)
-        it = relpath::isInside(*it, from) ? m_realDirs.erase(it) : std::next(it);
+    m_dirs.forget(from);
+    m_dirs.forget(to);
     return Ok{};
 }
 
 Result<void> LocalBackend::removeFile(const std::string& path)
 {
-    if (auto c = checkParents(path); !c)
-        return c;
-    if (::unlink(absolute(path).c_str()) != 0 && errno != ENOENT)
+    auto dir = parentOf(path, "delete");
+    if (!dir) {
+        if (dir.error().osError == ENOENT)
+            return Ok{}; // already gone, with its folder
+        return dir.error();
+    }
+    const std::string name(relpath::name(path));
+    if (::unlinkat((*dir)->fd, name.c_str(), 0) != 0 && errno != ENOENT)
         return errnoError("delete", path, errno);
     return Ok{};
 }
 
 Result<void> LocalBackend::removeDir(const std::string& path)
 {
-    if (auto c = checkParents(path); !c)
-        return c;
-    m_realDirs.erase(path);
-    if (::rmdir(absolute(path).c_str()) != 0 && errno != ENOENT)
+    auto dir = parentOf(path, "delete folder");
+    if (!dir) {
+        if (dir.error().osError == ENOENT)
+            return Ok{};
+        return dir.error();
+    }
+    m_dirs.forget(path);
+    const std::string name(relpath::name(path));
+    if (::unlinkat((*dir)->fd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
         return errnoError("delete folder", path, errno);
     return Ok{};
 }
 
 Result<void> LocalBackend::makeDir(const std::string& path, uint32_t mode)
 {
-    if (auto c = checkParents(path); !c)
-        return c;
-    if (::mkdir(absolute(path).c_str(), mode_t(mode ? mode & 07777 : 0777)) != 0) {
+    auto dir = parentOf(path, "create folder");
+    if (!dir)
+        return dir.error();
+    const std::string name(relpath::name(path));
+    if (::mkdirat((*dir)->fd, name.c_str(), mode_t(mode ? mode & 07777 : 0777)) != 0) {
         int err = errno;
         struct stat st;
-        if (err == EEXIST && ::lstat(absolute(path).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        if (err == EEXIST && ::fstatat((*dir)->fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
             return Ok{};
         return errnoError("create folder", path, err);
     }
@@ -499,18 +588,20 @@ Result<void> LocalBackend::makeDir(const std::string& path, uint32_t mode)
 
 Result<void> LocalBackend::makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs)
 {
-    if (auto c = checkParents(path); !c)
-        return c;
-    std::string tmpRel = relpath::join(relpath::parent(path), std::string(relpath::kTempPrefix) + randomSuffix());
-    std::string tmpAbs = absolute(tmpRel);
-    if (::symlink(target.c_str(), tmpAbs.c_str()) != 0)
+    auto dir = parentOf(path, "create symlink");
+    if (!dir)
+        return dir.error();
+    const int dfd = (*dir)->fd;
+    const std::string name(relpath::name(path));
+    const std::string tmpName = tempname::make();
+    if (::symlinkat(target.c_str(), dfd, tmpName.c_str()) != 0)
         return errnoError("create symlink", path, errno);
     struct timespec times[2] = {toTimespec(mtimeNs), toTimespec(mtimeNs)};
     times[0].tv_nsec = UTIME_OMIT;
-    ::utimensat(AT_FDCWD, tmpAbs.c_str(), times, AT_SYMLINK_NOFOLLOW);
-    if (::rename(tmpAbs.c_str(), absolute(path).c_str()) != 0) {
+    ::utimensat(dfd, tmpName.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    if (::renameat(dfd, tmpName.c_str(), dfd, name.c_str()) != 0) {
         int err = errno;
-        ::unlink(tmpAbs.c_str());
+        ::unlinkat(dfd, tmpName.c_str(), 0);
         return errnoError("create symlink", path, err);
     }
     return Ok{};
@@ -518,18 +609,139 @@ Result<void> LocalBackend::makeSymlink(const std::string& path, const std::strin
 
 Result<void> LocalBackend::setTimes(const std::string& path, int64_t mtimeNs)
 {
-    if (auto c = checkParents(path); !c)
-        return c;
     struct timespec times[2] = {toTimespec(mtimeNs), toTimespec(mtimeNs)};
     times[0].tv_nsec = UTIME_OMIT;
-    if (::utimensat(AT_FDCWD, absolute(path).c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+    int rc;
+    if (path.empty()) {
+        rc = ::utimensat(AT_FDCWD, m_root.c_str(), times, 0);
+    } else {
+        auto dir = parentOf(path, "set time of");
+        if (!dir)
+            return dir.error();
+        const std::string name(relpath::name(path));
+        rc = ::utimensat((*dir)->fd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    }
+    if (rc != 0)
         return errnoError("set time of", path, errno);
     return Ok{};
+}
+
+Result<bool> LocalBackend::removeStaleTemp(const std::string& path)
+{
+    auto dir = parentOf(path, "delete");
+    if (!dir)
+        return dir.error().osError == ENOENT ? Result<bool>(false) : Result<bool>(dir.error());
+    const int dfd = (*dir)->fd;
+    const std::string name(relpath::name(path));
+    struct stat st;
+    if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? Result<bool>(false) : Result<bool>(errnoError("read details of", path, errno));
+    const bool oldEnough = int64_t(::time(nullptr)) - ctimeOf(st) / kNsPerSecond > 24 * 3600;
+    bool removable = false;
+    int fd = -1;
+    if (S_ISREG(st.st_mode)) {
+        fd = ::openat(dfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            struct stat locked;
+            // The name must still be the file we locked (a run may have just committed it).
+            removable = ::fstat(fd, &locked) == 0 && locked.st_ino == st.st_ino && locked.st_dev == st.st_dev;
+        } else {
+            removable = errno != EWOULDBLOCK && errno != EAGAIN && errno != EINTR && oldEnough;
+        }
+    } else if (S_ISLNK(st.st_mode)) {
+        removable = oldEnough;
+    }
+    int rc = removable ? ::unlinkat(dfd, name.c_str(), 0) : 0;
+    const int err = errno;
+    if (fd >= 0)
+        ::close(fd);
+    if (rc != 0 && err != ENOENT)
+        return errnoError("delete", path, err);
+    return removable && rc == 0;
+}
+
+Result<bool> copySparseImpl(ReadStream& in, TempFile& out, int64_t size, const std::string& path,
+                            bool (*onChunk)(void*, const char*, int64_t), void* ctx)
+{
+#if defined(SEEK_DATA) && defined(SEEK_HOLE)
+    const int inFd = in.nativeFd(), outFd = out.nativeFd();
+    struct stat st;
+    if (inFd < 0 || outFd < 0 || size <= 0 || ::fstat(inFd, &st) != 0 || int64_t(st.st_blocks) * 512 >= st.st_size)
+        return false;
+    // A file system that cannot tell holes says so on the first question,
+    // before anything was written.
+    off_t data = ::lseek(inFd, 0, SEEK_DATA);
+    if (data < 0 && errno != ENXIO)
+        return false;
+    thread_local std::vector<char> buf;
+    buf.resize(1 << 20);
+    int64_t pos = 0; // everything before pos was passed on
+    auto hole = [&](int64_t upTo) {
+        if (upTo > pos && !onChunk(ctx, nullptr, upTo - pos))
+            return false;
+        pos = std::max(pos, upTo);
+        return true;
+    };
+    while (pos < size) {
+        if (data < 0) { // ENXIO: only a hole to the end
+            data = off_t(size);
+        }
+        const int64_t dataStart = std::min<int64_t>(data, size);
+        if (!hole(dataStart))
+            return Error::cancelled();
+        if (pos >= size)
+            break;
+        off_t holeAt = ::lseek(inFd, off_t(pos), SEEK_HOLE);
+        if (holeAt < 0)
+            return errnoError("copy", path, errno);
+        const int64_t dataEnd = std::min<int64_t>(holeAt, size);
+        while (pos < dataEnd) {
+            ssize_t n = ::pread(inFd, buf.data(), size_t(std::min<int64_t>(int64_t(buf.size()), dataEnd - pos)), off_t(pos));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return errnoError("copy", path, errno);
+            if (n == 0) { // the file shrank: the caller's checks see it
+                size = pos;
+                break;
+            }
+            for (ssize_t done = 0; done < n;) {
+                ssize_t w = ::pwrite(outFd, buf.data() + done, size_t(n - done), off_t(pos + done));
+                if (w < 0 && errno == EINTR)
+                    continue;
+                if (w < 0)
+                    return errnoError("write", path, errno);
+                done += w;
+            }
+            if (!onChunk(ctx, buf.data(), n))
+                return Error::cancelled();
+            pos += n;
+        }
+        if (pos >= size)
+            break;
+        data = ::lseek(inFd, off_t(pos), SEEK_DATA);
+        if (data < 0 && errno != ENXIO)
+            return errnoError("copy", path, errno);
+    }
+    if (::ftruncate(outFd, off_t(size)) != 0)
+        return errnoError("write", path, errno);
+    return true;
+#else
+    (void)in, (void)out, (void)size, (void)path, (void)onChunk, (void)ctx;
+    return false;
+#endif
 }
 
 Result<void> copyStreamImpl(ReadStream& in, TempFile& out, const std::string& path,
                             bool (*onBytes)(void*, int64_t), void* ctx)
 {
+    if (struct stat st; in.nativeFd() >= 0 && ::fstat(in.nativeFd(), &st) == 0) {
+        auto sparse = copySparse(in, out, int64_t(st.st_size), path, [&](const char*, int64_t n) { return onBytes(ctx, n); });
+        if (!sparse)
+            return sparse.error();
+        if (*sparse)
+            return Ok{};
+    }
 #ifdef __linux__
     if (in.nativeFd() >= 0 && out.nativeFd() >= 0) {
         for (;;) {

@@ -1,13 +1,17 @@
 // LocalBackend: a folder on a mounted file system (local disk, USB drive,
 // mounted network share). POSIX calls; Linux fast paths (copy_file_range,
 // statfs for the file system type) behind #ifdef with portable fallbacks.
-// Thread-safety: stateless apart from the root path; clone() per worker.
+// Every call names its item relative to a descriptor of a verified folder
+// (DirCache): nothing is read or written through a folder that is, or
+// became, a symlink, not even when it was swapped during the run.
+// Thread-safety: one thread at a time per object (it caches open folder
+// descriptors); clone() per worker.
 #pragma once
 
 #include "backend/backend.h"
+#include "backend/dircache.h"
 
 #include <string_view>
-#include <unordered_set>
 
 namespace ferry {
 
@@ -35,29 +39,52 @@ public:
     Result<void> makeDir(const std::string& path, uint32_t mode) override;
     Result<void> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override;
     Result<void> setTimes(const std::string& path, int64_t mtimeNs) override;
+    // A temporary file is removed only when no process holds the lock its
+    // writer keeps on it (flock); a symlink one (it lives for microseconds),
+    // or a file where locks do not work, only when older than a day.
+    Result<bool> removeStaleTemp(const std::string& path) override;
     std::string localRoot() const override { return m_root; }
 
     std::string absolute(const std::string& rel) const;
 
 private:
-    // Every folder from the root down to `dir` must be a real folder: Ferry
-    // never reads or writes through a symlinked folder inside the root. The
-    // folders found real are cached for this backend object (one per worker).
-    Result<void> checkDirChain(std::string_view dir) const;
-    Result<void> checkParents(const std::string& rel) const;
+    // The verified folder holding `rel` (see DirCache); errors name `op` and
+    // `rel`, as the call on `rel` itself would.
+    Result<DirRef> parentOf(const std::string& rel, const char* op);
+    // Fails unless `dir` still names the folder `ref` was opened on: a temp
+    // file's folder may have been moved or replaced by a symlink meanwhile.
+    Result<void> checkStillAt(const DirHandle& ref, const std::string& dir, const std::string& path);
 
     std::string m_root;
     mutable std::optional<Capabilities> m_caps;
-    mutable std::unordered_set<std::string> m_realDirs;
+    DirCache m_dirs;
 };
 
-// Copies all bytes from `in` to `out`, with copy_file_range when both have
-// descriptors (Linux), otherwise through a buffer. Polls `cancelled`.
+// Copies all bytes from `in` to `out`, keeping holes of a sparse source,
+// with copy_file_range when both have descriptors (Linux), otherwise
+// through a buffer. Polls `cancelled`.
 // `onBytes` is called with each chunk's size.
 template <typename F>
 Result<void> copyStream(ReadStream& in, TempFile& out, const std::string& path, const F& onBytes);
 Result<void> copyStreamImpl(ReadStream& in, TempFile& out, const std::string& path,
                             bool (*onBytes)(void*, int64_t), void* ctx);
+
+// Sparse files: when both sides have descriptors and the source has holes
+// (fewer blocks allocated than its size), copies its first `size` bytes
+// writing only the data extents (SEEK_DATA/SEEK_HOLE) and extends `out` to
+// `size`, so holes stay holes. `onChunk(data, n)` sees every range in order,
+// a hole with data == nullptr (its bytes are zeros: for content hashes);
+// returning false cancels. Returns false, having done nothing, when the
+// copy is not sparse (the caller then copies as usual).
+Result<bool> copySparseImpl(ReadStream& in, TempFile& out, int64_t size, const std::string& path,
+                            bool (*onChunk)(void*, const char*, int64_t), void* ctx);
+template <typename F>
+Result<bool> copySparse(ReadStream& in, TempFile& out, int64_t size, const std::string& path, const F& onChunk)
+{
+    return copySparseImpl(in, out, size, path,
+                          [](void* ctx, const char* data, int64_t n) { return (*static_cast<const F*>(ctx))(data, n); },
+                          const_cast<F*>(&onChunk));
+}
 
 template <typename F>
 Result<void> copyStream(ReadStream& in, TempFile& out, const std::string& path, const F& onBytes)

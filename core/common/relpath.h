@@ -30,8 +30,10 @@ std::string toNfc(std::string_view s);
 std::string matchKey(std::string_view s, bool caseInsensitive);
 bool isValidUtf8(std::string_view s);
 
-// Ferry's transient files inside a synced folder: ".ferry-tmp-" followed by
-// exactly 16 characters of [0-9a-z].
+// Names shaped like Ferry's transient files inside a synced folder:
+// ".ferry-tmp-" followed by exactly 16 characters of [0-9a-z]. The shape
+// alone proves nothing (a user may name a file so): tempname::isOwn tells
+// Ferry's own.
 inline constexpr std::string_view kTempPrefix = ".ferry-tmp-";
 bool isFerryTemp(std::string_view name);
 

@@ -58,6 +58,21 @@ bool sameAsScanned(const std::optional<Entry>& now, const EntryInfo& scanned)
     return sameAsScanned(now ? &*now : nullptr, &scanned);
 }
 
+void hashZeros(StreamHasher& hasher, int64_t n)
+{
+    static const std::vector<char> zeros(1 << 16, '\0');
+    for (; n > 0; n -= int64_t(zeros.size()))
+        hasher.update(zeros.data(), size_t(std::min<int64_t>(n, int64_t(zeros.size()))));
+}
+
+Error changedWhileCopied(const std::string& path, const char* sideLabel)
+{
+    return Error::skipItem("copy", path,
+                           std::string("changed on the ") + sideLabel +
+                               " while it was copied (it was written to in place), so the copy was not used",
+                           "Run the sync again when the program using this file has finished with it");
+}
+
 Error changedSinceScan(const std::string& path, const char* sideLabel)
 {
     return Error::skipItem("leave alone", path,
@@ -225,6 +240,10 @@ struct Executor::Impl {
                 return changedSinceScan(srcPath, sideName(from));
             return reader.error();
         }
+        // The change time moves with every write, even one whose program
+        // puts the mtime back afterwards (disk images, VM tools): compared
+        // at open and after the read, it tells a torn copy.
+        const std::optional<Entry> srcAtOpen = (*reader)->statOpen();
         const uint32_t mode = src.mode ? src.mode : 0644;
         auto temp = out.createTemp(std::string(relpath::parent(dstPath)), mode);
         if (!temp) {
@@ -238,10 +257,21 @@ struct Executor::Impl {
             // Read through our buffer, so the base learns the content hash for free.
             // Reading stops at the scanned size: a file that grew is caught below.
             StreamHasher hasher;
+            // A sparse file keeps its holes; they are hashed as the zeros they read as.
+            auto sparse = copySparse(**reader, **temp, src.size, dstPath, [&](const char* data, int64_t n) {
+                if (data)
+                    hasher.update(data, size_t(n));
+                else
+                    hashZeros(hasher, n);
+                bytesDone += n;
+                return !ex.m_cancel.isCancelled();
+            });
+            if (!sparse)
+                copied = sparse.error();
             thread_local std::vector<char> buf;
             buf.resize(size_t(std::min<int64_t>(std::max<int64_t>(src.size, 4096), 1 << 20)));
             int64_t total = 0;
-            while (total < src.size) {
+            while (sparse && !*sparse && total < src.size) {
                 if (ex.m_cancel.isCancelled()) {
                     copied = Error::cancelled();
                     break;
@@ -285,6 +315,8 @@ struct Executor::Impl {
         }
         if (!sameAsScanned(srcAfter, src))
             return changedSinceScan(srcPath, sideName(from));
+        if (srcAtOpen && srcAfter && srcAtOpen->changeNs != srcAfter->changeNs)
+            return changedWhileCopied(srcPath, sideName(from));
         // Re-check the target right before replacing it. A new file is
         // committed with a no-replace rename, which is the check itself.
         bool mayReplace = false;

@@ -1,6 +1,7 @@
 #include "filter.h"
 
 #include "common/relpath.h"
+#include "common/timens.h"
 
 #include <initializer_list>
 
@@ -184,11 +185,10 @@ bool ItemLimits::admits(int64_t size, int64_t mtimeNs, int64_t nowNs) const
         return false;
     if (maxSize > 0 && size > maxSize)
         return false;
-    const int64_t ageNs = nowNs - mtimeNs; // negative for a time in the future: "just changed"
-    constexpr int64_t second = 1000000000;
-    if (minAgeSeconds > 0 && ageNs < minAgeSeconds * second)
+    const int64_t ageNs = saturatingSub(nowNs, mtimeNs); // negative for a time in the future: "just changed"
+    if (minAgeSeconds > 0 && ageNs < secondsToNs(minAgeSeconds))
         return false;
-    if (maxAgeSeconds > 0 && ageNs > maxAgeSeconds * second)
+    if (maxAgeSeconds > 0 && ageNs > secondsToNs(maxAgeSeconds))
         return false;
     return true;
 }

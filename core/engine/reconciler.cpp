@@ -413,13 +413,16 @@ private:
 
     bool timesEqual(int64_t a, int64_t b) const
     {
-        int64_t d = a > b ? a - b : b - a;
-        if (d <= m_tol)
+        // Unsigned: the distance between two clamped ends of the range
+        // (1677 and 2262) does not fit in an int64_t.
+        const uint64_t d = a > b ? uint64_t(a) - uint64_t(b) : uint64_t(b) - uint64_t(a);
+        const uint64_t tol = uint64_t(std::max<int64_t>(m_tol, 0));
+        if (d <= tol)
             return true;
         if (m_pol.ignoreDstShift) {
-            const int64_t hour = int64_t(3600) * 1000000000;
-            int64_t dh = d > hour ? d - hour : hour - d;
-            return dh <= m_tol;
+            const uint64_t hour = uint64_t(3600) * 1000000000;
+            const uint64_t dh = d > hour ? d - hour : hour - d;
+            return dh <= tol;
         }
         return false;
     }

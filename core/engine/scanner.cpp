@@ -2,6 +2,7 @@
 
 #include "common/relpath.h"
 #include "common/hash.h"
+#include "common/tempname.h"
 
 #include <algorithm>
 #include <new>
@@ -72,9 +73,10 @@ ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& c
         ListedItem& item = frame.items[frame.order[frame.next++]];
         Entry& e = item.entry;
         std::string_view name = relpath::name(e.path);
-        if (relpath::isFerryTemp(name)) {
-            if (e.kind == EntryKind::File || e.kind == EntryKind::Symlink)
-                out.staleTemps.push_back(e.path);
+        // Only temporaries this installation provably made are Ferry's; a
+        // user's file or folder that merely looks like one is synced.
+        if ((e.kind == EntryKind::File || e.kind == EntryKind::Symlink) && tempname::isOwn(name)) {
+            out.staleTemps.push_back(e.path);
             continue;
         }
         if (filter.excludesItem(e.path, e.isDir()))

@@ -22,7 +22,7 @@ struct ScanResult {
     Snapshot snapshot;
     std::vector<Error> problems;           // per-item errors
     std::vector<std::string> blocked;      // paths whose state is unknown: no action at or below them
-    std::vector<std::string> staleTemps;   // .ferry-tmp-* left by an interrupted run
+    std::vector<std::string> staleTemps;   // Ferry's own temporaries (tempname::isOwn): leftovers or a live run's
     bool cancelled = false;
 };
 

@@ -51,6 +51,11 @@ struct EntryInfo {
 
 struct Entry : EntryInfo {
     std::string path;       // relative, '/'-separated
+    // Change time (ctime) in nanoseconds, 0 when unknown. It moves on every
+    // write and every time set, so it tells a file rewritten in place with
+    // its mtime put back. Only for the checks around one copy: it is not
+    // part of EntryInfo, which is stored for every item of a snapshot.
+    int64_t changeNs = 0;
     bool operator==(const Entry&) const = default;
 };
 

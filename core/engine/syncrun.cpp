@@ -359,9 +359,9 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
     }
     // Leftovers of an interrupted run.
     for (const std::string& p : st.leftTemps)
-        (void)m_left->removeFile(p);
+        (void)m_left->removeStaleTemp(p);
     for (const std::string& p : st.rightTemps)
-        (void)m_right->removeFile(p);
+        (void)m_right->removeStaleTemp(p);
 
     // The plan carries what execution needs (and keeps the scans it points
     // into); the base can go.

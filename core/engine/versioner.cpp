@@ -2,6 +2,7 @@
 
 #include "backend/localbackend.h"
 #include "common/relpath.h"
+#include "common/timens.h"
 #include "engine/reasons.h"
 
 #include <algorithm>
@@ -72,9 +73,9 @@ Result<void> copyLocalFile(const std::string& from, const std::string& to)
     if (auto r = copyStream(**in, **tmp, to, [](int64_t) { return true; }); !r)
         return r;
 #ifdef __APPLE__
-    int64_t mt = int64_t(st.st_mtimespec.tv_sec) * 1000000000 + st.st_mtimespec.tv_nsec;
+    int64_t mt = timespecToNs(st.st_mtimespec.tv_sec, st.st_mtimespec.tv_nsec);
 #else
-    int64_t mt = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    int64_t mt = timespecToNs(st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 #endif
     auto c = dst.commit(std::move(*tmp), to.substr(to.rfind('/') + 1), mt, uint32_t(st.st_mode & 07777), true);
     if (!c)
@@ -91,7 +92,7 @@ int64_t parseStamp(const std::string& s)
         return -1;
     t.tm_year -= 1900;
     t.tm_mon -= 1;
-    return int64_t(timegm(&t)) * 1000000000;
+    return secondsToNs(int64_t(timegm(&t)));
 }
 
 void splitName(const std::string& name, std::string& stem, std::string& ext)
@@ -400,12 +401,12 @@ Result<int> Versioner::applyRetention(int64_t nowNs)
     std::map<std::string, std::vector<Version>> byPath;
     for (Version& v : allVersions())
         byPath[v.relPath].push_back(std::move(v)); // newest first
-    const int64_t maxAge = int64_t(m_settings.maxAgeDays) * 86400 * 1000000000;
+    const int64_t maxAge = secondsToNs(int64_t(m_settings.maxAgeDays) * 86400);
     int removed = 0;
     for (auto& [path, versions] : byPath) {
         for (size_t i = 0; i < versions.size(); ++i) {
             bool tooMany = m_settings.keepCount > 0 && int(i) >= m_settings.keepCount;
-            bool tooOld = m_settings.maxAgeDays > 0 && nowNs - versions[i].stampNs > maxAge;
+            bool tooOld = m_settings.maxAgeDays > 0 && saturatingSub(nowNs, versions[i].stampNs) > maxAge;
             if (!tooMany && !tooOld)
                 continue;
             if (::unlink(versions[i].file.c_str()) != 0 && errno != ENOENT)

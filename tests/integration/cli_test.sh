@@ -523,11 +523,25 @@ t_symlinked_folder_not_written_through() { # a folder replaced by a symlink neve
   expect_content "$L/d/f" "edited on the left"
 }
 
-t_user_file_named_like_temp() { # only Ferry's exact temp pattern is cleaned up
+t_user_file_named_like_temp() { # only temporaries this installation made are cleaned up
   setup user_temp_name
+  local look=.ferry-tmp-abcdefghijklmnop
   put "$L/.ferry-tmp-notes.txt" "mine"
+  put "$L/$look" "left's file"; put "$L/sub/$look" "deeper"; put "$L/.ferry-tmp-0123456789abcdef/in" "in a folder"
+  put "$R/.ferry-tmp-zzzzzzzzzzzzzzzz" "right's file"
   sync2; expect_rc 0
   expect_content "$L/.ferry-tmp-notes.txt" "mine"; expect_content "$R/.ferry-tmp-notes.txt" "mine"
+  expect_content "$R/$look" "left's file"; expect_content "$R/sub/$look" "deeper"
+  expect_content "$R/.ferry-tmp-0123456789abcdef/in" "in a folder"
+  expect_content "$L/.ferry-tmp-zzzzzzzzzzzzzzzz" "right's file"
+  expect_same
+  sync2; expect_rc 0 "second run"; expect_j 'sum(c.values())' 0; expect_same
+  # A mirror's source keeps them, and its target receives them.
+  safe_rm "$R"; mkdir "$R"
+  mirror; expect_rc 0 "mirror"
+  expect_content "$L/$look" "left's file"; expect_content "$R/$look" "left's file"
+  expect_content "$R/sub/$look" "deeper"
+  expect_same
 }
 
 t_dry_run_shows_guarded_plan() { # a dry run plans and exits 0 where the real run would stop

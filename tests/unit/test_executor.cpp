@@ -1,6 +1,8 @@
 // The executor and SyncRun on real folders: safety re-checks, versioning,
 // guards, cancellation.
 #include "builders.h"
+#include "common/tempname.h"
+#include "common/timens.h"
 #include "engine/executor.h"
 #include "store/statestore.h"
 #include "faultybackend.h"
@@ -9,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/mount.h>
 
 using namespace ferry;
@@ -353,10 +356,63 @@ TEST_CASE("stale temporary files from a crashed run are cleaned up", "[executor]
 {
     SyncPair p;
     writeFile(p.left + "/a", "1");
-    writeFile(p.right + "/.ferry-tmp-deadbeef00000000", "half-written");
+    ::mkdir((p.left + "/d").c_str(), 0755);
+    const std::string leftover = tempname::make(); // made by this installation
+    const std::string nested = tempname::make();
+    writeFile(p.right + "/" + leftover, "half-written");
+    writeFile(p.left + "/d/" + nested, "half-written too");
     REQUIRE(p.sync().exit == ExitCode::InSync);
-    CHECK_FALSE(exists(p.right + "/.ferry-tmp-deadbeef00000000"));
+    CHECK_FALSE(exists(p.right + "/" + leftover));
+    CHECK_FALSE(exists(p.left + "/d/" + nested));
     CHECK(tree(p.left) == tree(p.right));
+}
+
+TEST_CASE("user files and folders named like temporary files are synced in every mode", "[executor]")
+{
+    const std::string lookalike = ".ferry-tmp-abcdefghijklmnop";
+    for (SyncMode mode : {SyncMode::TwoWay, SyncMode::Mirror}) {
+        DYNAMIC_SECTION("mode " << int(mode))
+        {
+            SyncPair p;
+            ::mkdir((p.left + "/d").c_str(), 0755);
+            writeFile(p.left + "/" + lookalike, "left's own file");
+            writeFile(p.left + "/d/" + lookalike, "deeper");
+            ::mkdir((p.left + "/.ferry-tmp-0123456789abcdef").c_str(), 0755);
+            writeFile(p.left + "/.ferry-tmp-0123456789abcdef/inside", "in a folder named like a temporary");
+            if (mode == SyncMode::TwoWay)
+                writeFile(p.right + "/.ferry-tmp-zzzzzzzzzzzzzzzz", "right's own file");
+            SyncReport r = p.sync(p.options(mode));
+            INFO(r.fatalMessage << r.guardMessage);
+            REQUIRE(r.exit == ExitCode::InSync);
+            CHECK(readFile(p.left + "/" + lookalike) == "left's own file"); // the source keeps it
+            CHECK(readFile(p.right + "/" + lookalike) == "left's own file");
+            CHECK(readFile(p.right + "/d/" + lookalike) == "deeper");
+            CHECK(readFile(p.right + "/.ferry-tmp-0123456789abcdef/inside") == "in a folder named like a temporary");
+            if (mode == SyncMode::TwoWay)
+                CHECK(readFile(p.left + "/.ferry-tmp-zzzzzzzzzzzzzzzz") == "right's own file");
+            CHECK(tree(p.left) == tree(p.right));
+            SyncReport again = p.sync(p.options(mode));
+            CHECK(again.exit == ExitCode::InSync);
+            CHECK_FALSE(again.plan.hasWork());
+            CHECK(tree(p.left) == tree(p.right));
+        }
+    }
+}
+
+TEST_CASE("a temporary file another run is still writing is not cleaned up", "[executor]")
+{
+    SyncPair p;
+    writeFile(p.left + "/a", "1");
+    LocalBackend other(p.right); // another job's run, writing into the same folder
+    auto live = other.createTemp("");
+    REQUIRE(live.ok());
+    REQUIRE((*live)->write("in progress", 11).ok());
+    const std::string name = (*live)->tempPath();
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    CHECK(exists(p.right + "/" + name));
+    CHECK(readFile(p.right + "/a") == "1");
+    live->reset(); // that run drops its temporary
+    CHECK_FALSE(exists(p.right + "/" + name));
 }
 
 TEST_CASE("nothing is written through a folder that became a symlink", "[executor]")
@@ -567,4 +623,212 @@ TEST_CASE("a full versions drive names the versions folder and the file, and ite
     CHECK(notRun == 1);
     CHECK(readFile(p.right + "/b1.bin") == std::string(200 << 10, 'o')); // left as they were
     CHECK(readFile(p.right + "/b2.bin") == std::string(200 << 10, 'o'));
+}
+
+TEST_CASE("a file dated after 2262 syncs with a clamped time and a second run plans nothing", "[executor]")
+{
+    SyncPair p;
+    const std::string src = p.left + "/future.txt";
+    writeFile(src, "from a broken clock");
+    const struct timespec year2500[2] = {{16725225600, 0}, {16725225600, 0}}; // 2500-01-01
+    REQUIRE(::utimensat(AT_FDCWD, src.c_str(), year2500, 0) == 0);
+    SyncReport r = p.sync();
+    INFO(r.fatalMessage << r.guardMessage);
+    REQUIRE(r.exit == ExitCode::InSync);
+    REQUIRE(r.plan.actions.size() == 1);
+    CHECK(r.plan.actions[0].left->mtimeNs == kMaxTimeNs); // not wrapped to 1715 or 1861
+    struct stat st {};
+    REQUIRE(::lstat((p.right + "/future.txt").c_str(), &st) == 0);
+    CHECK(st.st_mtim.tv_sec == 9223372036); // 2262-04-11, the end of the range, not 1901
+    CHECK(st.st_mtim.tv_nsec == 854775807);
+    CHECK(readFile(p.right + "/future.txt") == "from a broken clock");
+    SyncReport again = p.sync();
+    CHECK(again.exit == ExitCode::InSync);
+    CHECK_FALSE(again.plan.hasWork());
+}
+
+TEST_CASE("copies stop landing in a folder that became a symlink during the run", "[executor]")
+{
+    SyncPair p;
+    const std::string outside = p.dir / "outside";
+    ::mkdir(outside.c_str(), 0755);
+    ::mkdir((p.left + "/d").c_str(), 0755);
+    ::mkdir((p.right + "/d").c_str(), 0755);
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    for (int i = 0; i < 6; ++i)
+        writeFile(p.left + "/d/f" + std::to_string(i), "file " + std::to_string(i));
+    auto o = p.options();
+    o.threads = 1; // progress is then reported after each item
+    SyncRun run(std::make_unique<LocalBackend>(p.left), std::make_unique<LocalBackend>(p.right), o);
+    REQUIRE(run.plan());
+    REQUIRE(run.currentPlan().actions.size() == 6);
+    bool swapped = false;
+    run.execute([&](const Progress& pr) {
+        if (swapped || pr.itemsDone == 0)
+            return;
+        // After the first copy the right's folder is moved away and a symlink
+        // to a folder outside the root takes its place.
+        REQUIRE(::rename((p.right + "/d").c_str(), (p.dir / "moved").c_str()) == 0);
+        REQUIRE(::symlink(outside.c_str(), (p.right + "/d").c_str()) == 0);
+        swapped = true;
+    });
+    REQUIRE(swapped);
+    CHECK(tree(outside).empty());
+    CHECK(run.report().exit == ExitCode::Errors);
+    CHECK(run.report().execution.failures() == 5);
+    CHECK(tree(p.dir / "moved").size() == 1); // only the copy made before the swap
+}
+
+namespace {
+
+// A LocalBackend whose reads of one file rewrite that file in place after
+// the first chunk and put its modification time back, as disk-image and VM
+// tools do: a copy made meanwhile is half old, half new bytes.
+class RewritingBackend final : public Backend {
+public:
+    RewritingBackend(std::string root, std::string victim) : m_inner(root), m_root(root), m_victim(std::move(victim)) {}
+    std::unique_ptr<Backend> clone() const override { return std::make_unique<RewritingBackend>(m_root, m_victim); }
+    std::string location() const override { return m_inner.location(); }
+    Capabilities capabilities() const override { return m_inner.capabilities(); }
+    Result<bool> rootExists() override { return m_inner.rootExists(); }
+    Result<void> createRoot() override { return m_inner.createRoot(); }
+    Result<RootIdentity> rootIdentity() override { return m_inner.rootIdentity(); }
+    Result<std::vector<ListedItem>> list(const std::string& d) override { return m_inner.list(d); }
+    Result<std::optional<Entry>> stat(const std::string& p) override { return m_inner.stat(p); }
+    Result<std::string> readLink(const std::string& p) override { return m_inner.readLink(p); }
+    Result<std::unique_ptr<ReadStream>> openRead(const std::string& p) override
+    {
+        auto in = m_inner.openRead(p);
+        if (!in || p != m_victim)
+            return in;
+        return std::unique_ptr<ReadStream>(std::make_unique<Stream>(std::move(*in), m_root + "/" + p));
+    }
+    Result<std::unique_ptr<TempFile>> createTemp(const std::string& d, uint32_t m) override { return m_inner.createTemp(d, m); }
+    Result<Entry> commit(std::unique_ptr<TempFile> t, const std::string& p, int64_t mt, uint32_t m, bool r) override
+    {
+        return m_inner.commit(std::move(t), p, mt, m, r);
+    }
+    Result<void> rename(const std::string& f, const std::string& t) override { return m_inner.rename(f, t); }
+    Result<void> removeFile(const std::string& p) override { return m_inner.removeFile(p); }
+    Result<void> removeDir(const std::string& p) override { return m_inner.removeDir(p); }
+    Result<void> makeDir(const std::string& p, uint32_t m) override { return m_inner.makeDir(p, m); }
+    Result<void> makeSymlink(const std::string& p, const std::string& t, int64_t mt) override
+    {
+        return m_inner.makeSymlink(p, t, mt);
+    }
+    Result<void> setTimes(const std::string& p, int64_t mt) override { return m_inner.setTimes(p, mt); }
+
+private:
+    class Stream final : public ReadStream {
+    public:
+        Stream(std::unique_ptr<ReadStream> in, std::string abs) : m_in(std::move(in)), m_abs(std::move(abs)) {}
+        Result<size_t> read(char* buf, size_t len) override
+        {
+            auto n = m_in->read(buf, std::min<size_t>(len, 64 * 1024));
+            if (n && !m_rewritten) {
+                m_rewritten = true;
+                struct stat st {};
+                REQUIRE(::stat(m_abs.c_str(), &st) == 0);
+                int fd = ::open(m_abs.c_str(), O_WRONLY);
+                REQUIRE(fd >= 0);
+                const std::string fresh(size_t(st.st_size), 'N');
+                REQUIRE(::pwrite(fd, fresh.data(), fresh.size(), 0) == ssize_t(fresh.size()));
+                const struct timespec times[2] = {st.st_atim, st.st_mtim};
+                REQUIRE(::futimens(fd, times) == 0);
+                ::close(fd);
+            }
+            return n;
+        }
+        std::optional<Entry> statOpen() const override { return m_in->statOpen(); }
+        // No descriptor: the copy goes through read(), where the rewrite happens.
+
+    private:
+        std::unique_ptr<ReadStream> m_in;
+        std::string m_abs;
+        bool m_rewritten = false;
+    };
+
+    LocalBackend m_inner;
+    std::string m_root;
+    std::string m_victim;
+};
+
+} // namespace
+
+TEST_CASE("a file rewritten in place during its copy with its time put back is not copied", "[executor]")
+{
+    for (bool big : {false, true}) { // through the hashing buffer, and the stream copy
+        DYNAMIC_SECTION((big ? "a file above the hash limit" : "a file below the hash limit"))
+        {
+            SyncPair p;
+            // Above the executor's hash limit (16 MiB) the copy takes copyStream's path.
+            writeFile(p.left + "/disk.img", std::string(big ? (17 << 20) : (256 << 10), 'O'), 1700000000);
+            writeFile(p.right + "/disk.img", "old target", 1600000000);
+            auto o = p.options();
+            o.mode = SyncMode::Mirror;
+            SyncRun run(std::make_unique<RewritingBackend>(p.left, "disk.img"), std::make_unique<LocalBackend>(p.right),
+                        o);
+            REQUIRE(run.plan());
+            REQUIRE(run.currentPlan().actions.size() == 1);
+            run.execute();
+            const SyncReport& r = run.report();
+            CHECK(r.exit == ExitCode::Errors);
+            REQUIRE(r.execution.items.size() == 1);
+            CHECK(r.execution.items[0].state == ItemResult::State::Failed);
+            REQUIRE(r.execution.errorOf(0));
+            CHECK(r.execution.errorOf(0)->message().find("changed on the left while it was copied") != std::string::npos);
+            CHECK(readFile(p.right + "/disk.img") == "old target");
+            CHECK(tree(p.right).size() == 1); // no temporary left behind
+        }
+    }
+}
+
+namespace {
+
+// A file of `size` bytes holding `data` at each of `offsets`, holes elsewhere.
+void writeSparse(const std::string& abs, int64_t size, const std::vector<int64_t>& offsets, const std::string& data)
+{
+    int fd = ::open(abs.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(fd >= 0);
+    for (int64_t off : offsets)
+        REQUIRE(::pwrite(fd, data.data(), data.size(), off) == ssize_t(data.size()));
+    REQUIRE(::ftruncate(fd, size) == 0);
+    ::close(fd);
+}
+
+int64_t allocatedBytes(const std::string& abs)
+{
+    struct stat st {};
+    REQUIRE(::stat(abs.c_str(), &st) == 0);
+    return int64_t(st.st_blocks) * 512;
+}
+
+} // namespace
+
+TEST_CASE("a sparse file's copy keeps its holes", "[executor]")
+{
+    SyncPair p;
+    const std::string data(4096, 'd');
+    // Above the hash limit (the stream copy): 4 KiB of data at 32 MiB of 64 MiB.
+    writeSparse(p.left + "/big.img", 64 << 20, {32 << 20}, data);
+    // Below it (hashed while copied): data first and in the middle, a hole at the end.
+    writeSparse(p.left + "/small.img", 8 << 20, {0, 3 << 20}, data);
+    REQUIRE(allocatedBytes(p.left + "/big.img") < (1 << 20)); // the file system makes holes here
+    SyncReport r = p.sync();
+    INFO(r.fatalMessage << r.guardMessage);
+    REQUIRE(r.exit == ExitCode::InSync);
+    for (const char* name : {"/big.img", "/small.img"}) {
+        INFO(name);
+        CHECK(allocatedBytes(p.right + name) < (1 << 20));
+        CHECK(readFile(p.right + name) == readFile(p.left + name));
+    }
+    auto store = StateStore::open(p.state, true);
+    REQUIRE(store.ok());
+    auto base = (*store)->loadBase();
+    REQUIRE(base.ok());
+    const auto* small = base->find("small.img");
+    REQUIRE(small);
+    REQUIRE(small->hasHash);
+    CHECK(small->hash == hashBytes(readFile(p.left + "/small.img"))); // the holes' zeros are in the hash
+    CHECK_FALSE(p.sync().plan.hasWork());
 }

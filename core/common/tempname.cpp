@@ -1,0 +1,150 @@
+#include "tempname.h"
+
+#include "common/relpath.h"
+
+#include <QDir>
+#include <QString>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <mutex>
+#include <random>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+namespace ferry::tempname {
+
+namespace {
+
+constexpr size_t kKeyBytes = 32;
+constexpr size_t kRandomChars = 8;
+constexpr size_t kMacChars = 8;
+constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+using Key = std::array<unsigned char, kKeyBytes>;
+
+Key randomKey()
+{
+    std::random_device rd;
+    Key k;
+    for (unsigned char& b : k)
+        b = static_cast<unsigned char>(rd());
+    return k;
+}
+
+struct KeyHolder {
+    std::mutex mutex;
+    Key key = randomKey(); // until loadTempKey replaces it
+};
+
+KeyHolder& holder()
+{
+    static KeyHolder h;
+    return h;
+}
+
+Key currentKey()
+{
+    KeyHolder& h = holder();
+    std::lock_guard lock(h.mutex);
+    return h.key;
+}
+
+// 8 characters of [0-9a-z] from the keyed hash of the random part.
+std::string mac(const Key& key, std::string_view randomPart)
+{
+    std::array<unsigned char, kKeyBytes + kRandomChars> buf{};
+    std::memcpy(buf.data(), key.data(), kKeyBytes);
+    std::memcpy(buf.data() + kKeyBytes, randomPart.data(), kRandomChars);
+    uint64_t h = XXH3_64bits(buf.data(), buf.size());
+    std::string out(kMacChars, '0');
+    for (char& c : out) {
+        c = kDigits[h % 36];
+        h /= 36;
+    }
+    return out;
+}
+
+bool readKey(int fd, Key& key)
+{
+    size_t got = 0;
+    while (got < kKeyBytes) {
+        ssize_t n = ::read(fd, key.data() + got, kKeyBytes - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        got += size_t(n);
+    }
+    return true;
+}
+
+} // namespace
+
+std::string make()
+{
+    thread_local std::mt19937_64 rng{std::random_device{}() ^ uint64_t(::getpid())};
+    std::string randomPart(kRandomChars, '0');
+    for (char& c : randomPart)
+        c = kDigits[rng() % 36];
+    return std::string(relpath::kTempPrefix) + randomPart + mac(currentKey(), randomPart);
+}
+
+bool isOwn(std::string_view name)
+{
+    if (!relpath::isFerryTemp(name))
+        return false;
+    const std::string_view tail = name.substr(relpath::kTempPrefix.size());
+    return mac(currentKey(), tail.substr(0, kRandomChars)) == tail.substr(kRandomChars);
+}
+
+std::string keyPathIn(const std::string& dataDir) { return dataDir + "/temp-key"; }
+
+Result<void> loadTempKey(const std::string& dataDir)
+{
+    const std::string path = keyPathIn(dataDir);
+    const char* next = "Check that Ferry's data folder exists and may be written (set FERRY_DATA_DIR to use another)";
+    if (!QDir().mkpath(QString::fromStdString(dataDir)))
+        return Error::skipItem("create folder", dataDir, "could not be created", next);
+    Key key;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) {
+            const bool ok = readKey(fd, key);
+            ::close(fd);
+            if (!ok)
+                return Error::skipItem("read", path, "the key of Ferry's temporary files is damaged",
+                                       "Delete this file; Ferry makes a new one (leftovers of interrupted runs are "
+                                       "then kept as ordinary files)");
+            std::lock_guard lock(holder().mutex);
+            holder().key = key;
+            return Ok{};
+        }
+        if (errno != ENOENT)
+            return errnoError("read", path, errno);
+        // First use: write a complete key under a private name, then link it
+        // into place, so a process starting at the same time reads a whole
+        // key (its own or ours), never half of one.
+        const std::string partial = path + "." + std::to_string(::getpid()) + ".new";
+        int out = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (out < 0)
+            return errnoError("create", partial, errno);
+        const Key fresh = randomKey();
+        const bool written = ::write(out, fresh.data(), fresh.size()) == ssize_t(fresh.size()) && ::fsync(out) == 0;
+        int err = written ? 0 : (errno ? errno : EIO);
+        ::close(out);
+        if (written && ::link(partial.c_str(), path.c_str()) != 0)
+            err = errno;
+        ::unlink(partial.c_str());
+        if (!written)
+            return errnoError("write", partial, err);
+        if (err != 0 && err != EEXIST)
+            return errnoError("create", path, err);
+        // Linked, or another process won the race: read what is there.
+    }
+    return Error::skipItem("read", path, "the key file keeps changing", next);
+}
+
+} // namespace ferry::tempname
