@@ -3,6 +3,7 @@
 #include "common/relpath.h"
 
 #include <array>
+#include <unordered_map>
 
 namespace ferry {
 
@@ -39,10 +40,12 @@ bool counts(EntryKind kind, std::string_view path)
     return (kind == EntryKind::File || kind == EntryKind::Symlink) && !isLitterPath(path);
 }
 
-bool looksEmptied(int64_t before, int64_t now)
+bool keptTooLittle(int64_t held, int64_t kept)
 {
-    return before > 0 && now * 100 < before * kEmptiedSidePercent;
+    return held > 0 && kept * 100 < held * kEmptiedSidePercent;
 }
+
+std::string files(int64_t n) { return std::to_string(n) + (n == 1 ? " file" : " files"); }
 
 } // namespace
 
@@ -54,26 +57,49 @@ int64_t countHeldItems(const Snapshot& side)
     return n;
 }
 
-int64_t countHeldItems(const BaseState& base, const Filter& filter)
-{
-    int64_t n = 0;
-    for (const auto& it : base.entries) {
-        std::string_view path = base.entries.pathOf(it);
-        n += counts(it.kind, path) && !filter.excludesItem(path, it.kind == EntryKind::Directory);
-    }
-    return n;
-}
-
 std::optional<EmptiedSide> findEmptiedSide(const Snapshot& left, const Snapshot& right, const BaseState& base,
-                                           const Filter& filter)
+                                           const Filter& filter, bool leftFileIds, bool rightFileIds)
 {
     if (base.empty())
         return std::nullopt;
-    const int64_t before = countHeldItems(base, filter);
     for (Side s : {Side::Left, Side::Right}) {
-        const int64_t now = countHeldItems(s == Side::Left ? left : right);
-        if (looksEmptied(before, now))
-            return EmptiedSide{s, before, now};
+        const Snapshot& here = s == Side::Left ? left : right;
+        const Snapshot& there = s == Side::Left ? right : left;
+        const bool ids = s == Side::Left ? leftFileIds : rightFileIds;
+        // A renamed file keeps its id, size and time; an id alone is not
+        // enough, since ext4 hands a deleted file's inode to the next new one.
+        std::unordered_map<uint64_t, const Snapshot::Item*> byId;
+        if (ids)
+            for (const auto& it : here.entries)
+                if (it.fileId && counts(it.kind, here.entries.pathOf(it)))
+                    byId.emplace(it.fileId, &it);
+        auto renamedHere = [&](const BaseState::Item& b) {
+            const uint64_t id = s == Side::Left ? b.leftId : b.rightId;
+            auto found = id ? byId.find(id) : byId.end();
+            return found != byId.end() && found->second->size == b.size &&
+                   found->second->mtimeNs == (s == Side::Left ? b.leftMtimeNs : b.rightMtimeNs);
+        };
+        // What the run would delete on the other side: the files it lost
+        // that are unchanged there (an edit there wins and comes back).
+        auto unchangedThere = [&](const BaseState::Item& b, std::string_view path) {
+            const Snapshot::Item* t = there.find(path);
+            return t && t->kind == b.kind && t->size == b.size &&
+                   t->mtimeNs == (s == Side::Left ? b.rightMtimeNs : b.leftMtimeNs);
+        };
+        EmptiedSide e{s, 0, 0, 0};
+        for (const auto& b : base.entries) {
+            std::string_view path = base.entries.pathOf(b);
+            if (!counts(b.kind, path) || filter.excludesItem(path, false))
+                continue;
+            ++e.heldBefore;
+            if (here.find(path) || renamedHere(b))
+                ++e.keptNow;
+            else if (unchangedThere(b, path))
+                ++e.wouldDelete;
+        }
+        const bool carriesLoss = e.wouldDelete > 0 && e.wouldDelete * 100 >= e.heldBefore * kEmptiedSidePercent;
+        if (keptTooLittle(e.heldBefore, e.keptNow) && carriesLoss)
+            return e;
     }
     return std::nullopt;
 }
@@ -82,32 +108,53 @@ std::optional<EmptiedSide> findEmptiedSource(SyncMode mode, const Snapshot& sour
 {
     if (mode == SyncMode::TwoWay)
         return std::nullopt;
-    const int64_t before = countHeldItems(target);
-    const int64_t now = countHeldItems(source);
-    const bool emptied = mode == SyncMode::Mirror ? looksEmptied(before, now) : before > 0 && now == 0;
-    if (!emptied)
+    EmptiedSide e{Side::Left, 0, 0, 0};
+    for (const auto& it : target.entries) {
+        std::string_view path = target.entries.pathOf(it);
+        if (!counts(it.kind, path))
+            continue;
+        ++e.heldBefore;
+        if (source.find(path))
+            ++e.keptNow;
+        else
+            ++e.wouldDelete;
+    }
+    if (mode == SyncMode::Update) {
+        if (e.heldBefore == 0 || countHeldItems(source) > 0)
+            return std::nullopt;
+        e.wouldDelete = 0; // an update deletes nothing
+        return e;
+    }
+    // A source that holds almost nothing (an empty mount point), or one
+    // that lost nearly every file of a copy of some size (a card formatted
+    // and filled with new files): a single stale file in a new target is
+    // neither, and meets the mass-deletion guard instead.
+    const bool nearlyEmpty = keptTooLittle(e.heldBefore, countHeldItems(source));
+    const bool replaced = e.heldBefore >= kEmptiedMinimumCopy && keptTooLittle(e.heldBefore, e.keptNow);
+    if (!nearlyEmpty && !replaced)
         return std::nullopt;
-    return EmptiedSide{Side::Left, before, now};
+    return e;
 }
 
-std::string emptiedSideMessage(const EmptiedSide& e, const std::string& location, bool hasBase)
+std::string emptiedSideMessage(const EmptiedSide& e, SyncMode mode, const std::string& location)
 {
     const std::string folder = std::string("the ") + sideName(e.side) + " folder '" + location + "'";
     std::string what;
-    if (hasBase)
-        what = e.holdsNow == 0 ? folder + " is empty, but the last sync saw " + std::to_string(e.heldBefore) +
-                                     " files there"
-                               : folder + " holds only " + std::to_string(e.holdsNow) + " of the " +
-                                     std::to_string(e.heldBefore) + " files the last sync saw there";
+    if (mode == SyncMode::TwoWay)
+        what = (e.keptNow == 0 ? folder + " holds none of the " + files(e.heldBefore) + " the last sync saw there"
+                               : folder + " holds only " + std::to_string(e.keptNow) + " of the " +
+                                     files(e.heldBefore) + " the last sync saw there") +
+               " (the run would delete " + files(e.wouldDelete) + " on the " + sideName(otherSide(e.side)) + ")";
+    else if (mode == SyncMode::Mirror)
+        what = folder + " (the source) holds only " + std::to_string(e.keptNow) + " of the " + files(e.heldBefore) +
+               " in the right folder: a mirror would delete " + files(e.wouldDelete) + " there";
     else
-        what = e.holdsNow == 0 ? folder + " (the source) is empty, but the right folder holds " +
-                                     std::to_string(e.heldBefore) + " files"
-                               : folder + " (the source) holds only " + std::to_string(e.holdsNow) +
-                                     " files, but the right folder holds " + std::to_string(e.heldBefore) +
-                                     " that a mirror would delete";
-    return "stopped: " + what +
-           ". Is a drive unplugged or a share not mounted? Nothing was changed. If you really emptied it, run again "
-           "with --force-deletions";
+        what = folder + " (the source) is empty, but the right folder holds " + files(e.heldBefore);
+    const std::string ifMeant = mode == SyncMode::Update
+                                    ? "If the source is empty on purpose, there is nothing to copy; --force-deletions "
+                                      "lets such a run pass (an update never deletes)"
+                                    : "If you really emptied it, run again with --force-deletions";
+    return "stopped: " + what + ". Is a drive unplugged or a share not mounted? Nothing was changed. " + ifMeant;
 }
 
 } // namespace ferry

@@ -271,15 +271,20 @@ bool SyncRun::scanAndPlan()
     pol.nowNs = m_options.nowNs;
 
     // A side that lost nearly everything it held: an unplugged drive, an
-    // unmounted share. Checked in every mode, whatever the deletion limit.
+    // unmounted share. Checked in every mode, whatever the deletion limit; a
+    // dry run shows its plan with the warning.
     if (!m_options.forceDeletions) {
-        const bool twoWay = m_options.mode == SyncMode::TwoWay;
-        auto emptied = twoWay ? findEmptiedSide(*st.left, *st.right, st.base, filter)
-                              : findEmptiedSource(m_options.mode, *st.left, *st.right);
-        if (emptied)
-            return stop(ExitCode::Guard, emptiedSideMessage(*emptied, (emptied->side == Side::Left ? m_left : m_right)
-                                                                          ->location(),
-                                                            twoWay));
+        auto emptied = m_options.mode == SyncMode::TwoWay
+                           ? findEmptiedSide(*st.left, *st.right, st.base, filter, m_left->capabilities().fileIds,
+                                             m_right->capabilities().fileIds)
+                           : findEmptiedSource(m_options.mode, *st.left, *st.right);
+        if (emptied) {
+            const Backend& side = emptied->side == Side::Left ? *m_left : *m_right;
+            const std::string message = emptiedSideMessage(*emptied, m_options.mode, side.location());
+            if (!m_options.dryRun)
+                return stop(ExitCode::Guard, message);
+            m_report.warnings.push_back(message.substr(message.find(':') + 2) + " (a real run would stop here)");
+        }
     }
 
     st.clock.lap("scan");

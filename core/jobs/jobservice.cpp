@@ -299,7 +299,8 @@ QString windowGuardMessage(const std::string& engineMessage)
     else if (what.contains("not the folder synced last time"))
         next = JobService::tr("Check that the right drive is plugged in. If this really is the folder to sync now "
                               "(a new disk), remove the job and create it again: its first run deletes nothing.");
-    else if (what.contains("is empty, but") || what.contains("holds only") || what.contains("is missing, but"))
+    else if (what.contains("is empty, but") || what.contains("holds only") || what.contains("holds none") ||
+             what.contains("is missing, but"))
         next = JobService::tr("Check that the drive is plugged in or the share mounted, then Sync now again. If you "
                               "emptied the folder on purpose, delete the files from the other folder too.");
     else if (what.contains("cannot be read"))

@@ -216,6 +216,50 @@ TEST_CASE("a side that lost nearly everything stops the run in every mode", "[ex
         CHECK(r.guardMessage.find("holds only 1 of the 31") != std::string::npos);
         CHECK(tree(p.right) == before);
     }
+    SECTION("two-way: an emptied side refilled with new files still stops (a card formatted and filled again)")
+    {
+        REQUIRE(p.sync().exit == ExitCode::InSync);
+        const auto before = tree(p.right);
+        for (const auto& [path, what] : tree(p.left))
+            if (what != "d")
+                ::unlink((p.left + "/" + path).c_str());
+        for (int i = 0; i < 11; ++i)
+            writeFile(p.left + "/new" + std::to_string(i), "n" + std::to_string(i));
+        auto o = p.options();
+        o.maxDeletePercent = 100;
+        SyncReport r = p.sync(o);
+        CHECK(r.exit == ExitCode::Guard);
+        CHECK(r.guardMessage.find("holds none of the 31 files") != std::string::npos);
+        CHECK(tree(p.right) == before);
+    }
+    SECTION("two-way: files deleted on both sides are no emptied side")
+    {
+        REQUIRE(p.sync().exit == ExitCode::InSync);
+        for (int i = 1; i < 30; ++i) {
+            ::unlink((p.left + "/f" + std::to_string(i)).c_str());
+            ::unlink((p.right + "/f" + std::to_string(i)).c_str());
+        }
+        SyncReport r = p.sync();
+        CHECK(r.exit == ExitCode::InSync);
+        CHECK(exists(p.right + "/f0"));
+        CHECK(exists(p.left + "/sub/g"));
+    }
+    SECTION("a dry run shows the plan of an emptied side with a warning and changes nothing")
+    {
+        REQUIRE(p.sync().exit == ExitCode::InSync);
+        const auto before = tree(p.left);
+        for (const auto& [path, what] : tree(p.right))
+            if (what != "d")
+                ::unlink((p.right + "/" + path).c_str());
+        auto o = p.options();
+        o.dryRun = true;
+        SyncReport r = p.sync(o);
+        CHECK(r.exit == ExitCode::InSync);
+        REQUIRE(r.warnings.size() >= 1);
+        CHECK(r.warnings.front().find("a real run would stop here") != std::string::npos);
+        CHECK(r.plan.deletions(Side::Left) == 31);
+        CHECK(tree(p.left) == before);
+    }
     SECTION("two-way: a folder renamed with everything in it is no emptied side")
     {
         ::mkdir((p.left + "/all").c_str(), 0755);
@@ -243,6 +287,30 @@ TEST_CASE("a side that lost nearly everything stops the run in every mode", "[ex
         o.forceDeletions = true;
         CHECK(p.sync(o).exit == ExitCode::InSync);
         CHECK_FALSE(exists(p.right + "/f0"));
+    }
+    SECTION("mirror: a source whose files were all replaced by new ones stops; one stale target file does not")
+    {
+        REQUIRE(p.sync(p.options(SyncMode::Mirror)).exit == ExitCode::InSync);
+        const auto before = tree(p.right);
+        for (const auto& [path, what] : tree(p.left))
+            if (what != "d")
+                ::unlink((p.left + "/" + path).c_str());
+        for (int i = 0; i < 11; ++i)
+            writeFile(p.left + "/new" + std::to_string(i), "n" + std::to_string(i));
+        auto o = p.options(SyncMode::Mirror);
+        o.maxDeletePercent = 100;
+        SyncReport r = p.sync(o);
+        CHECK(r.exit == ExitCode::Guard);
+        CHECK(tree(p.right) == before);
+
+        SyncPair fresh;
+        writeFile(fresh.left + "/a", "a");
+        writeFile(fresh.left + "/b", "b");
+        writeFile(fresh.right + "/stale", "s");
+        auto f = fresh.options(SyncMode::Mirror);
+        f.maxDeletePercent = 100;
+        CHECK(fresh.sync(f).exit == ExitCode::InSync);
+        CHECK_FALSE(exists(fresh.right + "/stale"));
     }
     SECTION("update: an empty source stops; a source with a few new files does not")
     {
