@@ -392,7 +392,14 @@ struct Executor::Impl {
         auto there = side.stat(a.path);
         if (!there)
             return there.error();
-        if (*there && !(scanned && (*there)->fileId == scanned->fileId && scanned->fileId))
+        // On a side that folds case, a case-only rename finds the item
+        // itself at its new name (told by its file id where the side has
+        // one, else by the two names being one name there).
+        const bool itself = *there && scanned && (scanned->fileId ? (*there)->fileId == scanned->fileId
+                                                        : side.capabilities().caseInsensitive &&
+                                                              relpath::matchKey(a.path, true) ==
+                                                                  relpath::matchKey(a.fromPath(), true));
+        if (*there && !itself)
             return Error::skipItem("rename", a.fromPath(), "'" + a.path + "' already exists on the " +
                                                             sideName(a.target), "Run the sync again");
         if (auto parent = relpath::parent(a.path); !parent.empty())

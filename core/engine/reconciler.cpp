@@ -653,6 +653,11 @@ private:
         const std::string nr = relpath::toNfc(relpath::name(rp));
         if (nl == nr)
             return;
+        // Only spellings of one name: a row that detectRenames() filled with
+        // a renamed item holds two different names, and that rename is
+        // already planned.
+        if (relpath::matchKey(nl, true) != relpath::matchKey(nr, true))
+            return;
         const std::string nb = relpath::toNfc(relpath::name(bp));
         Side renamed;
         if (nr == nb && nl != nb)
