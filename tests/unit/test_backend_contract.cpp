@@ -1,0 +1,324 @@
+// The Backend contract, once, for every backend: LocalBackend on a real
+// folder and FakeBackend in each of its profiles (and each remote backend
+// when it lands). Only the Backend interface is used to set things up, so
+// the same checks run against any side. What a profile lacks (symlinks,
+// case folding) changes what is expected, never whether it is checked.
+#include "backend/fakebackend.h"
+#include "backend/localbackend.h"
+#include "common/relpath.h"
+#include "tempdir.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <memory>
+
+using namespace ferry;
+using namespace ferry::test;
+
+namespace {
+
+struct Side {
+    std::string name;
+    std::unique_ptr<TempDir> dir;             // LocalBackend's folder
+    std::shared_ptr<FakeFileSystem> fs;       // FakeBackend's file system
+    std::unique_ptr<Backend> backend;
+    Capabilities caps;
+};
+
+// Index 0 is LocalBackend; the others are the fake's profiles.
+std::vector<std::string> sideNames()
+{
+    std::vector<std::string> names{"local"};
+    for (const FakeProfile& p : fakeprofiles::all())
+        names.push_back("fake " + p.name);
+    return names;
+}
+
+Side makeSide(size_t index)
+{
+    Side s;
+    s.name = sideNames()[index];
+    if (index == 0) {
+        s.dir = std::make_unique<TempDir>();
+        s.backend = std::make_unique<LocalBackend>(*s.dir / "root");
+    } else {
+        s.fs = std::make_shared<FakeFileSystem>(fakeprofiles::all()[index - 1]);
+        s.backend = std::make_unique<FakeBackend>(s.fs, "top/root");
+    }
+    s.caps = s.backend->capabilities();
+    REQUIRE(s.backend->createRoot().ok());
+    return s;
+}
+
+const int64_t kTime = int64_t(1764000000) * 1000000000 + 123456789; // 2025-11-24, with nanoseconds
+
+int64_t atPrecision(int64_t ns, const Capabilities& caps)
+{
+    const int64_t p = std::max<int64_t>(caps.timePrecisionNs, 1);
+    return ns / p * p;
+}
+
+Result<Entry> putFile(Backend& b, const std::string& path, const std::string& content, bool mayReplace = false,
+                      int64_t mtimeNs = kTime)
+{
+    auto temp = b.createTemp(std::string(relpath::parent(path)), 0644);
+    if (!temp)
+        return temp.error();
+    if (auto w = (*temp)->write(content.data(), content.size()); !w)
+        return w.error();
+    return b.commit(std::move(*temp), path, mtimeNs, 0644, mayReplace);
+}
+
+std::string readAll(Backend& b, const std::string& path)
+{
+    auto in = b.openRead(path);
+    REQUIRE(in.ok());
+    std::string out;
+    char buf[7]; // small on purpose: reads in pieces
+    for (;;) {
+        auto n = (*in)->read(buf, sizeof buf);
+        REQUIRE(n.ok());
+        if (*n == 0)
+            return out;
+        out.append(buf, *n);
+    }
+}
+
+std::vector<std::string> names(Backend& b, const std::string& dir)
+{
+    auto items = b.list(dir);
+    REQUIRE(items.ok());
+    std::vector<std::string> out;
+    for (const ListedItem& it : *items)
+        out.push_back(std::string(relpath::name(it.entry.path)));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("contract: a committed file has its bytes, time and size, and no temporary stays", "[contract]")
+{
+    const size_t index = GENERATE(range(size_t(0), sideNames().size()));
+    Side s = makeSide(index);
+    INFO(s.name);
+    Backend& b = *s.backend;
+
+    REQUIRE(b.rootExists().ok());
+    CHECK(*b.rootExists());
+    auto committed = putFile(b, "a.txt", "alpha bytes");
+    REQUIRE(committed.ok());
+    CHECK(committed->kind == EntryKind::File);
+    CHECK(committed->size == 11);
+    CHECK(committed->mtimeNs == atPrecision(kTime, s.caps));
+    auto st = b.stat("a.txt");
+    REQUIRE(st.ok());
+    REQUIRE(*st);
+    CHECK((*st)->size == committed->size);
+    CHECK((*st)->mtimeNs == committed->mtimeNs);
+    CHECK(((*st)->fileId != 0) == s.caps.fileIds);
+    CHECK(readAll(b, "a.txt") == "alpha bytes");
+    CHECK(names(b, "") == std::vector<std::string>{"a.txt"});
+}
+
+TEST_CASE("contract: a commit without replace refuses an existing name and leaves both", "[contract]")
+{
+    const size_t index = GENERATE(range(size_t(0), sideNames().size()));
+    Side s = makeSide(index);
+    INFO(s.name);
+    Backend& b = *s.backend;
+
+    REQUIRE(putFile(b, "a.txt", "first").ok());
+    auto second = putFile(b, "a.txt", "second");
+    REQUIRE_FALSE(second.ok());
+    CHECK(second.error().kind == Error::Kind::SkipItem);
+    CHECK(readAll(b, "a.txt") == "first");
+    CHECK(names(b, "") == std::vector<std::string>{"a.txt"}); // the temporary went with the refusal
+    auto replaced = putFile(b, "a.txt", "third, longer", true);
+    REQUIRE(replaced.ok());
+    CHECK(readAll(b, "a.txt") == "third, longer");
+    CHECK(names(b, "") == std::vector<std::string>{"a.txt"});
+}
+
+TEST_CASE("contract: a temporary that is never committed is removed", "[contract]")
+{
+    const size_t index = GENERATE(range(size_t(0), sideNames().size()));
+    Side s = makeSide(index);
+    INFO(s.name);
+    Backend& b = *s.backend;
+    {
+        auto temp = b.createTemp("", 0644);
+        REQUIRE(temp.ok());
+        REQUIRE((*temp)->write("half", 4).ok());
+        CHECK(names(b, "").size() == 1); // visible while it is written
+    }
+    CHECK(names(b, "").empty());
+}
+
+TEST_CASE("contract: folders are made one at a time and removed only when empty", "[contract]")
+{
+    const size_t index = GENERATE(range(size_t(0), sideNames().size()));
+    Side s = makeSide(index);
+    INFO(s.name);
+    Backend& b = *s.backend;
+
+    CHECK_FALSE(b.makeDir("x/y", 0755).ok()); // parents are not made
+    REQUIRE(b.makeDir("x", 0755).ok());
+    CHECK(b.makeDir("x", 0755).ok());         // already there: fine
+    REQUIRE(b.makeDir("x/y", 0755).ok());
+    REQUIRE(putFile(b, "x/y/f", "f").ok());
+    CHECK_FALSE(putFile(b, "missing/f", "f").ok());
+    auto notEmpty = b.removeDir("x/y");
+    CHECK_FALSE(notEmpty.ok());
+    CHECK(readAll(b, "x/y/f") == "f");
+    REQUIRE(b.removeFile("x/y/f").ok());
+    CHECK(b.removeFile("x/y/f").ok());        // gone already: fine
+    REQUIRE(b.removeDir("x/y").ok());
+    auto gone = b.stat("x/y");
+    REQUIRE(gone.ok());
+    CHECK_FALSE(*gone);
+    auto dir = b.stat("x");
+    REQUIRE(dir.ok());
+    REQUIRE(*dir);
+    CHECK((*dir)->kind == EntryKind::Directory);
+    CHECK_FALSE(b.makeDir("x/y/z", 0755).ok());
+}
+
+TEST_CASE("contract: a rename never replaces what is there and does not make parents", "[contract]")
+{
+    const size_t index = GENERATE(range(size_t(0), sideNames().size()));
+    Side s = makeSide(index);
+    INFO(s.name);
+    Backend& b = *s.backend;
+
+    REQUIRE(putFile(b, "a", "a").ok());
+    REQUIRE(putFile(b, "b", "b").ok());
+    auto clash = b.rename("a", "b");
+    REQUIRE_FALSE(clash.ok());
+    CHECK(readAll(b, "a") == "a");
+    CHECK(readAll(b, "b") == "b");
+    CHECK_FALSE(b.rename("a", "nowhere/a").ok());
+    REQUIRE(b.makeDir("d", 0755).ok());
+    REQUIRE(b.rename("a", "d/a2").ok());
+    CHECK(readAll(b, "d/a2") == "a");
+    REQUIRE(b.rename("d", "e").ok()); // a folder moves with what it holds
+    CHECK(readAll(b, "e/a2") == "a");
+    CHECK(names(b, "") == std::vector<std::string>{"b", "e"});
+}
+
+TEST_CASE("contract: names keep their bytes; a folding side finds other spellings", "[contract]")
+{
+    const size_t index = GENERATE(range(size_t(0), sideNames().size()));
+    Side s = makeSide(index);
+    INFO(s.name);
+    Backend& b = *s.backend;
+
+    const std::string nfc = "Caf\xc3\xa9.txt";   // é as one code point
+    const std::string nfd = "Caf\x65\xcc\x81.txt"; // e + combining acute
+    REQUIRE(putFile(b, nfd, "mac").ok());
+    CHECK(names(b, "") == std::vector<std::string>{nfd});
+    auto other = b.stat(nfc);
+    REQUIRE(other.ok());
+    CHECK(bool(*other) == (s.caps.normalizationInsensitive || s.caps.caseInsensitive));
+    auto upper = b.stat("CAF\x45\xcc\x81.TXT");
+    REQUIRE(upper.ok());
+    CHECK(bool(*upper) == s.caps.caseInsensitive);
+    if (s.caps.caseInsensitive) {
+        // A case-only rename finds itself and takes the new spelling.
+        REQUIRE(b.rename(nfd, "CAF\x45\xcc\x81.TXT").ok());
+        CHECK(names(b, "") == std::vector<std::string>{"CAF\x45\xcc\x81.TXT"});
+    } else {
+        REQUIRE(putFile(b, nfc, "linux").ok()); // a second, distinct name
+        CHECK(names(b, "").size() == 2);
+    }
+}
+
+TEST_CASE("contract: symlinks are kept where the side has them, refused where it has not", "[contract]")
+{
+    const size_t index = GENERATE(range(size_t(0), sideNames().size()));
+    Side s = makeSide(index);
+    INFO(s.name);
+    Backend& b = *s.backend;
+
+    auto made = b.makeSymlink("link", "some/where", kTime);
+    CHECK(made.ok() == s.caps.symlinks);
+    if (!s.caps.symlinks) {
+        CHECK(made.error().kind == Error::Kind::SkipItem);
+        CHECK(names(b, "").empty());
+        return;
+    }
+    auto target = b.readLink("link");
+    REQUIRE(target.ok());
+    CHECK(*target == "some/where");
+    auto items = b.list("");
+    REQUIRE(items.ok());
+    REQUIRE(items->size() == 1);
+    CHECK(items->front().entry.kind == EntryKind::Symlink);
+    CHECK(items->front().linkTarget == "some/where");
+    REQUIRE(b.makeSymlink("link", "else/where", kTime).ok()); // replaced in one step
+    CHECK(*b.readLink("link") == "else/where");
+}
+
+TEST_CASE("contract: times are set at the side's precision; a missing root is told apart", "[contract]")
+{
+    const size_t index = GENERATE(range(size_t(0), sideNames().size()));
+    Side s = makeSide(index);
+    INFO(s.name);
+    Backend& b = *s.backend;
+
+    REQUIRE(putFile(b, "t", "t").ok());
+    const int64_t later = kTime + int64_t(86400) * 1000000000 + 999999999;
+    REQUIRE(b.setTimes("t", later).ok());
+    auto st = b.stat("t");
+    REQUIRE(st.ok());
+    REQUIRE(*st);
+    CHECK((*st)->mtimeNs == atPrecision(later, s.caps));
+    CHECK_FALSE(b.setTimes("missing", later).ok());
+
+    auto id = b.rootIdentity();
+    REQUIRE(id.ok());
+    CHECK(id->known);
+    std::unique_ptr<Backend> elsewhere = s.fs ? std::unique_ptr<Backend>(std::make_unique<FakeBackend>(s.fs, "nothing"))
+                                              : std::unique_ptr<Backend>(std::make_unique<LocalBackend>(*s.dir / "nothing"));
+    auto exists = elsewhere->rootExists();
+    REQUIRE(exists.ok());
+    CHECK_FALSE(*exists);
+    REQUIRE(elsewhere->createRoot().ok());
+    CHECK(*elsewhere->rootExists());
+    auto otherId = elsewhere->rootIdentity();
+    REQUIRE(otherId.ok());
+    CHECK_FALSE(otherId->sameFolderAs(*id));
+}
+
+TEST_CASE("contract: a clone works on the same side", "[contract]")
+{
+    const size_t index = GENERATE(range(size_t(0), sideNames().size()));
+    Side s = makeSide(index);
+    INFO(s.name);
+    std::unique_ptr<Backend> c = s.backend->clone();
+    REQUIRE(putFile(*c, "from-clone", "c").ok());
+    CHECK(readAll(*s.backend, "from-clone") == "c");
+    CHECK(c->location() == s.backend->location());
+}
+
+TEST_CASE("fake: a scripted fault fails exactly the call it names", "[contract][fake]")
+{
+    auto fs = std::make_shared<FakeFileSystem>();
+    FakeBackend b(fs, "root");
+    REQUIRE(b.createRoot().ok());
+    fs->setFault([](std::string_view op, std::string_view path) -> std::optional<Error> {
+        if (op == "write" && path.find(".ferry-tmp-") != std::string_view::npos)
+            return errnoError("write", std::string(path), ENOSPC);
+        return std::nullopt;
+    });
+    auto refused = putFile(b, "a", "bytes");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().osError == ENOSPC);
+    CHECK(fs->tree("root").empty()); // the temporary went away
+    fs->setFault({});
+    REQUIRE(putFile(b, "a", "bytes").ok());
+    CHECK(fs->tree("root") == std::map<std::string, std::string>{{"a", "f:bytes"}});
+    CHECK(fs->calls("commit") == 1);
+    CHECK(fs->calls("write") == 2);
+}

@@ -1,0 +1,219 @@
+// The two-way, mirror and update scenarios over FakeBackend, in each of its
+// capability profiles (a folding side, FAT times, a server without links,
+// file ids or atomic renames): the engine must honour what a side can do.
+// Each ends with both sides as expected and a second run that plans nothing.
+#include "backend/fakebackend.h"
+#include "engine/reasons.h"
+#include "engine/syncrun.h"
+#include "tempdir.h"
+
+#include <catch2/catch.hpp>
+
+using namespace ferry;
+using namespace ferry::test;
+
+namespace {
+
+const int64_t kSecond = 1000000000;
+const int64_t kT0 = int64_t(1764000000) * kSecond;
+
+struct FakePair {
+    TempDir dir;
+    std::shared_ptr<FakeFileSystem> left, right;
+    FakePair(const FakeProfile& l, const FakeProfile& r)
+        : left(std::make_shared<FakeFileSystem>(l)), right(std::make_shared<FakeFileSystem>(r))
+    {
+        left->putDir("L");
+        right->putDir("R");
+    }
+    SyncOptions options(SyncMode mode) const
+    {
+        SyncOptions o;
+        o.mode = mode;
+        o.statePath = mode == SyncMode::TwoWay ? dir / "state.db" : std::string();
+        o.hostName = "test";
+        o.nowNs = kT0 + 3600 * kSecond;
+        o.threads = 3;
+        // The coarsest side's precision, as a job on such a side sets it.
+        o.toleranceNs = std::max(left->profile().caps.timePrecisionNs, right->profile().caps.timePrecisionNs) > 1
+                            ? 2 * kSecond
+                            : 0;
+        return o;
+    }
+    SyncReport sync(SyncMode mode) const
+    {
+        SyncRun run(std::make_unique<FakeBackend>(left, "L"), std::make_unique<FakeBackend>(right, "R"), options(mode));
+        return run.run();
+    }
+    std::map<std::string, std::string> leftTree() const { return left->tree("L"); }
+    std::map<std::string, std::string> rightTree() const { return right->tree("R"); }
+};
+
+std::string describe(const SyncReport& r)
+{
+    std::string s = r.fatalMessage + r.guardMessage;
+    for (const Error& e : r.errors)
+        s += "\n" + e.message();
+    for (const Action& a : r.plan.actions)
+        s += std::string("\n  plan: ") + opName(a.op) + " " + sideName(a.target) + " '" + a.path + "'" +
+             (a.fromPath().empty() ? "" : " from '" + a.fromPath() + "'") + ": " + reasonFor(a);
+    return s;
+}
+
+void expectQuietAgain(const FakePair& p, SyncMode mode)
+{
+    SyncReport again = p.sync(mode);
+    INFO("second run: " << describe(again));
+    CHECK(again.exit == ExitCode::InSync);
+    CHECK_FALSE(again.plan.hasWork());
+}
+
+// Every profile on both sides, and each profile against a plain POSIX side.
+std::vector<std::pair<FakeProfile, FakeProfile>> profilePairs()
+{
+    std::vector<std::pair<FakeProfile, FakeProfile>> out;
+    for (const FakeProfile& p : fakeprofiles::all()) {
+        out.emplace_back(p, p);
+        if (p.name != "posix")
+            out.emplace_back(fakeprofiles::posix(), p);
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("fake sides: two-way carries additions, edits, deletions, renames and conflicts", "[fake][scenario]")
+{
+    const auto pairs = profilePairs();
+    const size_t i = GENERATE_COPY(range(size_t(0), pairs.size()));
+    const auto& [lp, rp] = pairs[i];
+    INFO("left " << lp.name << ", right " << rp.name);
+    FakePair p(lp, rp);
+
+    p.left->putFile("L/docs/a.txt", "alpha", kT0);
+    p.left->putFile("L/docs/b.txt", "beta", kT0);
+    p.left->putFile("L/keep.txt", "keep", kT0);
+    p.right->putFile("R/photos/p1.jpg", "jpeg one", kT0);
+    p.right->putFile("R/notes.md", "notes", kT0);
+    p.left->putDir("L/empty");
+    SyncReport first = p.sync(SyncMode::TwoWay);
+    INFO("first run: " << describe(first));
+    REQUIRE(first.exit == ExitCode::InSync);
+    CHECK(p.leftTree() == p.rightTree());
+    CHECK(p.rightTree().at("docs/a.txt") == "f:alpha");
+    CHECK(p.leftTree().at("photos/p1.jpg") == "f:jpeg one");
+    CHECK(p.rightTree().at("empty") == "d");
+
+    // One change of each kind on each side; a file edited on both.
+    p.left->putFile("L/docs/a.txt", "alpha, edited on the left", kT0 + 60 * kSecond);
+    p.right->removeTree("R/docs/b.txt");
+    p.right->putFile("R/photos/p2.jpg", "jpeg two", kT0 + 60 * kSecond);
+    p.left->putFile("L/notes.md", "notes, left", kT0 + 60 * kSecond);
+    p.right->putFile("R/notes.md", "notes, right side", kT0 + 120 * kSecond);
+    {
+        FakeBackend right(p.right, "R");
+        REQUIRE(right.rename("photos/p1.jpg", "photos/renamed.jpg").ok());
+    }
+    SyncReport second = p.sync(SyncMode::TwoWay);
+    INFO("second run: " << describe(second));
+    REQUIRE(second.exit == ExitCode::InSync);
+    const auto t = p.leftTree();
+    CHECK(t == p.rightTree());
+    CHECK(t.at("docs/a.txt") == "f:alpha, edited on the left");
+    CHECK(t.count("docs/b.txt") == 0);
+    CHECK(t.at("photos/p2.jpg") == "f:jpeg two");
+    CHECK(t.at("photos/renamed.jpg") == "f:jpeg one");
+    CHECK(t.count("photos/p1.jpg") == 0);
+    // Keep both (the default): both versions of notes.md are on both sides.
+    int left = 0, right = 0;
+    for (const auto& [path, what] : t) {
+        left += what == "f:notes, left";
+        right += what == "f:notes, right side";
+    }
+    CHECK(left == 1);
+    CHECK(right == 1);
+    expectQuietAgain(p, SyncMode::TwoWay);
+}
+
+TEST_CASE("fake sides: a mirror makes the right an exact copy, an update never deletes", "[fake][scenario]")
+{
+    const auto pairs = profilePairs();
+    const size_t i = GENERATE_COPY(range(size_t(0), pairs.size()));
+    const auto& [lp, rp] = pairs[i];
+    INFO("left " << lp.name << ", right " << rp.name);
+    const SyncMode mode = GENERATE(SyncMode::Mirror, SyncMode::Update);
+    INFO("mode " << modeName(mode));
+    FakePair p(lp, rp);
+
+    p.left->putFile("L/a.txt", "a", kT0);
+    p.left->putFile("L/sub/b.txt", "b", kT0);
+    p.left->putFile("L/sub/c.txt", "c", kT0);
+    p.right->putFile("R/a.txt", "old a, longer", kT0 - 60 * kSecond);
+    p.right->putFile("R/extra.txt", "only on the right", kT0);
+    for (int k = 0; k < 6; ++k)
+        p.left->putFile("L/more/m" + std::to_string(k), "m" + std::to_string(k), kT0);
+    SyncReport r = p.sync(mode);
+    INFO(describe(r));
+    REQUIRE(r.exit == ExitCode::InSync);
+    auto t = p.rightTree();
+    CHECK(t.at("a.txt") == "f:a");
+    CHECK(t.at("sub/b.txt") == "f:b");
+    CHECK(t.count("extra.txt") == (mode == SyncMode::Update ? 1u : 0u));
+    if (mode == SyncMode::Mirror)
+        CHECK(t == p.leftTree());
+    expectQuietAgain(p, mode);
+
+    p.left->putFile("L/sub/b.txt", "b, edited", kT0 + 60 * kSecond);
+    p.left->removeTree("L/sub/c.txt");
+    SyncReport again = p.sync(mode);
+    INFO(describe(again));
+    REQUIRE(again.exit == ExitCode::InSync);
+    t = p.rightTree();
+    CHECK(t.at("sub/b.txt") == "f:b, edited");
+    CHECK(t.count("sub/c.txt") == (mode == SyncMode::Update ? 1u : 0u));
+    expectQuietAgain(p, mode);
+}
+
+TEST_CASE("fake sides: a case-only rename on a folding side is carried as a rename", "[fake][scenario]")
+{
+    for (const FakeProfile& profile : {fakeprofiles::caseInsensitive(), fakeprofiles::macLike(), fakeprofiles::fatLike()}) {
+        INFO(profile.name);
+        FakePair p(profile, profile);
+        p.left->putFile("L/readme.txt", "read me", kT0);
+        p.left->putFile("L/other.txt", "other", kT0);
+        REQUIRE(p.sync(SyncMode::TwoWay).exit == ExitCode::InSync);
+        {
+            FakeBackend left(p.left, "L");
+            REQUIRE(left.rename("readme.txt", "README.txt").ok());
+        }
+        SyncReport r = p.sync(SyncMode::TwoWay);
+        INFO(describe(r));
+        CHECK(r.exit == ExitCode::InSync);
+        CHECK(p.rightTree() == p.leftTree());
+        CHECK(p.rightTree().count("README.txt") == 1);
+        expectQuietAgain(p, SyncMode::TwoWay);
+    }
+}
+
+TEST_CASE("fake sides: a failed write leaves the target as it was and the next run finishes", "[fake][scenario]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::plainServer());
+    p.left->putFile("L/a.txt", "new a", kT0 + 60 * kSecond);
+    p.left->putFile("L/b.txt", "b", kT0);
+    p.right->putFile("R/a.txt", "old a", kT0);
+    p.right->putFile("R/b.txt", "b", kT0);
+    REQUIRE(p.sync(SyncMode::Mirror).exit == ExitCode::InSync); // a.txt replaced
+    p.left->putFile("L/a.txt", "newer a", kT0 + 120 * kSecond);
+    p.right->setFault([](std::string_view op, std::string_view) -> std::optional<Error> {
+        if (op == "write")
+            return errnoError("write", "a.txt", ENOSPC);
+        return std::nullopt;
+    });
+    SyncReport r = p.sync(SyncMode::Mirror);
+    CHECK(r.exit == ExitCode::Errors);
+    CHECK(p.rightTree().at("a.txt") == "f:new a");
+    CHECK(p.rightTree().size() == 2); // no temporary left behind
+    p.right->setFault({});
+    REQUIRE(p.sync(SyncMode::Mirror).exit == ExitCode::InSync);
+    CHECK(p.rightTree().at("a.txt") == "f:newer a");
+}
