@@ -174,6 +174,17 @@ TEST_CASE("guards: an emptied side, a missing root, a mass deletion", "[executor
     }
 }
 
+namespace {
+// Deletes every file and link below `root`, keeping the folders (an
+// emptied drive, a formatted card).
+void removeFilesBelow(const std::string& root)
+{
+    for (const auto& [path, what] : tree(root))
+        if (what != "d")
+            ::unlink((root + "/" + path).c_str());
+}
+} // namespace
+
 TEST_CASE("a side that lost nearly everything stops the run in every mode", "[executor][guard]")
 {
     SyncPair p;
@@ -186,9 +197,7 @@ TEST_CASE("a side that lost nearly everything stops the run in every mode", "[ex
     {
         REQUIRE(p.sync().exit == ExitCode::InSync);
         const auto before = tree(p.left);
-        for (const auto& [path, what] : tree(p.right))
-            if (what != "d")
-                ::unlink((p.right + "/" + path).c_str());
+        removeFilesBelow(p.right);
         writeFile(p.right + "/.DS_Store", "mac");
         writeFile(p.right + "/desktop.ini", "win");
         ::mkdir((p.right + "/lost+found").c_str(), 0700);
@@ -220,9 +229,7 @@ TEST_CASE("a side that lost nearly everything stops the run in every mode", "[ex
     {
         REQUIRE(p.sync().exit == ExitCode::InSync);
         const auto before = tree(p.right);
-        for (const auto& [path, what] : tree(p.left))
-            if (what != "d")
-                ::unlink((p.left + "/" + path).c_str());
+        removeFilesBelow(p.left);
         for (int i = 0; i < 11; ++i)
             writeFile(p.left + "/new" + std::to_string(i), "n" + std::to_string(i));
         auto o = p.options();
@@ -248,9 +255,7 @@ TEST_CASE("a side that lost nearly everything stops the run in every mode", "[ex
     {
         REQUIRE(p.sync().exit == ExitCode::InSync);
         const auto before = tree(p.left);
-        for (const auto& [path, what] : tree(p.right))
-            if (what != "d")
-                ::unlink((p.right + "/" + path).c_str());
+        removeFilesBelow(p.right);
         auto o = p.options();
         o.dryRun = true;
         SyncReport r = p.sync(o);
@@ -274,9 +279,7 @@ TEST_CASE("a side that lost nearly everything stops the run in every mode", "[ex
     {
         REQUIRE(p.sync(p.options(SyncMode::Mirror)).exit == ExitCode::InSync);
         const auto before = tree(p.right);
-        for (const auto& [path, what] : tree(p.left))
-            if (what != "d")
-                ::unlink((p.left + "/" + path).c_str());
+        removeFilesBelow(p.left);
         writeFile(p.left + "/Thumbs.db", "thumbs");
         auto o = p.options(SyncMode::Mirror);
         o.maxDeletePercent = 100;
@@ -292,9 +295,7 @@ TEST_CASE("a side that lost nearly everything stops the run in every mode", "[ex
     {
         REQUIRE(p.sync(p.options(SyncMode::Mirror)).exit == ExitCode::InSync);
         const auto before = tree(p.right);
-        for (const auto& [path, what] : tree(p.left))
-            if (what != "d")
-                ::unlink((p.left + "/" + path).c_str());
+        removeFilesBelow(p.left);
         for (int i = 0; i < 11; ++i)
             writeFile(p.left + "/new" + std::to_string(i), "n" + std::to_string(i));
         auto o = p.options(SyncMode::Mirror);
@@ -315,9 +316,7 @@ TEST_CASE("a side that lost nearly everything stops the run in every mode", "[ex
     SECTION("update: an empty source stops; a source with a few new files does not")
     {
         REQUIRE(p.sync(p.options(SyncMode::Update)).exit == ExitCode::InSync);
-        for (const auto& [path, what] : tree(p.left))
-            if (what != "d")
-                ::unlink((p.left + "/" + path).c_str());
+        removeFilesBelow(p.left);
         CHECK(p.sync(p.options(SyncMode::Update)).exit == ExitCode::Guard);
         writeFile(p.left + "/new-photo", "n");
         CHECK(p.sync(p.options(SyncMode::Update)).exit == ExitCode::InSync);
