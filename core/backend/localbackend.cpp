@@ -541,6 +541,17 @@ Result<void> LocalBackend::rename(const std::string& from, const std::string& to
     return Ok{};
 }
 
+Result<void> LocalBackend::moveOut(const std::string& rel, const std::string& absTarget)
+{
+    auto dir = parentOf(rel, "keep a version of");
+    if (!dir)
+        return dir.error();
+    const std::string name(relpath::name(rel));
+    if (::renameat((*dir)->fd, name.c_str(), AT_FDCWD, absTarget.c_str()) != 0)
+        return errnoError("keep a version of", rel, errno);
+    return Ok{};
+}
+
 Result<void> LocalBackend::removeFile(const std::string& path)
 {
     auto dir = parentOf(path, "delete");

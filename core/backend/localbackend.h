@@ -45,6 +45,13 @@ public:
     Result<bool> removeStaleTemp(const std::string& path) override;
     std::string localRoot() const override { return m_root; }
 
+    // Moves the file or symlink `rel` out of the root to `absTarget` (a
+    // versions folder or the trash on the same file system), replacing what
+    // is there. The item is named relative to its verified folder, so a
+    // folder that became a symlink is never followed out of the root.
+    // Across file systems it fails with osError EXDEV: copy, then delete.
+    Result<void> moveOut(const std::string& rel, const std::string& absTarget);
+
     std::string absolute(const std::string& rel) const;
 
 private:

@@ -194,25 +194,20 @@ Result<void> Versioner::toFolder(Backend& side, const std::string& path)
         if (fd >= 0)
             ::close(fd);
     }
-    const std::string local = side.localRoot();
-    if (!local.empty()) {
-        const std::string abs = static_cast<LocalBackend&>(side).absolute(path);
-        if (::rename(abs.c_str(), target.c_str()) == 0)
+    if (!side.localRoot().empty()) {
+        auto moved = static_cast<LocalBackend&>(side).moveOut(path, target);
+        if (moved)
             return Ok{};
-        if (errno != EXDEV) {
-            int err = errno;
+        if (moved.error().osError != EXDEV) {
             ::unlink(target.c_str());
-            Error e = errnoError("keep a version of", path, err);
-            e.nextStep = "Check that the versions folder '" + ownFolder() + "' is writable, then run again";
+            Error e = moved.error();
+            if (e.osError != 0 && e.operation == "keep a version of")
+                e.nextStep = "Check that the versions folder '" + ownFolder() + "' is writable, then run again";
             return e;
         }
-        if (auto r = copyLocalFile(abs, target); !r) {
-            ::unlink(target.c_str());
-            return storeError(path, r.error());
-        }
-        return side.removeFile(path);
+        // Another file system: copy it through the backend, as for a remote side.
     }
-    // A remote side: download the old version, then remove it there.
+    // Read the old version through the backend, then remove it there.
     auto in = side.openRead(path);
     if (!in) {
         ::unlink(target.c_str());
@@ -306,15 +301,25 @@ Result<void> Versioner::toTrash(Backend& side, const std::string& path)
                                    "Empty the trash, or choose a versions folder for this job");
     }
     const std::string target = trash + "/files/" + name;
-    if (::rename(abs.c_str(), target.c_str()) == 0)
+    auto moved = static_cast<LocalBackend&>(side).moveOut(path, target);
+    if (moved)
         return Ok{};
-    if (errno == EXDEV) {
-        if (auto r = copyLocalFile(abs, target); r)
-            return side.removeFile(path);
+    if (moved.error().osError == EXDEV) {
+        // Another file system: copy what the verified folder holds, then delete.
+        auto in = side.openRead(path);
+        if (in) {
+            LocalBackend trashFiles(trash + "/files");
+            auto tmp = trashFiles.createTemp("");
+            if (tmp && copyStream(**in, **tmp, path, [](int64_t) { return true; }))
+                if (auto st = side.stat(path); st && *st)
+                    if (trashFiles.commit(std::move(*tmp), name, (*st)->mtimeNs, (*st)->mode, false))
+                        return side.removeFile(path);
+        }
     }
-    int err = errno;
     ::unlink(info.c_str());
-    return errnoError("move to trash", path, err);
+    Error e = moved.error();
+    e.operation = "move to trash";
+    return e;
 }
 
 std::string Versioner::ownFolder() const

@@ -547,6 +547,34 @@ TEST_CASE("a second run of the same pair at the same time is refused", "[executo
     CHECK(first.report().exit == ExitCode::InSync);
 }
 
+TEST_CASE("versioning never follows a folder that became a symlink out of the root", "[executor][versions]")
+{
+    for (auto mode : {VersioningSettings::Mode::Folder, VersioningSettings::Mode::Trash}) {
+        SyncPair p;
+        ::mkdir((p.left + "/d").c_str(), 0755);
+        writeFile(p.left + "/d/f", "v1", 1700000000);
+        auto o = p.options(SyncMode::Mirror);
+        o.versioning.mode = mode;
+        o.versioning.folder = p.versions;
+        REQUIRE(p.sync(o).exit == ExitCode::InSync);
+        // The left's file is edited; after the scan, the right's folder
+        // becomes a link to a folder outside the root that holds a file of
+        // the same name, size and time.
+        writeFile(p.left + "/d/f", "v2", 1700000100);
+        qputenv("XDG_DATA_HOME", QByteArray::fromStdString(p.dir / "data"));
+        SyncRun run(std::make_unique<LocalBackend>(p.left), std::make_unique<LocalBackend>(p.right), o);
+        REQUIRE(run.plan());
+        const std::string outside = p.dir / "outside";
+        ::mkdir(outside.c_str(), 0755);
+        ::rename((p.right + "/d/f").c_str(), (outside + "/f").c_str());
+        ::rmdir((p.right + "/d").c_str());
+        REQUIRE(::symlink(outside.c_str(), (p.right + "/d").c_str()) == 0);
+        run.execute();
+        qunsetenv("XDG_DATA_HOME");
+        CHECK(readFile(outside + "/f") == "v1"); // neither moved into versioning nor replaced
+    }
+}
+
 TEST_CASE("the trash reports a name it cannot take instead of retrying forever", "[executor]")
 {
     SyncPair p;
