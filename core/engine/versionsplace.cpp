@@ -17,11 +17,27 @@ std::string real(const std::string& p)
 
 } // namespace
 
+std::optional<std::string> versionsFolderRelPath(const std::string& folder, const std::string& root)
+{
+    const std::string vf = real(folder), r = real(root);
+    if (vf.size() > r.size() + 1 && vf.compare(0, r.size(), r) == 0 && vf[r.size()] == '/')
+        return vf.substr(r.size() + 1);
+    return std::nullopt;
+}
+
+std::string versionsFolderShadowProblem(const std::string& folder, const std::string& relPath,
+                                        const std::string& otherLocation)
+{
+    return "the versions folder '" + folder + "' lies inside a synced folder, and '" + otherLocation +
+           "' holds something at the same place ('" + relPath +
+           "'): leaving the versions folder out of the sync would silently leave that out too. Nothing was "
+           "changed. Choose a versions folder outside both synced folders (or move that item away)";
+}
+
 std::optional<std::string> versionsFolderProblem(const std::string& folder, const std::string& root)
 {
     const std::string vf = real(folder), r = real(root);
-    const bool inside = vf == r || (vf.size() > r.size() + 1 && vf.compare(0, r.size(), r) == 0 && vf[r.size()] == '/');
-    if (!inside)
+    if (vf != r && !versionsFolderRelPath(folder, root))
         return std::nullopt;
     if (vf == r)
         return "the versions folder '" + folder + "' is the synced folder '" + root +
