@@ -3,7 +3,9 @@
 // already holds files of the user, those silently drop out of the sync (a
 // mirror is no longer exact) and retention may delete one named like a
 // version. So such a folder is refused; a new or empty one inside a root is
-// allowed (Ferry then owns it: it holds only its owners' subfolders).
+// allowed (Ferry then owns it: it holds only its owners' subfolders, and
+// versions Ferry kept there before it kept them per owner, recognised by
+// their names: "<relative dir>/<stem> YYYY-MM-DD HHMMSS<ext>").
 // The exclusion covers the same relative path on both sides, so the other
 // side must hold nothing there either (see versionsFolderShadowProblem).
 // Thread-safety: plain functions; versionsFolderProblem reads the folder.
@@ -16,7 +18,7 @@ namespace ferry {
 
 // The reason (with what to do) when the versions folder `folder` lies
 // inside the synced local folder `root` and holds anything but Ferry's own
-// per-job subfolders; nothing when it may be used.
+// per-job subfolders and old-style versions; nothing when it may be used.
 std::optional<std::string> versionsFolderProblem(const std::string& folder, const std::string& root);
 
 // The path of `folder` relative to the local folder `root` when it lies
