@@ -1,6 +1,7 @@
 #include "jobcommands.h"
 
 #include "backend/location.h"
+#include "engine/filter.h"
 #include "engine/versionsplace.h"
 #include "jobs/jobrunner.h"
 #include "jobs/runlock.h"
@@ -87,10 +88,23 @@ std::optional<std::string> versionsPlaceProblem(const Job& job)
 {
     if (job.versioning.mode != VersioningSettings::Mode::Folder)
         return std::nullopt;
-    for (const std::string* side : {&job.left, &job.right})
-        if (auto loc = Location::parse(*side); loc && loc->isLocal())
-            if (auto problem = versionsFolderProblem(job.versioning.folder, loc->path))
-                return problem;
+    const std::string* sides[2] = {&job.left, &job.right};
+    for (int i = 0; i < 2; ++i) {
+        auto loc = Location::parse(*sides[i]);
+        if (!loc || !loc->isLocal())
+            continue;
+        if (auto problem = versionsFolderProblem(job.versioning.folder, loc->path))
+            return problem;
+        // A remote other side is checked by every run.
+        auto rel = versionsFolderRelPath(job.versioning.folder, loc->path);
+        auto other = Location::parse(*sides[1 - i]);
+        if (!rel || !other || !other->isLocal())
+            continue;
+        const QFileInfo held(q(other->path + "/" + *rel));
+        if ((held.exists() || held.isSymLink()) &&
+            !Filter(job.excludes, job.includes).excludes(*rel, held.isDir() && !held.isSymLink()))
+            return versionsFolderShadowProblem(job.versioning.folder, *rel, other->path);
+    }
     return std::nullopt;
 }
 

@@ -176,35 +176,51 @@ bool SyncRun::plan()
     return scanAndPlan() && applyGuards();
 }
 
+// Keeps the versions folder out of the sync when it lies inside a root. The
+// filter applies to both sides, so the other side must hold nothing at that
+// relative path (unless the user's exclusions leave it out anyway): it would
+// silently drop out of the sync.
+bool SyncRun::excludeVersionsFolder(Filter& filter)
+{
+    if (m_options.versioning.mode != VersioningSettings::Mode::Folder)
+        return true;
+    const std::string& folder = m_options.versioning.folder;
+    Backend* sides[2] = {m_left.get(), m_right.get()};
+    for (int i = 0; i < 2; ++i) {
+        const std::string root = sides[i]->localRoot();
+        if (root.empty())
+            continue;
+        if (auto problem = versionsFolderProblem(folder, root))
+            return stop(ExitCode::Usage, *problem);
+        const std::optional<std::string> rel = versionsFolderRelPath(folder, root);
+        if (!rel)
+            continue;
+        Backend& other = *sides[1 - i];
+        auto held = other.stat(*rel);
+        if (!held)
+            return stop(ExitCode::Usage, "cannot check whether '" + other.location() + "' holds '" + *rel +
+                                             "', where the versions folder lies on the other side: " +
+                                             held.error().message());
+        // Left out by the user's own exclusions anyway: nothing drops silently.
+        if (*held && !filter.excludes(*rel, (*held)->kind == EntryKind::Directory))
+            return stop(ExitCode::Usage, versionsFolderShadowProblem(folder, *rel, other.location()));
+        std::string pattern = "/";
+        for (char c : *rel) {
+            if (c == '*' || c == '?' || c == '[' || c == '\\')
+                pattern += '\\';
+            pattern += c;
+        }
+        filter = filter.withExclude(pattern + "/");
+    }
+    return true;
+}
+
 bool SyncRun::scanAndPlan()
 {
     State& st = *m_state;
     Filter filter(m_options.excludes, m_options.includes);
-    // Keep the versions folder out of the sync when it lies inside a root
-    // (compared as real paths, so a symlinked root cannot hide it).
-    if (m_options.versioning.mode == VersioningSettings::Mode::Folder) {
-        auto real = [](const std::string& p) {
-            QString c = QFileInfo(QString::fromStdString(p)).canonicalFilePath();
-            return c.isEmpty() ? p : c.toStdString();
-        };
-        const std::string vf = real(m_options.versioning.folder);
-        for (Backend* b : {m_left.get(), m_right.get()}) {
-            if (b->localRoot().empty())
-                continue;
-            if (auto problem = versionsFolderProblem(m_options.versioning.folder, b->localRoot()))
-                return stop(ExitCode::Usage, *problem);
-            const std::string root = real(b->localRoot());
-            if (vf.size() > root.size() + 1 && vf.compare(0, root.size(), root) == 0 && vf[root.size()] == '/') {
-                std::string pattern = "/";
-                for (char c : vf.substr(root.size() + 1)) {
-                    if (c == '*' || c == '?' || c == '[' || c == '\\')
-                        pattern += '\\';
-                    pattern += c;
-                }
-                filter = filter.withExclude(pattern + "/");
-            }
-        }
-    }
+    if (!excludeVersionsFolder(filter))
+        return false;
     // Both sides are scanned on threads of their own while this thread loads
     // the base: the scans only need its size, counted before.
     ScanResult left, right;

@@ -85,6 +85,7 @@ public:
 private:
     bool stop(ExitCode code, const std::string& message);
     bool checkRoots();
+    bool excludeVersionsFolder(Filter& filter);
     bool scanAndPlan();
     bool applyGuards();
     void finish();

@@ -148,12 +148,22 @@ Result<void> JobRunner::prepare(const std::string& holderDescription, bool recor
     options.forceDeletions = m_forceDeletions;
     options.acceptNewRoot = m_acceptNewRoot;
     if (m_job.mode == SyncMode::TwoWay) {
-        auto aside = setAsideStateOlderThanJob(m_dataDir, m_job);
-        if (!aside)
-            return fail(aside.error());
-        if (*aside)
-            m_notes.push_back(**aside);
         options.statePath = jobStatePath(m_dataDir, m_job);
+        if (auto foreign = legacyStateNotOwned(m_dataDir, m_job)) {
+            if (m_dryRun) {
+                // A dry run moves nothing: it plans the first run the real
+                // run will be, without the base it would set aside.
+                options.statePath.clear();
+                m_notes.push_back(*foreign + "; a real run sets it aside and starts afresh, deleting nothing (this "
+                                             "dry run moved nothing)");
+            } else {
+                auto moved = setStateAside(m_dataDir, options.statePath);
+                if (!moved)
+                    return fail(moved.error()); // never use a base another job left
+                m_notes.push_back(*foreign + "; it was set aside as '" + *moved +
+                                  "', and this run starts afresh, deleting nothing");
+            }
+        }
     }
     options.hostName = QSysInfo::machineHostName().toStdString();
     options.nowNs = std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -1,5 +1,8 @@
 #include "jobstate.h"
 
+#include "backend/location.h"
+#include "store/statestore.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
@@ -8,7 +11,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <set>
-#include <sys/stat.h>
 
 namespace ferry {
 
@@ -20,6 +22,15 @@ bool isLegacyKey(const std::string& key)
 {
     return key.size() > 4 && key.rfind("job-", 0) == 0 &&
            key.find_first_not_of("0123456789", 4) == std::string::npos;
+}
+
+// Equal as Locations (as the job stores them), not as text: a recorded
+// "file:///a" or "/a/" is the job's "/a".
+bool sameLocation(const std::string& recorded, const std::string& jobSide)
+{
+    auto a = Location::parse(recorded);
+    auto b = Location::parse(jobSide);
+    return a && b && *a == *b;
 }
 
 } // namespace
@@ -70,26 +81,26 @@ std::vector<std::string> setAsideOrphanedStates(const std::string& dataDir, cons
     return moved;
 }
 
-Result<std::optional<std::string>> setAsideStateOlderThanJob(const std::string& dataDir, const Job& job)
+std::optional<std::string> legacyStateNotOwned(const std::string& dataDir, const Job& job)
 {
-    if (!isLegacyKey(job.stateKey.empty() ? "job-" + std::to_string(job.id) : job.stateKey) || job.createdMs <= 0)
-        return std::optional<std::string>();
+    if (!isLegacyKey(job.stateKey.empty() ? "job-" + std::to_string(job.id) : job.stateKey))
+        return std::nullopt;
     const std::string file = jobStatePath(dataDir, job);
-    struct stat st;
-    if (::stat(file.c_str(), &st) != 0)
-        return std::optional<std::string>();
-    // The -wal file is written more recently than the database itself.
-    int64_t lastWriteMs = int64_t(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
-    struct stat wal;
-    if (::stat((file + "-wal").c_str(), &wal) == 0)
-        lastWriteMs = std::max(lastWriteMs, int64_t(wal.st_mtim.tv_sec) * 1000 + wal.st_mtim.tv_nsec / 1000000);
-    if (lastWriteMs >= job.createdMs)
-        return std::optional<std::string>();
-    auto moved = setStateAside(dataDir, file);
-    if (!moved)
-        return moved.error(); // never use a base another job left
-    return std::optional<std::string>("the state file '" + file + "' was last written before this job was created (it belonged to a removed "
-           "job) and was set aside as '" + *moved + "'; this run starts afresh and deletes nothing");
+    if (!QFileInfo::exists(QString::fromStdString(file)))
+        return std::nullopt;
+    // Read-only: deciding must not write (a dry run asks too).
+    auto store = StateStore::open(file, true, true);
+    if (!store)
+        return std::nullopt;
+    const std::optional<std::string> left = (*store)->meta("left_location");
+    const std::optional<std::string> right = (*store)->meta("right_location");
+    if (!left || !right)
+        return "the state file '" + file + "' records no pair of folders (it was left by a removed job, or by a "
+               "first run that never finished), so it cannot be shown to be this job's";
+    if (!sameLocation(*left, job.left) || !sameLocation(*right, job.right))
+        return "the state file '" + file + "' belongs to another pair of folders ('" + *left + "' and '" + *right +
+               "'), left by a removed job";
+    return std::nullopt;
 }
 
 } // namespace ferry

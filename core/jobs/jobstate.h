@@ -34,10 +34,13 @@ Result<std::string> setStateAside(const std::string& dataDir, const std::string&
 // aside. Returns the new names.
 std::vector<std::string> setAsideOrphanedStates(const std::string& dataDir, const std::vector<Job>& jobs);
 // A job saved before state keys existed uses "job-<id>", a name a job removed
-// before a database reset may have used. Its file was then last written
-// before this job was created: no run of this job wrote it. Such a file is
-// set aside; returns a note for the user when it was, an error when it
-// should have been and could not (the job must not run then).
-Result<std::optional<std::string>> setAsideStateOlderThanJob(const std::string& dataDir, const Job& job);
+// before a database reset may have used. Whose base such a file holds is
+// read from the file itself: the pair of Locations its last run recorded
+// (meta left_location/right_location), never its file times, which a clock
+// that was wrong makes lie. Returns why the file is not this job's base
+// (another pair, or no pair recorded: a base nobody can vouch for is never
+// adopted); nothing when it is this job's, when there is none, or when it
+// cannot be read (the run itself then refuses it, with what to do).
+std::optional<std::string> legacyStateNotOwned(const std::string& dataDir, const Job& job);
 
 } // namespace ferry

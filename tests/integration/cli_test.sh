@@ -606,6 +606,33 @@ t_versions_folder_holding_user_files_inside_a_root_is_refused() { # issue 13 #10
   expect_absent "$R/.versions"
 }
 
+t_versions_folder_in_one_root_never_hides_the_same_folder_on_the_other_side() { # issue 13 #10
+  setup versions_shadow
+  put "$L/.versions/user.txt" "precious"; put "$L/a" "a"; mkdir -p "$R"
+  sig "$L" "$R" > "$T/sig"
+  mirror --versioning "$R/.versions"; expect_rc 2 "a mirror"
+  grep -q "\.versions" "$ERR" || fail "the reason should name the folder: $(head -c 200 "$ERR")"
+  cli sync "$L" "$R" --mode two-way --state "$T/st.db" --versioning "$R/.versions" --dry-run; expect_rc 2 "a dry run"
+  expect_sig "$T/sig" "$L" "$R"
+  export FERRY_DATA_DIR=$T/data
+  cli job add J "$L" "$R" --mode mirror --versioning "$R/.versions"; expect_rc 2 "job add"
+  # Left out by the user's own exclusion: nothing drops silently, so it is allowed.
+  mirror --versioning "$R/.versions" --exclude .versions; expect_rc 0 "with the folder excluded"
+  expect_content "$R/a" "a"; expect_absent "$R/.versions/user.txt"
+}
+
+t_versions_folder_with_old_style_versions_stays_usable_after_an_upgrade() { # issue 13 #10
+  setup versions_old_style
+  put "$L/docs/a.txt" "a"; mkdir -p "$R"
+  put "$L/.versions/docs/a 2026-01-01 000000.txt" "old"   # Ferry's own, from before per-job folders
+  cli sync "$L" "$R" --mode two-way --state "$T/st.db" --versioning "$L/.versions" --json; expect_rc 0 "first run"
+  expect_content "$R/docs/a.txt" "a"; expect_absent "$R/.versions"
+  expect_content "$L/.versions/docs/a 2026-01-01 000000.txt" "old"
+  put "$L/.versions/docs/notes.txt" "the user's"        # anything else is still refused
+  cli sync "$L" "$R" --mode two-way --state "$T/st.db" --versioning "$L/.versions" --json; expect_rc 2 "a user file"
+  grep -q "notes.txt" "$ERR" || fail "the reason should name the file: $(head -c 200 "$ERR")"
+}
+
 t_move_into_new_folder() { # a run never trips over what it did itself (the rename makes the new folder)
   setup move_into_new_folder
   put "$L/f.txt" "moved"; put "$L/d/x" "in a folder"
@@ -642,6 +669,8 @@ CASES=(
   t_root_identity t_interrupted_run t_usage_errors t_json_summary t_time_tolerance t_compare_content
   t_symlinked_folder_not_written_through t_user_file_named_like_temp t_dry_run_shows_guarded_plan
   t_second_run_refused t_failed_actions_are_not_counted_as_done
-  t_versions_folder_holding_user_files_inside_a_root_is_refused t_move_into_new_folder t_update_kind_mismatch
+  t_versions_folder_holding_user_files_inside_a_root_is_refused
+  t_versions_folder_in_one_root_never_hides_the_same_folder_on_the_other_side
+  t_versions_folder_with_old_style_versions_stays_usable_after_an_upgrade t_move_into_new_folder t_update_kind_mismatch
 )
 run_cases "${CASES[@]}"

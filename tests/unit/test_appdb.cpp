@@ -1,10 +1,13 @@
 #include "jobs/job.h"
 #include "jobs/jobrunner.h"
+#include "jobs/jobstate.h"
 #include "jobs/runlock.h"
 #include "store/appdb.h"
+#include "store/statestore.h"
 #include "tempdir.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QJsonDocument>
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
@@ -12,6 +15,7 @@
 #include <atomic>
 #include <set>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <csignal>
 #include <sys/wait.h>
 #include <thread>
@@ -246,25 +250,77 @@ TEST_CASE("state files that no job owns are set aside, never deleted or adopted"
     CHECK(exists(t / "state/0123456789abcdef0123.db"));
 }
 
-TEST_CASE("an upgraded job's state file written before the job was created is set aside", "[appdb]")
+namespace {
+
+// A state file as a run of the pair `left`, `right` leaves it (no pair
+// recorded when both are empty), last written at `mtimeSec`.
+void writeStateOf(const std::string& file, const std::string& left, const std::string& right, int64_t mtimeSec)
+{
+    {
+        auto store = StateStore::open(file, false);
+        REQUIRE(store.ok());
+        BaseEntry e;
+        e.path = "a.txt";
+        e.size = 5;
+        REQUIRE((*store)->upsert(e).ok());
+        if (!left.empty()) {
+            REQUIRE((*store)->setMeta("left_location", left).ok());
+            REQUIRE((*store)->setMeta("right_location", right).ok());
+        }
+    }
+    struct timeval tv[2] = {{mtimeSec, 0}, {mtimeSec, 0}};
+    for (const std::string& f : {file, file + "-wal"})
+        ::utimes(f.c_str(), tv);
+}
+
+// A job saved before state keys existed, created at `createdSec`.
+Job legacyJob(const TempDir& t, int64_t createdSec)
+{
+    Job job = sampleJob(t);
+    job.id = 1;
+    job.stateKey = "job-1"; // as the upgrade names a job saved before state keys
+    job.createdMs = createdSec * 1000;
+    return job;
+}
+
+} // namespace
+
+TEST_CASE("an upgraded job's own state file is kept though the clock was ahead when the job was created", "[appdb]")
 {
     TempDir t;
     ::mkdir((t / "state").c_str(), 0755);
-    Job job;
-    job.id = 1;
-    job.stateKey = "job-1"; // as the upgrade names a job saved before state keys
-    writeFile(t / "state/job-1.db", "a removed job's base", 1700000000);
-    job.createdMs = int64_t(1700000500) * 1000;
-    auto note = setAsideStateOlderThanJob(t.path(), job);
-    REQUIRE(note.ok());
-    CHECK(note->has_value());
-    CHECK_FALSE(exists(t / "state/job-1.db"));
-    // Its own base, written by a run after the job was created, stays.
-    writeFile(t / "state/job-1.db", "its own base", 1700000900);
-    auto kept = setAsideStateOlderThanJob(t.path(), job);
-    REQUIRE(kept.ok());
-    CHECK_FALSE(kept->has_value());
+    const Job job = legacyJob(t, 1800000000);
+    // Written by the job's own runs, with the clock right again: "before" the job.
+    writeStateOf(t / "state/job-1.db", job.left, job.right + "/", 1700000000);
+    CHECK_FALSE(legacyStateNotOwned(t.path(), job));
     CHECK(exists(t / "state/job-1.db"));
+}
+
+TEST_CASE("an upgraded job's state file that recorded another pair of folders is not its own", "[appdb]")
+{
+    TempDir t;
+    ::mkdir((t / "state").c_str(), 0755);
+    const Job job = legacyJob(t, 1700000000);
+    // Written after the job was created (a clock that was behind), by a removed job.
+    writeStateOf(t / "state/job-1.db", t / "elsewhere", job.right, 1700000900);
+    const auto reason = legacyStateNotOwned(t.path(), job);
+    REQUIRE(reason);
+    CHECK(reason->find("another pair") != std::string::npos);
+    CHECK(exists(t / "state/job-1.db")); // deciding moves nothing
+}
+
+TEST_CASE("an upgraded job's state file that recorded no pair of folders is not its own", "[appdb]")
+{
+    TempDir t;
+    ::mkdir((t / "state").c_str(), 0755);
+    const Job job = legacyJob(t, 1700000000);
+    writeStateOf(t / "state/job-1.db", "", "", 1700000900);
+    CHECK(legacyStateNotOwned(t.path(), job));
+    // A job with a never reused key owns its file by name.
+    Job keyed = job;
+    keyed.stateKey = "job-0b0e5a4c-8f3e-4d1a-9c59-3f1e2d7a6b10";
+    writeStateOf(jobStatePath(t.path(), keyed), "", "", 1700000900);
+    CHECK_FALSE(legacyStateNotOwned(t.path(), keyed));
 }
 
 TEST_CASE("removing a job records its dead running run as interrupted", "[appdb]")
@@ -715,6 +771,68 @@ TEST_CASE("a job run is recorded with its items and outcome", "[jobrunner]")
     CHECK(last->front().outcome == RunOutcome::Stopped);
     CHECK_FALSE(last->front().message.empty());
     CHECK(readFile(j.right + "/a.txt") == "alpha");
+}
+
+TEST_CASE("a job upgraded from a version 3 database keeps its own base and a dry run moves no state", "[jobrunner]")
+{
+    TempDir t;
+    const std::string data = t / "data", left = t / "L", right = t / "R";
+    for (const std::string& d : {data, left, right})
+        REQUIRE(::mkdir(d.c_str(), 0755) == 0);
+    writeFile(left + "/a.txt", "alpha");
+    writeFile(left + "/b.txt", "beta");
+    REQUIRE(AppDb::createAtVersion(AppDb::pathIn(data), 3).ok());
+    // Saved by version 3 while the clock was a year ahead.
+    const int64_t createdMs = QDateTime::currentMSecsSinceEpoch() + int64_t(365) * 86400 * 1000;
+    REQUIRE(execSql(AppDb::pathIn(data),
+                    "INSERT INTO jobs(name, left_location, right_location, mode, conflict, compare, created_at, "
+                    "updated_at) VALUES('old', '" + left + "', '" + right + "', 'two-way', 'skip', 'time-size', " +
+                        std::to_string(createdMs) + ", " + std::to_string(createdMs) + ");") == SQLITE_OK);
+    Job job;
+    {
+        auto db = AppDb::open(AppDb::pathIn(data));
+        REQUIRE(db.ok());
+        auto found = (*db)->jobByName("old");
+        REQUIRE(found.ok());
+        REQUIRE(found->has_value());
+        job = **found;
+    }
+    REQUIRE(job.stateKey == "job-" + std::to_string(job.id));
+    auto runJob = [&](bool dryRun) {
+        JobRunner runner(data, job, RunTrigger::Cli, dryRun);
+        REQUIRE(runner.prepare("test").ok());
+        const SyncReport r = runner.run();
+        return std::make_pair(r, runner.notes());
+    };
+    REQUIRE(runJob(false).first.exit == ExitCode::InSync);
+    REQUIRE(readFile(right + "/b.txt") == "beta");
+    // Its own base, written "before" the job was created, carries a deletion.
+    ::unlink((left + "/b.txt").c_str());
+    const auto [second, secondNotes] = runJob(false);
+    CHECK(second.exit == ExitCode::InSync);
+    CHECK(secondNotes.empty());
+    CHECK_FALSE(exists(right + "/b.txt"));
+    CHECK_FALSE(exists(left + "/b.txt"));
+
+    // A removed job's base under the same name: a dry run plans the first run
+    // the real run will be, and moves nothing.
+    const std::string file = jobStatePath(data, job);
+    for (const char* suffix : {"", "-wal", "-shm"})
+        ::unlink((file + suffix).c_str());
+    writeStateOf(file, t / "old-L", t / "old-R", 1700000000);
+    const std::string before = readFile(file);
+    const auto [dry, dryNotes] = runJob(true);
+    CHECK(dry.exit == ExitCode::InSync);
+    CHECK(dry.plan.count(Op::Delete, Side::Left) + dry.plan.count(Op::Delete, Side::Right) == 0);
+    CHECK(dryNotes.size() == 1);
+    CHECK(readFile(file) == before);
+    CHECK_FALSE(exists(data + "/state/orphaned"));
+    // The real run sets it aside.
+    const auto [real, realNotes] = runJob(false);
+    CHECK(real.exit == ExitCode::InSync);
+    CHECK(realNotes.size() == 1);
+    CHECK(QDir(QString::fromStdString(data + "/state/orphaned")).entryList({"job-*.db"}, QDir::Files).size() == 1);
+    CHECK(readFile(right + "/a.txt") == "alpha");
 }
 
 TEST_CASE("the next run of a schedule", "[job]")
