@@ -185,6 +185,7 @@ define_case() {
     find-one)      cmd="find $s -printf '%s %T@\n' >/dev/null" ;;
     find-both)     cmd="find $s $d -printf '%s %T@\n' >/dev/null" ;;
     cp-a)          cmd="cp -a $s $d" ;;
+    cp-a-sync)     cmd="cp -a $s $d && sync -f $d" ;;   # the same copy made durable, as Ferry's are
     cp-changed)    cmd="cp -a $s/big.bin $s/f01.bin $d/" ;;   # set L's change set, copied once
     rsync)         cmd="rsync -a --delete $s/ $d/" ;;
     unison)        cmd="UNISON=$st unison $s $d -batch -times -silent" ;;
@@ -425,13 +426,13 @@ for SET in $SETS; do
     # dropped once checked), a no-change re-run, and a change set of 1 MiB appended to the
     # 1 GiB file plus one 50 MiB file touched; its floor is cp -a of those two files
     DROP_CHECKED=1
-    run_group "$SET" initial first cp-a 0 "" "$FILES" "$BYTES" cp-a "${PEERS[@]}" ferry-twoway ferry-mirror
+    run_group "$SET" initial first cp-a 0 "" "$FILES" "$BYTES" cp-a cp-a-sync "${PEERS[@]}" ferry-twoway ferry-mirror
     DROP_CHECKED=0
     run_group "$SET" nochange again find-both 1 round_snapshot "$FILES" 0 find-both "${PEERS[@]}" ferry-twoway ferry-mirror
     run_group "$SET" change again cp-changed 0 round_change "$FILES" 0 cp-changed "${PEERS[@]}" ferry-twoway ferry-mirror
   else
     run_group "$SET" limits again find-one 1 "" "$FILES" 0 find-one
-    run_group "$SET" initial first cp-a 0 "" "$FILES" "$BYTES" cp-a "${PEERS[@]}" ferry-twoway ferry-mirror
+    run_group "$SET" initial first cp-a 0 "" "$FILES" "$BYTES" cp-a cp-a-sync "${PEERS[@]}" ferry-twoway ferry-mirror
     # re-runs: every tool on its own destination and state, left by the last initial round
     run_group "$SET" nochange again find-both 1 round_snapshot "$FILES" 0 find-both "${PEERS[@]}" ferry-twoway ferry-mirror
     [[ $SET == M ]] && rss_tree "$SET" "${PEERS[@]}" ferry-twoway ferry-mirror

@@ -122,6 +122,13 @@ public:
     // Creates (or replaces) a symlink atomically; never follows it.
     virtual Result<void> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) = 0;
     virtual Result<void> setTimes(const std::string& path, int64_t mtimeNs) = 0;
+    // Makes what was written on this side so far durable (data and names)
+    // where the side can, and returns when it is. The executor calls it
+    // before the state records copies as synced, and at the end of a run.
+    // A side without such a call (a server that writes through) does
+    // nothing. Errors: the written data may not have reached the disk.
+    virtual Result<void> flushWrites() { return Ok{}; }
+
     // Removes a leftover temporary file or symlink of an interrupted run
     // (one tempname::isOwn accepts) unless a live run may still be writing
     // it. Returns whether it was removed; nothing there is not an error.

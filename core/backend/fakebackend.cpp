@@ -635,4 +635,11 @@ Result<void> FakeBackend::setTimes(const std::string& path, int64_t mtimeNs)
     return Ok{};
 }
 
+Result<void> FakeBackend::flushWrites()
+{
+    if (auto e = enter("flushWrites", {}))
+        return *e;
+    return Ok{};
+}
+
 } // namespace ferry

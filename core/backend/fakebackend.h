@@ -106,6 +106,8 @@ public:
     Result<void> makeDir(const std::string& path, uint32_t mode) override;
     Result<void> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override;
     Result<void> setTimes(const std::string& path, int64_t mtimeNs) override;
+    // Counted and open to faults ("flushWrites"); the fake has nothing to flush.
+    Result<void> flushWrites() override;
 
 private:
     // Runs the fault hook and the latency for one call; an Error to return.

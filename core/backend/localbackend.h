@@ -43,6 +43,8 @@ public:
     // writer keeps on it (flock); a symlink one (it lives for microseconds),
     // or a file where locks do not work, only when older than a day.
     Result<bool> removeStaleTemp(const std::string& path) override;
+    // syncfs() of the root's file system (fsync of the root elsewhere).
+    Result<void> flushWrites() override;
     std::string localRoot() const override { return m_root; }
 
     // Moves the file or symlink `rel` out of the root to `absTarget` (a

@@ -565,6 +565,8 @@ struct Executor::Impl {
                 break;
             std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
         }
+        if (a.op != Op::RecordBase && a.op != Op::ForgetBase)
+            wrote = true; // a failed action may have written part of its work too
         if (r.ok()) {
             out.state = ItemResult::State::Done;
         } else if (r.error().kind == Error::Kind::Cancelled) {
@@ -638,6 +640,21 @@ struct Executor::Impl {
 
     // ---- scheduling -----------------------------------------------------------------
 
+    // Set by every action that changed a side; cleared by flushSides().
+    std::atomic<bool> wrote{false};
+
+    // `always`: also when this run wrote nothing (what the state is about
+    // to record may be a user's own copy, made a moment ago).
+    Result<void> flushSides(bool always = false)
+    {
+        if (!wrote.exchange(false) && !always)
+            return Ok{};
+        for (Backend* side : {&ex.m_left, &ex.m_right})
+            if (auto r = side->flushWrites(); !r)
+                return r;
+        return Ok{};
+    }
+
     void flush()
     {
         reportFinished();
@@ -648,6 +665,14 @@ struct Executor::Impl {
         }
         if (batch.empty() || !ex.m_state)
             return;
+        // What the state records as synced must be on the disk first: a
+        // power cut must never leave a short copy that the base calls in
+        // sync (the next run would carry it back over the original). One
+        // flush of each side per batch; the workers go on copying meanwhile.
+        if (auto r = flushSides(true); !r) {
+            result.otherErrors.push_back(r.error());
+            return; // not recorded: the next run compares these items afresh
+        }
         StateStore& st = *ex.m_state;
         struct AddTime {
             Clock::duration& sum;
@@ -817,6 +842,11 @@ ExecutionResult Executor::run(const Plan& plan, const std::function<void(const P
     if (clock.on())
         std::fprintf(stderr, "timing:  (state writes %.3f s of the above)\n",
                      std::chrono::duration<double>(impl.stateWriteTime).count());
+    // A run that says it is done has its copies on the disk, with or
+    // without a state (a USB drive unplugged right after a mirror).
+    if (auto r = impl.flushSides(); !r)
+        impl.result.otherErrors.push_back(r.error());
+    clock.lap(" flush");
     impl.report(onProgress, start, true);
 
     impl.result.cancelled = m_cancel.isCancelled();

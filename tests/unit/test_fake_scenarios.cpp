@@ -5,6 +5,7 @@
 #include "backend/fakebackend.h"
 #include "engine/reasons.h"
 #include "engine/syncrun.h"
+#include "store/statestore.h"
 #include "tempdir.h"
 
 #include <catch2/catch.hpp>
@@ -216,4 +217,44 @@ TEST_CASE("fake sides: a failed write leaves the target as it was and the next r
     p.right->setFault({});
     REQUIRE(p.sync(SyncMode::Mirror).exit == ExitCode::InSync);
     CHECK(p.rightTree().at("a.txt") == "f:newer a");
+}
+
+TEST_CASE("the state records copies only after the side flushed them to disk", "[fake][scenario]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::posix());
+    for (int i = 0; i < 5; ++i)
+        p.left->putFile("L/f" + std::to_string(i), "file " + std::to_string(i), kT0);
+    // The right's flush fails (a disk that reports a writeback error).
+    p.right->setFault([](std::string_view op, std::string_view) -> std::optional<Error> {
+        if (op == "flushWrites")
+            return errnoError("flush the writes to", "R", EIO);
+        return std::nullopt;
+    });
+    SyncReport r = p.sync(SyncMode::TwoWay);
+    CHECK(r.exit == ExitCode::Errors);
+    {
+        auto store = StateStore::open(p.dir / "state.db", true);
+        REQUIRE(store.ok());
+        auto base = (*store)->loadBase();
+        REQUIRE(base.ok());
+        CHECK(base->empty()); // nothing recorded as synced
+    }
+    p.right->setFault({});
+    SyncReport again = p.sync(SyncMode::TwoWay);
+    INFO(describe(again));
+    CHECK(again.exit == ExitCode::InSync);
+    CHECK(p.right->calls("flushWrites") >= 2);
+    CHECK(p.rightTree() == p.leftTree());
+    expectQuietAgain(p, SyncMode::TwoWay);
+}
+
+TEST_CASE("a mirror without a state still flushes the side it wrote before it ends", "[fake][scenario]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::posix());
+    p.left->putFile("L/a", "a", kT0);
+    REQUIRE(p.sync(SyncMode::Mirror).exit == ExitCode::InSync);
+    CHECK(p.right->calls("flushWrites") >= 1);
+    const int before = p.right->calls("flushWrites");
+    REQUIRE(p.sync(SyncMode::Mirror).exit == ExitCode::InSync);
+    CHECK(p.right->calls("flushWrites") == before); // a run that wrote nothing flushes nothing
 }
