@@ -4,7 +4,8 @@
 #   cp -a                 (no flush at all)
 #   cp -a + sync -f       (the same data made durable: the fair reference)
 #   none / fdatasync / syncfs   LocalBackend's write pattern alone (fsync_cost)
-#   ferry-cli             the real mirror run, which fdatasyncs each file
+#   ferry-cli             the real mirror run (one syncfs per batch of state rows and
+#                         one at the end of the run: see Executor::flushSides)
 # on the disk under WORK (default /var/tmp; not tmpfs). Prints seconds.
 # usage: bash bench/fsync_cost.sh BUILD_DIR   (needs BUILD_DIR/bench/fsync_cost, BUILD_DIR/app/ferry-cli)
 set -euo pipefail
