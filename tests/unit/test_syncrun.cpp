@@ -195,3 +195,42 @@ TEST_CASE("two folders named in two Unicode forms sync as two items on folders t
     CHECK_FALSE(exists(p.left + "/" + c + "/b.txt"));
     expectSecondRunQuiet(p);
 }
+
+TEST_CASE("a second Unicode form beside a name synced in two forms loses nothing under any conflict policy",
+          "[syncrun]")
+{
+    const std::string nfc = "caf\xC3\xA9.txt", nfd = "cafe\xCC\x81.txt";
+    const std::vector<std::pair<const char*, ConflictPolicy>> policies = {{"newer", ConflictPolicy::Newer},
+                                                                          {"left", ConflictPolicy::LeftWins},
+                                                                          {"right", ConflictPolicy::RightWins},
+                                                                          {"keep-both", ConflictPolicy::KeepBoth},
+                                                                          {"skip", ConflictPolicy::Skip}};
+    for (const auto& [name, policy] : policies) {
+        SECTION(name)
+        {
+            SyncPair p;
+            // Copied from a Mac on the left, made on Linux on the right: one item.
+            writeFile(p.left + "/" + nfd, "original", 1577836800);
+            writeFile(p.right + "/" + nfc, "original", 1577836800);
+            REQUIRE(p.sync().exit == ExitCode::InSync);
+            // A new file whose name is the right's spelling appears on the left.
+            writeFile(p.left + "/" + nfc, "new different", 1700000000);
+            SyncOptions o = p.options();
+            o.conflict = policy;
+            SyncReport r = p.sync(o);
+            INFO(describe(r));
+            CHECK(r.exit == ExitCode::InSync);
+            CHECK(r.plan.deletions(Side::Left) == 0);
+            CHECK(r.plan.deletions(Side::Right) == 0);
+            for (const std::string& side : {p.left, p.right}) {
+                auto t = tree(side);
+                CHECK(t.size() == 2);
+                CHECK(t[nfd] == "f:original");
+                CHECK(t[nfc] == "f:new different");
+            }
+            SyncReport again = p.sync(o);
+            CHECK(again.exit == ExitCode::InSync);
+            CHECK_FALSE(again.plan.hasWork());
+        }
+    }
+}
