@@ -122,6 +122,7 @@ private:
     // Rows that lost their base to unpairSplitForms(), by key: the base the
     // item had under another spelling of the name.
     std::unordered_map<std::string_view, const BaseItem*> m_formerBase;
+    std::unordered_set<std::string> m_inventedNames; // keep-both names of this plan, by match key
 
     // ---- building rows ------------------------------------------------------
 
@@ -977,8 +978,7 @@ private:
                 c.loser = l.mtimeNs > rt.mtimeNs ? Side::Right : Side::Left; // the newer keeps the name
             // The loser's new name is made on both sides: it must fit both.
             const int maxName = std::min(m_pol.leftCaps.maxNameBytes, m_pol.rightCaps.maxNameBytes);
-            c.text().conflictName =
-                conflictName(std::string(pathOn(r, c.loser)), m_pol.nowNs, m_pol.hostName, maxName);
+            c.text().conflictName = freshConflictName(std::string(pathOn(r, c.loser)), maxName);
         }
         switch (c.resolution) {
         case Resolution::Pending:
@@ -1004,6 +1004,22 @@ private:
             m_stack.emplace_back(r.key, otherSide(loser) == Side::Left ? Override::ForceLeft : Override::ForceRight);
         else
             m_stack.emplace_back(r.key, res == Resolution::KeepLeft ? Override::ForceLeft : Override::ForceRight);
+    }
+
+    // A keep-both name no other item has: not on either side, nor invented
+    // earlier in this plan (two long names can be cut to the same stem).
+    std::string freshConflictName(const std::string& loserPath, int maxName)
+    {
+        std::string name;
+        for (int number = 1; number < 10000; ++number) {
+            name = conflictName(loserPath, m_pol.nowNs, m_pol.hostName, maxName, number);
+            const std::string key = matchKeyOf(name);
+            if (m_snap[0]->find(name) || m_snap[1]->find(name) || findRow(key) || m_inventedNames.count(key))
+                continue;
+            m_inventedNames.insert(key);
+            break;
+        }
+        return name; // after 9999 taken names the executor reports the clash
     }
 
     // ---- renames ----------------------------------------------------------------
@@ -1299,7 +1315,8 @@ std::string utf8Prefix(const std::string& s, size_t bytes)
 
 } // namespace
 
-std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host, int maxNameBytes)
+std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host, int maxNameBytes,
+                         int number)
 {
     // An extension longer than this is not one a program recognises files
     // by: it is cut like the rest of the name rather than kept whole.
@@ -1313,20 +1330,24 @@ std::string conflictName(const std::string& path, int64_t nowNs, const std::stri
         ext = name.substr(dot);
     }
     std::string h = host.empty() ? "host" : host;
+    // The number tells apart names that would otherwise be one (two long
+    // names cut to the same stem): it is never cut.
+    const std::string suffix = number > 1 ? " " + std::to_string(number) : std::string();
     std::string marker = " (conflict " + formatStamp(nowNs) + " " + h + ")";
     const size_t limit = size_t(std::max(maxNameBytes, 1));
-    if (stem.size() + marker.size() + ext.size() > limit) {
+    const size_t room = limit > suffix.size() + 1 ? limit - suffix.size() : 1;
+    if (stem.size() + marker.size() + ext.size() > room) {
         // Too long for the side: keep the marker and the extension, cut the
         // stem (at least one byte of it must stay, or the name says nothing).
-        if (ext.size() > kMaxKeptExtension || marker.size() + ext.size() + 1 > limit) {
+        if (ext.size() > kMaxKeptExtension || marker.size() + ext.size() + 1 > room) {
             stem += ext;
             ext.clear();
         }
-        if (marker.size() + 1 > limit) // an absurd host name or a tiny limit
-            marker = utf8Prefix(marker, limit - 1);
-        stem = utf8Prefix(stem, limit - marker.size() - ext.size());
+        if (marker.size() + 1 > room) // an absurd host name or a tiny limit
+            marker = utf8Prefix(marker, room - 1);
+        stem = utf8Prefix(stem, room - marker.size() - ext.size());
     }
-    return relpath::join(dir, stem + marker + ext);
+    return relpath::join(dir, stem + marker + suffix + ext);
 }
 
 } // namespace ferry

@@ -687,6 +687,51 @@ TEST_CASE("conflict names of long names are cut to fit the side, keeping the mar
     }
 }
 
+TEST_CASE("keep-both names are unique in the plan and on both sides and numbered within the limit",
+          "[reconciler]")
+{
+    const std::string marker = " (conflict 2025-11-24 160000 pc)";
+    SECTION("a number goes after the marker, and a cut stem makes room for it")
+    {
+        CHECK(conflictName("dir/report.txt", kT0, "pc", 255, 2) == "dir/report" + marker + " 2.txt");
+        const std::string got = conflictName(std::string(250, 'a') + ".txt", kT0, "pc", 255, 13);
+        CHECK(got == std::string(255 - marker.size() - 3 - 4, 'a') + marker + " 13.txt");
+    }
+    // Two long names that differ only near the end are cut to one stem.
+    const std::string stem(220, 'n');
+    const std::string v1 = stem + "-v1.txt", v2 = stem + "-v2.txt";
+    auto pair = [](const std::string& path) {
+        return std::pair{withHash(file(path, 5, 3), "aaaaa"), withHash(file(path, 5, 9), "bbbbb")};
+    };
+    const SyncPolicy pol = twoWay();
+    SECTION("two long names cut to one stem get two names")
+    {
+        const auto [l1, r1] = pair(v1);
+        const auto [l2, r2] = pair(v2);
+        Plan p = reconcile(snap({l1, l2}), snap({r1, r2}), baseState({}), pol);
+        REQUIRE(p.actions.size() == 2);
+        const std::string& n1 = p.actions[0].conflictName();
+        const std::string& n2 = p.actions[1].conflictName();
+        CHECK(n1 == conflictName(v1, pol.nowNs, pol.hostName));
+        CHECK(n1 == conflictName(v2, pol.nowNs, pol.hostName)); // the clash the number resolves
+        CHECK(n2 == conflictName(v2, pol.nowNs, pol.hostName, 255, 2));
+        CHECK(n2.size() <= 255);
+    }
+    SECTION("a name already present on either side is not invented again")
+    {
+        const std::string taken1 = conflictName(v1, pol.nowNs, pol.hostName);
+        const std::string taken2 = conflictName(v1, pol.nowNs, pol.hostName, 255, 2);
+        const auto [l1, r1] = pair(v1);
+        Plan p = reconcile(snap({l1, file(taken1, 1, 0)}), snap({r1, file(taken2, 1, 0)}), baseState({}), pol);
+        const Action* c = nullptr;
+        for (const Action& a : p.actions)
+            if (a.op == Op::Conflict)
+                c = &a;
+        REQUIRE(c);
+        CHECK(c->conflictName() == conflictName(v1, pol.nowNs, pol.hostName, 255, 3));
+    }
+}
+
 TEST_CASE("a folder replaced by a file while the other side changed inside is a conflict", "[reconciler]")
 {
     auto b = baseState({baseDir("d"), base("d/f", 3, 0)});

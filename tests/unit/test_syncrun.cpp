@@ -234,3 +234,30 @@ TEST_CASE("a second Unicode form beside a name synced in two forms loses nothing
         }
     }
 }
+
+TEST_CASE("two long names cut to one keep-both name resolve as two numbered names", "[syncrun]")
+{
+    SyncPair p;
+    const std::string stem(220, 'n');
+    const std::string v1 = stem + "-v1.txt", v2 = stem + "-v2.txt";
+    writeFile(p.left + "/" + v1, "left one", 1700000000);
+    writeFile(p.right + "/" + v1, "right one, newer", 1700000100);
+    writeFile(p.left + "/" + v2, "left two", 1700000000);
+    writeFile(p.right + "/" + v2, "right two, newer", 1700000100);
+    SyncReport r = p.sync(); // keep both
+    INFO(describe(r));
+    REQUIRE(r.exit == ExitCode::InSync);
+    CHECK(r.errors.empty());
+    auto t = tree(p.left);
+    CHECK(t == tree(p.right));
+    REQUIRE(t.size() == 4);
+    CHECK(t.at(v1) == "f:right one, newer");
+    CHECK(t.at(v2) == "f:right two, newer");
+    int kept = 0;
+    for (const auto& [path, content] : t) {
+        CHECK(path.size() <= 255);
+        kept += content == "f:left one" || content == "f:left two";
+    }
+    CHECK(kept == 2);
+    expectSecondRunQuiet(p);
+}
