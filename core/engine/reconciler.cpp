@@ -1270,7 +1270,8 @@ private:
                 {lp, "'" + lp + "' is a " + kindName(l->kind) + " on the left but a " + kindName(rt->kind) +
                          " on the right; update mode never replaces one kind with another (that would delete the "
                          "right's " + kindName(rt->kind) + "), so it was left alone. Rename or remove one of them, "
-                         "then run the sync again"});
+                         "then run the sync again",
+                 "leave alone"});
             hold(r);
             return;
         }

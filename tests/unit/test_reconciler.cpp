@@ -480,6 +480,7 @@ TEST_CASE("two Unicode forms of one name: one item only where a side folds them"
         Plan p = reconcile(snap({file(c, 1, 0), file(d, 2, 0)}), snap({}), baseState({}), rightFolds);
         REQUIRE(p.problems.size() == 1);
         CHECK(p.problems[0].message.find("one name on the right") != std::string::npos);
+        CHECK(p.problems[0].operation == "check name");
     }
     SECTION("a snapshot that folds forms counts like the capability")
     {
@@ -596,6 +597,7 @@ TEST_CASE("update: a file against a folder is reported in both directions, nothi
             REQUIRE(p.problems.size() == 1);
             CHECK(p.problems[0].path == "x");
             CHECK(p.problems[0].message.find("left alone") != std::string::npos);
+            CHECK(p.problems[0].operation == "leave alone");
             CHECK(p.deletions(Side::Right) == 0);
         }
     }

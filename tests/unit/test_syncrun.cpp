@@ -261,3 +261,19 @@ TEST_CASE("two long names cut to one keep-both name resolve as two numbered name
     CHECK(kept == 2);
     expectSecondRunQuiet(p);
 }
+
+TEST_CASE("update mode: a file against a folder is reported as left alone, not as a name check", "[syncrun]")
+{
+    SyncPair p;
+    writeFile(p.left + "/x", "a file");
+    REQUIRE(::mkdir((p.right + "/x").c_str(), 0755) == 0);
+    writeFile(p.right + "/x/inner", "inside");
+    SyncReport r = p.sync(p.options(SyncMode::Update));
+    INFO(describe(r));
+    CHECK(r.exit == ExitCode::Errors);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].kind == Error::Kind::SkipItem);
+    CHECK(r.errors[0].operation == "leave alone");
+    CHECK(r.errors[0].path == "x");
+    CHECK(readFile(p.right + "/x/inner") == "inside");
+}
