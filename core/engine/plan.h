@@ -166,6 +166,7 @@ bool flipDirection(Action& a);
 struct PlanProblem {
     std::string path;
     std::string message;    // what is wrong and what to do next
+    std::string operation = "check name"; // what was refused, as a run error names it
     bool operator==(const PlanProblem&) const = default;
 };
 

@@ -86,8 +86,10 @@ public:
         buildRows();
         markBlocked(Side::Left, m_pol.leftBlocked);
         markBlocked(Side::Right, m_pol.rightBlocked);
-        if (m_pol.mode == SyncMode::TwoWay && !m_base.empty())
+        if (m_pol.mode == SyncMode::TwoWay && !m_base.empty()) {
+            unpairSplitForms();
             detectRenames();
+        }
         // A first run (or a one-way run) turns most rows into actions:
         // allocate them once rather than growing by doubling, whose peak
         // holds the old and the new array at once.
@@ -117,6 +119,10 @@ private:
     std::unordered_set<std::string> m_blockedKeys;
     std::vector<std::array<const std::string*, 2>> m_overrides{{nullptr, nullptr}}; // [0]: none
     std::vector<std::pair<std::string_view, Override>> m_stack;
+    // Rows that lost their base to unpairSplitForms(), by key: the base the
+    // item had under another spelling of the name.
+    std::unordered_map<std::string_view, const BaseItem*> m_formerBase;
+    std::unordered_set<std::string> m_inventedNames; // keep-both names of this plan, by match key
 
     // ---- building rows ------------------------------------------------------
 
@@ -390,6 +396,45 @@ private:
                    timesEqual(rt.mtimeNs, b.rightMtimeNs) && !(l.hasHash && b.hasHash && l.hash != b.hash) &&
                    !(rt.hasHash && b.hasHash && rt.hash != b.hash);
         default: return false;
+        }
+    }
+
+    // A name synced as one item in two spellings (NFD here, NFC there) stops
+    // being one item when a side comes to hold both: rows are then keyed by
+    // exact bytes, and the base, in one spelling, finds nothing on the side
+    // that holds the other. That side did not delete anything, so such a row
+    // loses its base and takes the first-run path (a union, never a
+    // deletion). The base is remembered for the other spelling's row, which
+    // still holds the item on that side (see firstMeeting()).
+    void unpairSplitForms()
+    {
+        if (m_foldsForms || m_exactPrefixes.empty())
+            return;
+        // Per side: the NFC key of each row holding an item the base does not
+        // know, and how many such rows share it.
+        std::unordered_map<std::string, std::pair<size_t, int>> unknown[2];
+        for (size_t i = 0; i < m_rows.size(); ++i) {
+            const Row& r = m_rows[i];
+            for (int s = 0; s < 2; ++s)
+                if (!r.b && r.e[s]) {
+                    auto& [row, count] = unknown[s][relpath::matchKey(r.key, false)];
+                    row = i;
+                    ++count;
+                }
+        }
+        if (unknown[0].empty() && unknown[1].empty())
+            return;
+        for (Row& r : m_rows) {
+            if (!r.b || r.held || (r.e[0] == nullptr) == (r.e[1] == nullptr))
+                continue;
+            const int x = r.e[0] ? 1 : 0; // the side without this spelling
+            auto it = unknown[x].find(relpath::matchKey(r.key, false));
+            if (it == unknown[x].end())
+                continue;
+            const auto [row, count] = it->second;
+            if (count == 1 && !m_rows[row].b)
+                m_formerBase.emplace(m_rows[row].key, r.b);
+            r.b = nullptr;
         }
     }
 
@@ -813,9 +858,39 @@ private:
         }
         if (l.kind == EntryKind::File && rt.kind == EntryKind::File && l.size == rt.size && !(l.hasHash && rt.hasHash))
             return; // sameContent() asked for the hashes
+        if (!m_formerBase.empty() && splitFormChange(r))
+            return;
         conflict(r, "first-run-differ",
                  "present on both sides with no earlier sync and different content: left " + describeEntry(*r.e[0]) +
                      "; right " + describeEntry(*r.e[1]));
+    }
+
+    // A row that holds what the base knew under another spelling (see
+    // unpairSplitForms()): where one side still holds that item unchanged,
+    // the other side's different content is a change to carry, not a
+    // conflict for a policy to settle (which could drop the newer bytes).
+    // The replaced bytes live on under the other spelling.
+    bool splitFormChange(const Row& r)
+    {
+        auto it = m_formerBase.find(r.key);
+        if (it == m_formerBase.end())
+            return false;
+        Row former = r;
+        former.b = it->second;
+        const Change cl = classify(former, Side::Left);
+        const Change cr = classify(former, Side::Right);
+        if (changed(cl) == changed(cr))
+            return false;
+        const Side x = changed(cl) ? Side::Left : Side::Right;
+        const Side y = otherSide(x);
+        const std::string sx = sideName(x), sy = sideName(y);
+        const bool yTouched = (y == Side::Left ? cl : cr) == Change::Touched;
+        emitCopy(r, x, x == Side::Left ? "left-changed" : "right-changed",
+                 "last synced as one item under another Unicode form of the name ('" +
+                     std::string(m_base.entries.pathOf(*it->second)) + "'), now two items; the " + sx + " differs (" +
+                     describeEntryChange(it->second, r.e[idx(x)], x) + "), the " + sy +
+                     (yTouched ? " only has a new time" : " is unchanged") + " → copy " + sx + " → " + sy);
+        return true;
     }
 
     // How many items below row i were created or edited on `side`.
@@ -908,8 +983,7 @@ private:
                 c.loser = l.mtimeNs > rt.mtimeNs ? Side::Right : Side::Left; // the newer keeps the name
             // The loser's new name is made on both sides: it must fit both.
             const int maxName = std::min(m_pol.leftCaps.maxNameBytes, m_pol.rightCaps.maxNameBytes);
-            c.text().conflictName =
-                conflictName(std::string(pathOn(r, c.loser)), m_pol.nowNs, m_pol.hostName, maxName);
+            c.text().conflictName = freshConflictName(std::string(pathOn(r, c.loser)), maxName);
         }
         switch (c.resolution) {
         case Resolution::Pending:
@@ -935,6 +1009,22 @@ private:
             m_stack.emplace_back(r.key, otherSide(loser) == Side::Left ? Override::ForceLeft : Override::ForceRight);
         else
             m_stack.emplace_back(r.key, res == Resolution::KeepLeft ? Override::ForceLeft : Override::ForceRight);
+    }
+
+    // A keep-both name no other item has: not on either side, nor invented
+    // earlier in this plan (two long names can be cut to the same stem).
+    std::string freshConflictName(const std::string& loserPath, int maxName)
+    {
+        std::string name;
+        for (int number = 1; number < 10000; ++number) {
+            name = conflictName(loserPath, m_pol.nowNs, m_pol.hostName, maxName, number);
+            const std::string key = matchKeyOf(name);
+            if (m_snap[0]->find(name) || m_snap[1]->find(name) || findRow(key) || m_inventedNames.count(key))
+                continue;
+            m_inventedNames.insert(key);
+            break;
+        }
+        return name; // after 9999 taken names the executor reports the clash
     }
 
     // ---- renames ----------------------------------------------------------------
@@ -1185,7 +1275,8 @@ private:
                 {lp, "'" + lp + "' is a " + kindName(l->kind) + " on the left but a " + kindName(rt->kind) +
                          " on the right; update mode never replaces one kind with another (that would delete the "
                          "right's " + kindName(rt->kind) + "), so it was left alone. Rename or remove one of them, "
-                         "then run the sync again"});
+                         "then run the sync again",
+                 "leave alone"});
             hold(r);
             return;
         }
@@ -1230,7 +1321,8 @@ std::string utf8Prefix(const std::string& s, size_t bytes)
 
 } // namespace
 
-std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host, int maxNameBytes)
+std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host, int maxNameBytes,
+                         int number)
 {
     // An extension longer than this is not one a program recognises files
     // by: it is cut like the rest of the name rather than kept whole.
@@ -1244,20 +1336,24 @@ std::string conflictName(const std::string& path, int64_t nowNs, const std::stri
         ext = name.substr(dot);
     }
     std::string h = host.empty() ? "host" : host;
+    // The number tells apart names that would otherwise be one (two long
+    // names cut to the same stem): it is never cut.
+    const std::string suffix = number > 1 ? " " + std::to_string(number) : std::string();
     std::string marker = " (conflict " + formatStamp(nowNs) + " " + h + ")";
     const size_t limit = size_t(std::max(maxNameBytes, 1));
-    if (stem.size() + marker.size() + ext.size() > limit) {
+    const size_t room = limit > suffix.size() + 1 ? limit - suffix.size() : 1;
+    if (stem.size() + marker.size() + ext.size() > room) {
         // Too long for the side: keep the marker and the extension, cut the
         // stem (at least one byte of it must stay, or the name says nothing).
-        if (ext.size() > kMaxKeptExtension || marker.size() + ext.size() + 1 > limit) {
+        if (ext.size() > kMaxKeptExtension || marker.size() + ext.size() + 1 > room) {
             stem += ext;
             ext.clear();
         }
-        if (marker.size() + 1 > limit) // an absurd host name or a tiny limit
-            marker = utf8Prefix(marker, limit - 1);
-        stem = utf8Prefix(stem, limit - marker.size() - ext.size());
+        if (marker.size() + 1 > room) // an absurd host name or a tiny limit
+            marker = utf8Prefix(marker, room - 1);
+        stem = utf8Prefix(stem, room - marker.size() - ext.size());
     }
-    return relpath::join(dir, stem + marker + ext);
+    return relpath::join(dir, stem + marker + suffix + ext);
 }
 
 } // namespace ferry

@@ -54,7 +54,10 @@ Plan reconcile(const Snapshot& left, const Snapshot& right, const BaseState& bas
 
 // "dir/report (conflict 2026-11-25 101500 laptop).txt". A name that would be
 // longer than maxNameBytes has its stem cut (on a UTF-8 character boundary)
-// so that it fits; the marker and a normal extension are kept.
-std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host, int maxNameBytes = 255);
+// so that it fits; the marker and a normal extension are kept. A number
+// above 1 is added after the marker ("… laptop) 2.txt") to tell apart names
+// that would otherwise be the same.
+std::string conflictName(const std::string& path, int64_t nowNs, const std::string& host, int maxNameBytes = 255,
+                         int number = 1);
 
 } // namespace ferry

@@ -336,7 +336,7 @@ bool SyncRun::scanAndPlan()
     m_report.plan.needHashes.clear();
     st.clock.lap("reconcile");
     for (const PlanProblem& p : m_report.plan.problems)
-        m_report.errors.push_back(Error::skipItem("check name", p.path, p.message));
+        m_report.errors.push_back(Error::skipItem(p.operation, p.path, p.message));
     return true;
 }
 

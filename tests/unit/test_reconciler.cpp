@@ -433,9 +433,29 @@ TEST_CASE("two Unicode forms of one name: one item only where a side folds them"
         {"a second form beside a paired one, base in the right's form: nothing deleted", plain, {base(c, 1, 0)},
          {file(d, 1, 0), file(c, 2, 9)}, {file(c, 1, 0)},
          {{Op::Copy, Side::Right, c, "left-changed"}, {Op::Copy, Side::Right, d, "left-created"}}, 0},
-        {"a second form beside a paired one, base in the left's form: both versions kept", plain, {base(d, 1, 0)},
-         {file(d, 1, 0), h(file(c, 1, 9))}, {h(file(c, 1, 0))},
-         {{Op::Delete, Side::Left, d, "right-deleted"}, {Op::RecordBase, Side::Left, c, "first-run-equal"}}, 0},
+        // With the base in the spelling only the left still holds, the right
+        // holds the item under its other spelling: not a deletion.
+        {"a second form with the same bytes beside a paired one, base in the left's form: nothing deleted", plain,
+         {base(d, 1, 0)}, {file(d, 1, 0), h(file(c, 1, 9))}, {h(file(c, 1, 0))},
+         {{Op::Copy, Side::Right, d, "left-created"}, {Op::RecordBase, Side::Left, c, "first-run-equal"}}, 0},
+        {"a second form with other bytes beside a paired one, base in the left's form: both kept on both sides",
+         plain, {base(d, 1, 0)}, {file(d, 1, 0), file(c, 2, 9)}, {file(c, 1, 0)},
+         {{Op::Copy, Side::Right, d, "left-created"}, {Op::Copy, Side::Right, c, "left-changed"}}, 0},
+        {"a second form with other bytes on the right, base in the right's form: both kept on both sides", plain,
+         {base(d, 1, 0)}, {file(c, 1, 0)}, {file(d, 1, 0), file(c, 2, 9)},
+         {{Op::Copy, Side::Left, d, "right-created"}, {Op::Copy, Side::Left, c, "right-changed"}}, 0},
+        {"a second form beside a paired one that was edited too: a conflict, nothing deleted", plain,
+         {base(d, 1, 0)}, {file(d, 1, 0), file(c, 2, 9)}, {file(c, 3, 8)},
+         {{Op::Copy, Side::Right, d, "left-created"}, {Op::Conflict, Side::Right, c, "first-run-differ"}}, 0},
+        {"a second form of a paired folder: its items are kept under both spellings, nothing deleted", plain,
+         {baseDir(d), base(d + "/a", 1, 0)}, {dir(d), file(d + "/a", 1, 0), dir(c), file(c + "/b", 2, 9)},
+         {dir(c), file(c + "/a", 1, 0)},
+         {{Op::Copy, Side::Right, d, "left-created"},
+          {Op::Copy, Side::Right, d + "/a", "left-created"},
+          {Op::RecordBase, Side::Left, c, "first-run-equal"},
+          {Op::Copy, Side::Left, c + "/a", "right-created"},
+          {Op::Copy, Side::Right, c + "/b", "left-created"}},
+         0},
         {"both forms on the left, the right folds: a clear problem, nothing synced", rightFolds, {},
          {file(c, 1, 0), file(d, 2, 0)}, {}, {}, 1},
         {"both forms on the right, the left folds: a clear problem, nothing synced", leftFolds, {}, {},
@@ -460,6 +480,7 @@ TEST_CASE("two Unicode forms of one name: one item only where a side folds them"
         Plan p = reconcile(snap({file(c, 1, 0), file(d, 2, 0)}), snap({}), baseState({}), rightFolds);
         REQUIRE(p.problems.size() == 1);
         CHECK(p.problems[0].message.find("one name on the right") != std::string::npos);
+        CHECK(p.problems[0].operation == "check name");
     }
     SECTION("a snapshot that folds forms counts like the capability")
     {
@@ -576,6 +597,7 @@ TEST_CASE("update: a file against a folder is reported in both directions, nothi
             REQUIRE(p.problems.size() == 1);
             CHECK(p.problems[0].path == "x");
             CHECK(p.problems[0].message.find("left alone") != std::string::npos);
+            CHECK(p.problems[0].operation == "leave alone");
             CHECK(p.deletions(Side::Right) == 0);
         }
     }
@@ -664,6 +686,51 @@ TEST_CASE("conflict names of long names are cut to fit the side, keeping the mar
         CHECK(p.actions[0].conflictName().size() == 200);
         CHECK(p.actions[0].conflictName().find(" (conflict ") != std::string::npos);
         CHECK(p.actions[0].conflictName().substr(196) == ".txt");
+    }
+}
+
+TEST_CASE("keep-both names are unique in the plan and on both sides and numbered within the limit",
+          "[reconciler]")
+{
+    const std::string marker = " (conflict 2025-11-24 160000 pc)";
+    SECTION("a number goes after the marker, and a cut stem makes room for it")
+    {
+        CHECK(conflictName("dir/report.txt", kT0, "pc", 255, 2) == "dir/report" + marker + " 2.txt");
+        const std::string got = conflictName(std::string(250, 'a') + ".txt", kT0, "pc", 255, 13);
+        CHECK(got == std::string(255 - marker.size() - 3 - 4, 'a') + marker + " 13.txt");
+    }
+    // Two long names that differ only near the end are cut to one stem.
+    const std::string stem(220, 'n');
+    const std::string v1 = stem + "-v1.txt", v2 = stem + "-v2.txt";
+    auto pair = [](const std::string& path) {
+        return std::pair{withHash(file(path, 5, 3), "aaaaa"), withHash(file(path, 5, 9), "bbbbb")};
+    };
+    const SyncPolicy pol = twoWay();
+    SECTION("two long names cut to one stem get two names")
+    {
+        const auto [l1, r1] = pair(v1);
+        const auto [l2, r2] = pair(v2);
+        Plan p = reconcile(snap({l1, l2}), snap({r1, r2}), baseState({}), pol);
+        REQUIRE(p.actions.size() == 2);
+        const std::string& n1 = p.actions[0].conflictName();
+        const std::string& n2 = p.actions[1].conflictName();
+        CHECK(n1 == conflictName(v1, pol.nowNs, pol.hostName));
+        CHECK(n1 == conflictName(v2, pol.nowNs, pol.hostName)); // the clash the number resolves
+        CHECK(n2 == conflictName(v2, pol.nowNs, pol.hostName, 255, 2));
+        CHECK(n2.size() <= 255);
+    }
+    SECTION("a name already present on either side is not invented again")
+    {
+        const std::string taken1 = conflictName(v1, pol.nowNs, pol.hostName);
+        const std::string taken2 = conflictName(v1, pol.nowNs, pol.hostName, 255, 2);
+        const auto [l1, r1] = pair(v1);
+        Plan p = reconcile(snap({l1, file(taken1, 1, 0)}), snap({r1, file(taken2, 1, 0)}), baseState({}), pol);
+        const Action* c = nullptr;
+        for (const Action& a : p.actions)
+            if (a.op == Op::Conflict)
+                c = &a;
+        REQUIRE(c);
+        CHECK(c->conflictName() == conflictName(v1, pol.nowNs, pol.hostName, 255, 3));
     }
 }
 

@@ -195,3 +195,85 @@ TEST_CASE("two folders named in two Unicode forms sync as two items on folders t
     CHECK_FALSE(exists(p.left + "/" + c + "/b.txt"));
     expectSecondRunQuiet(p);
 }
+
+TEST_CASE("a second Unicode form beside a name synced in two forms loses nothing under any conflict policy",
+          "[syncrun]")
+{
+    const std::string nfc = "caf\xC3\xA9.txt", nfd = "cafe\xCC\x81.txt";
+    const std::vector<std::pair<const char*, ConflictPolicy>> policies = {{"newer", ConflictPolicy::Newer},
+                                                                          {"left", ConflictPolicy::LeftWins},
+                                                                          {"right", ConflictPolicy::RightWins},
+                                                                          {"keep-both", ConflictPolicy::KeepBoth},
+                                                                          {"skip", ConflictPolicy::Skip}};
+    for (const auto& [name, policy] : policies) {
+        SECTION(name)
+        {
+            SyncPair p;
+            // Copied from a Mac on the left, made on Linux on the right: one item.
+            writeFile(p.left + "/" + nfd, "original", 1577836800);
+            writeFile(p.right + "/" + nfc, "original", 1577836800);
+            REQUIRE(p.sync().exit == ExitCode::InSync);
+            // A new file whose name is the right's spelling appears on the left.
+            writeFile(p.left + "/" + nfc, "new different", 1700000000);
+            SyncOptions o = p.options();
+            o.conflict = policy;
+            SyncReport r = p.sync(o);
+            INFO(describe(r));
+            CHECK(r.exit == ExitCode::InSync);
+            CHECK(r.plan.deletions(Side::Left) == 0);
+            CHECK(r.plan.deletions(Side::Right) == 0);
+            for (const std::string& side : {p.left, p.right}) {
+                auto t = tree(side);
+                CHECK(t.size() == 2);
+                CHECK(t[nfd] == "f:original");
+                CHECK(t[nfc] == "f:new different");
+            }
+            SyncReport again = p.sync(o);
+            CHECK(again.exit == ExitCode::InSync);
+            CHECK_FALSE(again.plan.hasWork());
+        }
+    }
+}
+
+TEST_CASE("two long names cut to one keep-both name resolve as two numbered names", "[syncrun]")
+{
+    SyncPair p;
+    const std::string stem(220, 'n');
+    const std::string v1 = stem + "-v1.txt", v2 = stem + "-v2.txt";
+    writeFile(p.left + "/" + v1, "left one", 1700000000);
+    writeFile(p.right + "/" + v1, "right one, newer", 1700000100);
+    writeFile(p.left + "/" + v2, "left two", 1700000000);
+    writeFile(p.right + "/" + v2, "right two, newer", 1700000100);
+    SyncReport r = p.sync(); // keep both
+    INFO(describe(r));
+    REQUIRE(r.exit == ExitCode::InSync);
+    CHECK(r.errors.empty());
+    auto t = tree(p.left);
+    CHECK(t == tree(p.right));
+    REQUIRE(t.size() == 4);
+    CHECK(t.at(v1) == "f:right one, newer");
+    CHECK(t.at(v2) == "f:right two, newer");
+    int kept = 0;
+    for (const auto& [path, content] : t) {
+        CHECK(path.size() <= 255);
+        kept += content == "f:left one" || content == "f:left two";
+    }
+    CHECK(kept == 2);
+    expectSecondRunQuiet(p);
+}
+
+TEST_CASE("update mode: a file against a folder is reported as left alone, not as a name check", "[syncrun]")
+{
+    SyncPair p;
+    writeFile(p.left + "/x", "a file");
+    REQUIRE(::mkdir((p.right + "/x").c_str(), 0755) == 0);
+    writeFile(p.right + "/x/inner", "inside");
+    SyncReport r = p.sync(p.options(SyncMode::Update));
+    INFO(describe(r));
+    CHECK(r.exit == ExitCode::Errors);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].kind == Error::Kind::SkipItem);
+    CHECK(r.errors[0].operation == "leave alone");
+    CHECK(r.errors[0].path == "x");
+    CHECK(readFile(p.right + "/x/inner") == "inside");
+}
