@@ -57,46 +57,77 @@ int64_t countHeldItems(const Snapshot& side)
     return n;
 }
 
+namespace {
+
+// The side's tally against the base, renames included (the slow path: only
+// for a side that kept too little at the base's paths).
+EmptiedSide tallyWithRenames(Side s, const Snapshot& here, const Snapshot& there, const BaseState& base,
+                             const Filter& filter, bool ids)
+{
+    // A renamed file keeps its id, size and time; an id alone is not
+    // enough, since ext4 hands a deleted file's inode to the next new one.
+    std::unordered_map<uint64_t, const Snapshot::Item*> byId;
+    if (ids)
+        for (const auto& it : here.entries)
+            if (it.fileId && counts(it.kind, here.entries.pathOf(it)))
+                byId.emplace(it.fileId, &it);
+    auto renamedHere = [&](const BaseState::Item& b) {
+        const uint64_t id = s == Side::Left ? b.leftId : b.rightId;
+        auto found = id ? byId.find(id) : byId.end();
+        return found != byId.end() && found->second->size == b.size &&
+               found->second->mtimeNs == (s == Side::Left ? b.leftMtimeNs : b.rightMtimeNs);
+    };
+    // What the run would delete on the other side: the files it lost that
+    // are unchanged there (an edit there wins and comes back).
+    auto unchangedThere = [&](const BaseState::Item& b, std::string_view path) {
+        const Snapshot::Item* t = there.find(path);
+        return t && t->kind == b.kind && t->size == b.size &&
+               t->mtimeNs == (s == Side::Left ? b.rightMtimeNs : b.leftMtimeNs);
+    };
+    EmptiedSide e{s, 0, 0, 0};
+    for (const auto& b : base.entries) {
+        std::string_view path = base.entries.pathOf(b);
+        if (!counts(b.kind, path) || filter.excludesItem(path, false))
+            continue;
+        ++e.heldBefore;
+        if (here.find(path) || renamedHere(b))
+            ++e.keptNow;
+        else if (unchangedThere(b, path))
+            ++e.wouldDelete;
+    }
+    return e;
+}
+
+} // namespace
+
 std::optional<EmptiedSide> findEmptiedSide(const Snapshot& left, const Snapshot& right, const BaseState& base,
                                            const Filter& filter, bool leftFileIds, bool rightFileIds)
 {
     if (base.empty())
         return std::nullopt;
-    for (Side s : {Side::Left, Side::Right}) {
-        const Snapshot& here = s == Side::Left ? left : right;
-        const Snapshot& there = s == Side::Left ? right : left;
-        const bool ids = s == Side::Left ? leftFileIds : rightFileIds;
-        // A renamed file keeps its id, size and time; an id alone is not
-        // enough, since ext4 hands a deleted file's inode to the next new one.
-        std::unordered_map<uint64_t, const Snapshot::Item*> byId;
-        if (ids)
-            for (const auto& it : here.entries)
-                if (it.fileId && counts(it.kind, here.entries.pathOf(it)))
-                    byId.emplace(it.fileId, &it);
-        auto renamedHere = [&](const BaseState::Item& b) {
-            const uint64_t id = s == Side::Left ? b.leftId : b.rightId;
-            auto found = id ? byId.find(id) : byId.end();
-            return found != byId.end() && found->second->size == b.size &&
-                   found->second->mtimeNs == (s == Side::Left ? b.leftMtimeNs : b.rightMtimeNs);
-        };
-        // What the run would delete on the other side: the files it lost
-        // that are unchanged there (an edit there wins and comes back).
-        auto unchangedThere = [&](const BaseState::Item& b, std::string_view path) {
-            const Snapshot::Item* t = there.find(path);
-            return t && t->kind == b.kind && t->size == b.size &&
-                   t->mtimeNs == (s == Side::Left ? b.rightMtimeNs : b.leftMtimeNs);
-        };
-        EmptiedSide e{s, 0, 0, 0};
-        for (const auto& b : base.entries) {
-            std::string_view path = base.entries.pathOf(b);
-            if (!counts(b.kind, path) || filter.excludesItem(path, false))
-                continue;
-            ++e.heldBefore;
-            if (here.find(path) || renamedHere(b))
-                ++e.keptNow;
-            else if (unchangedThere(b, path))
-                ++e.wouldDelete;
+    // The common case first, in one merge of the sorted base with both
+    // sorted snapshots: each side still holds most base files at their paths.
+    int64_t held = 0, keptAt[2] = {0, 0};
+    size_t cursor[2] = {0, 0};
+    const Snapshot::Table* tables[2] = {&left.entries, &right.entries};
+    for (const auto& b : base.entries) {
+        std::string_view path = base.entries.pathOf(b);
+        if (!counts(b.kind, path) || filter.excludesItem(path, false))
+            continue;
+        ++held;
+        for (int i = 0; i < 2; ++i) {
+            const Snapshot::Table& t = *tables[i];
+            size_t& j = cursor[i];
+            while (j < t.size() && pathLess(t.pathAt(j), path))
+                ++j;
+            keptAt[i] += j < t.size() && t.pathAt(j) == path;
         }
+    }
+    for (Side s : {Side::Left, Side::Right}) {
+        if (!keptTooLittle(held, keptAt[s == Side::Left ? 0 : 1]))
+            continue;
+        EmptiedSide e = tallyWithRenames(s, s == Side::Left ? left : right, s == Side::Left ? right : left, base,
+                                         filter, s == Side::Left ? leftFileIds : rightFileIds);
         const bool carriesLoss = e.wouldDelete > 0 && e.wouldDelete * 100 >= e.heldBefore * kEmptiedSidePercent;
         if (keptTooLittle(e.heldBefore, e.keptNow) && carriesLoss)
             return e;
@@ -109,12 +140,16 @@ std::optional<EmptiedSide> findEmptiedSource(SyncMode mode, const Snapshot& sour
     if (mode == SyncMode::TwoWay)
         return std::nullopt;
     EmptiedSide e{Side::Left, 0, 0, 0};
+    size_t j = 0; // both tables are sorted: one merge
+    const Snapshot::Table& src = source.entries;
     for (const auto& it : target.entries) {
         std::string_view path = target.entries.pathOf(it);
         if (!counts(it.kind, path))
             continue;
         ++e.heldBefore;
-        if (source.find(path))
+        while (j < src.size() && pathLess(src.pathAt(j), path))
+            ++j;
+        if (j < src.size() && src.pathAt(j) == path)
             ++e.keptNow;
         else
             ++e.wouldDelete;
