@@ -227,6 +227,10 @@ Result<void> Versioner::toFolder(Backend& side, const std::string& path)
     int64_t mt = st && *st ? (*st)->mtimeNs : 0;
     if (auto r = dst.commit(std::move(*tmp), target.substr(target.rfind('/') + 1), mt, 0644, true); !r)
         return storeError(path, r.error());
+    // The version is the only copy once the original is deleted: it must be
+    // on the disk first (a power cut must not leave an empty version).
+    if (auto r = dst.flushWrites(); !r)
+        return storeError(path, r.error());
     return side.removeFile(path);
 }
 
@@ -312,7 +316,8 @@ Result<void> Versioner::toTrash(Backend& side, const std::string& path)
             auto tmp = trashFiles.createTemp("");
             if (tmp && copyStream(**in, **tmp, path, [](int64_t) { return true; }))
                 if (auto st = side.stat(path); st && *st)
-                    if (trashFiles.commit(std::move(*tmp), name, (*st)->mtimeNs, (*st)->mode, false))
+                    if (trashFiles.commit(std::move(*tmp), name, (*st)->mtimeNs, (*st)->mode, false) &&
+                        trashFiles.flushWrites()) // on the disk before the original goes
                         return side.removeFile(path);
         }
     }
