@@ -3,9 +3,9 @@
 // file ids or atomic renames): the engine must honour what a side can do.
 // Each ends with both sides as expected and a second run that plans nothing.
 #include "backend/fakebackend.h"
-#include "engine/reasons.h"
 #include "engine/syncrun.h"
 #include "store/statestore.h"
+#include "reportcheck.h"
 #include "tempdir.h"
 
 #include <catch2/catch.hpp>
@@ -50,21 +50,10 @@ struct FakePair {
     std::map<std::string, std::string> rightTree() const { return right->tree("R"); }
 };
 
-std::string describe(const SyncReport& r)
-{
-    std::string s = r.fatalMessage + r.guardMessage;
-    for (const Error& e : r.errors)
-        s += "\n" + e.message();
-    for (const Action& a : r.plan.actions)
-        s += std::string("\n  plan: ") + opName(a.op) + " " + sideName(a.target) + " '" + a.path + "'" +
-             (a.fromPath().empty() ? "" : " from '" + a.fromPath() + "'") + ": " + reasonFor(a);
-    return s;
-}
-
 void expectQuietAgain(const FakePair& p, SyncMode mode)
 {
     SyncReport again = p.sync(mode);
-    INFO("second run: " << describe(again));
+    INFO("second run: " << describeWithPlan(again));
     CHECK(again.exit == ExitCode::InSync);
     CHECK_FALSE(again.plan.hasWork());
 }
@@ -98,7 +87,7 @@ TEST_CASE("fake sides: two-way carries additions, edits, deletions, renames and 
     p.right->putFile("R/notes.md", "notes", kT0);
     p.left->putDir("L/empty");
     SyncReport first = p.sync(SyncMode::TwoWay);
-    INFO("first run: " << describe(first));
+    INFO("first run: " << describeWithPlan(first));
     REQUIRE(first.exit == ExitCode::InSync);
     CHECK(p.leftTree() == p.rightTree());
     CHECK(p.rightTree().at("docs/a.txt") == "f:alpha");
@@ -116,7 +105,7 @@ TEST_CASE("fake sides: two-way carries additions, edits, deletions, renames and 
         REQUIRE(right.rename("photos/p1.jpg", "photos/renamed.jpg").ok());
     }
     SyncReport second = p.sync(SyncMode::TwoWay);
-    INFO("second run: " << describe(second));
+    INFO("second run: " << describeWithPlan(second));
     REQUIRE(second.exit == ExitCode::InSync);
     const auto t = p.leftTree();
     CHECK(t == p.rightTree());
@@ -126,13 +115,8 @@ TEST_CASE("fake sides: two-way carries additions, edits, deletions, renames and 
     CHECK(t.at("photos/renamed.jpg") == "f:jpeg one");
     CHECK(t.count("photos/p1.jpg") == 0);
     // Keep both (the default): both versions of notes.md are on both sides.
-    int left = 0, right = 0;
-    for (const auto& [path, what] : t) {
-        left += what == "f:notes, left";
-        right += what == "f:notes, right side";
-    }
-    CHECK(left == 1);
-    CHECK(right == 1);
+    CHECK(countHolding(t, "f:notes, left") == 1);
+    CHECK(countHolding(t, "f:notes, right side") == 1);
     expectQuietAgain(p, SyncMode::TwoWay);
 }
 
@@ -154,7 +138,7 @@ TEST_CASE("fake sides: a mirror makes the right an exact copy, an update never d
     for (int k = 0; k < 6; ++k)
         p.left->putFile("L/more/m" + std::to_string(k), "m" + std::to_string(k), kT0);
     SyncReport r = p.sync(mode);
-    INFO(describe(r));
+    INFO(describeWithPlan(r));
     REQUIRE(r.exit == ExitCode::InSync);
     auto t = p.rightTree();
     CHECK(t.at("a.txt") == "f:a");
@@ -167,7 +151,7 @@ TEST_CASE("fake sides: a mirror makes the right an exact copy, an update never d
     p.left->putFile("L/sub/b.txt", "b, edited", kT0 + 60 * kSecond);
     p.left->removeTree("L/sub/c.txt");
     SyncReport again = p.sync(mode);
-    INFO(describe(again));
+    INFO(describeWithPlan(again));
     REQUIRE(again.exit == ExitCode::InSync);
     t = p.rightTree();
     CHECK(t.at("sub/b.txt") == "f:b, edited");
@@ -188,7 +172,7 @@ TEST_CASE("fake sides: a case-only rename on a folding side is carried as a rena
             REQUIRE(left.rename("readme.txt", "README.txt").ok());
         }
         SyncReport r = p.sync(SyncMode::TwoWay);
-        INFO(describe(r));
+        INFO(describeWithPlan(r));
         CHECK(r.exit == ExitCode::InSync);
         CHECK(p.rightTree() == p.leftTree());
         CHECK(p.rightTree().count("README.txt") == 1);
@@ -241,7 +225,7 @@ TEST_CASE("the state records copies only after the side flushed them to disk", "
     }
     p.right->setFault({});
     SyncReport again = p.sync(SyncMode::TwoWay);
-    INFO(describe(again));
+    INFO(describeWithPlan(again));
     CHECK(again.exit == ExitCode::InSync);
     CHECK(p.right->calls("flushWrites") >= 2);
     CHECK(p.rightTree() == p.leftTree());

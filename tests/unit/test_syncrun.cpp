@@ -2,6 +2,7 @@
 // meets them (first runs, moves, odd names), each ending with "a second run
 // plans nothing".
 #include "builders.h"
+#include "reportcheck.h"
 #include "syncfixture.h"
 
 #include <catch2/catch.hpp>
@@ -11,14 +12,6 @@ using namespace ferry;
 using namespace ferry::test;
 
 namespace {
-
-std::string describe(const SyncReport& r)
-{
-    std::string s = r.fatalMessage + r.guardMessage;
-    for (const Error& e : r.errors)
-        s += "\n" + e.message();
-    return s;
-}
 
 void expectSecondRunQuiet(const SyncPair& p)
 {
@@ -44,13 +37,8 @@ TEST_CASE("first run: same size and time with different bytes is a conflict, bot
     auto t = tree(p.left);
     CHECK(t == tree(p.right));
     CHECK(t.size() == 3);
-    int left = 0, right = 0;
-    for (const auto& [path, content] : t) {
-        left += content == "f:left version";
-        right += content == "f:RIGHT versio";
-    }
-    CHECK(left == 1);
-    CHECK(right == 1);
+    CHECK(countHolding(t, "f:left version") == 1);
+    CHECK(countHolding(t, "f:RIGHT versio") == 1);
     CHECK(t.at("same.txt") == "f:same bytes");
     expectSecondRunQuiet(p);
 }
