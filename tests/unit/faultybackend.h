@@ -5,7 +5,7 @@
 // never reaches around it to the file system.
 #pragma once
 
-#include "backend/localbackend.h"
+#include "forwardingbackend.h"
 
 #include <cerrno>
 #include <memory>
@@ -38,22 +38,13 @@ private:
     int64_t m_written = 0;
 };
 
-class FaultyBackend final : public Backend {
+class FaultyBackend final : public LocalForwardingBackend {
 public:
-    FaultyBackend(std::string root, Faults faults) : m_local(root), m_faults(faults) {}
+    FaultyBackend(std::string root, Faults faults) : LocalForwardingBackend(std::move(root)), m_faults(faults) {}
     std::unique_ptr<Backend> clone() const override
     {
         return std::make_unique<FaultyBackend>(m_local.location(), m_faults);
     }
-    std::string location() const override { return m_local.location(); }
-    Capabilities capabilities() const override { return m_local.capabilities(); }
-    Result<bool> rootExists() override { return m_local.rootExists(); }
-    Result<void> createRoot() override { return m_local.createRoot(); }
-    Result<RootIdentity> rootIdentity() override { return m_local.rootIdentity(); }
-    Result<std::vector<ListedItem>> list(const std::string& dir) override { return m_local.list(dir); }
-    Result<std::optional<Entry>> stat(const std::string& path) override { return m_local.stat(path); }
-    Result<std::string> readLink(const std::string& path) override { return m_local.readLink(path); }
-    Result<std::unique_ptr<ReadStream>> openRead(const std::string& path) override { return m_local.openRead(path); }
     Result<std::unique_ptr<TempFile>> createTemp(const std::string& dir, uint32_t mode = 0600) override
     {
         if (m_faults.failCreateTemp)
@@ -70,23 +61,14 @@ public:
         auto* faulty = static_cast<FaultyTempFile*>(temp.get());
         return m_local.commit(faulty->release(), path, mtimeNs, mode, mayReplace);
     }
-    Result<void> rename(const std::string& from, const std::string& to) override { return m_local.rename(from, to); }
     Result<void> removeFile(const std::string& path) override
     {
         if (m_faults.failRemove)
             return errnoError("remove", path, EACCES);
         return m_local.removeFile(path);
     }
-    Result<void> removeDir(const std::string& path) override { return m_local.removeDir(path); }
-    Result<void> makeDir(const std::string& path, uint32_t mode) override { return m_local.makeDir(path, mode); }
-    Result<void> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override
-    {
-        return m_local.makeSymlink(path, target, mtimeNs);
-    }
-    Result<void> setTimes(const std::string& path, int64_t mtimeNs) override { return m_local.setTimes(path, mtimeNs); }
 
 private:
-    LocalBackend m_local;
     Faults m_faults;
 };
 

@@ -779,39 +779,20 @@ namespace {
 // A LocalBackend whose reads of one file rewrite that file in place after
 // the first chunk and put its modification time back, as disk-image and VM
 // tools do: a copy made meanwhile is half old, half new bytes.
-class RewritingBackend final : public Backend {
+class RewritingBackend final : public LocalForwardingBackend {
 public:
-    RewritingBackend(std::string root, std::string victim) : m_inner(root), m_root(root), m_victim(std::move(victim)) {}
+    RewritingBackend(std::string root, std::string victim)
+        : LocalForwardingBackend(root), m_root(root), m_victim(std::move(victim))
+    {
+    }
     std::unique_ptr<Backend> clone() const override { return std::make_unique<RewritingBackend>(m_root, m_victim); }
-    std::string location() const override { return m_inner.location(); }
-    Capabilities capabilities() const override { return m_inner.capabilities(); }
-    Result<bool> rootExists() override { return m_inner.rootExists(); }
-    Result<void> createRoot() override { return m_inner.createRoot(); }
-    Result<RootIdentity> rootIdentity() override { return m_inner.rootIdentity(); }
-    Result<std::vector<ListedItem>> list(const std::string& d) override { return m_inner.list(d); }
-    Result<std::optional<Entry>> stat(const std::string& p) override { return m_inner.stat(p); }
-    Result<std::string> readLink(const std::string& p) override { return m_inner.readLink(p); }
     Result<std::unique_ptr<ReadStream>> openRead(const std::string& p) override
     {
-        auto in = m_inner.openRead(p);
+        auto in = m_local.openRead(p);
         if (!in || p != m_victim)
             return in;
         return std::unique_ptr<ReadStream>(std::make_unique<Stream>(std::move(*in), m_root + "/" + p));
     }
-    Result<std::unique_ptr<TempFile>> createTemp(const std::string& d, uint32_t m) override { return m_inner.createTemp(d, m); }
-    Result<Entry> commit(std::unique_ptr<TempFile> t, const std::string& p, int64_t mt, uint32_t m, bool r) override
-    {
-        return m_inner.commit(std::move(t), p, mt, m, r);
-    }
-    Result<void> rename(const std::string& f, const std::string& t) override { return m_inner.rename(f, t); }
-    Result<void> removeFile(const std::string& p) override { return m_inner.removeFile(p); }
-    Result<void> removeDir(const std::string& p) override { return m_inner.removeDir(p); }
-    Result<void> makeDir(const std::string& p, uint32_t m) override { return m_inner.makeDir(p, m); }
-    Result<void> makeSymlink(const std::string& p, const std::string& t, int64_t mt) override
-    {
-        return m_inner.makeSymlink(p, t, mt);
-    }
-    Result<void> setTimes(const std::string& p, int64_t mt) override { return m_inner.setTimes(p, mt); }
 
 private:
     class Stream final : public ReadStream {
@@ -843,7 +824,6 @@ private:
         bool m_rewritten = false;
     };
 
-    LocalBackend m_inner;
     std::string m_root;
     std::string m_victim;
 };
