@@ -10,7 +10,7 @@
 #pragma once
 
 #include "common/error.h"
-#include "engine/snapshot.h"
+#include "model/snapshot.h"
 
 #include <memory>
 #include <optional>

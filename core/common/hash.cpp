@@ -1,11 +1,32 @@
 #include "hash.h"
 
-#include "backend/backend.h"
-
+#include <cstdio>
 #include <vector>
 #include <xxhash.h>
 
 namespace ferry {
+
+std::string ContentHash::hex() const
+{
+    char buf[33];
+    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(hi),
+                  static_cast<unsigned long long>(lo));
+    return buf;
+}
+
+std::optional<ContentHash> ContentHash::fromHex(const std::string& s)
+{
+    if (s.size() != 32)
+        return std::nullopt;
+    ContentHash h;
+    try {
+        h.hi = std::stoull(s.substr(0, 16), nullptr, 16);
+        h.lo = std::stoull(s.substr(16), nullptr, 16);
+    } catch (...) {
+        return std::nullopt;
+    }
+    return h;
+}
 
 struct StreamHasher::State {
     XXH3_state_t* st = XXH3_createState();
@@ -25,25 +46,6 @@ ContentHash hashBytes(std::string_view bytes)
 {
     XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
     return {h.low64, h.high64};
-}
-
-Result<ContentHash> hashStream(ReadStream& in, const std::string& path, const CancelToken& cancel)
-{
-    StreamHasher hasher;
-    std::vector<char> buf(1 << 20);
-    for (;;) {
-        if (cancel.isCancelled())
-            return Error::cancelled();
-        auto n = in.read(buf.data(), buf.size());
-        if (!n) {
-            Error e = n.error();
-            e.path = path;
-            return e;
-        }
-        if (*n == 0)
-            return hasher.digest();
-        hasher.update(buf.data(), *n);
-    }
 }
 
 } // namespace ferry

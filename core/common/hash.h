@@ -2,16 +2,21 @@
 // run inside the copy loop, so the base learns each file's hash for free.
 #pragma once
 
-#include "common/canceltoken.h"
-#include "common/error.h"
-#include "engine/snapshot.h"
-
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace ferry {
 
-class ReadStream;
+struct ContentHash {
+    uint64_t lo = 0;
+    uint64_t hi = 0;
+    bool operator==(const ContentHash&) const = default;
+    std::string hex() const;
+    static std::optional<ContentHash> fromHex(const std::string& s);
+};
 
 ContentHash hashBytes(std::string_view bytes);
 
@@ -26,7 +31,5 @@ private:
     struct State;
     std::unique_ptr<State> m_state;
 };
-
-Result<ContentHash> hashStream(ReadStream& in, const std::string& path, const CancelToken& cancel);
 
 } // namespace ferry

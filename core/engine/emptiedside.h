@@ -11,7 +11,7 @@
 
 #include "engine/filter.h"
 #include "engine/plan.h"
-#include "engine/snapshot.h"
+#include "model/snapshot.h"
 
 #include <cstdint>
 #include <optional>

@@ -17,6 +17,8 @@
 // leaves a path alone when either side holds a file outside the limits.
 #pragma once
 
+#include "model/settings.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -57,29 +59,10 @@ private:
     std::vector<std::string> m_includes;
 };
 
-// Size and age limits for files (folders and links are never limited).
-// 0 means no limit. Ages count from the run's clock (`nowNs`).
-struct ItemLimits {
-    int64_t minSize = 0;       // bytes: smaller files are left alone
-    int64_t maxSize = 0;       // bytes: larger files are left alone
-    int64_t minAgeSeconds = 0; // files changed more recently are left alone (still being written)
-    int64_t maxAgeSeconds = 0; // files not changed for longer are left alone
-    bool active() const { return minSize > 0 || maxSize > 0 || minAgeSeconds > 0 || maxAgeSeconds > 0; }
-    bool admits(int64_t size, int64_t mtimeNs, int64_t nowNs) const;
-    // "size 1 KiB–10 MiB, changed 10 min–30 d ago", or "" without limits.
-    std::string describe() const;
-    // Why no file could pass (a negative limit, a lower bound above its upper
-    // one), or "" when the limits are usable.
-    std::string problem() const;
-    bool operator==(const ItemLimits&) const = default;
-};
-
 // "0", "512", "10k", "10 KB", "1.5M", "2GiB" → bytes (powers of 1024).
 std::optional<int64_t> parseByteSize(std::string_view text);
 // "0", "90", "90s", "15m", "12h", "30d", "2w" → seconds (plain numbers are seconds).
 std::optional<int64_t> parseDuration(std::string_view text);
-std::string formatByteSize(int64_t bytes);     // "10 MiB"; exact, so 1536 bytes stay "1536 B"
-std::string formatDuration(int64_t seconds);   // "30d", "12h", "15m", "90s"
 
 // Glob match with '*', '?', '[...]' and '**' (see Filter). Exposed for tests.
 bool globMatch(std::string_view pattern, std::string_view text);

@@ -6,29 +6,6 @@ namespace ferry {
 
 const char* sideName(Side s) { return s == Side::Left ? "left" : "right"; }
 
-const char* modeName(SyncMode m)
-{
-    switch (m) {
-    case SyncMode::TwoWay: return "two-way";
-    case SyncMode::Mirror: return "mirror";
-    case SyncMode::Update: return "update";
-    }
-    return "?";
-}
-
-const char* policyName(ConflictPolicy p)
-{
-    switch (p) {
-    case ConflictPolicy::Ask: return "ask";
-    case ConflictPolicy::Skip: return "skip";
-    case ConflictPolicy::KeepBoth: return "keep-both";
-    case ConflictPolicy::Newer: return "newer";
-    case ConflictPolicy::LeftWins: return "left";
-    case ConflictPolicy::RightWins: return "right";
-    }
-    return "?";
-}
-
 const char* opName(Op op)
 {
     switch (op) {

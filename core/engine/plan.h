@@ -4,7 +4,8 @@
 // exactly this Plan. Copyable; safe to pass across threads.
 #pragma once
 
-#include "engine/snapshot.h"
+#include "model/settings.h"
+#include "model/snapshot.h"
 
 #include <memory>
 #include <optional>
@@ -17,13 +18,6 @@ namespace ferry {
 enum class Side : uint8_t { Left, Right };
 inline Side otherSide(Side s) { return s == Side::Left ? Side::Right : Side::Left; }
 const char* sideName(Side s);
-
-enum class SyncMode : uint8_t { TwoWay, Mirror, Update };
-enum class ConflictPolicy : uint8_t { Ask, Skip, KeepBoth, Newer, LeftWins, RightWins };
-enum class CompareMode : uint8_t { TimeSize, Content };
-
-const char* modeName(SyncMode m);
-const char* policyName(ConflictPolicy p);
 
 enum class Op : uint8_t {
     Copy,        // create or replace the item on `target` from the other side

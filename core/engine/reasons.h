@@ -3,7 +3,7 @@
 #pragma once
 
 #include "engine/plan.h"
-#include "engine/snapshot.h"
+#include "model/snapshot.h"
 
 #include <string>
 

@@ -21,7 +21,7 @@
 #include "backend/backend.h"
 #include "engine/filter.h"
 #include "engine/plan.h"
-#include "engine/snapshot.h"
+#include "model/snapshot.h"
 
 #include <memory>
 #include <string>

@@ -11,7 +11,7 @@
 #include "backend/backend.h"
 #include "common/canceltoken.h"
 #include "engine/filter.h"
-#include "engine/snapshot.h"
+#include "model/snapshot.h"
 
 #include <string>
 #include <vector>

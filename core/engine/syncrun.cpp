@@ -1,5 +1,6 @@
 #include "syncrun.h"
 
+#include "backend/hashstream.h"
 #include "common/hash.h"
 #include "common/phaseclock.h"
 #include "engine/emptiedside.h"

@@ -17,6 +17,7 @@
 #pragma once
 
 #include "backend/backend.h"
+#include "model/settings.h"
 #include "common/error.h"
 
 #include <mutex>
@@ -24,16 +25,6 @@
 #include <vector>
 
 namespace ferry {
-
-struct VersioningSettings {
-    enum class Mode { None, Folder, Trash };
-    Mode mode = Mode::None;
-    std::string folder;     // absolute local path, for Mode::Folder
-    int keepCount = 0;      // 0: no limit
-    int maxAgeDays = 0;     // 0: no limit
-    std::string owner;      // the subfolder of `folder` for this job or pair; empty: `folder` itself
-    bool operator==(const VersioningSettings&) const = default;
-};
 
 struct Version {
     std::string relPath;      // the original relative path

@@ -35,11 +35,6 @@ bool sameLocation(const std::string& recorded, const std::string& jobSide)
 
 } // namespace
 
-std::string newStateKey()
-{
-    return "job-" + QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString();
-}
-
 std::string jobStatePath(const std::string& dataDir, const Job& job)
 {
     // A job that was never saved has no key; its id names it as before.

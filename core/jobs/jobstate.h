@@ -24,8 +24,6 @@
 namespace ferry {
 
 std::string jobStatePath(const std::string& dataDir, const Job& job);
-// A fresh, never reused state key ("job-<uuid>").
-std::string newStateKey();
 
 // Moves `stateFile` (with its -wal, -shm and .lock) into
 // <dataDir>/state/orphaned/ under a time-stamped name; returns the new name.

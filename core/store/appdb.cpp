@@ -1,6 +1,6 @@
 #include "appdb.h"
 
-#include "jobs/jobstate.h"
+#include "model/job.h"
 #include "store/sqlite.h"
 
 #include <QDateTime>

@@ -19,7 +19,7 @@
 #pragma once
 
 #include "common/error.h"
-#include "jobs/job.h"
+#include "model/job.h"
 
 #include <functional>
 #include <memory>

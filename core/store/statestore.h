@@ -12,7 +12,7 @@
 #pragma once
 
 #include "common/error.h"
-#include "engine/snapshot.h"
+#include "model/snapshot.h"
 
 #include <memory>
 #include <optional>

@@ -3,7 +3,7 @@
 
 #include "common/hash.h"
 #include "engine/plan.h"
-#include "engine/snapshot.h"
+#include "model/snapshot.h"
 
 #include <string>
 #include <vector>

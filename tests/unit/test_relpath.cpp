@@ -1,5 +1,5 @@
 #include "common/relpath.h"
-#include "engine/snapshot.h"
+#include "model/snapshot.h"
 
 #include <catch2/catch.hpp>
 

@@ -19,28 +19,6 @@ const char* kindName(EntryKind k)
     return "?";
 }
 
-std::string ContentHash::hex() const
-{
-    char buf[33];
-    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(hi),
-                  static_cast<unsigned long long>(lo));
-    return buf;
-}
-
-std::optional<ContentHash> ContentHash::fromHex(const std::string& s)
-{
-    if (s.size() != 32)
-        return std::nullopt;
-    ContentHash h;
-    try {
-        h.hi = std::stoull(s.substr(0, 16), nullptr, 16);
-        h.lo = std::stoull(s.substr(16), nullptr, 16);
-    } catch (...) {
-        return std::nullopt;
-    }
-    return h;
-}
-
 bool pathLess(std::string_view a, std::string_view b)
 {
     // Skip the common prefix eight bytes at a time (paths of one folder share

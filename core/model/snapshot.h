@@ -11,6 +11,8 @@
 // Value types; safe to copy and move across threads.
 #pragma once
 
+#include "common/hash.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,14 +29,6 @@ bool pathLess(std::string_view a, std::string_view b);
 enum class EntryKind : uint8_t { File, Directory, Symlink, Special };
 
 const char* kindName(EntryKind k);
-
-struct ContentHash {
-    uint64_t lo = 0;
-    uint64_t hi = 0;
-    bool operator==(const ContentHash&) const = default;
-    std::string hex() const;
-    static std::optional<ContentHash> fromHex(const std::string& s);
-};
 
 struct EntryInfo {
     int64_t size = 0;       // bytes; for symlinks the target's length

@@ -1,0 +1,3 @@
+// A header the check allows.
+#pragma once
+#include "common/bad.h"
