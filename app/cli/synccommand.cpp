@@ -392,6 +392,11 @@ int runSync(const std::vector<std::string>& argv)
                 return password.empty() ? std::nullopt : std::optional<std::string>(password);
             };
         auto resolved = CredentialResolver(Keychain::system(), prompt).resolve(pair);
+        if (!resolved && !prompt)
+            return usage("'" + pair.name + "' needs a password, and there is none: $" +
+                         CredentialResolver::variableOf(pair) + " is not set, no keychain holds one, and there is no "
+                         "terminal to ask on. Set the variable (--password-env NAME names another), or run from a "
+                         "terminal");
         if (!resolved)
             return usage(resolved.error().message());
         credentials = std::move(*resolved);
