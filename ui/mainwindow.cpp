@@ -3,7 +3,9 @@
 #include "historydialog.h"
 #include "jobsmodel.h"
 #include "jobwizard.h"
+#include "passwordprompt.h"
 #include "previewdialog.h"
+#include "jobs/joboperations.h"
 #include "runsummarytext.h"
 
 #include <QAction>
@@ -11,11 +13,11 @@
 #include <QCloseEvent>
 #include <QDateTime>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
-#include <QRegularExpression>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -59,7 +61,30 @@ MainWindow::MainWindow(JobService* service, QWidget* parent) : QMainWindow(paren
     buildActions();
 
     m_stack = new QStackedWidget(this);
-    // Empty state.
+    m_stack->addWidget(buildEmptyState());
+    auto* splitter = new QSplitter(Qt::Vertical, m_stack);
+    splitter->setObjectName("mainSplitter");
+    buildJobList(splitter);
+    buildDetailsPane(splitter);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    m_stack->addWidget(splitter);
+    setCentralWidget(m_stack);
+    connect(m_list->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateActions();
+        updateDetails();
+    });
+    statusBar()->showMessage(tr("Ready"));
+
+    if (m_service)
+        connectService();
+    restoreSettings(splitter);
+    updateActions();
+}
+
+// What the window shows with no jobs: what a job is, and one big button.
+QWidget* MainWindow::buildEmptyState()
+{
     auto* empty = new QWidget(m_stack);
     auto* layout = new QVBoxLayout(empty);
     layout->addStretch();
@@ -88,12 +113,14 @@ MainWindow::MainWindow(JobService* service, QWidget* parent) : QMainWindow(paren
     row->addStretch();
     layout->addLayout(row);
     layout->addStretch();
-    m_stack->addWidget(empty);
+    return empty;
 
-    // Job list and details.
-    auto* splitter = new QSplitter(Qt::Vertical, m_stack);
-    splitter->setObjectName("mainSplitter");
-    m_list = new QTableView(splitter);
+}
+
+// The table of jobs, with its context menu and double-click to edit.
+void MainWindow::buildJobList(QWidget* parent)
+{
+    m_list = new QTableView(parent);
     m_list->setObjectName("jobList");
     m_list->setAccessibleName(tr("Sync jobs"));
     m_list->setModel(m_model);
@@ -115,7 +142,12 @@ MainWindow::MainWindow(JobService* service, QWidget* parent) : QMainWindow(paren
             m_list->selectRow(index.row());
         m_contextMenu->popup(m_list->viewport()->mapToGlobal(at));
     });
-    auto* details = new QWidget(splitter);
+}
+
+// The selected job's settings, live progress and last outcome.
+void MainWindow::buildDetailsPane(QWidget* parent)
+{
+    auto* details = new QWidget(parent);
     auto* dl = new QVBoxLayout(details);
     m_details = new QLabel(details);
     m_details->setObjectName("jobDetails");
@@ -136,65 +168,63 @@ MainWindow::MainWindow(JobService* service, QWidget* parent) : QMainWindow(paren
     dl->addWidget(m_progress);
     dl->addWidget(m_progressText);
     dl->addStretch();
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-    m_stack->addWidget(splitter);
-    setCentralWidget(m_stack);
-    connect(m_list->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+}
+
+// The service's answers: jobs loaded and saved, failures, runs and previews.
+void MainWindow::connectService()
+{
+    connect(m_service, &JobService::jobsLoaded, this, [this](const QList<JobRow>& rows) {
+        const int64_t keep = m_pendingSelection ? m_pendingSelection : selectedJobId();
+        m_model->setRows(rows);
+        for (const JobRow& r : rows)
+            if (m_service->isRunning(r.job.id) && !m_service->holdsPreview(r.job.id) &&
+                !m_previewing.contains(r.job.id))
+                m_model->setRunning(r.job.id, true); // keeps the progress it has
+        m_stack->setCurrentIndex(rows.isEmpty() ? 0 : 1);
+        if (!rows.isEmpty())
+            selectJob(keep ? keep : rows.front().job.id);
+        m_pendingSelection = 0;
         updateActions();
         updateDetails();
     });
-    statusBar()->showMessage(tr("Ready"));
+    connect(m_service, &JobService::jobSaved, this, [this](const Job& j) {
+        m_pendingSelection = j.id;
+        statusBar()->showMessage(tr("Job “%1” saved").arg(QString::fromStdString(j.name)), 5000);
+    });
+    connect(m_service, &JobService::failed, this, [this](const QString& what, const QString& message) {
+        // Not modal-blocking: the window goes on updating.
+        auto* box = new QMessageBox(QMessageBox::Warning, what, message, QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->setObjectName("errorBox");
+        box->open();
+        statusBar()->showMessage(what + ": " + message, 15000);
+        emit errorShown(message);
+    });
+    connect(m_service, &JobService::runStarted, this, [this](qint64 id) {
+        m_model->setRunning(id, true);
+        updateActions();
+        updateDetails();
+    });
+    connect(m_service, &JobService::runProgress, this, [this](qint64 id, const Progress& p) {
+        m_model->setProgress(id, p);
+        if (id == selectedJobId())
+            updateDetails();
+    });
+    connect(m_service, &JobService::runFinished, this, &MainWindow::onRunFinished);
+    connect(m_service, &JobService::previewReady, this, &MainWindow::onPreviewReady);
+    connect(m_service, &JobService::previewStopped, this, &MainWindow::onPreviewStopped);
+    // A run that needs a password nobody saved asks here, on this thread.
+    m_service->setCredentialPrompt([this](const CredentialRequest& request) { return askPassword(this, request); });
+    m_service->refresh();
+}
 
-    if (m_service) {
-        connect(m_service, &JobService::jobsLoaded, this, [this](const QList<JobRow>& rows) {
-            const int64_t keep = m_pendingSelection ? m_pendingSelection : selectedJobId();
-            m_model->setRows(rows);
-            for (const JobRow& r : rows)
-                if (m_service->isRunning(r.job.id) && !m_service->holdsPreview(r.job.id) &&
-                    !m_previewing.contains(r.job.id))
-                    m_model->setRunning(r.job.id, true); // keeps the progress it has
-            m_stack->setCurrentIndex(rows.isEmpty() ? 0 : 1);
-            if (!rows.isEmpty())
-                selectJob(keep ? keep : rows.front().job.id);
-            m_pendingSelection = 0;
-            updateActions();
-            updateDetails();
-        });
-        connect(m_service, &JobService::jobSaved, this, [this](const Job& j) {
-            m_pendingSelection = j.id;
-            statusBar()->showMessage(tr("Job “%1” saved").arg(QString::fromStdString(j.name)), 5000);
-        });
-        connect(m_service, &JobService::failed, this, [this](const QString& what, const QString& message) {
-            // Not modal-blocking: the window goes on updating.
-            auto* box = new QMessageBox(QMessageBox::Warning, what, message, QMessageBox::Ok, this);
-            box->setAttribute(Qt::WA_DeleteOnClose);
-            box->setObjectName("errorBox");
-            box->open();
-            statusBar()->showMessage(what + ": " + message, 15000);
-            emit errorShown(message);
-        });
-        connect(m_service, &JobService::runStarted, this, [this](qint64 id) {
-            m_model->setRunning(id, true);
-            updateActions();
-            updateDetails();
-        });
-        connect(m_service, &JobService::runProgress, this, [this](qint64 id, const Progress& p) {
-            m_model->setProgress(id, p);
-            if (id == selectedJobId())
-                updateDetails();
-        });
-        connect(m_service, &JobService::runFinished, this, &MainWindow::onRunFinished);
-        connect(m_service, &JobService::previewReady, this, &MainWindow::onPreviewReady);
-        connect(m_service, &JobService::previewStopped, this, &MainWindow::onPreviewStopped);
-        m_service->refresh();
-    }
+void MainWindow::restoreSettings(QSplitter* splitter)
+{
     QSettings settings;
     restoreGeometry(settings.value("mainWindow/geometry").toByteArray());
     restoreState(settings.value("mainWindow/state").toByteArray());
     splitter->restoreState(settings.value("mainWindow/splitter").toByteArray());
     m_list->horizontalHeader()->restoreState(settings.value("mainWindow/jobListHeader").toByteArray());
-    updateActions();
 }
 
 MainWindow::~MainWindow() = default;
@@ -229,6 +259,8 @@ void MainWindow::buildActions()
     QAction* dup = make("duplicateJob", tr("&Duplicate…"), QStyle::SP_FileDialogListView,
                         QKeySequence(Qt::CTRL | Qt::Key_D), tr("Create a job from a copy of the selected one"),
                         &MainWindow::duplicateJob);
+    QAction* rename = make("renameJob", tr("Re&name…"), QStyle::SP_FileDialogDetailedView, QKeySequence(Qt::Key_F2),
+                           tr("Give the selected job another name"), &MainWindow::renameJob);
     QAction* del = make("deleteJob", tr("De&lete"), QStyle::SP_TrashIcon, QKeySequence::Delete,
                         tr("Delete the selected job (its folders are not touched)"), &MainWindow::deleteJob);
     QAction* hist = make("history", tr("&History"), QStyle::SP_FileDialogContentsView, QKeySequence(Qt::CTRL | Qt::Key_H),
@@ -238,7 +270,7 @@ void MainWindow::buildActions()
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     QMenu* jobMenu = menuBar()->addMenu(tr("&Job"));
-    jobMenu->addActions({newJob, edit, dup, del});
+    jobMenu->addActions({newJob, edit, dup, rename, del});
     jobMenu->addSeparator();
     jobMenu->addAction(quit);
     QMenu* runMenu = menuBar()->addMenu(tr("&Run"));
@@ -256,7 +288,7 @@ void MainWindow::buildActions()
     m_contextMenu->setObjectName("jobContextMenu");
     m_contextMenu->addActions({sync, preview, pause, stop});
     m_contextMenu->addSeparator();
-    m_contextMenu->addActions({edit, dup, del});
+    m_contextMenu->addActions({edit, dup, rename, del});
     m_contextMenu->addSeparator();
     m_contextMenu->addAction(hist);
 }
@@ -298,6 +330,7 @@ void MainWindow::updateActions()
     action("stop")->setEnabled(busy);
     action("editJob")->setEnabled(has && !running);
     action("duplicateJob")->setEnabled(has);
+    action("renameJob")->setEnabled(has && m_service && !running);
     action("deleteJob")->setEnabled(has && !running);
     action("history")->setEnabled(m_service != nullptr);
     action("newJob")->setEnabled(m_service != nullptr);
@@ -379,14 +412,10 @@ QStringList MainWindow::otherJobNames(int64_t jobId) const
 
 QString MainWindow::freeCopyName(const QString& name) const
 {
-    static const QRegularExpression copySuffix(R"( \(copy(?: \d+)?\)$)");
-    QString base = name;
-    base.remove(copySuffix);
-    const QStringList taken = otherJobNames(0);
-    QString candidate = tr("%1 (copy)").arg(base);
-    for (int n = 2; taken.contains(candidate, Qt::CaseInsensitive); ++n)
-        candidate = tr("%1 (copy %2)").arg(base).arg(n);
-    return candidate;
+    std::vector<std::string> taken;
+    for (const QString& n : otherJobNames(0))
+        taken.push_back(n.toStdString());
+    return QString::fromStdString(JobOperations::freeCopyName(name.toStdString(), taken));
 }
 
 void MainWindow::openWizard(const Job& job)
@@ -416,6 +445,24 @@ void MainWindow::duplicateJob()
     copy.id = 0;
     copy.name = freeCopyName(QString::fromStdString(copy.name)).toStdString();
     openWizard(copy);
+}
+
+void MainWindow::renameJob()
+{
+    const JobRow* r = m_model->rowById(selectedJobId());
+    if (!r || !m_service || m_service->isRunning(r->job.id))
+        return;
+    // The dialog runs an event loop that may refresh the model: keep copies.
+    const int64_t id = r->job.id;
+    const QString name = QString::fromStdString(r->job.name);
+    bool ok = false;
+    const QString wanted = QInputDialog::getText(this, tr("Rename job"), tr("New name for “%1”:").arg(name),
+                                                 QLineEdit::Normal, name, &ok)
+                               .trimmed();
+    if (!ok || wanted.isEmpty() || wanted == name)
+        return;
+    // The service refuses a name another job has, or a job that runs now.
+    m_service->renameJob(id, wanted.toStdString());
 }
 
 void MainWindow::deleteJob()

@@ -1,6 +1,6 @@
 // MainWindow: the job list with its actions (New job, Sync now, Stop, Pause,
-// Edit, Duplicate, Delete, History; on the toolbar and in the list's context
-// menu) and a details pane for the selected job with its next scheduled
+// Edit, Duplicate, Rename, Delete, History; on the toolbar and in the list's
+// context menu) and a details pane for the selected job with its next scheduled
 // run, its live progress, and the outcome of its last run in this window
 // (what went wrong and what to do next). With no jobs it shows an empty
 // state that explains how to create one. Everything that touches the disk goes through
@@ -19,6 +19,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QPushButton;
+class QSplitter;
 class QStackedWidget;
 class QTableView;
 
@@ -62,6 +63,7 @@ public slots:
     void newJob();
     void editJob();
     void duplicateJob();
+    void renameJob();
     void deleteJob();
     void syncNow();
     void previewJob();
@@ -74,6 +76,11 @@ protected:
 
 private:
     void buildActions();
+    QWidget* buildEmptyState();
+    void buildJobList(QWidget* parent);
+    void buildDetailsPane(QWidget* parent);
+    void connectService();
+    void restoreSettings(QSplitter* splitter);
     void updateActions();
     void updateDetails();
     void openWizard(const Job& job);

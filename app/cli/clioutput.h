@@ -13,5 +13,7 @@ namespace ferry::cli {
 int reportFailure(bool json, const std::string& cmd, const std::string& message, int code = 2);
 // One compact JSON object and a newline on stdout.
 void printJsonLine(const QJsonObject& object);
+// Asks on the terminal (stderr), without echo; empty without a terminal on stdin.
+std::string readPasswordFromTerminal(const std::string& prompt);
 
 } // namespace ferry::cli

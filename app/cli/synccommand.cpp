@@ -2,9 +2,13 @@
 
 #include "backend/location.h"
 #include "cliargs.h"
+#include "clioutput.h"
 #include "common/hash.h"
 #include "engine/reasons.h"
 #include "engine/syncrun.h"
+#include "engine/syncsides.h"
+#include "secrets/credentialresolver.h"
+#include "secrets/keychain.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -12,7 +16,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QStandardPaths>
-#include <QSysInfo>
 
 #include <chrono>
 #include <csignal>
@@ -373,19 +376,36 @@ int runSync(const std::vector<std::string>& argv)
     else if (!args.options.statePath.empty() && args.options.statePath[0] != '/')
         args.options.statePath = cwd + "/" + args.options.statePath;
 
-    auto lb = openBackend(*left);
-    if (!lb)
-        return usage(lb.error().message());
-    auto rb = openBackend(*right);
-    if (!rb)
-        return usage(rb.error().message());
-
-    args.options.hostName = QSysInfo::machineHostName().toStdString();
-    args.options.nowNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+    // A remote side's password: --password-env (or FERRY_PASSWORD), the
+    // keychain under the pair's name, else a prompt on a terminal.
+    Credentials credentials;
+    if (!left->isLocal() || !right->isLocal()) {
+        Job pair;
+        pair.name = (left->isLocal() ? right : left)->toString();
+        pair.left = left->toString();
+        pair.right = right->toString();
+        pair.passwordEnv = args.passwordEnv;
+        CredentialPrompt prompt;
+        if (::isatty(0))
+            prompt = [](const CredentialRequest& r) -> std::optional<std::string> {
+                std::string password = readPasswordFromTerminal("Password for " + r.location + " (" + r.why + "): ");
+                return password.empty() ? std::nullopt : std::optional<std::string>(password);
+            };
+        auto resolved = CredentialResolver(Keychain::system(), prompt).resolve(pair);
+        if (!resolved && !prompt)
+            return usage("'" + pair.name + "' needs a password, and there is none: $" +
+                         CredentialResolver::variableOf(pair) + " is not set, no keychain holds one, and there is no "
+                         "terminal to ask on. Set the variable (--password-env NAME names another), or run from a "
+                         "terminal");
+        if (!resolved)
+            return usage(resolved.error().message());
+        credentials = std::move(*resolved);
+    }
+    auto opened = openSyncRun(*left, *right, credentials, args.options);
+    if (!opened)
+        return usage(opened.error().message());
     const auto start = std::chrono::steady_clock::now();
-    SyncRun run(std::move(*lb), std::move(*rb), args.options);
+    SyncRun& run = **opened;
     CancelToken cancel = run.cancelToken();
     setCancelTarget(&cancel);
     const bool live = !args.quiet && ::isatty(2);

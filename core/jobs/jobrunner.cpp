@@ -2,11 +2,13 @@
 
 #include "backend/location.h"
 #include "engine/reasons.h"
+#include "engine/syncsides.h"
 
 #include <QDateTime>
 #include <QSysInfo>
 
 #include <chrono>
+#include <optional>
 #include <unistd.h>
 
 namespace ferry {
@@ -136,40 +138,35 @@ Result<void> JobRunner::prepare(const std::string& holderDescription, bool recor
     auto right = Location::parse(m_job.right);
     if (!left || !right)
         return fail(!left ? left.error() : right.error());
-    auto lb = openBackend(*left);
-    if (!lb)
-        return fail(lb.error());
-    auto rb = openBackend(*right);
-    if (!rb)
-        return fail(rb.error());
-
     SyncOptions options = syncOptionsOf(m_job);
     options.dryRun = m_dryRun;
     options.forceDeletions = m_forceDeletions;
     options.acceptNewRoot = m_acceptNewRoot;
+    std::optional<std::string> foreign;
     if (m_job.mode == SyncMode::TwoWay) {
         options.statePath = jobStatePath(m_dataDir, m_job);
-        if (auto foreign = legacyStateNotOwned(m_dataDir, m_job)) {
-            if (m_dryRun) {
-                // A dry run moves nothing: it plans the first run the real
-                // run will be, without the base it would set aside.
-                options.statePath.clear();
-                m_notes.push_back(*foreign + "; a real run sets it aside and starts afresh, deleting nothing (this "
-                                             "dry run moved nothing)");
-            } else {
-                auto moved = setStateAside(m_dataDir, options.statePath);
-                if (!moved)
-                    return fail(moved.error()); // never use a base another job left
-                m_notes.push_back(*foreign + "; it was set aside as '" + *moved +
-                                  "', and this run starts afresh, deleting nothing");
-            }
-        }
+        foreign = legacyStateNotOwned(m_dataDir, m_job);
+        // A dry run moves nothing: it plans the first run the real run
+        // will be, without the base it would set aside.
+        if (foreign && m_dryRun)
+            options.statePath.clear();
     }
-    options.hostName = QSysInfo::machineHostName().toStdString();
-    options.nowNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
-    m_run = std::make_unique<SyncRun>(std::move(*lb), std::move(*rb), options);
+    const std::string statePath = options.statePath;
+    auto run = openSyncRun(*left, *right, m_credentials, std::move(options));
+    if (!run)
+        return fail(run.error());
+    if (foreign && m_dryRun) {
+        m_notes.push_back(*foreign + "; a real run sets it aside and starts afresh, deleting nothing (this "
+                                     "dry run moved nothing)");
+    } else if (foreign) {
+        // Only once both sides opened: a run that cannot start moves nothing.
+        auto moved = setStateAside(m_dataDir, statePath);
+        if (!moved)
+            return fail(moved.error()); // never use a base another job left
+        m_notes.push_back(*foreign + "; it was set aside as '" + *moved +
+                          "', and this run starts afresh, deleting nothing");
+    }
+    m_run = std::move(*run);
     if (m_runId)
         m_run->setItemsListener([this](const Plan& plan, const std::vector<FinishedItem>& items) { record(plan, items); });
     return Ok{};

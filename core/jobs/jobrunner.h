@@ -9,6 +9,7 @@
 // connection); cancelToken() may be used from any thread.
 #pragma once
 
+#include "backend/credentials.h"
 #include "engine/syncrun.h"
 #include "jobs/job.h"
 #include "jobs/jobstate.h"
@@ -47,6 +48,9 @@ public:
         m_forceDeletions = forceDeletions;
         m_acceptNewRoot = acceptNewRoot;
     }
+    // What a remote side is opened with (see CredentialResolver); none for
+    // local folders. Call before prepare().
+    void setCredentials(Credentials credentials) { m_credentials = std::move(credentials); }
     CancelToken cancelToken() const;
     // prepare() must have succeeded.
     const SyncReport& run(const std::function<void(const Progress&)>& onProgress = {});
@@ -78,6 +82,7 @@ private:
     bool m_dryRun;
     bool m_forceDeletions = false;
     bool m_acceptNewRoot = false;
+    Credentials m_credentials;
     std::unique_ptr<RunLock> m_lock;
     std::unique_ptr<AppDb> m_db;
     std::unique_ptr<SyncRun> m_run;

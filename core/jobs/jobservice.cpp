@@ -1,14 +1,15 @@
 #include "jobservice.h"
 
+#include "jobs/joboperations.h"
 #include "jobs/jobrunner.h"
 #include "jobs/runlock.h"
-#include "secrets/secretstore.h"
+#include "secrets/keychain.h"
 
-#include <QDateTime>
-#include <QFile>
 #include <QMetaObject>
 #include <QThread>
 
+#include <chrono>
+#include <future>
 #include <thread>
 
 namespace ferry {
@@ -105,8 +106,7 @@ void JobService::refresh()
             row.job = j;
             if (auto runs = db.runs(j.id, 1); runs && !runs->empty()) {
                 row.lastRun = runs->front();
-                if (row.lastRun->outcome == RunOutcome::Running && !RunLock::heldBy(jobLockPath(dataDir, j.id)))
-                    row.lastRun->outcome = RunOutcome::Interrupted;
+                row.lastRun->outcome = shownOutcome(dataDir, *row.lastRun);
             }
             row.running = RunLock::heldBy(jobLockPath(dataDir, j.id)).has_value();
             rows.append(row);
@@ -115,79 +115,68 @@ void JobService::refresh()
     });
 }
 
+void JobService::postFailed(const QString& what, const Error& error)
+{
+    const QString msg = QString::fromStdString(error.message());
+    QMetaObject::invokeMethod(this, [this, what, msg] {
+        emit failed(what, msg);
+        refresh();
+    });
+}
+
+void JobService::postSaved(const Job& job)
+{
+    QMetaObject::invokeMethod(this, [this, job] {
+        emit jobSaved(job);
+        refresh();
+    });
+}
+
 void JobService::saveJob(const Job& job)
 {
     onDb([this, job](AppDb& db) {
-        Job saved = job;
-        Result<void> r = Ok{};
+        JobOperations ops(db, m_dataDir);
         if (job.id == 0) {
-            auto id = db.addJob(job);
-            if (id)
-                saved.id = *id;
-            else
-                r = id.error();
-        } else {
-            // Not while the job runs (here or in another process): a run
-            // holds the base file that a change of sides removes.
-            auto lock = RunLock::acquire(jobLockPath(m_dataDir, job.id), job.name, "changing its settings");
-            if (!lock) {
-                const QString msg = QString::fromStdString(lock.error().message());
-                QMetaObject::invokeMethod(this, [this, msg] { emit failed(tr("Save the job"), msg); });
-                return;
-            }
-            auto before = db.jobById(job.id);
-            r = db.updateJob(job);
-            // A saved password is kept under the job's name: it follows a rename.
-            if (r && before && *before && (*before)->name != job.name && hasRemoteSide(job))
-                (void)SecretStore::move(SecretStore::keyForJob((*before)->name), SecretStore::keyForJob(job.name));
-            if (r && before && *before &&
-                ((*before)->left != job.left || (*before)->right != job.right || (*before)->mode != job.mode)) {
-                // The base describes the old pair: the next run starts afresh (a union, no deletions).
-                // The saved job's key: the edited copy may not carry it.
-                const QString state = QString::fromStdString(jobStatePath(m_dataDir, **before));
-                for (const char* suffix : {"", "-wal", "-shm"})
-                    QFile::remove(state + suffix);
-            }
+            auto created = ops.create(job);
+            if (!created)
+                return postFailed(tr("Save the job"), created.error());
+            return postSaved(*created);
         }
-        if (!r) {
-            const QString msg = QString::fromStdString(r.error().message());
-            QMetaObject::invokeMethod(this, [this, msg] { emit failed(tr("Save the job"), msg); });
-            return;
-        }
-        if (auto fresh = db.jobById(saved.id); fresh && *fresh)
-            saved = **fresh;
-        QMetaObject::invokeMethod(this, [this, saved] {
-            emit jobSaved(saved);
-            refresh();
-        });
+        auto changed = ops.edit(job, "Ferry window (changing its settings)");
+        if (!changed)
+            return postFailed(tr("Save the job"), changed.error());
+        postSaved(changed->job);
+    });
+}
+
+void JobService::renameJob(int64_t jobId, const std::string& newName)
+{
+    onDb([this, jobId, newName](AppDb& db) {
+        auto renamed = JobOperations(db, m_dataDir).rename(jobId, newName, "Ferry window (renaming it)");
+        if (!renamed)
+            return postFailed(tr("Rename the job"), renamed.error());
+        postSaved(renamed->job);
+    });
+}
+
+void JobService::duplicateJob(int64_t jobId)
+{
+    onDb([this, jobId](AppDb& db) {
+        auto copy = JobOperations(db, m_dataDir).duplicate(jobId);
+        if (!copy)
+            return postFailed(tr("Duplicate the job"), copy.error());
+        postSaved(*copy);
     });
 }
 
 void JobService::removeJob(int64_t jobId)
 {
     onDb([this, jobId](AppDb& db) {
-        auto lock = RunLock::acquire(jobLockPath(m_dataDir, jobId), "this job", "removing it");
-        if (!lock) {
-            const QString msg = QString::fromStdString(lock.error().message());
-            QMetaObject::invokeMethod(this, [this, msg] { emit failed(tr("Remove the job"), msg); });
-            return;
-        }
-        auto gone = db.jobById(jobId);
-        auto r = db.removeJob(jobId);
-        // Its saved password goes with it, so a later job of that name cannot find it.
-        if (r && gone && *gone && hasRemoteSide(**gone))
-            (void)SecretStore::remove(SecretStore::keyForJob((*gone)->name));
-        if (r && gone && *gone) {
-            const QString state = QString::fromStdString(jobStatePath(m_dataDir, **gone));
-            for (const char* suffix : {"", "-wal", "-shm", ".lock"})
-                QFile::remove(state + suffix);
-        }
-        lock->reset();
-        QMetaObject::invokeMethod(this, [this, r, jobId] {
-            if (!r)
-                emit failed(tr("Remove the job"), QString::fromStdString(r.error().message()));
-            else
-                emit jobRemoved(jobId);
+        auto removed = JobOperations(db, m_dataDir).remove(jobId, "Ferry window (removing it)");
+        if (!removed)
+            return postFailed(tr("Remove the job"), removed.error());
+        QMetaObject::invokeMethod(this, [this, jobId] {
+            emit jobRemoved(jobId);
             refresh();
         });
     });
@@ -205,8 +194,7 @@ void JobService::loadHistory(std::optional<int64_t> jobId, int limit)
         }
         QList<RunRecord> list;
         for (RunRecord r : *runs) {
-            if (r.outcome == RunOutcome::Running && r.jobId && !RunLock::heldBy(jobLockPath(dataDir, r.jobId)))
-                r.outcome = RunOutcome::Interrupted;
+            r.outcome = shownOutcome(dataDir, r);
             list.append(r);
         }
         QMetaObject::invokeMethod(this, [this, list] { emit historyLoaded(list); });
@@ -366,6 +354,55 @@ void JobService::postFinished(const RunSummary& summary)
     });
 }
 
+void JobService::setCredentialPrompt(CredentialPrompt prompt)
+{
+    std::lock_guard lock(m_mutex);
+    m_prompt = std::move(prompt);
+}
+
+// On the run's thread, before prepare(): environment, keychain, then the
+// window's prompt. A local job returns at once.
+Result<Credentials> JobService::resolveCredentials(const Job& job)
+{
+    bool canAsk = false;
+    {
+        std::lock_guard lock(m_mutex);
+        canAsk = bool(m_prompt);
+    }
+    CredentialPrompt prompt;
+    if (canAsk)
+        prompt = [this, id = job.id](const CredentialRequest& request) { return promptOnServiceThread(id, request); };
+    return CredentialResolver(Keychain::system(), prompt).resolve(job);
+}
+
+// Asks on the service's (GUI) thread and waits for the answer here, giving
+// up when the run is stopped or the service goes away meanwhile: a
+// blocking queued call could deadlock with the destructor joining this thread.
+std::optional<std::string> JobService::promptOnServiceThread(int64_t jobId, const CredentialRequest& request)
+{
+    auto answer = std::make_shared<std::promise<std::optional<std::string>>>();
+    std::future<std::optional<std::string>> future = answer->get_future();
+    QMetaObject::invokeMethod(this, [this, answer, request] {
+        CredentialPrompt prompt;
+        {
+            std::lock_guard lock(m_mutex);
+            prompt = m_prompt;
+        }
+        answer->set_value(prompt ? prompt(request) : std::nullopt);
+    });
+    while (future.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+        std::lock_guard lock(m_mutex);
+        auto it = m_running.find(jobId);
+        if (it == m_running.end() || it->second.isCancelled())
+            return std::nullopt;
+    }
+    try {
+        return future.get();
+    } catch (const std::future_error&) {
+        return std::nullopt; // the service went away before it asked
+    }
+}
+
 bool JobService::startRun(const Job& job, RunTrigger trigger)
 {
     auto runner = std::make_shared<JobRunner>(m_dataDir, job, trigger, false);
@@ -376,9 +413,13 @@ bool JobService::startRun(const Job& job, RunTrigger trigger)
         m_running[job.id] = CancelToken(); // replaced by the run's own token once prepared
     }
     emit runStarted(job.id);
-    launch(job.id, [this, runner = std::move(runner), id = job.id]() mutable {
+    launch(job.id, [this, runner = std::move(runner), job]() mutable {
+        const int64_t id = job.id;
         RunSummary summary;
-        auto prepared = runner->prepare("Ferry window");
+        auto credentials = resolveCredentials(job);
+        if (credentials)
+            runner->setCredentials(std::move(*credentials));
+        auto prepared = credentials ? runner->prepare("Ferry window") : Result<void>(credentials.error());
         if (!prepared) {
             summary.jobId = id;
             summary.outcome = RunOutcome::Failed;
@@ -403,8 +444,13 @@ bool JobService::preview(const Job& job)
             return false;
         m_running[job.id] = CancelToken(); // replaced by the runner's own token once prepared
     }
-    launch(job.id, [this, runner = std::move(runner), id = job.id]() mutable {
-        auto prepared = runner->prepare("Ferry window (preview)", false);
+    launch(job.id, [this, runner = std::move(runner), job]() mutable {
+        const int64_t id = job.id;
+        auto credentials = resolveCredentials(job);
+        if (credentials)
+            runner->setCredentials(std::move(*credentials));
+        auto prepared =
+            credentials ? runner->prepare("Ferry window (preview)", false) : Result<void>(credentials.error());
         QString message;
         std::shared_ptr<Plan> plan;
         bool ok = false, stopped = false;

@@ -6,10 +6,17 @@
 // connection; each run goes to a thread of its own (JobRunner). Every
 // answer arrives as a signal, queued to the thread that owns the service
 // (the GUI thread). Requests never block.
+//
+// Saving, renaming, duplicating and removing a job go through
+// JobOperations (joboperations.h), the same rules ferry-cli follows. A run
+// of a job with a remote side first resolves its password
+// (CredentialResolver: environment, keychain, then the prompt set with
+// setCredentialPrompt, asked on the service's thread while the run waits).
 #pragma once
 
 #include "engine/executor.h"
 #include "jobs/job.h"
+#include "secrets/credentialresolver.h"
 #include "store/appdb.h"
 
 #include <QList>
@@ -62,6 +69,8 @@ public:
 
     void refresh();                         // → jobsLoaded
     void saveJob(const Job& job);           // id 0: add → jobSaved, or failed
+    void renameJob(int64_t jobId, const std::string& newName); // → jobSaved, or failed (name taken, running)
+    void duplicateJob(int64_t jobId);       // "Name (copy)" with its own state → jobSaved
     void removeJob(int64_t jobId);          // → jobRemoved (folders untouched)
     void loadHistory(std::optional<int64_t> jobId, int limit = 500); // → historyLoaded
     void loadRunItems(int64_t runId);       // → runItemsLoaded
@@ -78,6 +87,11 @@ public:
     void setPaused(int64_t jobId, bool paused);
     void stop(int64_t jobId);
     bool isRunning(int64_t jobId) const;    // a run, a preview, or a preview's plan held for its dialog
+
+    // Asks the user for a password a run needs (the window shows a dialog).
+    // Called on the service's thread while the run's thread waits; without
+    // one, a job that needs a password and has none fails with what to set.
+    void setCredentialPrompt(CredentialPrompt prompt);
     bool holdsPreview(int64_t jobId) const; // a preview's plan waits for runPreviewed or discardPreview
 
 signals:
@@ -99,6 +113,10 @@ signals:
 private:
     class Worker;
     void onDb(std::function<void(AppDb&)> task);
+    void postSaved(const Job& job);
+    void postFailed(const QString& what, const Error& error);
+    Result<Credentials> resolveCredentials(const Job& job);
+    std::optional<std::string> promptOnServiceThread(int64_t jobId, const CredentialRequest& request);
     void launch(int64_t jobId, std::function<void()> work);
     void joinThread(int64_t jobId);
     CancelToken adoptToken(int64_t jobId, CancelToken token);
@@ -111,6 +129,7 @@ private:
     std::map<int64_t, CancelToken> m_running;
     std::map<int64_t, std::thread> m_threads;
     std::map<int64_t, std::shared_ptr<JobRunner>> m_previews;
+    CredentialPrompt m_prompt; // used on the service's thread only
 };
 
 } // namespace ferry

@@ -143,3 +143,33 @@ SecretStore::Outcome SecretStore::move(const std::string& fromKey, const std::st
 }
 
 } // namespace ferry
+
+#include "secrets/keychain.h"
+
+namespace ferry {
+
+namespace {
+
+class SystemKeychain final : public Keychain {
+public:
+    SecretStore::Outcome read(const std::string& key) override { return SecretStore::read(key); }
+    SecretStore::Outcome write(const std::string& key, const std::string& secret) override
+    {
+        return SecretStore::write(key, secret);
+    }
+    SecretStore::Outcome remove(const std::string& key) override { return SecretStore::remove(key); }
+    SecretStore::Outcome move(const std::string& fromKey, const std::string& toKey) override
+    {
+        return SecretStore::move(fromKey, toKey);
+    }
+};
+
+} // namespace
+
+Keychain& Keychain::system()
+{
+    static SystemKeychain keychain;
+    return keychain;
+}
+
+} // namespace ferry

@@ -18,6 +18,7 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMap>
@@ -751,6 +752,48 @@ TEST_CASE("Duplicate picks a free name, Delete removes the job, double-click edi
     CHECK(asked);
     REQUIRE(waitFor([&] { return w.jobsModel()->rowCount() == 2; }));
     CHECK(w.jobsModel()->rowOf(photos.id) < 0);
+}
+
+TEST_CASE("Rename in the context menu renames the job; a name another job has is refused", "[ui]")
+{
+    QTemporaryDir tmp;
+    REQUIRE(tmp.isValid());
+    JobService service((tmp.path() + "/data").toStdString());
+    const Job photos = saveJob(service, "Photos", tmp.path() + "/P", tmp.path() + "/NAS");
+    saveJob(service, "Music", tmp.path() + "/M", tmp.path() + "/NAS2");
+    MainWindow w(&service);
+    showWindow(w, 2);
+    REQUIRE(w.action("renameJob"));
+    CHECK(w.jobContextMenu()->actions().contains(w.action("renameJob")));
+    CHECK(w.jobContextMenu()->actions().contains(w.action("duplicateJob")));
+
+    auto renameTo = [&](const QString& name) {
+        w.selectJob(photos.id);
+        REQUIRE(waitFor([&] { return w.action("renameJob")->isEnabled(); }));
+        bool asked = false;
+        whenModalOpens<QInputDialog>(&w, [&](QInputDialog* dialog) {
+            asked = true;
+            dialog->setTextValue(name);
+            dialog->accept();
+        });
+        w.action("renameJob")->trigger();
+        REQUIRE(asked);
+    };
+    auto nameOf = [&](int64_t id) {
+        const JobRow* r = w.jobsModel()->rowById(id);
+        return r ? QString::fromStdString(r->job.name) : QString();
+    };
+
+    renameTo("Pictures");
+    REQUIRE(waitFor([&] { return nameOf(photos.id) == "Pictures"; }));
+
+    QSignalSpy errors(&w, &MainWindow::errorShown);
+    renameTo("Music");
+    REQUIRE(waitFor([&] { return errors.count() == 1; }));
+    CHECK(errors.at(0).at(0).toString().contains("Music"));
+    CHECK(nameOf(photos.id) == "Pictures");
+    if (auto* box = w.findChild<QMessageBox*>("errorBox"))
+        box->close();
 }
 
 TEST_CASE("the history shows the runs of the job chosen in its filter", "[ui]")

@@ -1,0 +1,27 @@
+#include "syncsides.h"
+
+#include <QString>
+#include <QSysInfo>
+
+#include <chrono>
+
+namespace ferry {
+
+Result<std::unique_ptr<SyncRun>> openSyncRun(const Location& left, const Location& right,
+                                             const Credentials& credentials, SyncOptions options)
+{
+    // A job has one password: it goes to whichever side is remote.
+    auto lb = openBackend(left, left.isLocal() ? Credentials{} : credentials);
+    if (!lb)
+        return lb.error();
+    auto rb = openBackend(right, right.isLocal() ? Credentials{} : credentials);
+    if (!rb)
+        return rb.error();
+    options.hostName = QSysInfo::machineHostName().toStdString();
+    options.nowNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    return std::make_unique<SyncRun>(std::move(*lb), std::move(*rb), std::move(options));
+}
+
+} // namespace ferry
