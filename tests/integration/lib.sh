@@ -104,8 +104,10 @@ run_cases() {
   [[ ${#SELECTED[@]} -gt 0 ]] && cases=("${SELECTED[@]}")
   for c in "${cases[@]}"; do
     res=$ROOT/results/$c
-    ( FAILS=(); "$c"; cd "$ROOT" || exit; printf '%s\n' "${FAILS[@]}" > "$res" )
     name=${c#t_}
+    # A misspelt case (in CASES or on the command line) fails; it would otherwise run nothing and pass.
+    if ! declare -F "$c" >/dev/null; then echo "not ok - $name: no such case"; failed=$((failed + 1)); continue; fi
+    ( FAILS=(); "$c"; cd "$ROOT" || exit; printf '%s\n' "${FAILS[@]}" > "$res" )
     if [[ ! -f $res ]]; then echo "not ok - $name: case aborted"; failed=$((failed + 1))
     elif [[ -z $(tr -d '\n' < "$res") ]]; then echo "ok - $name"; passed=$((passed + 1))
     else echo "not ok - $name: $(grep -v '^$' "$res" | head -4 | paste -sd ';' | sed 's/;/; /g')"; failed=$((failed + 1)); fi

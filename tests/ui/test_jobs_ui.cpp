@@ -279,7 +279,9 @@ TEST_CASE("create a job with the wizard, sync it, see it in the history", "[ui]"
         recorded << history->itemsView()->model()->index(i, 2).data().toString();
     recorded.sort();
     CHECK(recorded == QStringList{"notes.md", "photos", "photos/cat.jpg", "report.txt"});
-    // Filtering by outcome hides it.
+    // Filtering by outcome shows it under its own outcome and hides it under another.
+    history->outcomeFilter()->setCurrentIndex(history->outcomeFilter()->findData(int(RunOutcome::InSync)));
+    CHECK(history->runsView()->model()->rowCount() == 1);
     history->outcomeFilter()->setCurrentIndex(history->outcomeFilter()->findData(int(RunOutcome::Errors)));
     CHECK(history->runsView()->model()->rowCount() == 0);
     history->close();

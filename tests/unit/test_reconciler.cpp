@@ -745,8 +745,10 @@ TEST_CASE("a folder replaced by a file while the other side changed inside is a 
     CHECK(p.actions[0].op == Op::Conflict);
     CHECK(p.actions[0].rule == "folder-replaced-vs-changed");
     CHECK(p.actions[0].loser == Side::Left); // the folder keeps the name, the file is renamed
-    for (const Action& a : p.actions)
-        CHECK_FALSE((a.op == Op::Copy && a.target == Side::Left && a.path == "d/f" && a.kind != EntryKind::File));
+    // The right's edit inside the folder is kept: carried to the left, never deleted.
+    expectPlan(p, {{Op::Conflict, Side::Right, "d", "folder-replaced-vs-changed"},
+                   {Op::Copy, Side::Left, "d/f", "conflict-resolution"}});
+    CHECK(p.deletions(Side::Right) == 0);
     // Nothing inside changed: the replacement is carried over.
     Plan q = reconcile(l, snap({dir("d"), file("d/f", 3, 0)}), b, twoWay());
     expectPlan(q, {{Op::Copy, Side::Right, "d", "left-changed"}, {Op::Delete, Side::Right, "d/f", "left-deleted"}});
