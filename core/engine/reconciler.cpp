@@ -893,13 +893,20 @@ private:
         return true;
     }
 
-    // How many items below row i were created or edited on `side`.
+    // How many items below row i were created or edited on `side`, or moved
+    // into the folder from outside it (a rename carries them in: deleting or
+    // replacing the folder would then fail on them, or lose them).
     int changedInside(size_t i, Side side)
     {
         int n = 0;
-        for (size_t j = i + 1; j < m_rows.size() && isUnder(m_rows[j].key, m_rows[i].key); ++j)
-            if (!m_rows[j].dead && isEdit(classify(m_rows[j], side)))
+        const std::string_view dir = m_rows[i].key;
+        for (size_t j = i + 1; j < m_rows.size() && isUnder(m_rows[j].key, dir); ++j) {
+            const Row& r = m_rows[j];
+            if (r.dead)
+                continue;
+            if (isEdit(classify(r, side)) || (r.b && !isUnder(m_base.entries.pathOf(*r.b), dir)))
                 ++n;
+        }
         return n;
     }
 
@@ -1107,6 +1114,12 @@ private:
                         }
                     }
                 }
+                // A move into a folder that the other side replaced by a file
+                // is not carried as a rename (it would fail on that file): the
+                // item is then new inside a folder-replaced conflict, which
+                // keeps both.
+                if (match != SIZE_MAX && folderReplacedOn(y, a.key))
+                    match = SIZE_MAX;
                 if (match != SIZE_MAX && !taken[match]) {
                     // Only the outermost folder of a renamed tree is renamed.
                     bool nested = false;
@@ -1127,6 +1140,24 @@ private:
             }
         }
         return any;
+    }
+
+    // Whether a folder above `key` holds something other than a folder on
+    // side `s` (rows are in path order here).
+    bool folderReplacedOn(Side s, std::string_view key) const
+    {
+        for (size_t slash = key.rfind('/'); slash != std::string_view::npos && slash > 0;
+             slash = key.rfind('/', slash - 1)) {
+            const std::string_view dir = key.substr(0, slash);
+            auto it = std::lower_bound(m_rows.begin(), m_rows.end(), dir,
+                                       [](const Row& r, std::string_view k) { return pathLess(r.key, k); });
+            if (it != m_rows.end() && it->key == dir && !it->dead) {
+                const Item* e = it->e[idx(s)];
+                if (e && !e->isDir())
+                    return true;
+            }
+        }
+        return false;
     }
 
     void applyRename(size_t o, size_t n, Side x)

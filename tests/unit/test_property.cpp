@@ -135,27 +135,6 @@ std::set<std::string> contents(const std::map<std::string, std::string>& t)
     return out;
 }
 
-// Known engine bug, pinned by the two "[!shouldfail]" tests below: a folder
-// deleted, or replaced by a file, on one side while the other side moved
-// something into it. The move does not count as a change inside the folder,
-// so the folder's deletion or replacement is carried, fails on the moved-in
-// item, and the run ends with errors. These cases are left out until it is
-// fixed (the pinned tests then fail: remove this and the RC_PRE that uses it).
-bool movesIntoAFolderGoneOnTheOtherSide(const std::vector<Edit>& deleter, const std::vector<Edit>& mover)
-{
-    for (const Edit& d : deleter) {
-        if (d.kind != 1 && d.kind != 4)
-            continue;
-        const std::string& gone = kUniverse[size_t(d.path)];
-        for (const Edit& m : mover) {
-            const std::string& to = kUniverse[size_t(m.other)];
-            if (m.kind == 2 && to.size() > gone.size() && to.compare(0, gone.size(), gone) == 0 && to[gone.size()] == '/')
-                return true;
-        }
-    }
-    return false;
-}
-
 // Up to maxCount edits. gen::inRange scales its range with the size, and
 // gen::resize hands its size down to the elements: resized to 6, every edit
 // on a side was a write of "x" or "y" (no delete, rename, folder or touch).
@@ -193,8 +172,6 @@ TEST_CASE("random edits on both sides converge without losing content", "[proper
         const auto initial = *edits(12);
         const auto leftEdits = *edits(6);
         const auto rightEdits = *edits(6);
-        RC_PRE(!movesIntoAFolderGoneOnTheOtherSide(leftEdits, rightEdits) &&
-               !movesIntoAFolderGoneOnTheOtherSide(rightEdits, leftEdits));
         SyncPair p;
         World w;
         for (const Edit& e : initial)
@@ -236,9 +213,9 @@ TEST_CASE("random edits on both sides converge without losing content", "[proper
     });
 }
 
-TEST_CASE("a folder deleted on one side while the other moved a folder into it converges", "[property][!shouldfail]")
+TEST_CASE("a folder deleted on one side while the other moved a folder into it converges", "[property]")
 {
-    // A smallest case the property found (see movesIntoAFolderGoneOnTheOtherSide).
+    // A smallest case the property found: the move into the folder must keep it.
     SyncPair p;
     REQUIRE(::mkdir((p.left + "/y").c_str(), 0755) == 0);
     REQUIRE(::mkdir((p.left + "/b").c_str(), 0755) == 0);
@@ -255,9 +232,9 @@ TEST_CASE("a folder deleted on one side while the other moved a folder into it c
 }
 
 TEST_CASE("a folder replaced by a file on one side while the other moved a file into it converges",
-          "[property][!shouldfail]")
+          "[property]")
 {
-    // A smallest case the property found (see movesIntoAFolderGoneOnTheOtherSide).
+    // A smallest case the property found: the moved-in file and the new file both stay.
     SyncPair p;
     REQUIRE(::mkdir((p.left + "/b").c_str(), 0755) == 0);
     writeFile(p.left + "/y", "y", 1700000000);
