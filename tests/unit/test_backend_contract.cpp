@@ -291,15 +291,17 @@ TEST_CASE("contract: times are set at the side's precision; a missing root is to
     CHECK_FALSE(otherId->sameFolderAs(*id));
 }
 
-TEST_CASE("contract: a clone works on the same side", "[contract]")
+TEST_CASE("contract: a session works on the same side", "[contract]")
 {
     const size_t index = GENERATE(range(size_t(0), sideNames().size()));
     Side s = makeSide(index);
     INFO(s.name);
-    std::unique_ptr<Backend> c = s.backend->clone();
-    REQUIRE(putFile(*c, "from-clone", "c").ok());
-    CHECK(readAll(*s.backend, "from-clone") == "c");
-    CHECK(c->location() == s.backend->location());
+    auto c = s.backend->connect(CallContext{});
+    REQUIRE(c.ok());
+    REQUIRE(putFile(**c, "from-session", "c").ok());
+    CHECK(readAll(*s.backend, "from-session") == "c");
+    CHECK((*c)->location() == s.backend->location());
+    CHECK_FALSE((*c)->connectionLost());
 }
 
 TEST_CASE("fake: a scripted fault fails exactly the call it names", "[contract][fake]")
