@@ -3,15 +3,19 @@
 // relpath::isValidRelPath; "" means the root itself. A backend never sees
 // the other side's absolute paths.
 //
-// Thread-safety: one Backend object is used by one thread at a time; the
-// executor gives each worker its own (clone()).
+// Thread-safety: one Backend object (a session: for a remote side, one
+// login) is used by one thread at a time; the engine takes sessions from a
+// SessionPool (backend/sessionpool.h), one per worker, made by connect().
 // Failures: every call returns Result; Error::kind tells the engine whether
-// to skip the item, retry, or abort the run.
+// to skip the item, retry, or abort the run. A call that waits on a far end
+// is bounded by its session's CallContext (cancel token and timeout).
 #pragma once
 
+#include "common/canceltoken.h"
 #include "common/error.h"
 #include "model/snapshot.h"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,10 +83,48 @@ struct ListedItem {
     std::string linkTarget;   // for symlinks
 };
 
+// ---- sessions: cancellation and timeouts ------------------------------------
+// What bounds each call of a session: the run's cancel token and how long one
+// call may wait on the far end (a server that stops answering). A remote
+// backend checks both in every wait for the network (connect, each request,
+// each block of a transfer) and then fails the call: Error::cancelled() when
+// cancelled, a Retry error when the time ran out (see callTimedOut()), after
+// which the session counts as lost (connectionLost()), because a request left
+// without its answer leaves the connection in an unknown state.
+// LocalBackend ignores the timeout (a system call cannot be interrupted) and
+// polls the token only between blocks of copies, as before: no cost per call.
+struct CallContext {
+    CancelToken cancel;
+    std::chrono::milliseconds timeout{std::chrono::seconds(60)}; // per call; 0: no limit
+};
+
+// The error of a call that found no answer within its CallContext's timeout.
+Error callTimedOut(const std::string& op, const std::string& path, std::chrono::milliseconds timeout);
+
+// ---- traversal ------------------------------------------------------------------
+// Receives what Backend::walk() finds. Every call comes on the thread that
+// called walk(), one at a time, so a visitor needs no locking.
+class WalkVisitor {
+public:
+    virtual ~WalkVisitor() = default;
+    // Whether to list folder `folder` (an item of a listing) and visit it
+    // and its subtree. False prunes it: neither it nor anything below it is
+    // visited, and it is not listed. Asked before the folder is visited,
+    // possibly well before (a pipelined walk lists ahead).
+    virtual bool enter(const Entry& folder) = 0;
+    // One item. Order: depth first, each folder's items by the bytes of
+    // their names, a folder's subtree right after the folder (pathLess
+    // order). The visitor may move from `item`. Returns false to stop the
+    // walk (cancelled).
+    virtual bool visit(ListedItem& item) = 0;
+    // Folder `dir` (already visited; "" for the walk's start) could not be
+    // listed: nothing below it is visited. Comes where its items would have.
+    virtual void unreadable(const std::string& dir, const Error& error) = 0;
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
-    virtual std::unique_ptr<Backend> clone() const = 0;
     virtual std::string location() const = 0;
     virtual Capabilities capabilities() const = 0;
 
@@ -142,6 +184,37 @@ public:
     // The local file system path of the root, when the backend is local
     // (used to move versions by rename); empty otherwise.
     virtual std::string localRoot() const { return {}; }
+
+    // ---- sessions (connection lifecycle) ---------------------------------------
+    // Opens a new session to the same place: a new object, usable on another
+    // thread, whose calls are bounded by `context`. The object it is called on
+    // may be a session itself or just the place as opened (openBackend); this
+    // call uses only its settings, so it also works on a lost session. A remote
+    // backend logs in here, within context.timeout; an unreachable host or a
+    // timeout is a Retry error, a refused login or a changed host key an
+    // AbortRun error, each with a next step; never a dead session.
+    virtual Result<std::unique_ptr<Backend>> connect(const CallContext& context) const = 0;
+    // Whether this session's connection broke (a timed-out request, a closed
+    // socket): a pool drops it instead of lending it again. Local: never.
+    virtual bool connectionLost() const { return false; }
+    // The bounds of the following calls (set by the pool with each lease).
+    void setCallContext(CallContext context) { m_callContext = std::move(context); }
+    const CallContext& callContext() const { return m_callContext; }
+
+    // ---- traversal --------------------------------------------------------------------
+    // Lists the subtree below folder `dir` ("" for the root) and hands every
+    // item to `visitor` in pathLess order (see WalkVisitor), entering the
+    // folders the visitor accepts. Items are what list() returns (valid names
+    // only; symlinks are items, never followed). A folder that cannot be
+    // listed goes to visitor.unreadable() and the walk goes on; a lost
+    // connection (connectionLost()) or a cancelled call ends the walk with
+    // that error. Returns Ok when the walk ended or the visitor stopped it.
+    // The default walks serially on list(); a remote backend may override it
+    // to keep several listings in flight, with the same result.
+    virtual Result<void> walk(const std::string& dir, WalkVisitor& visitor);
+
+private:
+    CallContext m_callContext;
 };
 
 } // namespace ferry

@@ -3,7 +3,10 @@
 #include "common/relpath.h"
 #include "common/tempname.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
 #include <thread>
 
 namespace ferry {
@@ -160,11 +163,22 @@ std::optional<Error> refusedName(std::string_view name, const std::string& path,
     return std::nullopt;
 }
 
+} // namespace
+
+// Each read is a call of its own ("read"), as a remote stream's requests are:
+// open to faults and stalls.
 class FakeReadStream final : public ReadStream {
 public:
-    explicit FakeReadStream(std::string bytes) : m_bytes(std::move(bytes)) {}
+    FakeReadStream(std::string bytes, std::shared_ptr<FakeFileSystem> fs, std::string rel, CallContext context,
+                   std::shared_ptr<std::atomic<bool>> lost, bool isSession)
+        : m_bytes(std::move(bytes)), m_fs(std::move(fs)), m_rel(std::move(rel)), m_context(std::move(context)),
+          m_lost(std::move(lost)), m_isSession(isSession)
+    {
+    }
     Result<size_t> read(char* buf, size_t len) override
     {
+        if (auto e = m_fs->enter("read", m_rel, m_context, m_lost.get(), m_isSession))
+            return *e;
         size_t n = std::min(len, m_bytes.size() - m_offset);
         std::copy_n(m_bytes.data() + m_offset, n, buf);
         m_offset += n;
@@ -174,32 +188,32 @@ public:
 private:
     std::string m_bytes;
     size_t m_offset = 0;
+    std::shared_ptr<FakeFileSystem> m_fs;
+    std::string m_rel;
+    CallContext m_context;
+    std::shared_ptr<std::atomic<bool>> m_lost;
+    bool m_isSession;
 };
-
-} // namespace
 
 class FakeTempFile final : public TempFile {
 public:
-    FakeTempFile(std::shared_ptr<FakeFileSystem> fs, std::string full, std::string rel)
-        : m_fs(std::move(fs)), m_full(std::move(full)), m_rel(std::move(rel))
+    FakeTempFile(std::shared_ptr<FakeFileSystem> fs, std::string full, std::string rel, CallContext context,
+                 std::shared_ptr<std::atomic<bool>> lost, bool isSession)
+        : m_fs(std::move(fs)), m_full(std::move(full)), m_rel(std::move(rel)), m_context(std::move(context)),
+          m_lost(std::move(lost)), m_isSession(isSession)
     {
     }
     ~FakeTempFile() override
     {
+        // Not a call: a remote backend removes its temporary even after a
+        // cancel or a lost connection (on a fresh one if need be).
         if (!m_committed)
             m_fs->removeTree(m_full);
     }
     Result<void> write(const char* buf, size_t len) override
     {
-        FakeFileSystem::Fault fault;
-        {
-            std::lock_guard lock(m_fs->m_mutex);
-            ++m_fs->m_calls["write"];
-            fault = m_fs->m_fault;
-        }
-        if (fault)
-            if (auto e = fault("write", m_rel))
-                return *e;
+        if (auto e = m_fs->enter("write", m_rel, m_context, m_lost.get(), m_isSession))
+            return *e;
         std::lock_guard lock(m_fs->m_mutex);
         Found f = lookup(*m_fs->m_top, m_full, m_fs->m_profile.caps);
         if (!f.node)
@@ -212,6 +226,9 @@ public:
     std::shared_ptr<FakeFileSystem> m_fs;
     std::string m_full;
     std::string m_rel;
+    CallContext m_context;
+    std::shared_ptr<std::atomic<bool>> m_lost;
+    bool m_isSession;
     bool m_committed = false;
 };
 
@@ -328,6 +345,36 @@ void FakeFileSystem::setFault(Fault fault)
     m_fault = std::move(fault);
 }
 
+void FakeFileSystem::setStall(Stall stall)
+{
+    std::lock_guard lock(m_mutex);
+    m_stall = std::move(stall);
+}
+
+void FakeFileSystem::setRequireSessions(bool require)
+{
+    std::lock_guard lock(m_mutex);
+    m_requireSessions = require;
+}
+
+int FakeFileSystem::connections() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_connections;
+}
+
+int FakeFileSystem::openSessions() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_openSessions;
+}
+
+int FakeFileSystem::peakSessions() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_peakSessions;
+}
+
 int FakeFileSystem::calls(std::string_view operation) const
 {
     std::lock_guard lock(m_mutex);
@@ -347,20 +394,66 @@ FakeBackend::FakeBackend(std::shared_ptr<FakeFileSystem> fs, std::string root) :
 {
 }
 
-std::unique_ptr<Backend> FakeBackend::clone() const { return std::make_unique<FakeBackend>(m_fs, m_root); }
+FakeBackend::~FakeBackend()
+{
+    if (m_isSession) {
+        std::lock_guard lock(m_fs->m_mutex);
+        --m_fs->m_openSessions;
+    }
+}
+
+Result<std::unique_ptr<Backend>> FakeBackend::connect(const CallContext& context) const
+{
+    // A login: counted, open to faults (a refused login, an unreachable
+    // host), latency and stalls, bounded by the new session's context.
+    std::atomic<bool> failed{false};
+    if (auto e = m_fs->enter("connect", {}, context, &failed, true))
+        return *e;
+    auto session = std::make_unique<FakeBackend>(m_fs, m_root);
+    session->m_isSession = true;
+    session->setCallContext(context);
+    std::lock_guard lock(m_fs->m_mutex);
+    ++m_fs->m_connections;
+    m_fs->m_peakSessions = std::max(m_fs->m_peakSessions, ++m_fs->m_openSessions);
+    return std::unique_ptr<Backend>(std::move(session));
+}
 
 std::string FakeBackend::full(const std::string& rel) const { return rel.empty() ? m_root : relpath::join(m_root, rel); }
 
-std::optional<Error> FakeBackend::enter(std::string_view operation, const std::string& path)
+std::optional<Error> FakeBackend::enter(std::string_view operation, const std::string& path) const
 {
-    FakeFileSystem::Fault fault;
+    return m_fs->enter(operation, path, callContext(), m_lost.get(), m_isSession);
+}
+
+std::optional<Error> FakeFileSystem::enter(std::string_view operation, const std::string& path,
+                                           const CallContext& context, std::atomic<bool>* lost, bool isSession)
+{
+    Fault fault;
+    bool stalls = false;
     {
-        std::lock_guard lock(m_fs->m_mutex);
-        ++m_fs->m_calls[std::string(operation)];
-        fault = m_fs->m_fault;
+        std::lock_guard lock(m_mutex);
+        ++m_calls[std::string(operation)];
+        fault = m_fault;
+        if (m_requireSessions && !isSession)
+            return Error::abortRun(std::string(operation), path, "called outside a session (test: requireSessions)");
+        stalls = m_stall && m_stall(operation, path);
     }
-    if (m_fs->m_profile.latency.count() > 0)
-        std::this_thread::sleep_for(m_fs->m_profile.latency);
+    if (lost->load())
+        return Error::retry(std::string(operation), path, "the connection was lost earlier",
+                            "Run the sync again");
+    const auto start = std::chrono::steady_clock::now();
+    if (m_profile.latency.count() > 0)
+        std::this_thread::sleep_for(m_profile.latency);
+    // A stalled server: nothing comes back until the caller gives up.
+    while (stalls) {
+        if (context.cancel.isCancelled())
+            return Error::cancelled();
+        if (context.timeout.count() > 0 && std::chrono::steady_clock::now() - start >= context.timeout) {
+            lost->store(true);
+            return callTimedOut(std::string(operation), path, context.timeout);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
     return fault ? fault(operation, path) : std::nullopt;
 }
 
@@ -461,7 +554,8 @@ Result<std::unique_ptr<ReadStream>> FakeBackend::openRead(const std::string& pat
         return errnoError("open", path, EISDIR);
     if (f.node->kind == EntryKind::Symlink)
         return errnoError("open", path, ELOOP);
-    return std::unique_ptr<ReadStream>(std::make_unique<FakeReadStream>(f.node->content));
+    return std::unique_ptr<ReadStream>(
+        std::make_unique<FakeReadStream>(f.node->content, m_fs, path, callContext(), m_lost, m_isSession));
 }
 
 Result<std::unique_ptr<TempFile>> FakeBackend::createTemp(const std::string& dir, uint32_t mode)
@@ -481,7 +575,8 @@ Result<std::unique_ptr<TempFile>> FakeBackend::createTemp(const std::string& dir
     const std::string rel = relpath::join(dir, n->name);
     const std::string key = keyOf(n->name, caps);
     d.node->children[key] = std::move(n);
-    return std::unique_ptr<TempFile>(std::make_unique<FakeTempFile>(m_fs, full(rel), rel));
+    return std::unique_ptr<TempFile>(
+        std::make_unique<FakeTempFile>(m_fs, full(rel), rel, callContext(), m_lost, m_isSession));
 }
 
 Result<Entry> FakeBackend::commit(std::unique_ptr<TempFile> temp, const std::string& path, int64_t mtimeNs,
@@ -639,6 +734,132 @@ Result<void> FakeBackend::flushWrites()
 {
     if (auto e = enter("flushWrites", {}))
         return *e;
+    return Ok{};
+}
+
+
+// Pipelined, as a remote backend would walk over one session: up to
+// kInFlight listings run at once on helper threads (each a list() call, with
+// its latency, faults and stalls), and this thread hands the results to the
+// visitor in the serial walk's order. A folder is listed only once the
+// visitor has accepted it (enter()), when its parent's listing arrives.
+Result<void> FakeBackend::walk(const std::string& dir, WalkVisitor& visitor)
+{
+    constexpr int kInFlight = 4;
+    struct Shared {
+        std::mutex mutex;
+        std::condition_variable changed;
+        std::deque<std::string> queue; // to list; the one needed soonest first
+        std::map<std::string, Result<std::vector<ListedItem>>> listed;
+        bool stopping = false;
+    } sh;
+    auto helper = [&] {
+        std::unique_lock lock(sh.mutex);
+        for (;;) {
+            sh.changed.wait(lock, [&] { return sh.stopping || !sh.queue.empty(); });
+            if (sh.stopping)
+                return;
+            std::string folder = std::move(sh.queue.front());
+            sh.queue.pop_front();
+            lock.unlock();
+            auto items = list(folder); // safe beside the others: list() only reads this object
+            lock.lock();
+            sh.listed.emplace(std::move(folder), std::move(items));
+            sh.changed.notify_all();
+        }
+    };
+    std::vector<std::jthread> helpers;
+    struct StopHelpers {
+        Shared& sh;
+        std::vector<std::jthread>& helpers;
+        ~StopHelpers()
+        {
+            {
+                std::lock_guard lock(sh.mutex);
+                sh.stopping = true;
+            }
+            sh.changed.notify_all();
+            helpers.clear(); // joins; a stalled listing ends by its context
+        }
+    } stopHelpers{sh, helpers};
+    for (int i = 0; i < kInFlight; ++i)
+        helpers.emplace_back(helper);
+
+    auto schedule = [&](std::vector<std::string> folders) { // in visiting order
+        if (folders.empty())
+            return;
+        {
+            std::lock_guard lock(sh.mutex);
+            sh.queue.insert(sh.queue.begin(), std::make_move_iterator(folders.begin()),
+                            std::make_move_iterator(folders.end()));
+        }
+        sh.changed.notify_all();
+    };
+    auto take = [&](const std::string& folder) {
+        std::unique_lock lock(sh.mutex);
+        sh.changed.wait(lock, [&] { return sh.listed.count(folder) > 0; });
+        auto node = sh.listed.extract(folder);
+        return std::move(node.mapped());
+    };
+
+    struct Frame {
+        std::vector<ListedItem> items;
+        std::vector<uint32_t> order;
+        std::vector<bool> entered; // by item: a folder the visitor accepted
+        size_t next = 0;
+    };
+    std::vector<Frame> stack;
+    std::optional<Error> ended;
+    auto open = [&](const std::string& folder) {
+        auto listed = take(folder);
+        if (!listed) {
+            if (listed.error().kind == Error::Kind::Cancelled || connectionLost()) {
+                ended = listed.error();
+                return false;
+            }
+            visitor.unreadable(folder, listed.error());
+            return true;
+        }
+        Frame frame{std::move(*listed), {}, {}, 0};
+        frame.order.resize(frame.items.size());
+        for (uint32_t i = 0; i < frame.order.size(); ++i)
+            frame.order[i] = i;
+        std::sort(frame.order.begin(), frame.order.end(), [&](uint32_t a, uint32_t b) {
+            return relpath::name(frame.items[a].entry.path) < relpath::name(frame.items[b].entry.path);
+        });
+        frame.entered.assign(frame.items.size(), false);
+        std::vector<std::string> next;
+        for (uint32_t i : frame.order) {
+            const Entry& e = frame.items[i].entry;
+            if (e.isDir() && visitor.enter(e)) {
+                frame.entered[i] = true;
+                next.push_back(e.path);
+            }
+        }
+        schedule(std::move(next));
+        stack.push_back(std::move(frame));
+        return true;
+    };
+    schedule({dir});
+    if (!open(dir))
+        return *ended;
+    while (!stack.empty()) {
+        Frame& frame = stack.back();
+        if (frame.next == frame.items.size()) {
+            stack.pop_back();
+            continue;
+        }
+        const uint32_t i = frame.order[frame.next++];
+        ListedItem& item = frame.items[i];
+        const bool isFolder = item.entry.isDir();
+        if (isFolder && !frame.entered[i])
+            continue;
+        std::string folder = isFolder ? item.entry.path : std::string();
+        if (!visitor.visit(item))
+            return Ok{};
+        if (isFolder && !open(folder)) // may move `frame`
+            return *ended;
+    }
     return Ok{};
 }
 

@@ -12,9 +12,21 @@
 //
 // Faults: a hook sees every call (the operation and the path) before it is
 // carried out and may fail it with any Error; latency is added to each call.
+// connect() is a call too ("connect", path ""): a fault there is a refused
+// login or an unreachable host.
+//
+// Sessions, like a remote side's: connect() makes a session and counts it
+// (connections(), and how many were open at once, peakSessions()). A scripted
+// stall (setStall) blocks a call until the session's CallContext cancels it
+// (Error::cancelled()) or its timeout passes (callTimedOut(), a Retry error,
+// and the session is lost: every later call fails at once, and a pool drops
+// it). With requireSessions, calls on a backend that was not made by
+// connect() fail (AbortRun): proves the engine does all its I/O on sessions.
+// walk() is pipelined: several listings in flight on helper threads, handed
+// to the visitor in the serial order.
 //
 // Thread-safety: a FakeFileSystem is guarded by one mutex; backends follow
-// the usual rule (one thread at a time per backend object, clone() per
+// the usual rule (one thread at a time per backend object, a session per
 // worker).
 #pragma once
 
@@ -68,15 +80,32 @@ public:
     // How many calls of `operation` the backends made (all operations: "").
     int calls(std::string_view operation = {}) const;
 
+    // ---- sessions ----
+    // Whether a call stalls (blocks until cancelled or timed out); empty: none do.
+    using Stall = std::function<bool(std::string_view operation, std::string_view path)>;
+    void setStall(Stall stall);
+    void setRequireSessions(bool require);
+    int connections() const;   // successful connect() calls
+    int openSessions() const;  // sessions alive now
+    int peakSessions() const;  // most sessions alive at once
+
     struct Node; // the tree's items (fakebackend.cpp)
 
 private:
     friend class FakeBackend;
     friend class FakeTempFile;
+    friend class FakeReadStream;
     FakeProfile m_profile;
     mutable std::mutex m_mutex;
     std::unique_ptr<Node> m_top;
+    // Counts the call, runs the fault hook, the latency and a stall; the
+    // Error to return, if any. `lost` is the calling session's flag.
+    std::optional<Error> enter(std::string_view operation, const std::string& path, const CallContext& context,
+                               std::atomic<bool>* lost, bool isSession);
     Fault m_fault;
+    Stall m_stall;
+    bool m_requireSessions = false;
+    int m_connections = 0, m_openSessions = 0, m_peakSessions = 0;
     std::map<std::string, int, std::less<>> m_calls;
     uint64_t m_nextId = 1;
     int64_t m_clockNs = 1700000000LL * 1000000000; // birth times of new items
@@ -86,7 +115,10 @@ class FakeBackend final : public Backend {
 public:
     // `root`: a folder inside `fs` ("" for its top); it need not exist yet.
     FakeBackend(std::shared_ptr<FakeFileSystem> fs, std::string root);
-    std::unique_ptr<Backend> clone() const override;
+    ~FakeBackend() override;
+    Result<std::unique_ptr<Backend>> connect(const CallContext& context) const override;
+    bool connectionLost() const override { return m_lost->load(); }
+    Result<void> walk(const std::string& dir, WalkVisitor& visitor) override;
     std::string location() const override { return "fake:/" + m_root; }
     Capabilities capabilities() const override { return m_fs->profile().caps; }
 
@@ -110,11 +142,14 @@ public:
     Result<void> flushWrites() override;
 
 private:
-    // Runs the fault hook and the latency for one call; an Error to return.
-    std::optional<Error> enter(std::string_view operation, const std::string& path);
+    // Runs the fault hook, the latency and a stall for one call; an Error to return.
+    std::optional<Error> enter(std::string_view operation, const std::string& path) const;
     std::string full(const std::string& rel) const;
     std::shared_ptr<FakeFileSystem> m_fs;
     std::string m_root;
+    bool m_isSession = false; // made by connect()
+    // Shared with this session's temporary files, whose writes can stall too.
+    std::shared_ptr<std::atomic<bool>> m_lost = std::make_shared<std::atomic<bool>>(false);
 };
 
 } // namespace ferry

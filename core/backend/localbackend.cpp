@@ -171,7 +171,10 @@ LocalBackend::LocalBackend(std::string root) : m_root(std::move(root)), m_dirs(s
     m_dirs = DirCache(m_root);
 }
 
-std::unique_ptr<Backend> LocalBackend::clone() const { return std::make_unique<LocalBackend>(m_root); }
+Result<std::unique_ptr<Backend>> LocalBackend::connect(const CallContext&) const
+{
+    return std::unique_ptr<Backend>(std::make_unique<LocalBackend>(m_root));
+}
 
 std::string LocalBackend::absolute(const std::string& rel) const
 {

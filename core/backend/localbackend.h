@@ -5,7 +5,10 @@
 // (DirCache): nothing is read or written through a folder that is, or
 // became, a symlink, not even when it was swapped during the run.
 // Thread-safety: one thread at a time per object (it caches open folder
-// descriptors); clone() per worker.
+// descriptors); a session (connect()) per worker.
+// Cancellation and timeouts: system calls cannot be interrupted, so the
+// CallContext's timeout is not applied and no call pays for checking it; the
+// engine polls the cancel token between items and between blocks of copies.
 #pragma once
 
 #include "backend/backend.h"
@@ -18,7 +21,8 @@ namespace ferry {
 class LocalBackend final : public Backend {
 public:
     explicit LocalBackend(std::string root);
-    std::unique_ptr<Backend> clone() const override;
+    // A new object on the same folder; never fails.
+    Result<std::unique_ptr<Backend>> connect(const CallContext& context) const override;
     std::string location() const override { return m_root; }
     Capabilities capabilities() const override;
 

@@ -122,11 +122,50 @@ struct Executor::Impl {
 
     Impl(Executor& e, const Plan& p) : ex(e), plan(p) { result.items.resize(p.actions.size()); }
 
+    // A worker's sessions, leased from the sides' pools when an item first
+    // needs them (a phase with no work, or work on one side only, connects
+    // nothing on the other) and kept until the worker's phase ends.
     struct Sides {
-        std::unique_ptr<Backend> left, right;
-        Backend& on(Side s) { return s == Side::Left ? *left : *right; }
+        SessionPool* pools[2];
+        SessionPool::Lease leases[2];
+        static int index(Side s) { return s == Side::Left ? 0 : 1; }
+        // A session on `s` that has not lost its connection (a lost one,
+        // e.g. after a timed-out call, is dropped and replaced).
+        Result<void> ready(Side s)
+        {
+            SessionPool::Lease& lease = leases[index(s)];
+            if (lease && lease->connectionLost())
+                lease.reset();
+            if (!lease) {
+                auto made = pools[index(s)]->lease();
+                if (!made)
+                    return made.error();
+                lease = std::move(*made);
+            }
+            return Ok{};
+        }
+        Backend& on(Side s) { return *leases[index(s)]; }
     };
-    Sides cloneSides() { return {ex.m_left.clone(), ex.m_right.clone()}; }
+    Sides newSides() { return Sides{{&ex.m_left, &ex.m_right}, {}}; }
+
+    // The sessions `a` works on: copies and conflicts read one side and
+    // write the other; the rest touch their target only; bookkeeping none.
+    static std::vector<Side> sidesOf(const Action& a)
+    {
+        switch (a.op) {
+        case Op::Copy: return {Side::Left, Side::Right};
+        case Op::Conflict:
+            if (a.resolution == Resolution::Pending || a.resolution == Resolution::Informational)
+                return {};
+            return {Side::Left, Side::Right};
+        case Op::Delete:
+        case Op::Rename:
+        case Op::SetTime: return {a.target};
+        case Op::RecordBase:
+        case Op::ForgetBase: return {};
+        }
+        return {Side::Left, Side::Right};
+    }
 
     void push(BaseUpdate u)
     {
@@ -556,7 +595,12 @@ struct Executor::Impl {
         Result<void> r = Ok{};
         for (int attempt = 0; attempt < 3; ++attempt) {
             try {
-                r = execute(s, a);
+                r = Ok{};
+                for (Side side : sidesOf(a))
+                    if (r)
+                        r = s.ready(side);
+                if (r)
+                    r = execute(s, a);
             } catch (const std::exception& e) {
                 r = Error::skipItem(opName(a.op), a.path, std::string("internal error: ") + e.what(),
                                     "Please report this; run the sync again");
@@ -649,9 +693,13 @@ struct Executor::Impl {
     {
         if (!wrote.exchange(false) && !always)
             return Ok{};
-        for (Backend* side : {&ex.m_left, &ex.m_right})
-            if (auto r = side->flushWrites(); !r)
+        for (SessionPool* pool : {&ex.m_left, &ex.m_right}) {
+            auto session = pool->lease(); // one the workers left idle, or the pool's one spare
+            if (!session)
+                return session.error();
+            if (auto r = (*session)->flushWrites(); !r)
                 return r;
+        }
         return Ok{};
     }
 
@@ -736,7 +784,9 @@ struct Executor::Impl {
     void sequential(const std::vector<size_t>& indices, const std::function<void(const Progress&)>& onProgress,
                     Clock::time_point start)
     {
-        Sides s = cloneSides();
+        if (indices.empty())
+            return;
+        Sides s = newSides();
         for (size_t i : indices) {
             runOne(s, i);
             report(onProgress, start, false);
@@ -760,7 +810,7 @@ struct Executor::Impl {
         std::vector<std::thread> pool;
         for (int t = 0; t < threads; ++t) {
             pool.emplace_back([&] {
-                Sides s = cloneSides();
+                Sides s = newSides();
                 for (size_t k; (k = next.fetch_add(1)) < indices.size();)
                     runOne(s, indices[k]);
                 if (--running == 0) {
@@ -786,7 +836,7 @@ struct Executor::Impl {
     }
 };
 
-Executor::Executor(Backend& left, Backend& right, StateStore* state, Versioner& versioner, ExecutorOptions options,
+Executor::Executor(SessionPool& left, SessionPool& right, StateStore* state, Versioner& versioner, ExecutorOptions options,
                    CancelToken cancel)
     : m_left(left), m_right(right), m_state(state), m_versioner(versioner), m_options(options), m_cancel(std::move(cancel))
 {

@@ -12,9 +12,18 @@
 // completes (batched, see StateStore). Per-item errors do not stop the run;
 // an AbortRun error (full disk, read-only target) stops new items.
 // Progress is reported from the calling thread, a few times a second.
+//
+// Sessions: each worker leases a session per side from the sides' pools
+// when its first item needs one and keeps it for its phase; the calling
+// thread leases one for each flush of the sides. So a run needs at most
+// threads + 1 sessions per side, and a phase with nothing to do none. A
+// session lost in a call (a timeout) is replaced before the item's next
+// attempt; a side that cannot be connected fails the items that need it
+// (a refused login, AbortRun, stops the run).
 #pragma once
 
 #include "backend/backend.h"
+#include "backend/sessionpool.h"
 #include "common/canceltoken.h"
 #include "engine/plan.h"
 #include "engine/versioner.h"
@@ -78,14 +87,14 @@ struct ExecutorOptions {
 
 class Executor {
 public:
-    Executor(Backend& left, Backend& right, StateStore* state, Versioner& versioner, ExecutorOptions options,
+    Executor(SessionPool& left, SessionPool& right, StateStore* state, Versioner& versioner, ExecutorOptions options,
              CancelToken cancel);
     ExecutionResult run(const Plan& plan, const std::function<void(const Progress&)>& onProgress = {});
 
 private:
     struct Impl;
-    Backend& m_left;
-    Backend& m_right;
+    SessionPool& m_left;
+    SessionPool& m_right;
     StateStore* m_state;
     Versioner& m_versioner;
     ExecutorOptions m_options;

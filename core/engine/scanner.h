@@ -4,6 +4,8 @@
 // deleted on the other side), a special file (FIFO, socket, device) is
 // reported and skipped. Ferry's own leftover temporary files are collected
 // for clean-up and never enter the snapshot.
+// The walk itself is the backend's (Backend::walk); a lost connection ends
+// the scan with `failed` set, and the snapshot is then incomplete.
 // Thread-safety: scan() uses only the backend it is given; run the two sides
 // on two threads with two backends.
 #pragma once
@@ -13,6 +15,7 @@
 #include "engine/filter.h"
 #include "model/snapshot.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +27,7 @@ struct ScanResult {
     std::vector<std::string> blocked;      // paths whose state is unknown: no action at or below them
     std::vector<std::string> staleTemps;   // Ferry's own temporaries (tempname::isOwn): leftovers or a live run's
     bool cancelled = false;
+    std::optional<Error> failed;           // the walk ended early: the side's connection was lost
 };
 
 // expectedEntries, expectedPathBytes: size hints (the base's), so the entry

@@ -54,6 +54,11 @@ SyncRun::SyncRun(std::unique_ptr<Backend> left, std::unique_ptr<Backend> right, 
     : m_left(std::move(left)), m_right(std::move(right)), m_options(std::move(options)),
       m_state(std::make_unique<State>())
 {
+    // The executor's workers hold one session each; its coordinating thread
+    // (state flushes) one more. Every other phase needs fewer.
+    const int sessions = std::max(1, m_options.threads) + 1;
+    m_leftPool = std::make_unique<SessionPool>(*m_left, sessions, CallContext{m_cancel, m_options.callTimeout});
+    m_rightPool = std::make_unique<SessionPool>(*m_right, sessions, CallContext{m_cancel, m_options.callTimeout});
 }
 
 SyncRun::~SyncRun() = default;
@@ -68,11 +73,30 @@ bool SyncRun::stop(ExitCode code, const std::string& message)
     return false;
 }
 
+bool SyncRun::stopUnreachable(const char* side, const Error& error)
+{
+    if (error.kind == Error::Kind::Cancelled)
+        return stop(ExitCode::Errors, "cancelled; nothing was changed");
+    m_report.errors.push_back(error);
+    // A refused login is the job's settings; a host that does not answer may answer later.
+    return stop(error.kind == Error::Kind::AbortRun ? ExitCode::Usage : ExitCode::Errors,
+                "cannot reach the " + std::string(side) + " side: " + error.message() + ". Nothing was changed");
+}
+
 bool SyncRun::checkRoots()
 {
     State& st = *m_state;
     const bool hadFiles = st.baseSize.items > 0;
-    Backend* sides[2] = {m_left.get(), m_right.get()};
+    const char* sideNames[2] = {"left", "right"};
+    SessionPool::Lease leases[2];
+    SessionPool* pools[2] = {m_leftPool.get(), m_rightPool.get()};
+    for (int i = 0; i < 2; ++i) {
+        auto lease = pools[i]->lease();
+        if (!lease)
+            return stopUnreachable(sideNames[i], lease.error());
+        leases[i] = std::move(*lease);
+    }
+    Backend* sides[2] = {&*leases[0], &*leases[1]};
     const char* names[2] = {"left", "right"};
     bool exists[2];
     for (int i = 0; i < 2; ++i) {
@@ -186,7 +210,8 @@ bool SyncRun::excludeVersionsFolder(Filter& filter)
     if (m_options.versioning.mode != VersioningSettings::Mode::Folder)
         return true;
     const std::string& folder = m_options.versioning.folder;
-    Backend* sides[2] = {m_left.get(), m_right.get()};
+    Backend* sides[2] = {m_left.get(), m_right.get()}; // the sides as opened: location and localRoot only
+    SessionPool* pools[2] = {m_leftPool.get(), m_rightPool.get()};
     for (int i = 0; i < 2; ++i) {
         const std::string root = sides[i]->localRoot();
         if (root.empty())
@@ -197,7 +222,10 @@ bool SyncRun::excludeVersionsFolder(Filter& filter)
         if (!rel)
             continue;
         Backend& other = *sides[1 - i];
-        auto held = other.stat(*rel);
+        auto session = pools[1 - i]->lease();
+        if (!session)
+            return stopUnreachable(i == 0 ? "right" : "left", session.error());
+        auto held = (*session)->stat(*rel);
         if (!held)
             return stop(ExitCode::Usage, "cannot check whether '" + other.location() + "' holds '" + *rel +
                                              "', where the versions folder lies on the other side: " +
@@ -226,18 +254,20 @@ bool SyncRun::scanAndPlan()
     // the base: the scans only need its size, counted before.
     ScanResult left, right;
     const size_t expected = size_t(st.baseSize.items), expectedBytes = size_t(st.baseSize.pathBytes);
-    std::unique_ptr<Backend> leftScanner = m_left->clone();
+    std::optional<Error> unreachable[2];
+    auto scanOn = [&](SessionPool& pool, ScanResult& out, std::optional<Error>& connectError) {
+        auto session = pool.lease(); // the one checkRoots() used, back in the pool
+        if (!session) {
+            connectError = session.error();
+            return;
+        }
+        auto exists = (*session)->rootExists();
+        if (exists && *exists)
+            out = scanSide(**session, filter, m_cancel, expected, expectedBytes);
+    };
     // jthreads: joined on every way out of this scope, an exception included.
-    std::jthread leftThread([&] {
-        auto exists = leftScanner->rootExists();
-        if (exists && *exists)
-            left = scanSide(*leftScanner, filter, m_cancel, expected, expectedBytes);
-    });
-    std::jthread rightThread([&] {
-        auto exists = m_right->rootExists();
-        if (exists && *exists)
-            right = scanSide(*m_right, filter, m_cancel, expected, expectedBytes);
-    });
+    std::jthread leftThread([&] { scanOn(*m_leftPool, left, unreachable[0]); });
+    std::jthread rightThread([&] { scanOn(*m_rightPool, right, unreachable[1]); });
     std::optional<Error> baseError;
     if (st.store && m_options.mode == SyncMode::TwoWay) {
         auto base = st.store->loadBase(st.baseSize);
@@ -251,6 +281,13 @@ bool SyncRun::scanAndPlan()
     rightThread.join();
     if (baseError)
         return stop(ExitCode::Usage, "cannot read the state file: " + baseError->message());
+    for (int i = 0; i < 2; ++i) {
+        const char* name = i == 0 ? "left" : "right";
+        if (unreachable[i])
+            return stopUnreachable(name, *unreachable[i]);
+        if (const auto& failed = (i == 0 ? left : right).failed)
+            return stopUnreachable(name, *failed); // the scan is incomplete: plan nothing from it
+    }
     if (left.cancelled || right.cancelled)
         return stop(ExitCode::Errors, "cancelled while scanning; nothing was changed");
     for (auto* scan : {&left, &right}) {
@@ -305,6 +342,8 @@ bool SyncRun::scanAndPlan()
     }
 
     st.clock.lap("scan");
+    // Taken when a side first needs a hash, kept for all rounds.
+    SessionPool::Lease hashSessions[2];
     for (int round = 0; round < 4; ++round) {
         m_report.plan = reconcile(st.left, st.right, st.base, pol);
         if (m_report.plan.needHashes.empty())
@@ -313,11 +352,19 @@ bool SyncRun::scanAndPlan()
         for (auto& [side, path] : m_report.plan.needHashes) {
             // Only the plan being replaced points into the snapshot.
             Snapshot& snap = side == Side::Left ? *st.left : *st.right;
-            Backend& b = side == Side::Left ? *m_left : *m_right;
             Snapshot::Item* e = snap.find(path);
             if (!e || e->hasHash)
                 continue;
-            auto in = b.openRead(path);
+            SessionPool::Lease& session = hashSessions[side == Side::Left ? 0 : 1];
+            if (!session) {
+                auto lease = (side == Side::Left ? *m_leftPool : *m_rightPool).lease();
+                if (!lease) {
+                    m_report.errors.push_back(lease.error());
+                    continue;
+                }
+                session = std::move(*lease);
+            }
+            auto in = session->openRead(path);
             if (!in) {
                 m_report.errors.push_back(in.error());
                 continue;
@@ -380,10 +427,17 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
         return;
     }
     // Leftovers of an interrupted run.
-    for (const std::string& p : st.leftTemps)
-        (void)m_left->removeStaleTemp(p);
-    for (const std::string& p : st.rightTemps)
-        (void)m_right->removeStaleTemp(p);
+    for (auto [temps, pool] : {std::pair{&st.leftTemps, m_leftPool.get()}, std::pair{&st.rightTemps, m_rightPool.get()}}) {
+        if (temps->empty())
+            continue;
+        auto session = pool->lease();
+        if (!session) {
+            m_report.errors.push_back(session.error());
+            continue;
+        }
+        for (const std::string& p : *temps)
+            (void)(*session)->removeStaleTemp(p);
+    }
 
     // The plan carries what execution needs (and keeps the scans it points
     // into); the base can go.
@@ -398,7 +452,7 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
     if (m_itemsListener)
         eo.onItemsFinished = [this](const std::vector<FinishedItem>& items) { m_itemsListener(m_report.plan, items); };
 
-    Executor ex(*m_left, *m_right, m_options.mode == SyncMode::TwoWay ? st.store.get() : nullptr, versioner, eo, m_cancel);
+    Executor ex(*m_leftPool, *m_rightPool, m_options.mode == SyncMode::TwoWay ? st.store.get() : nullptr, versioner, eo, m_cancel);
     m_report.execution = ex.run(m_report.plan, onProgress);
     m_report.executed = true;
     st.clock.lap("execute");

@@ -5,11 +5,17 @@
 //
 // The caller may take the Plan after planning (plan()), let the user edit it
 // (exclude rows, flip directions), and then execute exactly that Plan.
+// Sessions: the two Backends given are the sides as opened; every call on
+// them goes through a SessionPool per side, which opens at most threads + 1
+// sessions (logins) per side for the whole run and reuses them in every
+// phase. A side that cannot be connected stops the run, nothing changed.
 // Thread-safety: a SyncRun is driven by one thread; progress callbacks come
-// on that thread.
+// on that thread. cancelToken() may be used from any thread; it also ends a
+// backend call that is waiting on a far end.
 #pragma once
 
 #include "backend/backend.h"
+#include "backend/sessionpool.h"
 #include "common/canceltoken.h"
 #include "engine/executor.h"
 #include "engine/filter.h"
@@ -17,6 +23,7 @@
 #include "engine/reconciler.h"
 #include "engine/versioner.h"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,6 +47,9 @@ struct SyncOptions {
     int64_t toleranceNs = 0;
     bool ignoreDstShift = false;
     int threads = 4;
+    // How long one backend call may wait on a far end before the run gives
+    // it up (a stalled server): see CallContext. 0: no limit.
+    std::chrono::milliseconds callTimeout{std::chrono::seconds(60)};
     std::string hostName = "host";
     int64_t nowNs = 0;
 };
@@ -84,6 +94,8 @@ public:
 
 private:
     bool stop(ExitCode code, const std::string& message);
+    // Stops the run for a side that could not be connected (or a lost one).
+    bool stopUnreachable(const char* side, const Error& error);
     bool checkRoots();
     bool excludeVersionsFolder(Filter& filter);
     bool scanAndPlan();
@@ -96,6 +108,8 @@ private:
     CancelToken m_cancel;
     SyncReport m_report;
     std::unique_ptr<State> m_state;
+    // After m_left/m_right, which they connect from: they end first.
+    std::unique_ptr<SessionPool> m_leftPool, m_rightPool;
     std::function<void(const Plan&, const std::vector<FinishedItem>&)> m_itemsListener;
 };
 

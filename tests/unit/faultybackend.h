@@ -41,9 +41,9 @@ private:
 class FaultyBackend final : public LocalForwardingBackend {
 public:
     FaultyBackend(std::string root, Faults faults) : LocalForwardingBackend(std::move(root)), m_faults(faults) {}
-    std::unique_ptr<Backend> clone() const override
+    Result<std::unique_ptr<Backend>> connect(const CallContext&) const override
     {
-        return std::make_unique<FaultyBackend>(m_local.location(), m_faults);
+        return std::unique_ptr<Backend>(std::make_unique<FaultyBackend>(m_local.location(), m_faults));
     }
     Result<std::unique_ptr<TempFile>> createTemp(const std::string& dir, uint32_t mode = 0600) override
     {

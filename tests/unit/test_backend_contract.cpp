@@ -5,20 +5,26 @@
 // case folding) changes what is expected, never whether it is checked.
 #include "backend/fakebackend.h"
 #include "backend/localbackend.h"
+#include "backend/sessionpool.h"
 #include "common/relpath.h"
+#include "countingbackend.h"
+#include "reportcheck.h"
+#include "engine/syncrun.h"
 #include "tempdir.h"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
+#include <thread>
 
 using namespace ferry;
 using namespace ferry::test;
 
 namespace {
 
-struct Side {
+struct SideUnderTest {
     std::string name;
     std::unique_ptr<TempDir> dir;             // LocalBackend's folder
     std::shared_ptr<FakeFileSystem> fs;       // FakeBackend's file system
@@ -35,9 +41,9 @@ std::vector<std::string> sideNames()
     return names;
 }
 
-Side makeSide(size_t index)
+SideUnderTest makeSide(size_t index)
 {
-    Side s;
+    SideUnderTest s;
     s.name = sideNames()[index];
     if (index == 0) {
         s.dir = std::make_unique<TempDir>();
@@ -101,7 +107,7 @@ std::vector<std::string> names(Backend& b, const std::string& dir)
 TEST_CASE("contract: a committed file has its bytes, time and size, and no temporary stays", "[contract]")
 {
     const size_t index = GENERATE(range(size_t(0), sideNames().size()));
-    Side s = makeSide(index);
+    SideUnderTest s = makeSide(index);
     INFO(s.name);
     Backend& b = *s.backend;
 
@@ -125,7 +131,7 @@ TEST_CASE("contract: a committed file has its bytes, time and size, and no tempo
 TEST_CASE("contract: a commit without replace refuses an existing name and leaves both", "[contract]")
 {
     const size_t index = GENERATE(range(size_t(0), sideNames().size()));
-    Side s = makeSide(index);
+    SideUnderTest s = makeSide(index);
     INFO(s.name);
     Backend& b = *s.backend;
 
@@ -144,7 +150,7 @@ TEST_CASE("contract: a commit without replace refuses an existing name and leave
 TEST_CASE("contract: a temporary that is never committed is removed", "[contract]")
 {
     const size_t index = GENERATE(range(size_t(0), sideNames().size()));
-    Side s = makeSide(index);
+    SideUnderTest s = makeSide(index);
     INFO(s.name);
     Backend& b = *s.backend;
     {
@@ -159,7 +165,7 @@ TEST_CASE("contract: a temporary that is never committed is removed", "[contract
 TEST_CASE("contract: folders are made one at a time and removed only when empty", "[contract]")
 {
     const size_t index = GENERATE(range(size_t(0), sideNames().size()));
-    Side s = makeSide(index);
+    SideUnderTest s = makeSide(index);
     INFO(s.name);
     Backend& b = *s.backend;
 
@@ -188,7 +194,7 @@ TEST_CASE("contract: folders are made one at a time and removed only when empty"
 TEST_CASE("contract: a rename never replaces what is there and does not make parents", "[contract]")
 {
     const size_t index = GENERATE(range(size_t(0), sideNames().size()));
-    Side s = makeSide(index);
+    SideUnderTest s = makeSide(index);
     INFO(s.name);
     Backend& b = *s.backend;
 
@@ -210,7 +216,7 @@ TEST_CASE("contract: a rename never replaces what is there and does not make par
 TEST_CASE("contract: names keep their bytes; a folding side finds other spellings", "[contract]")
 {
     const size_t index = GENERATE(range(size_t(0), sideNames().size()));
-    Side s = makeSide(index);
+    SideUnderTest s = makeSide(index);
     INFO(s.name);
     Backend& b = *s.backend;
 
@@ -237,7 +243,7 @@ TEST_CASE("contract: names keep their bytes; a folding side finds other spelling
 TEST_CASE("contract: symlinks are kept where the side has them, refused where it has not", "[contract]")
 {
     const size_t index = GENERATE(range(size_t(0), sideNames().size()));
-    Side s = makeSide(index);
+    SideUnderTest s = makeSide(index);
     INFO(s.name);
     Backend& b = *s.backend;
 
@@ -263,7 +269,7 @@ TEST_CASE("contract: symlinks are kept where the side has them, refused where it
 TEST_CASE("contract: times are set at the side's precision; a missing root is told apart", "[contract]")
 {
     const size_t index = GENERATE(range(size_t(0), sideNames().size()));
-    Side s = makeSide(index);
+    SideUnderTest s = makeSide(index);
     INFO(s.name);
     Backend& b = *s.backend;
 
@@ -291,15 +297,17 @@ TEST_CASE("contract: times are set at the side's precision; a missing root is to
     CHECK_FALSE(otherId->sameFolderAs(*id));
 }
 
-TEST_CASE("contract: a clone works on the same side", "[contract]")
+TEST_CASE("contract: a session works on the same side", "[contract]")
 {
     const size_t index = GENERATE(range(size_t(0), sideNames().size()));
-    Side s = makeSide(index);
+    SideUnderTest s = makeSide(index);
     INFO(s.name);
-    std::unique_ptr<Backend> c = s.backend->clone();
-    REQUIRE(putFile(*c, "from-clone", "c").ok());
-    CHECK(readAll(*s.backend, "from-clone") == "c");
-    CHECK(c->location() == s.backend->location());
+    auto c = s.backend->connect(CallContext{});
+    REQUIRE(c.ok());
+    REQUIRE(putFile(**c, "from-session", "c").ok());
+    CHECK(readAll(*s.backend, "from-session") == "c");
+    CHECK((*c)->location() == s.backend->location());
+    CHECK_FALSE((*c)->connectionLost());
 }
 
 TEST_CASE("fake: a scripted fault fails exactly the call it names", "[contract][fake]")
@@ -321,4 +329,399 @@ TEST_CASE("fake: a scripted fault fails exactly the call it names", "[contract][
     CHECK(fs->tree("root") == std::map<std::string, std::string>{{"a", "f:bytes"}});
     CHECK(fs->calls("commit") == 1);
     CHECK(fs->calls("write") == 2);
+}
+
+// ---- sessions, traversal, cancellation and timeouts ----------------------------
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Records a walk: each visited item's path (folders with a trailing '/'),
+// and each unreadable folder; declines the folders named `prune`.
+struct Recorder final : WalkVisitor {
+    std::string prune;
+    std::vector<std::string> visited, unreadableDirs;
+    bool enter(const Entry& folder) override { return relpath::name(folder.path) != prune; }
+    bool visit(ListedItem& item) override
+    {
+        visited.push_back(item.entry.path + (item.entry.isDir() ? "/" : ""));
+        return true;
+    }
+    void unreadable(const std::string& dir, const Error&) override { unreadableDirs.push_back(dir); }
+};
+
+// The same, by list() alone: every folder listed, except pruned ones.
+void listAll(Backend& b, const std::string& dir, const std::string& prune, std::vector<std::string>& out)
+{
+    auto items = b.list(dir);
+    REQUIRE(items.ok());
+    for (const ListedItem& it : *items) {
+        if (it.entry.isDir() && relpath::name(it.entry.path) == prune)
+            continue;
+        out.push_back(it.entry.path + (it.entry.isDir() ? "/" : ""));
+        if (it.entry.isDir())
+            listAll(b, it.entry.path, prune, out);
+    }
+}
+
+bool walkOrder(const std::string& a, const std::string& b)
+{
+    auto bare = [](const std::string& p) { return p.back() == '/' ? std::string_view(p).substr(0, p.size() - 1) : std::string_view(p); };
+    return pathLess(bare(a), bare(b));
+}
+
+void makeTree(Backend& b, const Capabilities& caps)
+{
+    for (const char* dir : {"a", "a/c", "z", "z/deep", "z/deep/x", "skip", "skip/inner", "empty", "many"})
+        REQUIRE(b.makeDir(dir, 0755).ok());
+    for (const char* file : {"a/b.txt", "a/c/d.txt", "a-b", "a.txt", "z/deep/x/f", "skip/inner/g", "skip/h"})
+        REQUIRE(putFile(b, file, file).ok());
+    for (int i = 0; i < 8; ++i) {
+        REQUIRE(b.makeDir("many/d" + std::to_string(i), 0755).ok());
+        REQUIRE(putFile(b, "many/d" + std::to_string(i) + "/f", "x").ok());
+    }
+    if (caps.symlinks)
+        REQUIRE(b.makeSymlink("link-to-a", "a", kTime).ok()); // a link to a folder: an item, never followed
+}
+
+} // namespace
+
+TEST_CASE("contract: a pool lends its sessions again, at most its size at once", "[contract][sessions]")
+{
+    const size_t index = GENERATE(range(size_t(0), sideNames().size()));
+    SideUnderTest s = makeSide(index);
+    INFO(s.name);
+    CancelToken cancel;
+    SessionPool pool(*s.backend, 2, CallContext{cancel, 5s});
+    {
+        auto first = pool.lease();
+        REQUIRE(first.ok());
+        REQUIRE(putFile(**first, "x", "1").ok());
+    }
+    {
+        auto again = pool.lease();
+        REQUIRE(again.ok());
+        CHECK(readAll(**again, "x") == "1");
+    }
+    CHECK(pool.connected() == 1); // the first session, lent twice
+
+    auto a = pool.lease();
+    auto b = pool.lease();
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    CHECK(pool.connected() == 2);
+    CHECK(pool.open() == 2);
+    // A third waits for one to come back, and connects nothing more.
+    std::atomic<bool> got{false};
+    std::thread waiter([&] {
+        auto c = pool.lease();
+        got = c.ok();
+    });
+    std::this_thread::sleep_for(100ms);
+    CHECK_FALSE(got.load());
+    a->reset();
+    waiter.join();
+    CHECK(got.load());
+    CHECK(pool.connected() == 2);
+    // Waiting ends with the run's cancel.
+    auto c = pool.lease();
+    REQUIRE(c.ok());
+    cancel.cancel();
+    auto refused = pool.lease();
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == Error::Kind::Cancelled);
+}
+
+TEST_CASE("contract: walk visits what a recursive list finds, in path order, without pruned folders", "[contract][walk]")
+{
+    const size_t index = GENERATE(range(size_t(0), sideNames().size()));
+    SideUnderTest s = makeSide(index);
+    INFO(s.name);
+    makeTree(*s.backend, s.caps);
+    std::vector<std::string> listed;
+    listAll(*s.backend, "", "skip", listed);
+    std::sort(listed.begin(), listed.end(), walkOrder);
+
+    Recorder r;
+    r.prune = "skip";
+    REQUIRE(s.backend->walk("", r).ok());
+    CHECK(r.visited == listed);
+    CHECK(std::is_sorted(r.visited.begin(), r.visited.end(), walkOrder));
+    CHECK(std::find(r.visited.begin(), r.visited.end(), "a/c/d.txt") != r.visited.end());
+    CHECK(std::none_of(r.visited.begin(), r.visited.end(), [](const std::string& p) { return p.rfind("skip", 0) == 0; }));
+    CHECK(std::none_of(r.visited.begin(), r.visited.end(), [](const std::string& p) { return p.rfind("link-to-a/", 0) == 0; }));
+    CHECK(r.unreadableDirs.empty());
+
+    Recorder sub; // a subtree
+    REQUIRE(s.backend->walk("z", sub).ok());
+    CHECK(sub.visited == std::vector<std::string>{"z/deep/", "z/deep/x/", "z/deep/x/f"});
+}
+
+TEST_CASE("contract: a run opens at most threads + 1 sessions per side and reuses them in every phase",
+          "[contract][sessions]")
+{
+    const size_t index = GENERATE(range(size_t(0), sideNames().size()));
+    SideUnderTest left = makeSide(index), right = makeSide(index);
+    INFO(left.name);
+    TempDir stateDir;
+    auto setupLeft = left.backend->connect(CallContext{});
+    auto setupRight = right.backend->connect(CallContext{});
+    REQUIRE(setupLeft.ok());
+    REQUIRE(setupRight.ok());
+    REQUIRE((*setupLeft)->makeDir("folder", 0755).ok());
+    for (int i = 0; i < 12; ++i) {
+        REQUIRE(putFile(**setupLeft, "l" + std::to_string(i), "left " + std::to_string(i)).ok());
+        REQUIRE(putFile(**setupLeft, "folder/f" + std::to_string(i), "in folder").ok());
+        REQUIRE(putFile(**setupRight, "r" + std::to_string(i), "right " + std::to_string(i)).ok());
+    }
+    for (SideUnderTest* side : {&left, &right})
+        if (side->fs)
+            side->fs->setRequireSessions(true); // every call of the run must come through a session
+    // The origins move into the runs; the counts stay here.
+    std::unique_ptr<Backend> leftOrigin = std::move(left.backend), rightOrigin = std::move(right.backend);
+    SyncOptions o;
+    o.mode = SyncMode::TwoWay;
+    o.statePath = stateDir / "state.db";
+    o.threads = 3;
+    o.nowNs = kTime + 3600 * int64_t(1000000000);
+    o.toleranceNs = left.caps.timePrecisionNs > 1 ? 2 * int64_t(1000000000) : 0;
+    struct Counted {
+        int left, right;
+        SyncReport report;
+    };
+    auto run = [&] {
+        auto cl = std::make_shared<SessionCount>(), cr = std::make_shared<SessionCount>();
+        SyncReport report;
+        {
+            SyncRun sync(std::make_unique<CountingBackend>(std::move(*leftOrigin->connect(CallContext{})), cl),
+                         std::make_unique<CountingBackend>(std::move(*rightOrigin->connect(CallContext{})), cr), o);
+            report = sync.run();
+        }
+        CHECK(cl->open.load() == 0); // every session closed with the run
+        CHECK(cr->open.load() == 0);
+        return Counted{cl->connected.load(), cr->connected.load(), report};
+    };
+    Counted first = run(); // copies both ways, makes a folder
+    INFO(describe(first.report));
+    CHECK(first.report.exit == ExitCode::InSync);
+    CHECK(first.left <= o.threads + 1);
+    CHECK(first.right <= o.threads + 1);
+
+    for (int i = 0; i < 5; ++i)
+        REQUIRE((*setupRight)->removeFile("l" + std::to_string(i)).ok()); // carried over as deletions
+    for (int i = 0; i < 5; ++i)
+        REQUIRE(putFile(**setupLeft, "r" + std::to_string(i), "edited", true, kTime + 60 * int64_t(1000000000)).ok());
+    Counted second = run(); // deletions, copies, a rename-free mix of phases
+    INFO(describe(second.report));
+    CHECK(second.report.exit == ExitCode::InSync);
+    CHECK(second.left <= o.threads + 1);
+    CHECK(second.right <= o.threads + 1);
+
+    Counted idle = run(); // nothing to do: the scan's one session per side, no phase takes one
+    CHECK_FALSE(idle.report.plan.hasWork());
+    CHECK(idle.left == 1);
+    CHECK(idle.right == 1);
+    WARN(left.name << ": sessions per run (left/right): copy " << first.left << "/" << first.right << " ("
+                   << first.report.plan.actions.size() << " actions), mixed " << second.left << "/" << second.right
+                   << " (" << second.report.plan.actions.size() << " actions), idle " << idle.left << "/" << idle.right);
+}
+
+// ---- fake only: what LocalBackend cannot be made to do ------------------------
+// A local system call cannot be made to stall, hang up or refuse a login, and
+// as root a folder cannot be made unreadable: these run over the fake's
+// profiles (and over the SFTP and FTP fixtures when those backends land).
+
+namespace {
+
+struct FakeRun {
+    TempDir stateDir;
+    std::shared_ptr<FakeFileSystem> left, right;
+    SyncOptions options;
+    explicit FakeRun(const FakeProfile& p) : left(std::make_shared<FakeFileSystem>(p)), right(std::make_shared<FakeFileSystem>(p))
+    {
+        left->putFile("L/one", "first file", kTime);
+        left->putFile("L/two", "second file", kTime);
+        right->putDir("R");
+        options.mode = SyncMode::TwoWay;
+        options.statePath = stateDir / "state.db";
+        options.threads = 2;
+        options.nowNs = kTime + 3600 * int64_t(1000000000);
+        options.callTimeout = 200ms;
+    }
+    std::unique_ptr<SyncRun> make() const
+    {
+        return std::make_unique<SyncRun>(std::make_unique<FakeBackend>(left, "L"), std::make_unique<FakeBackend>(right, "R"),
+                                         options);
+    }
+};
+
+bool holdsTemp(const std::map<std::string, std::string>& tree)
+{
+    return std::any_of(tree.begin(), tree.end(), [](const auto& kv) { return kv.first.find(".ferry-tmp") != std::string::npos; });
+}
+
+bool anyError(const SyncReport& r, Error::Kind kind)
+{
+    return std::any_of(r.errors.begin(), r.errors.end(), [&](const Error& e) { return e.kind == kind; });
+}
+
+} // namespace
+
+TEST_CASE("fake: walk reports an unreadable folder and goes on, lists folders in parallel, never a pruned one",
+          "[contract][walk][fake]")
+{
+    const size_t i = GENERATE(range(size_t(0), fakeprofiles::all().size()));
+    FakeProfile profile = fakeprofiles::all()[i];
+    INFO(profile.name);
+    auto fs = std::make_shared<FakeFileSystem>(profile);
+    FakeBackend b(fs, "root");
+    REQUIRE(b.createRoot().ok());
+    makeTree(b, profile.caps);
+    fs->putFile(std::string("root/a/bad\0name", 15), "not a valid name"); // never listed
+    std::mutex m;
+    std::vector<std::string> listedDirs;
+    std::atomic<int> inFlight{0}, peak{0};
+    fs->setFault([&](std::string_view op, std::string_view path) -> std::optional<Error> {
+        if (op != "list")
+            return std::nullopt;
+        {
+            std::lock_guard lock(m);
+            listedDirs.emplace_back(path);
+        }
+        const int now = ++inFlight;
+        for (int p = peak.load(); now > p && !peak.compare_exchange_weak(p, now);) {
+        }
+        std::this_thread::sleep_for(20ms); // a slow server: listings overlap when the walk pipelines
+        --inFlight;
+        if (path == "z/deep")
+            return errnoError("list folder", std::string(path), EACCES);
+        return std::nullopt;
+    });
+    Recorder r;
+    r.prune = "skip";
+    REQUIRE(b.walk("", r).ok());
+    CHECK(r.unreadableDirs == std::vector<std::string>{"z/deep"});
+    CHECK(std::find(r.visited.begin(), r.visited.end(), "z/deep/") != r.visited.end());
+    CHECK(std::find(r.visited.begin(), r.visited.end(), "z/deep/x/") == r.visited.end());
+    CHECK(std::find(r.visited.begin(), r.visited.end(), "a/b.txt") != r.visited.end());
+    CHECK(std::none_of(r.visited.begin(), r.visited.end(), [](const std::string& p) { return p.find('\0') != std::string::npos; }));
+    CHECK(std::is_sorted(r.visited.begin(), r.visited.end(), walkOrder));
+    CHECK(std::find(listedDirs.begin(), listedDirs.end(), "skip") == listedDirs.end());
+    CHECK(peak.load() > 1);
+}
+
+TEST_CASE("fake: a stalled call ends the run with an error within the timeout, nothing half-written",
+          "[contract][stall][fake]")
+{
+    // Two profiles: a stall does not depend on what the side can store.
+    const FakeProfile profile = GENERATE(fakeprofiles::posix(), fakeprofiles::plainServer());
+    const std::string op = GENERATE(as<std::string>{}, "list", "read", "write", "commit");
+    FakeRun f(profile);
+    f.options.callTimeout = 100ms;
+    INFO(f.left->profile().name << ", stalled: " << op);
+    // Reads stall on the side that is read; the rest on the side written (or scanned).
+    FakeFileSystem& stalling = op == "read" ? *f.left : *f.right;
+    stalling.setStall([op](std::string_view call, std::string_view) { return call == op; });
+    const auto leftBefore = f.left->tree("L");
+    const auto start = std::chrono::steady_clock::now();
+    auto run = f.make();
+    const SyncReport& report = run->run();
+    const auto took = std::chrono::steady_clock::now() - start;
+    INFO(describe(report));
+    CHECK(took < 5s); // the point: it does not hang (3 tries of 100 ms per item, and their pauses)
+    CHECK(report.exit != ExitCode::InSync);
+    CHECK(anyError(report, Error::Kind::Retry));
+    CHECK(f.left->tree("L") == leftBefore);
+    CHECK(f.right->tree("R").empty()); // no copy, and no temporary left
+}
+
+TEST_CASE("fake: cancelling during a stalled call ends the run at once, temporaries removed", "[contract][stall][fake]")
+{
+    const size_t i = GENERATE(range(size_t(0), fakeprofiles::all().size()));
+    FakeRun f(fakeprofiles::all()[i]);
+    INFO(f.left->profile().name);
+    f.options.callTimeout = 60s; // only the cancel can end the stall in time
+    std::atomic<bool> stalled{false};
+    f.right->setStall([&](std::string_view call, std::string_view) {
+        if (call != "write")
+            return false;
+        stalled = true;
+        return true;
+    });
+    auto run = f.make();
+    CancelToken cancel = run->cancelToken();
+    std::jthread canceller([&] {
+        while (!stalled.load())
+            std::this_thread::sleep_for(5ms);
+        cancel.cancel();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    const SyncReport& report = run->run();
+    const auto took = std::chrono::steady_clock::now() - start;
+    INFO(describe(report));
+    CHECK(took < 5s);
+    CHECK(report.execution.cancelled);
+    CHECK(report.exit == ExitCode::Errors);
+    CHECK_FALSE(holdsTemp(f.right->tree("R")));
+    CHECK(f.right->tree("R").empty());
+}
+
+TEST_CASE("fake: a side that cannot be connected stops the run with that error, nothing changed", "[contract][sessions][fake]")
+{
+    const size_t i = GENERATE(range(size_t(0), fakeprofiles::all().size()));
+    const std::string failure = GENERATE(as<std::string>{}, "refused", "unreachable", "stalled");
+    FakeRun f(fakeprofiles::all()[i]);
+    INFO(f.left->profile().name << ", connect " << failure);
+    f.right->putFile("R/theirs", "right only", kTime);
+    if (failure == "stalled") {
+        f.right->setStall([](std::string_view call, std::string_view) { return call == "connect"; });
+    } else {
+        f.right->setFault([failure](std::string_view call, std::string_view) -> std::optional<Error> {
+            if (call != "connect")
+                return std::nullopt;
+            if (failure == "refused")
+                return Error::abortRun("log in", "fake", "the server refused the password", "Check the password");
+            return Error::retry("connect", "fake", "no route to host", "Check the network");
+        });
+    }
+    const auto leftBefore = f.left->tree("L"), rightBefore = f.right->tree("R");
+    const auto start = std::chrono::steady_clock::now();
+    auto run = f.make();
+    const SyncReport& report = run->run();
+    INFO(describe(report));
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    CHECK_FALSE(report.executed);
+    CHECK(report.exit == (failure == "refused" ? ExitCode::Usage : ExitCode::Errors));
+    CHECK(anyError(report, failure == "refused" ? Error::Kind::AbortRun : Error::Kind::Retry));
+    CHECK(f.left->tree("L") == leftBefore);
+    CHECK(f.right->tree("R") == rightBefore);
+    CHECK(f.right->connections() == 0);
+    if (failure == "refused")
+        CHECK(f.right->calls("connect") == 1); // a refused login is not tried again
+}
+
+TEST_CASE("fake: a session that timed out is dropped, not lent again", "[contract][sessions][fake]")
+{
+    auto fs = std::make_shared<FakeFileSystem>();
+    FakeBackend origin(fs, "root");
+    REQUIRE(origin.createRoot().ok());
+    SessionPool pool(origin, 2, CallContext{CancelToken{}, 50ms});
+    {
+        auto s = pool.lease();
+        REQUIRE(s.ok());
+        fs->setStall([](std::string_view call, std::string_view) { return call == "stat"; });
+        auto st = (*s)->stat("x");
+        REQUIRE_FALSE(st.ok());
+        CHECK(st.error().kind == Error::Kind::Retry);
+        CHECK((*s)->connectionLost());
+        fs->setStall({});
+        CHECK_FALSE((*s)->stat("x").ok()); // a lost session fails at once
+    }
+    CHECK(pool.open() == 0);
+    CHECK(fs->openSessions() == 0);
+    auto fresh = pool.lease();
+    REQUIRE(fresh.ok());
+    CHECK((*fresh)->stat("x").ok());
+    CHECK(pool.connected() == 2);
 }

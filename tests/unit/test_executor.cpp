@@ -790,7 +790,10 @@ public:
         : LocalForwardingBackend(root), m_root(root), m_victim(std::move(victim))
     {
     }
-    std::unique_ptr<Backend> clone() const override { return std::make_unique<RewritingBackend>(m_root, m_victim); }
+    Result<std::unique_ptr<Backend>> connect(const CallContext&) const override
+    {
+        return std::unique_ptr<Backend>(std::make_unique<RewritingBackend>(m_root, m_victim));
+    }
     Result<std::unique_ptr<ReadStream>> openRead(const std::string& p) override
     {
         auto in = m_local.openRead(p);

@@ -242,3 +242,62 @@ TEST_CASE("a mirror without a state still flushes the side it wrote before it en
     REQUIRE(p.sync(SyncMode::Mirror).exit == ExitCode::InSync);
     CHECK(p.right->calls("flushWrites") == before); // a run that wrote nothing flushes nothing
 }
+
+// ---- sessions -------------------------------------------------------------------------
+
+TEST_CASE("a two-way run with N threads opens at most N + 1 sessions per side, reused in every phase",
+          "[fake][scenario][sessions]")
+{
+    FakeProfile slow = fakeprofiles::posix();
+    slow.latency = std::chrono::microseconds(300); // the workers overlap, as over a network
+    FakePair p(slow, slow);
+    for (int i = 0; i < 40; ++i) {
+        p.left->putFile("L/dir/l" + std::to_string(i), "left", kT0);
+        p.right->putFile("R/r" + std::to_string(i), "right", kT0);
+    }
+    p.left->setRequireSessions(true); // every call of the run comes through a session
+    p.right->setRequireSessions(true);
+    const int threads = p.options(SyncMode::TwoWay).threads;
+    auto sessions = [&](const char* what, SyncMode mode) {
+        const int l0 = p.left->connections(), r0 = p.right->connections();
+        SyncReport r = p.sync(mode);
+        INFO(what << ": " << describe(r));
+        CHECK(r.exit == ExitCode::InSync);
+        CHECK(p.left->openSessions() == 0); // all closed with the run
+        CHECK(p.right->openSessions() == 0);
+        return std::pair{p.left->connections() - l0, p.right->connections() - r0};
+    };
+    auto first = sessions("copies both ways", SyncMode::TwoWay);
+    CHECK(first.first <= threads + 1);
+    CHECK(first.second <= threads + 1);
+    for (int i = 0; i < 10; ++i) {
+        p.right->removeTree("R/dir/l" + std::to_string(i));                  // deletions on the left
+        p.left->putFile("L/r" + std::to_string(i), "edited", kT0 + 60 * kSecond); // copies to the right
+    }
+    p.right->putDir("R/newdir"); // a folder made on the left
+    auto second = sessions("deletions, a folder, copies", SyncMode::TwoWay);
+    CHECK(second.first <= threads + 1);
+    CHECK(second.second <= threads + 1);
+    auto idle = sessions("nothing to do", SyncMode::TwoWay);
+    CHECK(idle == std::pair{1, 1}); // the scan's only: no phase without work takes one
+    CHECK(p.left->peakSessions() <= threads + 1);
+    CHECK(p.right->peakSessions() <= threads + 1);
+    WARN("sessions per side (left/right), " << threads << " threads: copies " << first.first << "/" << first.second
+                                            << ", mixed " << second.first << "/" << second.second << ", idle "
+                                            << idle.first << "/" << idle.second);
+    CHECK(p.rightTree() == p.leftTree());
+}
+
+TEST_CASE("an executor with nothing to do connects nothing", "[fake][sessions]")
+{
+    auto fs = std::make_shared<FakeFileSystem>();
+    FakeBackend left(fs, "L"), right(fs, "R");
+    SessionPool lp(left, 3, CallContext{}), rp(right, 3, CallContext{});
+    Versioner versioner(VersioningSettings{}, kT0);
+    Executor ex(lp, rp, nullptr, versioner, ExecutorOptions{}, CancelToken{});
+    ExecutionResult r = ex.run(Plan{});
+    CHECK(r.failures() == 0);
+    CHECK(lp.connected() == 0);
+    CHECK(rp.connected() == 0);
+    CHECK(fs->calls() == 0);
+}

@@ -1,0 +1,75 @@
+// Backend's default traversal (serial, on list()) and the timeout error.
+#include "backend/backend.h"
+
+#include "common/relpath.h"
+
+#include <algorithm>
+
+namespace ferry {
+
+Error callTimedOut(const std::string& op, const std::string& path, std::chrono::milliseconds timeout)
+{
+    return Error::retry(op, path,
+                        "no answer within " + std::to_string(timeout.count()) + " ms; the connection was dropped",
+                        "Check the network and that the server is up, then run the sync again");
+}
+
+Result<void> Backend::walk(const std::string& dir, WalkVisitor& visitor)
+{
+    // Depth first, each folder's items in byte order of their names: that is
+    // exactly pathLess order ('/' sorts first, so a folder's subtree comes
+    // right after it). Siblings share their folder's path, so they are
+    // ordered by name alone, through an index: the items are not moved.
+    struct Frame {
+        std::vector<ListedItem> items;
+        std::vector<uint32_t> order;
+        size_t next = 0;
+    };
+    std::vector<Frame> stack;
+    std::vector<std::string_view> names;
+    // False when the walk must end: the connection is gone or the call was
+    // cancelled (then `ended` holds why).
+    std::optional<Error> ended;
+    auto open = [&](const std::string& folder) {
+        auto listed = list(folder);
+        if (!listed) {
+            if (listed.error().kind == Error::Kind::Cancelled || connectionLost()) {
+                ended = listed.error();
+                return false;
+            }
+            visitor.unreadable(folder, listed.error());
+            return true;
+        }
+        names.clear();
+        std::vector<uint32_t> order(listed->size());
+        for (uint32_t i = 0; i < order.size(); ++i) {
+            order[i] = i;
+            names.push_back(relpath::name((*listed)[i].entry.path));
+        }
+        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return names[a] < names[b]; });
+        stack.push_back(Frame{std::move(*listed), std::move(order), 0});
+        return true;
+    };
+    if (!open(dir))
+        return *ended;
+    while (!stack.empty()) {
+        Frame& frame = stack.back();
+        if (frame.next == frame.items.size()) {
+            stack.pop_back();
+            continue;
+        }
+        ListedItem& item = frame.items[frame.order[frame.next++]];
+        const bool isFolder = item.entry.isDir();
+        if (isFolder && !visitor.enter(item.entry))
+            continue;
+        std::string folder = isFolder ? item.entry.path : std::string(); // visit() may move from `item`
+        if (!visitor.visit(item))
+            return Ok{};
+        // `frame` and `item` are not used after this: open() may move them.
+        if (isFolder && !open(folder))
+            return *ended;
+    }
+    return Ok{};
+}
+
+} // namespace ferry
