@@ -1,6 +1,7 @@
 #include "historydialog.h"
 
 #include "jobsmodel.h"
+#include "reasontext.h"
 
 #include <QComboBox>
 #include <QDateTime>
@@ -176,7 +177,7 @@ HistoryDialog::HistoryDialog(JobService* service, int64_t jobId, QWidget* parent
             QList<QStandardItem*> row{new QStandardItem(resultText(it.result)),
                                       new QStandardItem(actionText(it.action)),
                                       new QStandardItem(QString::fromStdString(it.path)),
-                                      new QStandardItem(QString::fromStdString(it.detail))};
+                                      new QStandardItem(itemDetailText(it))};
             failed += it.result == "failed";
             m_itemModel->appendRow(row);
         }

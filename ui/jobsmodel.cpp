@@ -52,7 +52,9 @@ QString JobsModel::runMessage(const RunRecord& run)
     if (run.message.empty())
         return {};
     switch (run.outcome) {
-    case RunOutcome::Stopped: return windowGuardMessage(run.message);
+    case RunOutcome::Stopped:
+        // Runs recorded before stops were data show the sentence they were recorded with.
+        return run.stop ? windowGuardMessage(*run.stop) : QString::fromStdString(run.message);
     case RunOutcome::Conflicts:
         return tr("%1 conflict(s) left for you: open Preview to see them.").arg(run.counts.conflictsPending);
     default: return QString::fromStdString(run.message);

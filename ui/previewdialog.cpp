@@ -1,6 +1,7 @@
 #include "previewdialog.h"
 
 #include "engine/reasons.h"
+#include "reasontext.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -115,7 +116,7 @@ QVariant PlanModel::data(const QModelIndex& index, int role) const
         // column is often too narrow for it.
         const QString path = a.op == Op::Rename ? QString::fromStdString(a.fromPath() + " → " + a.path)
                                                 : QString::fromStdString(a.path);
-        return tr("%1: %2\nWhy: %3").arg(whatText(a), path, QString::fromStdString(reasonFor(a)));
+        return tr("%1: %2\nWhy: %3").arg(whatText(a), path, reasonText(a));
     }
     if (role == Qt::DisplayRole || role == Qt::AccessibleTextRole) {
         switch (index.column()) {
@@ -125,7 +126,7 @@ QVariant PlanModel::data(const QModelIndex& index, int role) const
                                       : QString::fromStdString(a.path);
         case LeftSide: return sideText(a.left);
         case RightSide: return sideText(a.right);
-        case Why: return QString::fromStdString(reasonFor(a));
+        case Why: return reasonText(a);
         default: break;
         }
     }

@@ -5,6 +5,7 @@
 #include "jobsubcommands.h"
 
 #include "jobcli.h"
+#include "engine/reasons.h"
 #include "jobs/jobrunner.h"
 #include "jobs/runlock.h"
 
@@ -198,7 +199,8 @@ int history(const std::vector<std::string>& args)
             QJsonArray a;
             for (const RunItemRecord& it : *items)
                 a.append(QJsonObject{{"path", q(it.path)}, {"action", q(it.action)}, {"result", q(it.result)},
-                                     {"bytes", double(it.bytes)}, {"detail", q(it.detail)}});
+                                     {"bytes", double(it.bytes)},
+                                     {"detail", q(historyDetail(it.action, it.detail, it.reason))}});
             o["items"] = a;
             printJson(QJsonObject{{"exit_code", 0}, {"run", o}});
         } else {
@@ -208,9 +210,11 @@ int history(const std::vector<std::string>& args)
                         outcomeName(shownOutcome(r)));
             if (!r.message.empty())
                 std::printf("  %s\n", r.message.c_str());
-            for (const RunItemRecord& it : *items)
+            for (const RunItemRecord& it : *items) {
+                const std::string detail = historyDetail(it.action, it.detail, it.reason);
                 std::printf("  %-8s %-15s %s%s%s\n", it.result.c_str(), it.action.c_str(), it.path.c_str(),
-                            it.detail.empty() ? "" : "\n           ", it.detail.c_str());
+                            detail.empty() ? "" : "\n           ", detail.c_str());
+            }
             if (items->empty())
                 std::printf("  (no items recorded)\n");
         }
@@ -293,7 +297,7 @@ int conflicts(const std::vector<std::string>& args)
     if (c.json) {
         QJsonArray a;
         for (const RunItemRecord& it : *pending)
-            a.append(QJsonObject{{"path", q(it.path)}, {"reason", q(it.detail)}});
+            a.append(QJsonObject{{"path", q(it.path)}, {"reason", q(historyDetail(it.action, it.detail, it.reason))}});
         printJson(QJsonObject{{"exit_code", 0}, {"job", q(job->name)}, {"conflicts", a}});
         return 0;
     }
@@ -302,7 +306,7 @@ int conflicts(const std::vector<std::string>& args)
         return 0;
     }
     for (const RunItemRecord& it : *pending)
-        std::printf("%s\n    %s\n", it.path.c_str(), it.detail.c_str());
+        std::printf("%s\n    %s\n", it.path.c_str(), historyDetail(it.action, it.detail, it.reason).c_str());
     std::fprintf(stderr,
                  "%zu conflict(s) pending. Keep the version you want on one side (the next run carries it over), or "
                  "run once with a policy: 'ferry-cli job edit %s --conflict keep-both' then 'ferry-cli run %s'\n",

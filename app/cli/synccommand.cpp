@@ -5,6 +5,7 @@
 #include "clioutput.h"
 #include "common/hash.h"
 #include "engine/reasons.h"
+#include "engine/stoptext.h"
 #include "engine/syncrun.h"
 #include "engine/syncsides.h"
 #include "secrets/credentialresolver.h"
@@ -187,8 +188,8 @@ QJsonObject toJson(const SyncArgs& args, const std::string& left, const std::str
         errors.append(je);
     }
     o["errors"] = errors;
-    if (!r.guardMessage.empty())
-        o["stopped_by"] = q(r.guardMessage);
+    if (r.stop)
+        o["stopped_by"] = q(stopSentence(*r.stop));
     if (!r.fatalMessage.empty())
         o["message"] = q(r.fatalMessage);
     QJsonArray warnings;
@@ -241,8 +242,8 @@ void printHuman(const SyncArgs& args, const SyncReport& r, double secs)
         std::fprintf(stderr, "ferry-cli: %s\n", r.fatalMessage.c_str());
         return;
     }
-    if (!r.guardMessage.empty()) {
-        std::fprintf(stderr, "ferry-cli: %s\n", r.guardMessage.c_str());
+    if (r.stop) {
+        std::fprintf(stderr, "ferry-cli: %s\n", stopSentence(*r.stop).c_str());
         return;
     }
     const bool listAll = !args.json && (args.options.dryRun || args.verbose);

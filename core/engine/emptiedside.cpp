@@ -45,8 +45,6 @@ bool keptTooLittle(int64_t held, int64_t kept)
     return held > 0 && kept * 100 < held * kEmptiedSidePercent;
 }
 
-std::string files(int64_t n) { return std::to_string(n) + (n == 1 ? " file" : " files"); }
-
 } // namespace
 
 int64_t countHeldItems(const Snapshot& side)
@@ -171,25 +169,19 @@ std::optional<EmptiedSide> findEmptiedSource(SyncMode mode, const Snapshot& sour
     return e;
 }
 
-std::string emptiedSideMessage(const EmptiedSide& e, SyncMode mode, const std::string& location)
+SafetyStop emptiedStop(const EmptiedSide& e, SyncMode mode, const std::string& location)
 {
-    const std::string folder = std::string("the ") + sideName(e.side) + " folder '" + location + "'";
-    std::string what;
-    if (mode == SyncMode::TwoWay)
-        what = (e.keptNow == 0 ? folder + " holds none of the " + files(e.heldBefore) + " the last sync saw there"
-                               : folder + " holds only " + std::to_string(e.keptNow) + " of the " +
-                                     files(e.heldBefore) + " the last sync saw there") +
-               " (the run would delete " + files(e.wouldDelete) + " on the " + sideName(otherSide(e.side)) + ")";
-    else if (mode == SyncMode::Mirror)
-        what = folder + " (the source) holds only " + std::to_string(e.keptNow) + " of the " + files(e.heldBefore) +
-               " in the right folder: a mirror would delete " + files(e.wouldDelete) + " there";
-    else
-        what = folder + " (the source) is empty, but the right folder holds " + files(e.heldBefore);
-    const std::string ifMeant = mode == SyncMode::Update
-                                    ? "If the source is empty on purpose, there is nothing to copy; --force-deletions "
-                                      "lets such a run pass (an update never deletes)"
-                                    : "If you really emptied it, run again with --force-deletions";
-    return "stopped: " + what + ". Is a drive unplugged or a share not mounted? Nothing was changed. " + ifMeant;
+    SafetyStop s;
+    s.kind = mode == SyncMode::TwoWay  ? StopKind::EmptiedSide
+             : mode == SyncMode::Mirror ? StopKind::EmptiedSource
+                                        : StopKind::EmptySource;
+    s.side = e.side;
+    s.mode = mode;
+    s.location = location;
+    s.held = e.heldBefore;
+    s.kept = e.keptNow;
+    s.wouldDelete = e.wouldDelete;
+    return s;
 }
 
 } // namespace ferry

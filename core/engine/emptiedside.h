@@ -11,6 +11,7 @@
 
 #include "engine/filter.h"
 #include "engine/plan.h"
+#include "model/safetystop.h"
 #include "model/snapshot.h"
 
 #include <cstdint>
@@ -59,7 +60,7 @@ std::optional<EmptiedSide> findEmptiedSide(const Snapshot& left, const Snapshot&
 // there).
 std::optional<EmptiedSide> findEmptiedSource(SyncMode mode, const Snapshot& source, const Snapshot& target);
 
-// The stop's sentence for ferry-cli and the history.
-std::string emptiedSideMessage(const EmptiedSide& e, SyncMode mode, const std::string& location);
+// The stop it makes (worded by engine/stoptext.h, or the window).
+SafetyStop emptiedStop(const EmptiedSide& e, SyncMode mode, const std::string& location);
 
 } // namespace ferry

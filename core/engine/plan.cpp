@@ -4,34 +4,6 @@
 
 namespace ferry {
 
-const char* sideName(Side s) { return s == Side::Left ? "left" : "right"; }
-
-const char* opName(Op op)
-{
-    switch (op) {
-    case Op::Copy: return "copy";
-    case Op::Delete: return "delete";
-    case Op::Rename: return "rename";
-    case Op::SetTime: return "set-time";
-    case Op::RecordBase: return "record";
-    case Op::ForgetBase: return "forget";
-    case Op::Conflict: return "conflict";
-    }
-    return "?";
-}
-
-const char* resolutionName(Resolution r)
-{
-    switch (r) {
-    case Resolution::Pending: return "pending";
-    case Resolution::KeepLeft: return "keep-left";
-    case Resolution::KeepRight: return "keep-right";
-    case Resolution::KeepBoth: return "keep-both";
-    case Resolution::Informational: return "kept-changed-items";
-    }
-    return "?";
-}
-
 bool canFlip(const Action& a)
 {
     if (a.kind == EntryKind::Directory)
@@ -52,7 +24,7 @@ bool flipDirection(Action& a)
 {
     if (!canFlip(a))
         return false;
-    const std::string was = reasonFor(a);
+    auto was = std::make_shared<const Reason>(reasonOf(a));
     const Side source = otherSide(a.target);
     const InfoRef& dst = a.target == Side::Left ? a.left : a.right;
     const std::string sourcePath = a.sourcePath().empty() ? a.path : a.sourcePath();
@@ -77,7 +49,9 @@ bool flipDirection(Action& a)
             a.text().sourcePath.clear();
     }
     a.rule = "user-flipped";
-    a.text().reason = "turned around in the preview; the plan was: " + was;
+    a.reasonForm = ReasonForm::Plain;
+    a.text().reasonArgs.reset();
+    a.text().flippedFrom = std::move(was);
     return true;
 }
 
@@ -97,6 +71,7 @@ Action& Action::operator=(const Action& o)
     resolution = o.resolution;
     loser = o.loser;
     excluded = o.excluded;
+    reasonForm = o.reasonForm;
     path = o.path;
     rule = o.rule;
     left = o.left;
@@ -105,12 +80,29 @@ Action& Action::operator=(const Action& o)
     return *this;
 }
 
+namespace {
+bool sameArgs(const Action& a, const Action& b)
+{
+    const ReasonArgs* x = a.reasonArgs();
+    const ReasonArgs* y = b.reasonArgs();
+    if (!x || !y) {
+        if (x != y)
+            return false;
+    } else if (!(*x == *y)) {
+        return false;
+    }
+    const Reason* p = a.flippedFrom();
+    const Reason* q = b.flippedFrom();
+    return p == q || (p && q && *p == *q);
+}
+} // namespace
+
 bool Action::operator==(const Action& o) const
 {
     return op == o.op && target == o.target && kind == o.kind && resolution == o.resolution && loser == o.loser &&
-           excluded == o.excluded && path == o.path && rule == o.rule && left == o.left && right == o.right &&
+           excluded == o.excluded && reasonForm == o.reasonForm && path == o.path && rule == o.rule && left == o.left && right == o.right &&
            fromPath() == o.fromPath() && sourcePath() == o.sourcePath() && basePath() == o.basePath() &&
-           reason() == o.reason() && conflictName() == o.conflictName();
+           conflictName() == o.conflictName() && sameArgs(*this, o);
 }
 
 int64_t Action::bytes() const

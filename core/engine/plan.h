@@ -1,9 +1,11 @@
 // Plan: what a run will do, as a value. Every action carries the rule that
-// produced it and a sentence saying what was compared. The preview shows
+// produced it and the arguments that say what was compared (worded only
+// where shown: engine/reasons.h). The preview shows
 // it, the user may exclude rows or flip directions, and the Executor runs
 // exactly this Plan. Copyable; safe to pass across threads.
 #pragma once
 
+#include "model/reason.h"
 #include "model/settings.h"
 #include "model/snapshot.h"
 
@@ -15,29 +17,7 @@
 
 namespace ferry {
 
-enum class Side : uint8_t { Left, Right };
-inline Side otherSide(Side s) { return s == Side::Left ? Side::Right : Side::Left; }
-const char* sideName(Side s);
-
-enum class Op : uint8_t {
-    Copy,        // create or replace the item on `target` from the other side
-    Delete,      // delete the item on `target`
-    Rename,      // rename `fromPath` to `path` on `target` (a rename seen on the other side)
-    SetTime,     // same content, only the time differs: set the time on `target`
-    RecordBase,  // both sides already agree: only the base is updated
-    ForgetBase,  // gone from both sides: drop it from the base
-    Conflict,    // both sides changed; see `resolution`
-};
-const char* opName(Op op);
-
-enum class Resolution : uint8_t {
-    Pending,     // left for the user (ask) or for next time (skip): exit 3
-    KeepLeft,
-    KeepRight,
-    KeepBoth,    // the loser is renamed "name (conflict DATE host).ext" and both are kept on both sides
-    Informational, // a directory conflict whose resolution is carried by the rows below it
-};
-const char* resolutionName(Resolution r);
+// Side, Op and Resolution are in model/reason.h (the history shares them).
 
 // One side's details in an action: a pointer into a Snapshot that the Plan
 // keeps alive (what the reconciler makes: 8 bytes per side instead of a
@@ -106,7 +86,8 @@ struct ActionText {
     std::string fromPath;       // Rename: the old path on the target side
     std::string sourcePath;     // Copy: the path on the source side when it differs (Unicode form or case)
     std::string basePath;       // the base row this action supersedes, when its path differs
-    std::string reason;         // one sentence: what was compared and why (see reasonFor())
+    std::optional<ReasonArgs> reasonArgs;   // the rule's arguments beyond the entries (rare rules only)
+    std::shared_ptr<const Reason> flippedFrom; // "user-flipped": the reason before the turn
     std::string conflictName;   // KeepBoth: the loser's new path
     bool operator==(const ActionText&) const = default;
 };
@@ -118,16 +99,19 @@ struct Action {
     Resolution resolution = Resolution::Pending;
     Side loser = Side::Right;   // KeepBoth: whose version is renamed
     bool excluded = false;      // unticked by the user in the preview: not executed
+    ReasonForm reasonForm = ReasonForm::Plain; // which wording of the rule (fits the padding)
     std::string path;           // the item's path (on the target for Copy/Delete; the new path for Rename)
-    std::string_view rule;      // short rule id, e.g. "left-changed" (a string literal)
+    std::string_view rule;      // short rule id, e.g. "left-changed" (a string literal); with
+                                // reasonForm, the entries and reasonArgs(), the reason
     InfoRef left;               // the item as scanned on the left (for re-checks and the preview)
     InfoRef right;
 
     const std::string& fromPath() const { return m_text ? m_text->fromPath : empty(); }
     const std::string& sourcePath() const { return m_text ? m_text->sourcePath : empty(); }
     const std::string& basePath() const { return m_text ? m_text->basePath : empty(); }
-    const std::string& reason() const { return m_text ? m_text->reason : empty(); }
+    const ReasonArgs* reasonArgs() const { return m_text && m_text->reasonArgs ? &*m_text->reasonArgs : nullptr; }
     const std::string& conflictName() const { return m_text ? m_text->conflictName : empty(); }
+    const Reason* flippedFrom() const { return m_text ? m_text->flippedFrom.get() : nullptr; }
     ActionText& text()
     {
         if (!m_text)

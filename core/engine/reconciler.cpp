@@ -583,7 +583,19 @@ private:
     // Actions point into the snapshots; the Plan keeps them alive.
     static InfoRef detached(const EntryInfo& info) { return InfoRef::borrow(&info); }
 
-    Action base(const Row& r, Op op, Side target, const char* rule, std::string reason)
+    // A rule's arguments that the entries do not carry, with the base's facts.
+    ReasonArgs argsFor(const Row& r, Side side) const
+    {
+        ReasonArgs g;
+        g.side = side;
+        g.policy = m_pol.conflict;
+        if (r.b)
+            g.base = baseFactsOf(*r.b, r.e[0], r.e[1]);
+        return g;
+    }
+
+    Action base(const Row& r, Op op, Side target, const char* rule, ReasonForm form = ReasonForm::Plain,
+                std::optional<ReasonArgs> args = std::nullopt)
     {
         Action a;
         a.op = op;
@@ -599,14 +611,16 @@ private:
         const Item* any = r.e[idx(target)] ? r.e[idx(target)] : r.e[1 - idx(target)];
         a.kind = any ? any->kind : (r.b ? r.b->kind : EntryKind::File);
         a.rule = rule;
-        if (!reason.empty())
-            a.text().reason = std::move(reason);
+        a.reasonForm = form;
+        if (args)
+            a.text().reasonArgs = std::move(args);
         return a;
     }
 
     void hold(const Row& r) { m_stack.emplace_back(r.key, Override::Hold); }
 
-    bool emitCopy(const Row& r, Side from, const char* rule, std::string reason)
+    bool emitCopy(const Row& r, Side from, const char* rule, ReasonForm form = ReasonForm::Plain,
+                  std::optional<ReasonArgs> args = std::nullopt)
     {
         Side to = otherSide(from);
         const Item* src = r.e[idx(from)];
@@ -619,7 +633,7 @@ private:
             hold(r);
             return false;
         }
-        Action a = base(r, Op::Copy, to, rule, std::move(reason));
+        Action a = base(r, Op::Copy, to, rule, form, std::move(args));
         a.kind = src->kind;
         if (pathOn(r, from) != a.path)
             a.text().sourcePath = std::string(pathOn(r, from));
@@ -627,32 +641,37 @@ private:
         return true;
     }
 
-    void emitDelete(const Row& r, Side on, const char* rule, std::string reason)
+    void emitDelete(const Row& r, Side on, const char* rule, ReasonForm form = ReasonForm::Plain,
+                    std::optional<ReasonArgs> args = std::nullopt)
     {
-        m_plan.actions.push_back(base(r, Op::Delete, on, rule, std::move(reason)));
+        m_plan.actions.push_back(base(r, Op::Delete, on, rule, form, std::move(args)));
     }
 
-    void emitBaseOnly(const Row& r, Op op, const char* rule, std::string reason)
+    void emitBaseOnly(const Row& r, Op op, const char* rule, std::optional<ReasonArgs> args = std::nullopt)
     {
-        m_plan.actions.push_back(base(r, op, Side::Left, rule, std::move(reason)));
+        m_plan.actions.push_back(base(r, op, Side::Left, rule, ReasonForm::Plain, std::move(args)));
     }
 
-    // Makes the loser side equal to `winner` for this row.
-    void impose(const Row& r, Side winner, const char* rule, const std::string& why)
+    // Makes the loser side equal to `winner` for this row (inside a
+    // conflict resolved for `winner`).
+    void impose(const Row& r, Side winner)
     {
+        const char* rule = "conflict-resolution";
         Side loser = otherSide(winner);
         const Item* w = r.e[idx(winner)];
         const Item* l = r.e[idx(loser)];
+        ReasonArgs g;
+        g.side = winner;
         if (w && l && sameContent(*w, *l)) {
-            emitBaseOnly(r, Op::RecordBase, rule, why + "; both sides already hold the same content");
+            emitBaseOnly(r, Op::RecordBase, rule, std::move(g));
             return;
         }
         if (w)
-            emitCopy(r, winner, rule, why + " → copy " + sideName(winner) + " → " + sideName(loser));
+            emitCopy(r, winner, rule, ReasonForm::InsideResolved, std::move(g));
         else if (l)
-            emitDelete(r, loser, rule, why + " → delete on the " + sideName(loser));
+            emitDelete(r, loser, rule, ReasonForm::InsideResolved, std::move(g));
         else if (r.b)
-            emitBaseOnly(r, Op::ForgetBase, rule, why + "; gone from both sides");
+            emitBaseOnly(r, Op::ForgetBase, rule, std::move(g));
     }
 
     // ---- the row loop -------------------------------------------------------
@@ -672,8 +691,7 @@ private:
             }
             if (ov == Override::ForceLeft || ov == Override::ForceRight) {
                 Side w = ov == Override::ForceLeft ? Side::Left : Side::Right;
-                impose(r, w, "conflict-resolution",
-                       std::string("inside a conflict resolved for the ") + sideName(w));
+                impose(r, w);
                 continue;
             }
             switch (m_pol.mode) {
@@ -712,9 +730,12 @@ private:
         else
             return;
         Side y = otherSide(renamed);
+        ReasonArgs g;
+        g.side = renamed;
+        g.path = bp;
+        g.newPath = renamed == Side::Left ? lp : rp;
         Action a = base(r, Op::Rename, y, renamed == Side::Left ? "left-renamed" : "right-renamed",
-                        std::string(sideName(renamed)) + ": '" + bp + "' was renamed to '" +
-                            (renamed == Side::Left ? lp : rp) + "' (only the letter case changed) → rename on the " + sideName(y));
+                        ReasonForm::CaseOnly, std::move(g));
         a.text().fromPath = renamed == Side::Left ? rp : lp;
         a.path = relpath::join(relpath::parent(a.fromPath()), relpath::name(renamed == Side::Left ? lp : rp));
         a.text().basePath = bp;
@@ -733,8 +754,7 @@ private:
         const bool rReal = changed(cr);
         if (!lReal && !rReal) {
             if (cl == Change::Touched && cr == Change::Touched)
-                emitBaseOnly(r, Op::RecordBase, "both-touched",
-                             "only the times changed on both sides; the content equals the last sync");
+                emitBaseOnly(r, Op::RecordBase, "both-touched");
             else if (cl == Change::Touched)
                 carry(r, Side::Left, cl, cr);
             else if (cr == Change::Touched)
@@ -759,10 +779,10 @@ private:
             const Item* ey = r.e[idx(y)];
             if (r.b && r.b->kind == EntryKind::Directory && ex && !ex->isDir() && ey && ey->isDir() &&
                 changedInside(i, y) > 0) {
-                conflict(r, "folder-replaced-vs-changed",
-                         std::string("the folder was replaced by a ") + kindName(ex->kind) + " on the " + sideName(x) +
-                             " while " + std::to_string(changedInside(i, y)) + " item(s) inside it changed on the " +
-                             sideName(y));
+                ReasonArgs g = argsFor(r, x);
+                g.otherKind = ex->kind;
+                g.count = changedInside(i, y);
+                conflict(r, "folder-replaced-vs-changed", std::move(g));
                 return;
             }
         }
@@ -776,7 +796,7 @@ private:
         }
         // Both changed for real.
         if (cl == Change::Deleted && cr == Change::Deleted) {
-            emitBaseOnly(r, Op::ForgetBase, "both-deleted", "deleted on both sides since the last sync");
+            emitBaseOnly(r, Op::ForgetBase, "both-deleted");
             return;
         }
         if (!r.b) {
@@ -785,55 +805,35 @@ private:
         }
         if (cl == Change::Deleted || cr == Change::Deleted) {
             Side editor = cl == Change::Deleted ? Side::Right : Side::Left;
-            Side deleter = otherSide(editor);
-            emitCopy(r, editor, "delete-vs-edit",
-                     std::string("deleted on the ") + sideName(deleter) + " but changed on the " + sideName(editor) +
-                         " since the last sync (" + describeEntryChange(r.b, r.e[idx(editor)], editor) +
-                         "): the edit wins and is restored → copy " + sideName(editor) + " → " + sideName(deleter));
+            emitCopy(r, editor, "delete-vs-edit", ReasonForm::Plain, argsFor(r, editor));
             return;
         }
         if (sameContent(*r.e[0], *r.e[1], /*trustTimes=*/false)) {
-            emitBaseOnly(r, Op::RecordBase, "both-equal",
-                         "changed on both sides in the same way (" + describePair(*r.e[0], *r.e[1]) +
-                             "): only the base is updated");
+            emitBaseOnly(r, Op::RecordBase, "both-equal");
             return;
         }
-        conflict(r, "both-changed",
-                 "changed on both sides since the last sync: left " + describeEntryChange(r.b, r.e[0], Side::Left) +
-                     "; right " + describeEntryChange(r.b, r.e[1], Side::Right));
+        conflict(r, "both-changed", argsFor(r, Side::Left));
     }
 
     // One side changed (cx), the other is unchanged or only touched (cy).
     void carry(const Row& r, Side x, Change cx, Change cy)
     {
         Side y = otherSide(x);
-        std::string sx = sideName(x), sy = sideName(y);
-        std::string other = cy == Change::Touched ? sy + " only touched (same content)" : sy + " unchanged";
+        // The other side is unchanged or only touched (carry() is not called
+        // for a real change there).
+        const ReasonForm other = cy == Change::Touched ? ReasonForm::OtherTouched : ReasonForm::Plain;
         switch (cx) {
         case Change::Created:
-            emitCopy(r, x, x == Side::Left ? "left-created" : "right-created", {}); // reasonFor() words it
+            emitCopy(r, x, x == Side::Left ? "left-created" : "right-created"); // worded from the entries
             break;
         case Change::Modified:
-            emitCopy(r, x, x == Side::Left ? "left-changed" : "right-changed",
-                     sx + " changed since the last sync: " + describeEntryChange(r.b, r.e[idx(x)], x) + "; " + other +
-                         " → copy " + sx + " → " + sy);
+            emitCopy(r, x, x == Side::Left ? "left-changed" : "right-changed", other, argsFor(r, x));
             break;
         case Change::Deleted:
-            if (cy == Change::Touched) {
-                emitDelete(r, y, x == Side::Left ? "left-deleted" : "right-deleted",
-                           "deleted on the " + sx + "; the " + sy +
-                               " only has a new time (same content, a touch is not an edit) → delete on the " + sy);
-            } else {
-                emitDelete(r, y, x == Side::Left ? "left-deleted" : "right-deleted",
-                           cy == Change::Unchanged ? std::string()
-                                                   : "deleted on the " + sx + " since the last sync; " + other +
-                                                         " → delete on the " + sy);
-            }
+            emitDelete(r, y, x == Side::Left ? "left-deleted" : "right-deleted", other);
             break;
         case Change::Touched: {
-            Action a = base(r, Op::SetTime, y, x == Side::Left ? "left-touched" : "right-touched",
-                            sx + " has a new time (" + describeTimeChange(baseTime(*r.b, x), r.e[idx(x)]->mtimeNs) +
-                                ") but the same content hash as the last sync; " + other + " → set the time on the " + sy);
+            Action a = base(r, Op::SetTime, y, x == Side::Left ? "left-touched" : "right-touched", other, argsFor(r, x));
             m_plan.actions.push_back(std::move(a));
             break;
         }
@@ -853,16 +853,14 @@ private:
         const Item& l = *r.e[0];
         const Item& rt = *r.e[1];
         if (sameContent(l, rt, /*trustTimes=*/false)) {
-            emitBaseOnly(r, Op::RecordBase, "first-run-equal", {});
+            emitBaseOnly(r, Op::RecordBase, "first-run-equal");
             return;
         }
         if (l.kind == EntryKind::File && rt.kind == EntryKind::File && l.size == rt.size && !(l.hasHash && rt.hasHash))
             return; // sameContent() asked for the hashes
         if (!m_formerBase.empty() && splitFormChange(r))
             return;
-        conflict(r, "first-run-differ",
-                 "present on both sides with no earlier sync and different content: left " + describeEntry(*r.e[0]) +
-                     "; right " + describeEntry(*r.e[1]));
+        conflict(r, "first-run-differ", argsFor(r, Side::Left));
     }
 
     // A row that holds what the base knew under another spelling (see
@@ -883,13 +881,11 @@ private:
             return false;
         const Side x = changed(cl) ? Side::Left : Side::Right;
         const Side y = otherSide(x);
-        const std::string sx = sideName(x), sy = sideName(y);
         const bool yTouched = (y == Side::Left ? cl : cr) == Change::Touched;
+        ReasonArgs g = argsFor(former, x);
+        g.path = std::string(m_base.entries.pathOf(*it->second));
         emitCopy(r, x, x == Side::Left ? "left-changed" : "right-changed",
-                 "last synced as one item under another Unicode form of the name ('" +
-                     std::string(m_base.entries.pathOf(*it->second)) + "'), now two items; the " + sx + " differs (" +
-                     describeEntryChange(it->second, r.e[idx(x)], x) + "), the " + sy +
-                     (yTouched ? " only has a new time" : " is unchanged") + " → copy " + sx + " → " + sy);
+                 yTouched ? ReasonForm::SplitFormOtherTouched : ReasonForm::SplitForm, std::move(g));
         return true;
     }
 
@@ -914,24 +910,25 @@ private:
     {
         const Row& r = m_rows[i];
         Side y = otherSide(x);
-        std::string sx = sideName(x), sy = sideName(y);
         const int changedInside = this->changedInside(i, y);
         if (changedInside == 0) {
-            emitDelete(r, y, x == Side::Left ? "left-deleted" : "right-deleted", {});
+            emitDelete(r, y, x == Side::Left ? "left-deleted" : "right-deleted");
             return;
         }
-        const std::string what = "folder deleted on the " + sx + " while " + std::to_string(changedInside) +
-                                 " item(s) inside it changed on the " + sy;
+        ReasonArgs what;
+        what.side = x;
+        what.policy = m_pol.conflict;
+        what.count = changedInside;
         if (keepChanged) {
-            emitCopy(r, y, "folder-deleted-vs-changed", what + ": the folder is kept for them → copy " + sy + " → " + sx);
+            emitCopy(r, y, "folder-deleted-vs-changed", ReasonForm::KeptForChanged, what);
             return;
         }
         ConflictPolicy p = m_pol.conflict;
-        Action c = base(r, Op::Conflict, x, "folder-deleted-vs-changed", what);
+        Action c = base(r, Op::Conflict, x, "folder-deleted-vs-changed");
         c.kind = EntryKind::Directory;
         if (p == ConflictPolicy::Ask || p == ConflictPolicy::Skip) {
             c.resolution = Resolution::Pending;
-            c.text().reason += std::string(": left for you to decide (policy ") + policyName(p) + ")";
+            c.text().reasonArgs = what;
             m_plan.actions.push_back(std::move(c));
             hold(r);
             return;
@@ -941,29 +938,31 @@ private:
         if (!keepBoth)
             winner = p == ConflictPolicy::LeftWins ? Side::Left : Side::Right;
         c.resolution = Resolution::Informational;
+        what.resolution = Resolution::Informational;
+        c.text().reasonArgs = what;
         if (keepBoth) {
-            c.text().reason += ": the changed items are kept on both sides, the unchanged ones are deleted";
+            c.reasonForm = ReasonForm::KeptForChanged;
             m_plan.actions.push_back(std::move(c));
-            emitCopy(r, y, "folder-deleted-vs-changed", what + ": the folder is kept for them → copy " + sy + " → " + sx);
+            emitCopy(r, y, "folder-deleted-vs-changed", ReasonForm::KeptForChanged, what);
             m_stack.emplace_back(r.key, Override::KeepChanged);
         } else if (winner == x) {
-            c.text().reason += ": the " + sx + " wins (policy), the whole folder is deleted on the " + sy;
+            c.reasonForm = ReasonForm::WinnerDeletes;
             m_plan.actions.push_back(std::move(c));
-            emitDelete(r, y, "conflict-resolution", what + ": the " + sx + " wins → delete on the " + sy);
+            emitDelete(r, y, "conflict-resolution", ReasonForm::WinnerDeletes, what);
             m_stack.emplace_back(r.key, x == Side::Left ? Override::ForceLeft : Override::ForceRight);
         } else {
-            c.text().reason += ": the " + sy + " wins (policy), the whole folder is restored on the " + sx;
+            c.reasonForm = ReasonForm::WinnerRestores;
             m_plan.actions.push_back(std::move(c));
-            emitCopy(r, y, "conflict-resolution", what + ": the " + sy + " wins → copy " + sy + " → " + sx);
+            emitCopy(r, y, "conflict-resolution", ReasonForm::WinnerRestores, what);
             m_stack.emplace_back(r.key, y == Side::Left ? Override::ForceLeft : Override::ForceRight);
         }
     }
 
-    void conflict(const Row& r, const char* rule, std::string reason)
+    void conflict(const Row& r, const char* rule, ReasonArgs args)
     {
         const Item& l = *r.e[0];
         const Item& rt = *r.e[1];
-        Action c = base(r, Op::Conflict, Side::Right, rule, std::move(reason));
+        Action c = base(r, Op::Conflict, Side::Right, rule);
         c.kind = l.kind;
         if (pathOn(r, Side::Left) != c.path) // the left's own spelling (Unicode form or case)
             c.text().sourcePath = std::string(pathOn(r, Side::Left));
@@ -992,18 +991,10 @@ private:
             const int maxName = std::min(m_pol.leftCaps.maxNameBytes, m_pol.rightCaps.maxNameBytes);
             c.text().conflictName = freshConflictName(std::string(pathOn(r, c.loser)), maxName);
         }
-        switch (c.resolution) {
-        case Resolution::Pending:
-            c.text().reason += std::string(": left for you to decide (policy ") + policyName(m_pol.conflict) + ")";
-            break;
-        case Resolution::KeepLeft: c.text().reason += ": the left version wins (policy " + std::string(policyName(m_pol.conflict)) + ")"; break;
-        case Resolution::KeepRight: c.text().reason += ": the right version wins (policy " + std::string(policyName(m_pol.conflict)) + ")"; break;
-        case Resolution::KeepBoth:
-            c.text().reason += std::string(": both are kept; the ") + sideName(c.loser) + " version becomes '" +
-                        c.conflictName() + "' on both sides";
-            break;
-        default: break;
-        }
+        // The settlement as planned: the reason keeps saying it after edits.
+        args.policy = m_pol.conflict;
+        args.resolution = c.resolution;
+        c.text().reasonArgs = std::move(args);
         Resolution res = c.resolution;
         Side loser = c.loser;
         m_plan.actions.push_back(std::move(c));
@@ -1172,12 +1163,12 @@ private:
         const std::string newPath(pathOn(newRow, x));
         const Item& ne = *newRow.e[xi];
         uint64_t baseId = x == Side::Left ? b.leftId : b.rightId;
-        std::string how = (ne.fileId && ne.fileId == baseId && fileIdsOn(x))
-                              ? "the same file id (" + std::to_string(ne.fileId) + ")"
-                              : "the same size, time and content hash";
-        std::string reason = std::string(sideName(x)) + ": '" + oldBasePath + "' is gone and '" + newPath +
-                             "' appeared with " + how + "; the " + sideName(y) + " is unchanged → rename on the " +
-                             sideName(y);
+        const bool byId = ne.fileId && ne.fileId == baseId && fileIdsOn(x);
+        ReasonArgs g;
+        g.side = x;
+        g.count = byId ? int64_t(ne.fileId) : 0;
+        g.path = oldBasePath;
+        g.newPath = newPath;
         std::string why;
         const Capabilities& caps = y == Side::Left ? m_pol.leftCaps : m_pol.rightCaps;
         if (!validNameFor(relpath::name(newPath), caps, why))
@@ -1190,7 +1181,8 @@ private:
         a.path = newPath;
         a.text().basePath = oldBasePath;
         a.rule = x == Side::Left ? "left-renamed" : "right-renamed";
-        a.text().reason = std::move(reason);
+        a.reasonForm = byId ? ReasonForm::ByFileId : ReasonForm::BySameFacts;
+        a.text().reasonArgs = std::move(g);
         (x == Side::Left ? a.left : a.right) = detached(ne);
         (y == Side::Left ? a.left : a.right) = detached(*oldRow.e[yi]);
         m_plan.actions.push_back(a);
@@ -1274,16 +1266,16 @@ private:
         const Item* l = r.e[0];
         const Item* rt = r.e[1];
         if (l && !rt) {
-            emitCopy(r, Side::Left, "mirror-missing", {});
+            emitCopy(r, Side::Left, "mirror-missing");
         } else if (!l && rt) {
-            emitDelete(r, Side::Right, "mirror-extra", {});
+            emitDelete(r, Side::Right, "mirror-extra");
         } else if (l && rt && !equalForOneWay(*l, *rt)) {
             if (m_pol.compare == CompareMode::Content && l->kind == EntryKind::File && l->hasHash && rt->hasHash &&
                 l->hash == rt->hash) {
-                m_plan.actions.push_back(base(r, Op::SetTime, Side::Right, "mirror-time", "same content, different time (" + describePair(*l, *rt) + ") → set the time on the right"));
+                m_plan.actions.push_back(base(r, Op::SetTime, Side::Right, "mirror-time")); // worded from the entries
                 return;
             }
-            emitCopy(r, Side::Left, "mirror-differ", "differs: left " + describeEntry(*l) + "; right " + describeEntry(*rt) + " → copy left → right");
+            emitCopy(r, Side::Left, "mirror-differ");
         }
     }
 
@@ -1292,7 +1284,7 @@ private:
         const Item* l = r.e[0];
         const Item* rt = r.e[1];
         if (l && !rt) {
-            emitCopy(r, Side::Left, "update-missing", {});
+            emitCopy(r, Side::Left, "update-missing");
             return;
         }
         if (!l || !rt || equalForOneWay(*l, *rt))
@@ -1312,11 +1304,7 @@ private:
             return;
         }
         const bool rightNewer = l->mtimeNs < rt->mtimeNs && !timesEqual(l->mtimeNs, rt->mtimeNs);
-        emitCopy(r, Side::Left, "update-changed",
-                 "differs: left " + describeEntry(*l) + "; right " + describeEntry(*rt) +
-                     (rightNewer ? " (the right copy is newer; it is replaced, and kept in versioning when that is on)"
-                                 : "") +
-                     " → copy left → right");
+        emitCopy(r, Side::Left, "update-changed", rightNewer ? ReasonForm::RightNewer : ReasonForm::Plain);
     }
 };
 

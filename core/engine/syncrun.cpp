@@ -5,6 +5,7 @@
 #include "common/phaseclock.h"
 #include "engine/emptiedside.h"
 #include "engine/scanner.h"
+#include "engine/stoptext.h"
 #include "engine/versionsplace.h"
 #include "store/statestore.h"
 
@@ -66,10 +67,24 @@ SyncRun::~SyncRun() = default;
 bool SyncRun::stop(ExitCode code, const std::string& message)
 {
     m_report.exit = code;
-    if (code == ExitCode::Guard)
-        m_report.guardMessage = message;
-    else
-        m_report.fatalMessage = message;
+    m_report.fatalMessage = message;
+    return false;
+}
+
+SafetyStop SyncRun::guardStop(StopKind kind, Side side) const
+{
+    SafetyStop s;
+    s.kind = kind;
+    s.side = side;
+    s.mode = m_options.mode;
+    s.location = (side == Side::Left ? m_left : m_right)->location();
+    return s;
+}
+
+bool SyncRun::stop(SafetyStop guard)
+{
+    m_report.exit = ExitCode::Guard;
+    m_report.stop = std::move(guard);
     return false;
 }
 
@@ -101,19 +116,21 @@ bool SyncRun::checkRoots()
     bool exists[2];
     for (int i = 0; i < 2; ++i) {
         auto r = sides[i]->rootExists();
-        if (!r)
-            return stop(ExitCode::Guard, "stopped: the " + std::string(names[i]) + " folder cannot be read: " +
-                                             r.error().message() + ". Nothing was changed");
+        if (!r) {
+            SafetyStop s = guardStop(StopKind::SideUnreadable, i == 0 ? Side::Left : Side::Right);
+            s.detail = r.error().message();
+            return stop(std::move(s));
+        }
         exists[i] = *r;
     }
     for (int i = 0; i < 2; ++i) {
         if (exists[i])
             continue;
         const std::string loc = sides[i]->location();
-        if (hadFiles)
-            return stop(ExitCode::Guard, "stopped: the " + std::string(names[i]) + " folder '" + loc +
-                                             "' is missing, but the last sync saw files there. Is a drive unplugged "
-                                             "or a share not mounted? Reconnect it and run again; nothing was changed");
+        if (hadFiles) {
+            SafetyStop s = guardStop(StopKind::SideMissing, i == 0 ? Side::Left : Side::Right);
+            return stop(std::move(s));
+        }
         // A first run creates a missing destination; a missing source is a mistake.
         bool creatable = m_options.mode == SyncMode::TwoWay ? exists[1 - i] : i == 1;
         if (!creatable)
@@ -150,12 +167,10 @@ bool SyncRun::checkRoots()
             continue;
         auto recordedText = st.store->meta(std::string(names[i]) + "_root");
         auto recorded = recordedText ? RootIdentity::fromText(*recordedText) : std::nullopt;
-        if (recordedText && !(recorded && id.sameFolderAs(*recorded)))
-            return stop(ExitCode::Guard,
-                        "stopped: the " + std::string(names[i]) + " folder '" + sides[i]->location() +
-                            "' is not the folder synced last time (its device or folder id changed: a swapped disk, "
-                            "or a folder deleted and created again). Nothing was changed. If this is the right "
-                            "folder, run again with --accept-new-root");
+        if (recordedText && !(recorded && id.sameFolderAs(*recorded))) {
+            SafetyStop s = guardStop(StopKind::RootChanged, i == 0 ? Side::Left : Side::Right);
+            return stop(std::move(s));
+        }
     }
     return true;
 }
@@ -290,9 +305,13 @@ bool SyncRun::scanAndPlan()
     }
     if (left.cancelled || right.cancelled)
         return stop(ExitCode::Errors, "cancelled while scanning; nothing was changed");
-    for (auto* scan : {&left, &right}) {
-        if (!scan->blocked.empty() && scan->blocked.front().empty())
-            return stop(ExitCode::Guard, "stopped: " + scan->problems.front().message() + ". Nothing was changed");
+    for (Side side : {Side::Left, Side::Right}) {
+        const ScanResult& scan = side == Side::Left ? left : right;
+        if (!scan.blocked.empty() && scan.blocked.front().empty()) {
+            SafetyStop s = guardStop(StopKind::ScanRefused, side);
+            s.detail = scan.problems.front().message();
+            return stop(std::move(s));
+        }
     }
     for (const Error& e : left.problems) {
         Error copy = e;
@@ -334,10 +353,10 @@ bool SyncRun::scanAndPlan()
                            : findEmptiedSource(m_options.mode, *st.left, *st.right);
         if (emptied) {
             const Backend& side = emptied->side == Side::Left ? *m_left : *m_right;
-            const std::string message = emptiedSideMessage(*emptied, m_options.mode, side.location());
+            SafetyStop guard = emptiedStop(*emptied, m_options.mode, side.location());
             if (!m_options.dryRun)
-                return stop(ExitCode::Guard, message);
-            m_report.warnings.push_back(message.substr(message.find(':') + 2) + " (a real run would stop here)");
+                return stop(std::move(guard));
+            m_report.warnings.push_back(dryRunWarning(guard));
         }
     }
 
@@ -397,17 +416,16 @@ bool SyncRun::applyGuards()
         const int64_t total = s == Side::Left ? plan.leftCount : plan.rightCount;
         const int deletions = plan.deletions(s);
         if (total > 0 && deletions > 0 && int64_t(deletions) * 100 > int64_t(m_options.maxDeletePercent) * total) {
-            const std::string message = "the plan deletes " + std::to_string(deletions) + " of " + std::to_string(total) +
-                                        " items on the " + sideName(s) + " (more than " +
-                                        std::to_string(m_options.maxDeletePercent) + "%)";
+            SafetyStop guard = guardStop(StopKind::MassDeletion, s);
+            guard.deletes = deletions;
+            guard.total = total;
+            guard.percentLimit = m_options.maxDeletePercent;
             if (m_options.dryRun) {
                 // A dry run still shows its plan; the real run would stop here.
-                m_report.warnings.push_back(message + ": a real run would stop here unless --force-deletions is given");
+                m_report.warnings.push_back(dryRunWarning(guard));
                 continue;
             }
-            return stop(ExitCode::Guard, "stopped: " + message +
-                                             ". Nothing was changed. Check with --dry-run; if the deletions are "
-                                             "intended, run again with --force-deletions");
+            return stop(std::move(guard));
         }
     }
     return true;

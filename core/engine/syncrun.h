@@ -22,10 +22,12 @@
 #include "engine/plan.h"
 #include "engine/reconciler.h"
 #include "engine/versioner.h"
+#include "model/safetystop.h"
 
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,8 +63,8 @@ struct SyncReport {
     Plan plan;
     ExecutionResult execution;
     std::vector<Error> errors;        // scan problems, plan problems, item failures
-    std::string guardMessage;         // set when a safety guard stopped the run
-    std::vector<std::string> warnings; // e.g. a guard a dry run would have hit
+    std::optional<SafetyStop> stop;   // set when a safety guard stopped the run (words: engine/stoptext.h)
+    std::vector<std::string> warnings; // e.g. a guard a dry run would have hit (dryRunWarning())
     std::string fatalMessage;         // usage/configuration error
     bool executed = false;
     int pendingConflicts = 0;
@@ -96,6 +98,8 @@ private:
     bool stop(ExitCode code, const std::string& message);
     // Stops the run for a side that could not be connected (or a lost one).
     bool stopUnreachable(const char* side, const Error& error);
+    bool stop(SafetyStop guard);
+    SafetyStop guardStop(StopKind kind, Side side) const; // with the mode and the side's location
     bool checkRoots();
     bool excludeVersionsFolder(Filter& filter);
     bool scanAndPlan();

@@ -3,6 +3,7 @@
 #include "backend/location.h"
 #include "engine/reasons.h"
 #include "engine/syncsides.h"
+#include "engine/stoptext.h"
 
 #include <QDateTime>
 #include <QSysInfo>
@@ -194,9 +195,9 @@ void JobRunner::record(const Plan& plan, const std::vector<FinishedItem>& items)
         case ItemResult::State::Skipped: r.result = "excluded"; break;
         case ItemResult::State::NotRun: continue;
         }
-        r.detail = f.state == ItemResult::State::Failed ? f.error
-                   : a.op == Op::Conflict                ? reasonFor(a)
-                                                         : std::string();
+        // The reason is kept as data and worded when shown (historyDetail()).
+        r.detail = f.state == ItemResult::State::Failed ? f.error : std::string();
+        r.reason = reasonOf(a);
         rows.push_back(std::move(r));
     }
     if (rows.empty())
@@ -213,9 +214,9 @@ void JobRunner::finish(const SyncReport& report)
 {
     if (!m_runId)
         return;
-    std::string message = !report.fatalMessage.empty()   ? report.fatalMessage
-                          : !report.guardMessage.empty() ? report.guardMessage
-                                                         : std::string();
+    std::string message = !report.fatalMessage.empty() ? report.fatalMessage
+                          : report.stop                ? stopSentence(*report.stop)
+                                                       : std::string();
     if (message.empty()) {
         switch (report.exit) {
         case ExitCode::Errors:
@@ -230,7 +231,8 @@ void JobRunner::finish(const SyncReport& report)
     }
     if (report.executed && report.execution.cancelled)
         message = "stopped by the user; what was done is kept, run the job again to finish";
-    auto ok = m_db->finishRun(m_runId, outcomeOf(report), int(report.exit), countsOf(report), message, nowMs());
+    auto ok = m_db->finishRun(m_runId, outcomeOf(report), int(report.exit), countsOf(report), message, nowMs(),
+                              report.stop);
     if (!ok)
         m_notes.push_back("could not record the run's outcome in the history: " + ok.error().message());
     (void)m_db->pruneItems(m_job.id, kRunsWithItems);

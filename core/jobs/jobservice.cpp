@@ -265,41 +265,6 @@ void JobService::joinThread(int64_t jobId)
         done.join(); // it has nothing left to do but return
 }
 
-QString windowGuardMessage(const std::string& engineMessage)
-{
-    QString what = QString::fromStdString(engineMessage);
-    if (what.startsWith("stopped: "))
-        what = what.mid(9);
-    // Everything from "nothing was changed" on is ferry-cli advice.
-    if (int cut = what.indexOf("nothing was changed", 0, Qt::CaseInsensitive); cut >= 0)
-        what.truncate(cut);
-    for (const char* drop : {"Is a drive unplugged or a share not mounted?", "Reconnect it and run again"})
-        what.remove(QString::fromLatin1(drop));
-    while (!what.isEmpty() && QString(" .;,").contains(what.back()))
-        what.chop(1);
-    if (!what.isEmpty())
-        what[0] = what[0].toUpper();
-    QString next;
-    if (what.contains("deletes"))
-        next = JobService::tr("Check that both folders are complete: is the drive plugged in, the share mounted? "
-                              "Preview shows what would be deleted. If you removed these files on purpose, remove "
-                              "them from the other folder too, then Sync now again.");
-    else if (what.contains("not the folder synced last time"))
-        next = JobService::tr("Check that the right drive is plugged in. If this really is the folder to sync now "
-                              "(a new disk), remove the job and create it again: its first run deletes nothing.");
-    else if (what.contains("is empty, but") || what.contains("holds only") || what.contains("holds none") ||
-             what.contains("is missing, but"))
-        next = JobService::tr("Check that the drive is plugged in or the share mounted, then Sync now again. If you "
-                              "emptied the folder on purpose, delete the files from the other folder too.");
-    else if (what.contains("cannot be read"))
-        next = JobService::tr("Check that the folder is there and that you may open it (is the drive plugged in, the "
-                              "share mounted?), then Sync now again.");
-    else
-        next = JobService::tr("Check that both folders are there: is the drive plugged in, the share mounted? Then "
-                              "Sync now again.");
-    return JobService::tr("%1. Nothing was changed. %2").arg(what, next);
-}
-
 // Makes `token` (the run's own) the one stop() and setPaused() reach, with
 // a Pause or Stop pressed while the run was starting carried over.
 CancelToken JobService::adoptToken(int64_t jobId, CancelToken token)
@@ -332,8 +297,8 @@ RunSummary JobService::executeOnThisThread(const std::shared_ptr<JobRunner>& run
         summary.errors.append(QString::fromStdString(e.message()));
     if (!report.fatalMessage.empty())
         summary.message = QString::fromStdString(report.fatalMessage);
-    else if (!report.guardMessage.empty())
-        summary.message = windowGuardMessage(report.guardMessage);
+    else if (report.stop)
+        summary.message = windowGuardMessage(*report.stop);
     for (const std::string& n : runner->notes())
         summary.notes.append(QString::fromStdString(n));
     return summary;
@@ -463,7 +428,8 @@ bool JobService::preview(const Job& job)
             const SyncReport& r = runner->report();
             if (!ok)
                 message = !r.fatalMessage.empty() ? QString::fromStdString(r.fatalMessage)
-                                                  : windowGuardMessage(r.guardMessage);
+                          : r.stop                ? windowGuardMessage(*r.stop)
+                                                  : QString();
             std::lock_guard lock(m_mutex);
             // Checked and swapped under the lock: from here on stop() only
             // reaches a stand-in, so the held plan's token stays fresh for

@@ -16,6 +16,7 @@
 
 #include "engine/executor.h"
 #include "jobs/job.h"
+#include "jobs/stopadvice.h" // windowGuardMessage(): a safety stop in the window's words
 #include "secrets/credentialresolver.h"
 #include "store/appdb.h"
 
@@ -53,12 +54,6 @@ struct RunSummary {
     QStringList errors;         // per-item errors: "copy 'path': what went wrong. What to do"
     QStringList notes;          // things to know that are not errors of the sync (a stale lock taken over…)
 };
-
-// A safety guard's message for the window: what stopped the run, that
-// nothing was changed, and what to check. The engine's own text ends with
-// ferry-cli options (--force-deletions, --accept-new-root) that the window
-// does not offer, so it is cut there.
-QString windowGuardMessage(const std::string& engineMessage);
 
 class JobService : public QObject {
     Q_OBJECT

@@ -101,6 +101,14 @@ ALTER TABLE jobs ADD COLUMN state_key TEXT NOT NULL DEFAULT '';
 UPDATE jobs SET state_key = 'job-' || id;
 CREATE UNIQUE INDEX jobs_by_state_key ON jobs(state_key);
 )",
+    // 4 → 5: what stopped a run and why an item was planned, as data (a
+    // kind or rule id with its arguments, JSON) to be worded when shown.
+    // Older rows keep their sentence (message, detail) and no data.
+    R"(
+ALTER TABLE runs ADD COLUMN stop TEXT NOT NULL DEFAULT '';
+ALTER TABLE run_items ADD COLUMN rule TEXT NOT NULL DEFAULT '';
+ALTER TABLE run_items ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+)",
 };
 static_assert(sizeof kMigrations / sizeof *kMigrations == AppDb::kSchemaVersion);
 
@@ -181,7 +189,7 @@ Job jobFromRow(const sql::Stmt& st)
 
 const char* kRunColumns = "id, coalesce(job_id, 0), job_name, trigger, dry_run, started_at, ended_at, outcome, "
                           "exit_code, pid, host, copied_to_right, copied_to_left, deleted_right, deleted_left, "
-                          "renamed, times_fixed, conflicts, conflicts_pending, errors, bytes, message";
+                          "renamed, times_fixed, conflicts, conflicts_pending, errors, bytes, message, stop";
 
 RunTrigger triggerFrom(const std::string& s)
 {
@@ -216,7 +224,13 @@ RunRecord runFromRow(const sql::Stmt& st)
     r.counts.errors = st.i64(19);
     r.counts.bytes = st.i64(20);
     r.message = st.text(21);
+    r.stop = stopFromJson(st.text(22));
     return r;
+}
+
+RunItemRecord itemFromRow(const sql::Stmt& st)
+{
+    return {st.text(0), st.text(1), st.text(2), st.i64(3), st.text(4), reasonFromJson(st.text(5))};
 }
 
 } // namespace
@@ -651,14 +665,16 @@ Result<void> AppDb::addRunItems(int64_t runId, int64_t firstSeq, const std::vect
     if (items.empty())
         return Ok{};
     return inTransaction("record run items", [&]() -> Result<void> {
-        sql::Stmt st(m_db, "INSERT OR REPLACE INTO run_items(run_id, seq, path, action, result, bytes, detail) "
-                           "VALUES(?,?,?,?,?,?,?)");
+        sql::Stmt st(m_db, "INSERT OR REPLACE INTO run_items(run_id, seq, path, action, result, bytes, detail, rule, "
+                           "reason) VALUES(?,?,?,?,?,?,?,?,?)");
         if (!st.valid())
             return dbError("record run items");
         int64_t seq = firstSeq;
         for (const RunItemRecord& it : items) {
             st.bind(1, runId).bind(2, seq++).bind(3, it.path).bind(4, it.action).bind(5, it.result);
             st.bind(6, it.bytes).bind(7, it.detail);
+            st.bind(8, it.reason ? it.reason->rule : std::string());
+            st.bind(9, it.reason ? reasonToJson(*it.reason) : std::string());
             if (st.step() != SQLITE_DONE)
                 return dbError("record run items");
             st.reset();
@@ -668,18 +684,19 @@ Result<void> AppDb::addRunItems(int64_t runId, int64_t firstSeq, const std::vect
 }
 
 Result<void> AppDb::finishRun(int64_t runId, RunOutcome outcome, int exitCode, const RunCounts& c,
-                              const std::string& message, int64_t now)
+                              const std::string& message, int64_t now, const std::optional<SafetyStop>& stop)
 {
     return inTransaction("record run", [&]() -> Result<void> {
         sql::Stmt st(m_db, "UPDATE runs SET ended_at=?, outcome=?, exit_code=?, copied_to_right=?, copied_to_left=?, "
                            "deleted_right=?, deleted_left=?, renamed=?, times_fixed=?, conflicts=?, "
-                           "conflicts_pending=?, errors=?, bytes=?, message=? WHERE id=?");
+                           "conflicts_pending=?, errors=?, bytes=?, message=?, stop=? WHERE id=?");
         if (!st.valid())
             return dbError("record run");
         st.bind(1, now).bind(2, std::string(outcomeName(outcome))).bind(3, int64_t(exitCode));
         st.bind(4, c.copiedToRight).bind(5, c.copiedToLeft).bind(6, c.deletedRight).bind(7, c.deletedLeft);
         st.bind(8, c.renamed).bind(9, c.timesFixed).bind(10, c.conflicts).bind(11, c.conflictsPending);
-        st.bind(12, c.errors).bind(13, c.bytes).bind(14, message).bind(15, runId);
+        st.bind(12, c.errors).bind(13, c.bytes).bind(14, message);
+        st.bind(15, stop ? stopToJson(*stop) : std::string()).bind(16, runId);
         if (st.step() != SQLITE_DONE)
             return dbError("record run");
         return Ok{};
@@ -742,14 +759,14 @@ Result<std::optional<RunRecord>> AppDb::run(int64_t runId)
 
 Result<std::vector<RunItemRecord>> AppDb::runItems(int64_t runId, int limit)
 {
-    sql::Stmt st(m_db, "SELECT path, action, result, bytes, detail FROM run_items WHERE run_id = ? ORDER BY seq LIMIT ?");
+    sql::Stmt st(m_db, "SELECT path, action, result, bytes, detail, reason FROM run_items WHERE run_id = ? ORDER BY seq LIMIT ?");
     if (!st.valid())
         return dbError("read run items");
     st.bind(1, runId).bind(2, int64_t(limit));
     std::vector<RunItemRecord> out;
     int rc;
     while ((rc = st.step()) == SQLITE_ROW)
-        out.push_back({st.text(0), st.text(1), st.text(2), st.i64(3), st.text(4)});
+        out.push_back(itemFromRow(st));
     if (rc != SQLITE_DONE)
         return dbError("read run items");
     return out;
@@ -768,12 +785,12 @@ Result<std::vector<RunItemRecord>> AppDb::pendingConflicts(int64_t jobId)
     if (rc != SQLITE_ROW)
         return dbError("read conflicts");
     const int64_t runId = last.i64(0);
-    sql::Stmt st(m_db, "SELECT path, action, result, bytes, detail FROM run_items WHERE run_id = ? AND "
+    sql::Stmt st(m_db, "SELECT path, action, result, bytes, detail, reason FROM run_items WHERE run_id = ? AND "
                        "action = 'conflict' AND result = 'pending' ORDER BY seq");
     st.bind(1, runId);
     std::vector<RunItemRecord> out;
     while ((rc = st.step()) == SQLITE_ROW)
-        out.push_back({st.text(0), st.text(1), st.text(2), st.i64(3), st.text(4)});
+        out.push_back(itemFromRow(st));
     if (rc != SQLITE_DONE)
         return dbError("read conflicts");
     return out;

@@ -20,6 +20,8 @@
 
 #include "common/error.h"
 #include "model/job.h"
+#include "model/reason.h"
+#include "model/safetystop.h"
 
 #include <functional>
 #include <memory>
@@ -65,7 +67,8 @@ struct RunRecord {
     int64_t pid = 0;
     std::string host;
     RunCounts counts;
-    std::string message;      // what stopped it, or what to do next
+    std::string message;      // what stopped it, or what to do next (ferry-cli's words)
+    std::optional<SafetyStop> stop; // a safety stop, as data (none in runs recorded before schema 5)
 };
 
 struct RunItemRecord {
@@ -73,13 +76,15 @@ struct RunItemRecord {
     std::string action;       // copy-to-right, copy-to-left, delete-right, delete-left, rename-right, …, conflict
     std::string result;       // done, failed, excluded, pending
     int64_t bytes = 0;
-    std::string detail;       // the error, or the conflict's reason
+    std::string detail;       // the error; before schema 5 also the conflict's reason, as a sentence
+    std::optional<Reason> reason; // why the item was planned (none in runs recorded before schema 5);
+                                  // worded when shown: engine/reasons.h historyDetail()
     bool operator==(const RunItemRecord&) const = default;
 };
 
 class AppDb {
 public:
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     ~AppDb();
     // $FERRY_DATA_DIR, else the platform's app-data folder.
@@ -111,7 +116,8 @@ public:
                              int64_t nowMs);
     Result<void> addRunItems(int64_t runId, int64_t firstSeq, const std::vector<RunItemRecord>& items);
     Result<void> finishRun(int64_t runId, RunOutcome outcome, int exitCode, const RunCounts& counts,
-                           const std::string& message, int64_t nowMs);
+                           const std::string& message, int64_t nowMs,
+                           const std::optional<SafetyStop>& stop = std::nullopt);
     // The job's runs still marked running (their process died): → interrupted.
     Result<int> markInterrupted(int64_t jobId, int64_t nowMs);
     Result<std::vector<RunRecord>> runs(std::optional<int64_t> jobId, int limit,

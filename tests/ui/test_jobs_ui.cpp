@@ -576,21 +576,87 @@ TEST_CASE("the run summary explains conflicts left for the user and safety stops
 
     s = RunSummary{};
     s.outcome = RunOutcome::Stopped;
-    s.message = windowGuardMessage(
-        "stopped: the right folder '/media/usb/Docs' is empty, but the last sync saw 120 items there. Is a drive "
-        "unplugged or a share not mounted? Nothing was changed. If you really emptied it, run again with "
-        "--force-deletions");
+    SafetyStop emptied;
+    emptied.kind = StopKind::EmptiedSide;
+    emptied.side = Side::Right;
+    emptied.location = "/media/usb/Docs";
+    emptied.held = 120;
+    emptied.wouldDelete = 120;
+    s.message = windowGuardMessage(emptied);
     t = runSummaryText(s, "Docs");
     CHECK_FALSE(t.contains("--force"));
     CHECK(t.contains("Nothing was changed"));
     CHECK(t.contains("plugged in"));
     CHECK(t.contains("/media/usb/Docs"));
+    CHECK(t.contains("holds none of the 120 file(s)"));
 
-    const QString mass = windowGuardMessage("stopped: the plan deletes 80 of 100 items on the left (more than 50%). "
-                                            "Nothing was changed. Check with --dry-run; if the deletions are "
-                                            "intended, run again with --force-deletions");
+    SafetyStop massStop;
+    massStop.kind = StopKind::MassDeletion;
+    massStop.side = Side::Left;
+    massStop.deletes = 80;
+    massStop.total = 100;
+    massStop.percentLimit = 50;
+    const QString mass = windowGuardMessage(massStop);
     CHECK_FALSE(mass.contains("--"));
     CHECK(mass.contains("Preview"));
+    CHECK(mass.contains("deletes 80 of 100 items on the left (more than 50%)"));
+}
+
+TEST_CASE("the window words each kind of safety stop from its value, with advice for that kind", "[ui]")
+{
+    struct Row {
+        StopKind kind;
+        const char* what;   // a part of the description
+        const char* advice; // a part of the next step only that kind's advice has
+    };
+    const Row rows[] = {
+        {StopKind::SideUnreadable, "cannot be read: permission denied", "that you may open it"},
+        {StopKind::SideMissing, "'/mnt/b' is missing", "emptied the folder on purpose"},
+        {StopKind::RootChanged, "'/mnt/b' is not the folder synced last time", "remove the job and create it again"},
+        {StopKind::ScanRefused, "Permission denied", "Check that both folders are there"},
+        {StopKind::EmptiedSide, "holds only 2 of the 30 file(s)", "emptied the folder on purpose"},
+        {StopKind::EmptiedSource, "(the source) holds only 2 of the 30 file(s) in the right folder", "emptied the folder"},
+        {StopKind::EmptySource, "(the source) is empty, but the right folder holds 30 file(s)", "emptied the folder"},
+        {StopKind::MassDeletion, "deletes 28 of 30 items on the right (more than 50%)", "Preview shows what would be"},
+    };
+    for (const Row& row : rows) {
+        SafetyStop stop;
+        stop.kind = row.kind;
+        stop.side = Side::Right;
+        stop.location = "/mnt/b";
+        stop.detail = "permission denied";
+        stop.held = 30;
+        stop.kept = 2;
+        stop.wouldDelete = 28;
+        stop.deletes = 28;
+        stop.total = 30;
+        stop.percentLimit = 50;
+        const QString text = windowGuardMessage(stop);
+        INFO(stopKindName(row.kind) << ": " << text.toStdString());
+        CHECK(text.contains(QString::fromUtf8(row.what)));
+        CHECK(text.contains(QString::fromUtf8(row.advice)));
+        CHECK(text.contains("Nothing was changed"));
+        CHECK_FALSE(text.contains("--"));
+        CHECK_FALSE(text.contains("ferry-cli"));
+    }
+}
+
+TEST_CASE("a stopped run in the history shows its stop in the window's words, an old one its sentence", "[ui]")
+{
+    RunRecord old;
+    old.outcome = RunOutcome::Stopped;
+    old.message = "stopped: the right folder '/mnt/b' is missing, but the last sync saw files there. Is a drive "
+                  "unplugged or a share not mounted? Reconnect it and run again; nothing was changed";
+    CHECK(JobsModel::runMessage(old) == QString::fromStdString(old.message));
+
+    RunRecord typed = old;
+    SafetyStop stop;
+    stop.kind = StopKind::RootChanged;
+    stop.side = Side::Right;
+    stop.location = "/mnt/b";
+    typed.stop = stop;
+    CHECK(JobsModel::runMessage(typed) == windowGuardMessage(stop));
+    CHECK(JobsModel::runMessage(typed).contains("remove the job and create it again"));
 }
 
 TEST_CASE("the wizard warns about a folder inside the other even without a name", "[ui]")

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/reasons.h"
+#include "engine/stoptext.h"
 #include "engine/syncrun.h"
 
 #include <map>
@@ -10,11 +11,14 @@
 
 namespace ferry::test {
 
+// A safety stop in ferry-cli's words; empty when none stopped the run.
+inline std::string guardText(const SyncReport& r) { return r.stop ? stopSentence(*r.stop) : std::string(); }
+
 // The stop or fatal message and every error: why a run did not end as a
 // test expected.
 inline std::string describe(const SyncReport& r)
 {
-    std::string s = r.fatalMessage + r.guardMessage;
+    std::string s = r.fatalMessage + guardText(r);
     for (const Error& e : r.errors)
         s += "\n" + e.message();
     return s;

@@ -1,3 +1,4 @@
+#include "engine/reasons.h"
 #include "jobs/job.h"
 #include "jobs/jobrunner.h"
 #include "jobs/jobstate.h"
@@ -49,7 +50,12 @@ int execSql(const std::string& file, const std::string& sql)
 {
     sqlite3* db = nullptr;
     sqlite3_open(file.c_str(), &db);
-    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+    char* message = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+    if (message) {
+        UNSCOPED_INFO("sqlite: " << message);
+        sqlite3_free(message);
+    }
     sqlite3_close(db);
     return rc;
 }
@@ -140,7 +146,8 @@ TEST_CASE("the app database upgrades from every earlier schema version, keeping 
                 CHECK(j.schedule.kind == Schedule::Kind::Manual); // the column version 2 added
                 CHECK(j.includes.empty());                        // the columns version 3 added
                 CHECK_FALSE(j.limits.active());
-                CHECK(j.stateKey == "job-" + std::to_string(j.id)); // keeps the state file it had
+                if (from < 4) // (a job written by version 4 itself has its key already)
+                    CHECK(j.stateKey == "job-" + std::to_string(j.id)); // keeps the state file it had
                 auto runs = (*db)->runs(j.id, 10);
                 REQUIRE(runs.ok());
                 REQUIRE(runs->size() == 1);
@@ -855,4 +862,53 @@ TEST_CASE("the next run of a schedule", "[job]")
     CHECK(at("weekly fri 18:00", nowMs - hour) ==
           QDateTime(QDate(2026, 11, 27), QTime(18, 0)).toMSecsSinceEpoch());
     CHECK(at("weekly mon 08:00", nowMs - 3 * 24 * hour) == nowMs); // missed Monday's
+}
+
+TEST_CASE("runs recorded before reasons and stops were data still show their sentences", "[appdb]")
+{
+    TempDir t;
+    const std::string f = t / "ferry.db";
+    // A history as schema 4 wrote it: the stop and the conflict's reason as sentences.
+    REQUIRE(AppDb::createAtVersion(f, 4).ok());
+    const std::string stopped = "stopped: the right folder '/mnt/b' is missing, but the last sync saw files there. Is "
+                                "a drive unplugged or a share not mounted? Reconnect it and run again; nothing was "
+                                "changed";
+    const std::string conflict = "changed on both sides since the last sync: left size 1 → 2, modified "
+                                 "2025-11-24 16:00:00Z → 2025-11-24 16:00:05Z; right size 1 → 3, modified "
+                                 "2025-11-24 16:00:00Z → 2025-11-24 16:00:06Z: left for you to decide (policy ask)";
+    auto quoted = [](std::string s) { // an SQL string literal
+        for (size_t i = s.find('\''); i != std::string::npos; i = s.find('\'', i + 2))
+            s.insert(i, 1, '\'');
+        return "'" + s + "'";
+    };
+    REQUIRE(execSql(f, "INSERT INTO jobs(name, left_location, right_location, mode, conflict, compare, created_at, "
+                       "updated_at, state_key) VALUES('old', '/a', '/b', 'two-way', 'ask', 'time-size', 1, 2, 'job-1');"
+                       "INSERT INTO runs(job_id, job_name, trigger, started_at, ended_at, outcome, exit_code, pid, "
+                       "host, message) VALUES(1, 'old', 'cli', 10, 20, 'stopped', 4, 7, 'h', " + quoted(stopped) + ");"
+                       "INSERT INTO runs(job_id, job_name, trigger, started_at, ended_at, outcome, exit_code, pid, "
+                       "host, conflicts, conflicts_pending) VALUES(1, 'old', 'cli', 30, 40, 'conflicts', 3, 7, 'h', "
+                       "1, 1);"
+                       "INSERT INTO run_items(run_id, seq, path, action, result, bytes, detail) VALUES(2, 0, 'notes.txt',"
+                       " 'conflict', 'pending', 0, " + quoted(conflict) + "), (2, 1, 'a.txt', 'copy-to-right', 'done', 5, '');") ==
+            SQLITE_OK);
+    auto db = AppDb::open(f);
+    REQUIRE(db.ok());
+    CHECK((*db)->schemaVersion() == AppDb::kSchemaVersion);
+    auto runs = (*db)->runs(std::nullopt, 10);
+    REQUIRE(runs.ok());
+    REQUIRE(runs->size() == 2);
+    const RunRecord& stop = runs->back();
+    CHECK(stop.outcome == RunOutcome::Stopped);
+    CHECK_FALSE(stop.stop);
+    CHECK(stop.message == stopped);
+    auto items = (*db)->runItems(2);
+    REQUIRE(items.ok());
+    REQUIRE(items->size() == 2);
+    CHECK_FALSE((*items)[0].reason);
+    CHECK(historyDetail((*items)[0].action, (*items)[0].detail, (*items)[0].reason) == conflict);
+    CHECK(historyDetail((*items)[1].action, (*items)[1].detail, (*items)[1].reason).empty());
+    auto pending = (*db)->pendingConflicts(1);
+    REQUIRE(pending.ok());
+    REQUIRE(pending->size() == 1);
+    CHECK(historyDetail("conflict", pending->front().detail, pending->front().reason) == conflict);
 }

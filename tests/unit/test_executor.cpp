@@ -6,6 +6,7 @@
 #include "engine/executor.h"
 #include "store/statestore.h"
 #include "faultybackend.h"
+#include "reportcheck.h"
 #include "syncfixture.h"
 
 #include <catch2/catch.hpp>
@@ -26,7 +27,7 @@ TEST_CASE("a two-way sync converges and a second run plans nothing", "[executor]
     writeFile(p.right + "/b.txt", "beta");
     ::symlink("d/a.txt", (p.left + "/link").c_str());
     SyncReport r = p.sync();
-    INFO(r.fatalMessage << r.guardMessage);
+    INFO(r.fatalMessage << guardText(r));
     REQUIRE(r.exit == ExitCode::InSync);
     CHECK(tree(p.left) == tree(p.right));
     CHECK(tree(p.left).at("link") == "l:d/a.txt");
@@ -134,7 +135,14 @@ TEST_CASE("guards: an emptied side, a missing root, a mass deletion", "[executor
             ::unlink((p.right + "/f" + std::to_string(i)).c_str());
         SyncReport r = p.sync();
         CHECK(r.exit == ExitCode::Guard);
-        CHECK_FALSE(r.guardMessage.empty());
+        CHECK_FALSE(guardText(r).empty());
+        REQUIRE(r.stop);
+        CHECK(r.stop->kind == StopKind::EmptiedSide);
+        CHECK(r.stop->side == Side::Right);
+        CHECK(r.stop->held == 10);
+        CHECK(r.stop->kept == 0);
+        CHECK(r.stop->wouldDelete == 10);
+        CHECK(r.stop->location == p.right);
         CHECK(tree(p.left) == before);
     }
     SECTION("a missing root stops the run")
@@ -144,6 +152,10 @@ TEST_CASE("guards: an emptied side, a missing root, a mass deletion", "[executor
         ::rmdir(p.right.c_str());
         SyncReport r = p.sync();
         CHECK(r.exit == ExitCode::Guard);
+        REQUIRE(r.stop);
+        CHECK(r.stop->kind == StopKind::SideMissing);
+        CHECK(r.stop->side == Side::Right);
+        CHECK(r.stop->location == p.right);
         CHECK(tree(p.left) == before);
         CHECK_FALSE(exists(p.right));
     }
@@ -153,6 +165,12 @@ TEST_CASE("guards: an emptied side, a missing root, a mass deletion", "[executor
             ::unlink((p.right + "/f" + std::to_string(i)).c_str());
         SyncReport r = p.sync();
         CHECK(r.exit == ExitCode::Guard);
+        REQUIRE(r.stop);
+        CHECK(r.stop->kind == StopKind::MassDeletion);
+        CHECK(r.stop->side == Side::Left);
+        CHECK(r.stop->deletes == 6);
+        CHECK(r.stop->total == 10);
+        CHECK(r.stop->percentLimit == 50);
         CHECK(tree(p.left) == before);
         auto o = p.options();
         o.forceDeletions = true;
@@ -168,6 +186,9 @@ TEST_CASE("guards: an emptied side, a missing root, a mass deletion", "[executor
             writeFile(p.right + "/f" + std::to_string(i), "x" + std::to_string(i));
         SyncReport r = p.sync();
         CHECK(r.exit == ExitCode::Guard);
+        REQUIRE(r.stop);
+        CHECK(r.stop->kind == StopKind::RootChanged);
+        CHECK(r.stop->side == Side::Right);
         auto o = p.options();
         o.acceptNewRoot = true;
         CHECK(p.sync(o).exit == ExitCode::InSync);
@@ -205,7 +226,7 @@ TEST_CASE("a side that lost nearly everything stops the run in every mode", "[ex
         o.maxDeletePercent = 100;
         SyncReport r = p.sync(o);
         CHECK(r.exit == ExitCode::Guard);
-        CHECK(r.guardMessage.find("right folder") != std::string::npos);
+        CHECK(guardText(r).find("right folder") != std::string::npos);
         CHECK(tree(p.left) == before);
         o.forceDeletions = true;
         CHECK(p.sync(o).exit == ExitCode::InSync);
@@ -222,7 +243,13 @@ TEST_CASE("a side that lost nearly everything stops the run in every mode", "[ex
         o.maxDeletePercent = 100;
         SyncReport r = p.sync(o);
         CHECK(r.exit == ExitCode::Guard);
-        CHECK(r.guardMessage.find("holds only 1 of the 31") != std::string::npos);
+        CHECK(guardText(r).find("holds only 1 of the 31") != std::string::npos);
+        REQUIRE(r.stop);
+        CHECK(r.stop->kind == StopKind::EmptiedSide);
+        CHECK(r.stop->side == Side::Left);
+        CHECK(r.stop->held == 31);
+        CHECK(r.stop->kept == 1);
+        CHECK(r.stop->wouldDelete == 30);
         CHECK(tree(p.right) == before);
     }
     SECTION("two-way: an emptied side refilled with new files still stops (a card formatted and filled again)")
@@ -236,7 +263,12 @@ TEST_CASE("a side that lost nearly everything stops the run in every mode", "[ex
         o.maxDeletePercent = 100;
         SyncReport r = p.sync(o);
         CHECK(r.exit == ExitCode::Guard);
-        CHECK(r.guardMessage.find("holds none of the 31 files") != std::string::npos);
+        CHECK(guardText(r).find("holds none of the 31 files") != std::string::npos);
+        REQUIRE(r.stop);
+        CHECK(r.stop->kind == StopKind::EmptiedSide);
+        CHECK(r.stop->side == Side::Left);
+        CHECK(r.stop->held == 31);
+        CHECK(r.stop->kept == 0);
         CHECK(tree(p.right) == before);
     }
     SECTION("two-way: files deleted on both sides are no emptied side")
@@ -285,7 +317,14 @@ TEST_CASE("a side that lost nearly everything stops the run in every mode", "[ex
         o.maxDeletePercent = 100;
         SyncReport r = p.sync(o);
         CHECK(r.exit == ExitCode::Guard);
-        CHECK(r.guardMessage.find("the source") != std::string::npos);
+        CHECK(guardText(r).find("the source") != std::string::npos);
+        REQUIRE(r.stop);
+        CHECK(r.stop->kind == StopKind::EmptiedSource);
+        CHECK(r.stop->side == Side::Left);
+        CHECK(r.stop->mode == SyncMode::Mirror);
+        CHECK(r.stop->held == 31);
+        CHECK(r.stop->kept == 0);
+        CHECK(r.stop->wouldDelete == 31);
         CHECK(tree(p.right) == before);
         o.forceDeletions = true;
         CHECK(p.sync(o).exit == ExitCode::InSync);
@@ -317,7 +356,12 @@ TEST_CASE("a side that lost nearly everything stops the run in every mode", "[ex
     {
         REQUIRE(p.sync(p.options(SyncMode::Update)).exit == ExitCode::InSync);
         removeFilesBelow(p.left);
-        CHECK(p.sync(p.options(SyncMode::Update)).exit == ExitCode::Guard);
+        SyncReport r = p.sync(p.options(SyncMode::Update));
+        CHECK(r.exit == ExitCode::Guard);
+        REQUIRE(r.stop);
+        CHECK(r.stop->kind == StopKind::EmptySource);
+        CHECK(r.stop->held == 31);
+        CHECK(r.stop->wouldDelete == 0);
         writeFile(p.left + "/new-photo", "n");
         CHECK(p.sync(p.options(SyncMode::Update)).exit == ExitCode::InSync);
         CHECK(readFile(p.right + "/new-photo") == "n");
@@ -353,7 +397,10 @@ TEST_CASE("a root folder made again with the same inode is not the folder synced
     ::unlink((p.left + "/f4").c_str());
     SyncReport r = p.sync();
     CHECK(r.exit == ExitCode::Guard);
-    CHECK(r.guardMessage.find("not the folder synced last time") != std::string::npos);
+    CHECK(guardText(r).find("not the folder synced last time") != std::string::npos);
+    REQUIRE(r.stop);
+    CHECK(r.stop->kind == StopKind::RootChanged);
+    CHECK(r.stop->side == Side::Right);
     CHECK(exists(p.right + "/f4"));
 }
 
@@ -454,7 +501,7 @@ TEST_CASE("user files and folders named like temporary files are synced in every
             if (mode == SyncMode::TwoWay)
                 writeFile(p.right + "/.ferry-tmp-zzzzzzzzzzzzzzzz", "right's own file");
             SyncReport r = p.sync(p.options(mode));
-            INFO(r.fatalMessage << r.guardMessage);
+            INFO(r.fatalMessage << guardText(r));
             REQUIRE(r.exit == ExitCode::InSync);
             CHECK(readFile(p.left + "/" + lookalike) == "left's own file"); // the source keeps it
             CHECK(readFile(p.right + "/" + lookalike) == "left's own file");
@@ -619,7 +666,7 @@ TEST_CASE("copies get the source's exact permission bits, whatever the umask", "
     writeFile(p.left + "/replaced", "new left, read-only", 1800000000);
     REQUIRE(::chmod((p.left + "/replaced").c_str(), 0444) == 0);
     SyncReport r = p.sync();
-    INFO(r.fatalMessage << r.guardMessage);
+    INFO(r.fatalMessage << guardText(r));
     REQUIRE(r.exit == ExitCode::InSync);
     auto modeOf = [](const std::string& path) {
         struct stat st {};
@@ -733,7 +780,7 @@ TEST_CASE("a file dated after 2262 syncs with a clamped time and a second run pl
     const struct timespec year2500[2] = {{16725225600, 0}, {16725225600, 0}}; // 2500-01-01
     REQUIRE(::utimensat(AT_FDCWD, src.c_str(), year2500, 0) == 0);
     SyncReport r = p.sync();
-    INFO(r.fatalMessage << r.guardMessage);
+    INFO(r.fatalMessage << guardText(r));
     REQUIRE(r.exit == ExitCode::InSync);
     REQUIRE(r.plan.actions.size() == 1);
     CHECK(r.plan.actions[0].left->mtimeNs == kMaxTimeNs); // not wrapped to 1715 or 1861
@@ -898,7 +945,7 @@ TEST_CASE("a sparse file's copy keeps its holes", "[executor]")
     writeSparse(p.left + "/small.img", 8 << 20, {0, 3 << 20}, data);
     REQUIRE(allocatedBytes(p.left + "/big.img") < (1 << 20)); // the file system makes holes here
     SyncReport r = p.sync();
-    INFO(r.fatalMessage << r.guardMessage);
+    INFO(r.fatalMessage << guardText(r));
     REQUIRE(r.exit == ExitCode::InSync);
     for (const char* name : {"/big.img", "/small.img"}) {
         INFO(name);

@@ -170,7 +170,7 @@ TEST_CASE("two-way: conflicts and their resolutions", "[reconciler]")
         Plan p = reconcile(l, r, b, twoWay(row.policy));
         expectPlan(p, {{Op::Conflict, Side::Right, "doc.txt", "both-changed"}});
         CHECK(p.actions[0].resolution == row.res);
-        CHECK(p.actions[0].reason().find("left") != std::string::npos);
+        CHECK(reasonFor(p.actions[0]).find("left") != std::string::npos);
         if (row.res == Resolution::KeepBoth) {
             CHECK(p.actions[0].loser == Side::Left); // the older version is renamed
             CHECK(p.actions[0].conflictName() == "doc (conflict 2025-11-24 161640 box).txt");
