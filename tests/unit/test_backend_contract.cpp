@@ -136,6 +136,13 @@ TEST_CASE("contract: a commit without replace refuses an existing name and leave
     CHECK(readAll(b, "a.txt") == "first");
     CHECK(names(b, "") == std::vector<std::string>{"a.txt"}); // the temporary went with the refusal
     auto replaced = putFile(b, "a.txt", "third, longer", true);
+    if (!b.capabilities().atomicRename && !replaced.ok()) {
+        // A side without atomic rename may refuse to replace in one step
+        // (the engine replaces in steps there); it never loses the file.
+        CHECK(readAll(b, "a.txt") == "first");
+        CHECK(names(b, "") == std::vector<std::string>{"a.txt"});
+        return;
+    }
     REQUIRE(replaced.ok());
     CHECK(readAll(b, "a.txt") == "third, longer");
     CHECK(names(b, "") == std::vector<std::string>{"a.txt"});
@@ -228,6 +235,10 @@ TEST_CASE("contract: names keep their bytes; a folding side finds other spelling
         // A case-only rename finds itself and takes the new spelling.
         REQUIRE(b.rename(nfd, "CAF\x45\xcc\x81.TXT").ok());
         CHECK(names(b, "") == std::vector<std::string>{"CAF\x45\xcc\x81.TXT"});
+    } else if (s.caps.normalizationInsensitive) {
+        // A rename of the form only finds itself and takes the new spelling.
+        REQUIRE(b.rename(nfd, nfc).ok());
+        CHECK(names(b, "") == std::vector<std::string>{nfc});
     } else {
         REQUIRE(putFile(b, nfc, "linux").ok()); // a second, distinct name
         CHECK(names(b, "").size() == 2);
