@@ -124,12 +124,13 @@ std::string canonical(const std::string& p)
 // The job's own versions, and those at the top of the folder from before
 // versions were kept per job when no other saved job shares the folder
 // (then only this job can have made them). Legacy ones are named in `legacy`.
-std::vector<Version> jobVersions(const Opened& o, const Versioner& versioner, std::set<std::string>& legacy)
+std::vector<Version> jobVersions(const Opened& o, const Versioner& versioner, Backend& store,
+                                 std::set<std::string>& legacy)
 {
-    std::vector<Version> out = versioner.allVersions();
+    std::vector<Version> out = versioner.allVersions(store);
     if (o.sharesFolder)
         return out;
-    for (Version& v : versioner.legacyVersions()) {
+    for (Version& v : versioner.legacyVersions(store)) {
         legacy.insert(v.file);
         out.push_back(std::move(v));
     }
@@ -277,9 +278,10 @@ int versionsCommand(const std::vector<std::string>& args)
         if (auto e = relativePath(o.job, a.positional[1], prefix))
             return fail(a, "versions", *e);
     Versioner versioner(o.job.versioning, 0);
+    LocalBackend store(o.job.versioning.folder); // the versions of the job's local sides
     std::vector<Version> shown;
     std::set<std::string> legacy;
-    for (Version& v : jobVersions(o, versioner, legacy))
+    for (Version& v : jobVersions(o, versioner, store, legacy))
         if (relpath::isInside(v.relPath, prefix))
             shown.push_back(std::move(v));
     std::stable_sort(shown.begin(), shown.end(), [](const Version& x, const Version& y) {
@@ -352,9 +354,10 @@ int restoreCommand(const std::vector<std::string>& args)
 
     // The newest version of each path at or before --version.
     Versioner versioner(o.job.versioning, nowNs());
+    LocalBackend store(o.job.versioning.folder); // the versions of the job's local sides
     std::map<std::string, Version> chosen;
     std::set<std::string> legacy;
-    for (Version& v : jobVersions(o, versioner, legacy)) {
+    for (Version& v : jobVersions(o, versioner, store, legacy)) {
         if (!relpath::isInside(v.relPath, prefix) || (notAfter && v.stampNs > *notAfter))
             continue;
         auto it = chosen.find(v.relPath);
@@ -416,7 +419,7 @@ int restoreCommand(const std::vector<std::string>& args)
                 continue;
             }
         }
-        if (auto r = Versioner::restore(v, dest); !r) {
+        if (auto r = Versioner::restore(store, v, target, path); !r) {
             ++failed;
             errors.append(QJsonObject{{"path", q(path)}, {"message", q(r.error().message())}});
             continue;

@@ -13,8 +13,11 @@
 
 #include "common/canceltoken.h"
 #include "common/error.h"
+#include "common/hash.h"
+#include "model/settings.h"
 #include "model/snapshot.h"
 
+#include <cerrno>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -34,6 +37,11 @@ struct Capabilities {
     bool atomicRename = true;
     int maxNameBytes = 255;
     bool windowsNames = false;       // refuses <>:"\|?* and trailing dots/spaces
+    bool trash = false;              // moveToTrash() works (a local desktop trash)
+    // The algorithm of serverHash() ("" when the side has none). Only
+    // kOurHash can stand in for reading a file (ContentHash is XXH3-128).
+    std::string serverHashAlgorithm;
+    static constexpr const char* kOurHash = "xxh3-128";
 };
 
 // Identity of a root folder: refuses a swapped disk or a re-created folder.
@@ -156,14 +164,19 @@ public:
                                  uint32_t mode, bool mayReplace) = 0;
     // Renames `from` to `to`; fails if `to` exists (except a case-only
     // rename on a case-insensitive file system). Does not create parents.
-    virtual Result<void> rename(const std::string& from, const std::string& to) = 0;
+    // Returns the item's details at `to`.
+    virtual Result<Entry> rename(const std::string& from, const std::string& to) = 0;
     virtual Result<void> removeFile(const std::string& path) = 0;   // also symlinks
     virtual Result<void> removeDir(const std::string& path) = 0;    // only when empty
-    // Creates one folder; succeeds if a folder is already there.
-    virtual Result<void> makeDir(const std::string& path, uint32_t mode) = 0;
-    // Creates (or replaces) a symlink atomically; never follows it.
-    virtual Result<void> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) = 0;
-    virtual Result<void> setTimes(const std::string& path, int64_t mtimeNs) = 0;
+    // Creates one folder; succeeds if a folder is already there. Does not
+    // create parents. Returns the folder's details.
+    virtual Result<Entry> makeDir(const std::string& path, uint32_t mode) = 0;
+    // Creates (or replaces) a symlink atomically; never follows it. Returns
+    // the link's details.
+    virtual Result<Entry> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) = 0;
+    // Sets the modification time (of a link itself, never its target).
+    // Returns the item's details after the change.
+    virtual Result<Entry> setTimes(const std::string& path, int64_t mtimeNs) = 0;
     // Makes what was written on this side so far durable (data and names)
     // where the side can, and returns when it is. The executor calls it
     // before the state records copies as synced, and at the end of a run.
@@ -180,10 +193,6 @@ public:
             return r.error();
         return true;
     }
-
-    // The local file system path of the root, when the backend is local
-    // (used to move versions by rename); empty otherwise.
-    virtual std::string localRoot() const { return {}; }
 
     // ---- sessions (connection lifecycle) ---------------------------------------
     // Opens a new session to the same place: a new object, usable on another
@@ -212,6 +221,56 @@ public:
     // The default walks serially on list(); a remote backend may override it
     // to keep several listings in flight, with the same result.
     virtual Result<void> walk(const std::string& dir, WalkVisitor& visitor);
+
+    // ---- versions (see engine/versioner.h) ------------------------------------
+    // The versions folder of this side for `settings` (Mode::Folder), as a
+    // backend of this side rooted there; it need not exist yet (createRoot).
+    // Each side keeps its versions on its own storage: a local side in
+    // `settings.folder` (an absolute local path, which may be on another
+    // drive), a side on a server in `settings.serverFolder` (a path on that
+    // server). Errors: AbortRun when this side has no versions folder.
+    virtual Result<std::unique_ptr<Backend>> versionsStore(const VersioningSettings& settings) const
+    {
+        (void)settings;
+        return Error::abortRun("keep a version of", location(), "this side cannot keep versions in a folder",
+                               "Choose the trash or no versioning for this job");
+    }
+    // Where the root of `other` (such as this side's versions store) lies
+    // inside this backend's root: its relative path, "" for the root itself;
+    // nullopt when it is outside it or on another side. May read the disk.
+    virtual std::optional<std::string> placeOf(const Backend& other) const
+    {
+        (void)other;
+        return std::nullopt;
+    }
+    // Moves the file or symlink `path` into `store` (which versionsStore()
+    // of this side opened) as `target`, by rename; never replaces anything
+    // there and does not create parents (ENOENT then). Errors: osError
+    // EEXIST when `target` is taken (pick another name), EXDEV when the
+    // store is on another file system (the caller copies, flushes the
+    // store, then removes `path`; this default says EXDEV always).
+    virtual Result<void> moveToStore(const std::string& path, Backend& store, const std::string& target)
+    {
+        (void)store;
+        (void)target;
+        return errnoError("keep a version of", path, EXDEV);
+    }
+    // Moves the file or symlink `path` into this side's trash (where
+    // Capabilities::trash says there is one), never replacing an item there.
+    // Errors: AbortRun when there is no trash; nothing is removed on failure.
+    virtual Result<void> moveToTrash(const std::string& path)
+    {
+        return Error::abortRun("move to trash", path, "this side has no trash",
+                               "Choose a versions folder for this job instead of the trash");
+    }
+    // The content hash the server computes itself, in
+    // Capabilities::serverHashAlgorithm, without sending the bytes;
+    // nullopt when it has none for this file. Errors as for openRead.
+    virtual Result<std::optional<ContentHash>> serverHash(const std::string& path)
+    {
+        (void)path;
+        return std::optional<ContentHash>{};
+    }
 
 private:
     CallContext m_callContext;

@@ -1,6 +1,7 @@
 #include "fakebackend.h"
 
 #include "common/relpath.h"
+#include "common/hash.h"
 #include "common/tempname.h"
 
 #include <algorithm>
@@ -13,7 +14,12 @@ namespace ferry {
 
 namespace fakeprofiles {
 
-FakeProfile posix() { return {}; }
+FakeProfile posix()
+{
+    FakeProfile p;
+    p.caps.trash = true; // ".trash" at the top of the file system
+    return p;
+}
 
 FakeProfile caseInsensitive()
 {
@@ -55,7 +61,26 @@ FakeProfile plainServer()
     return p;
 }
 
-std::vector<FakeProfile> all() { return {posix(), caseInsensitive(), macLike(), fatLike(), plainServer()}; }
+FakeProfile normalizationOnly()
+{
+    FakeProfile p;
+    p.name = "normalization-insensitive";
+    p.caps.normalizationInsensitive = true;
+    return p;
+}
+
+FakeProfile hashingServer()
+{
+    FakeProfile p;
+    p.name = "hashing-server";
+    p.caps.serverHashAlgorithm = Capabilities::kOurHash;
+    return p;
+}
+
+std::vector<FakeProfile> all()
+{
+    return {posix(), caseInsensitive(), macLike(), fatLike(), plainServer(), normalizationOnly(), hashingServer()};
+}
 
 } // namespace fakeprofiles
 
@@ -601,6 +626,8 @@ Result<Entry> FakeBackend::commit(std::unique_ptr<TempFile> temp, const std::str
                                    "Run the sync again to pick up the change");
         if (dst.node->kind == EntryKind::Directory)
             return errnoError("replace", path, EISDIR);
+        if (!caps.atomicRename) // like a server whose rename never replaces
+            return errnoError("replace", path, EEXIST);
     }
     std::unique_ptr<Node> node = std::move(src.parent->children[src.key]);
     src.parent->children.erase(src.key);
@@ -614,7 +641,7 @@ Result<Entry> FakeBackend::commit(std::unique_ptr<TempFile> temp, const std::str
     return committed;
 }
 
-Result<void> FakeBackend::rename(const std::string& from, const std::string& to)
+Result<Entry> FakeBackend::rename(const std::string& from, const std::string& to)
 {
     if (auto e = enter("rename", from))
         return *e;
@@ -635,8 +662,9 @@ Result<void> FakeBackend::rename(const std::string& from, const std::string& to)
     std::unique_ptr<Node> node = std::move(src.parent->children[src.key]);
     src.parent->children.erase(src.key);
     node->name = dst.name;
+    Entry moved = entryOf(*node, to, caps);
     dst.parent->children[dst.key] = std::move(node);
-    return Ok{};
+    return moved;
 }
 
 Result<void> FakeBackend::removeFile(const std::string& path)
@@ -669,7 +697,7 @@ Result<void> FakeBackend::removeDir(const std::string& path)
     return Ok{};
 }
 
-Result<void> FakeBackend::makeDir(const std::string& path, uint32_t mode)
+Result<Entry> FakeBackend::makeDir(const std::string& path, uint32_t mode)
 {
     if (auto e = enter("makeDir", path))
         return *e;
@@ -679,7 +707,8 @@ Result<void> FakeBackend::makeDir(const std::string& path, uint32_t mode)
     if (!f.parent)
         return errnoError("create folder", path, f.err ? f.err : ENOENT);
     if (f.node)
-        return f.node->kind == EntryKind::Directory ? Result<void>(Ok{}) : errnoError("create folder", path, EEXIST);
+        return f.node->kind == EntryKind::Directory ? Result<Entry>(entryOf(*f.node, path, caps))
+                                                    : Result<Entry>(errnoError("create folder", path, EEXIST));
     if (auto refused = refusedName(f.name, path, caps))
         return *refused;
     auto n = std::make_unique<Node>();
@@ -687,11 +716,12 @@ Result<void> FakeBackend::makeDir(const std::string& path, uint32_t mode)
     n->mode = mode ? mode & 07777 : 0755;
     n->id = m_fs->m_nextId++;
     n->birthNs = m_fs->m_clockNs += 1000;
+    Entry made = entryOf(*n, path, caps);
     f.parent->children[f.key] = std::move(n);
-    return Ok{};
+    return made;
 }
 
-Result<void> FakeBackend::makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs)
+Result<Entry> FakeBackend::makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs)
 {
     if (auto e = enter("makeSymlink", path))
         return *e;
@@ -714,11 +744,12 @@ Result<void> FakeBackend::makeSymlink(const std::string& path, const std::string
     n->mtimeNs = coarse(mtimeNs, caps.timePrecisionNs);
     n->mode = 0777;
     n->id = m_fs->m_nextId++;
+    Entry made = entryOf(*n, path, caps);
     f.parent->children[f.key] = std::move(n);
-    return Ok{};
+    return made;
 }
 
-Result<void> FakeBackend::setTimes(const std::string& path, int64_t mtimeNs)
+Result<Entry> FakeBackend::setTimes(const std::string& path, int64_t mtimeNs)
 {
     if (auto e = enter("setTimes", path))
         return *e;
@@ -727,7 +758,103 @@ Result<void> FakeBackend::setTimes(const std::string& path, int64_t mtimeNs)
     if (!f.node)
         return errnoError("set time of", path, f.err ? f.err : ENOENT);
     f.node->mtimeNs = coarse(mtimeNs, m_fs->m_profile.caps.timePrecisionNs);
+    return entryOf(*f.node, path, m_fs->m_profile.caps);
+}
+
+Result<std::unique_ptr<Backend>> FakeBackend::versionsStore(const VersioningSettings& settings) const
+{
+    std::string folder = settings.serverFolder;
+    while (!folder.empty() && folder.front() == '/')
+        folder.erase(0, 1);
+    if (folder.empty() || !relpath::isValidRelPath(folder))
+        return Error::abortRun("keep a version of", location(), "no versions folder is set for this server",
+                               "Choose a versions folder on the server for this job");
+    return std::unique_ptr<Backend>(std::make_unique<FakeBackend>(m_fs, folder));
+}
+
+std::optional<std::string> FakeBackend::placeOf(const Backend& other) const
+{
+    const auto* fake = dynamic_cast<const FakeBackend*>(&other);
+    if (!fake || fake->m_fs != m_fs)
+        return std::nullopt;
+    const Capabilities& caps = m_fs->profile().caps;
+    const std::string mine = relpath::matchKey(m_root, caps.caseInsensitive);
+    const std::string theirs = relpath::matchKey(fake->m_root, caps.caseInsensitive);
+    if (mine == theirs)
+        return std::string();
+    if (!relpath::isInside(theirs, mine))
+        return std::nullopt;
+    return mine.empty() ? fake->m_root : fake->m_root.substr(m_root.size() + 1);
+}
+
+namespace {
+
+// Moves the node at `from` to `to` (both from the top) without replacing
+// anything; the caller holds the file system's mutex.
+Result<void> moveNode(Node& top, const std::string& from, const std::string& to, const std::string& path,
+                      const char* op, const Capabilities& caps)
+{
+    Found src = lookup(top, from, caps);
+    if (!src.node || !src.parent)
+        return errnoError(op, path, src.err ? src.err : ENOENT);
+    if (src.node->kind == EntryKind::Directory)
+        return errnoError(op, path, EISDIR);
+    Found dst = lookup(top, to, caps);
+    if (!dst.parent)
+        return errnoError(op, path, dst.err ? dst.err : ENOENT);
+    if (dst.node)
+        return errnoError(op, path, EEXIST);
+    std::unique_ptr<Node> node = std::move(src.parent->children[src.key]);
+    src.parent->children.erase(src.key);
+    node->name = dst.name;
+    dst.parent->children[dst.key] = std::move(node);
     return Ok{};
+}
+
+} // namespace
+
+Result<void> FakeBackend::moveToStore(const std::string& path, Backend& store, const std::string& target)
+{
+    if (auto e = enter("moveToStore", path))
+        return *e;
+    auto* fake = dynamic_cast<FakeBackend*>(&store);
+    if (!fake || fake->m_fs != m_fs)
+        return errnoError("keep a version of", path, EXDEV);
+    std::lock_guard lock(m_fs->m_mutex);
+    return moveNode(*m_fs->m_top, full(path), fake->full(target), path, "keep a version of", m_fs->m_profile.caps);
+}
+
+Result<void> FakeBackend::moveToTrash(const std::string& path)
+{
+    if (auto e = enter("moveToTrash", path))
+        return *e;
+    if (!m_fs->m_profile.caps.trash)
+        return Backend::moveToTrash(path);
+    m_fs->putDir(".trash");
+    std::lock_guard lock(m_fs->m_mutex);
+    const std::string name(relpath::name(path));
+    for (int n = 1; n <= 1000; ++n) {
+        const std::string candidate = n == 1 ? name : name + "." + std::to_string(n);
+        auto r = moveNode(*m_fs->m_top, full(path), ".trash/" + candidate, path, "move to trash", m_fs->m_profile.caps);
+        if (r || r.error().osError != EEXIST)
+            return r;
+    }
+    return Error::skipItem("move to trash", path, "no free name in the trash", "Empty the trash");
+}
+
+Result<std::optional<ContentHash>> FakeBackend::serverHash(const std::string& path)
+{
+    if (auto e = enter("serverHash", path))
+        return *e;
+    if (m_fs->m_profile.caps.serverHashAlgorithm.empty())
+        return std::optional<ContentHash>{};
+    std::lock_guard lock(m_fs->m_mutex);
+    Found f = lookup(*m_fs->m_top, full(path), m_fs->m_profile.caps);
+    if (!f.node)
+        return errnoError("open", path, f.err ? f.err : ENOENT);
+    if (f.node->kind != EntryKind::File)
+        return errnoError("open", path, EISDIR);
+    return std::optional<ContentHash>{hashBytes(f.node->content)};
 }
 
 Result<void> FakeBackend::flushWrites()

@@ -25,6 +25,10 @@
 // walk() is pipelined: several listings in flight on helper threads, handed
 // to the visitor in the serial order.
 //
+// A profile without atomic rename refuses to commit over an existing file
+// (as a server whose rename never replaces): the engine must replace in
+// steps there.
+//
 // Thread-safety: a FakeFileSystem is guarded by one mutex; backends follow
 // the usual rule (one thread at a time per backend object, a session per
 // worker).
@@ -56,6 +60,8 @@ FakeProfile caseInsensitive();   // like NTFS seen from Windows
 FakeProfile macLike();           // folds case and Unicode form, like APFS
 FakeProfile fatLike();           // folds case, 2 s times, no symlinks, no file ids, Windows names
 FakeProfile plainServer();       // no symlinks, no file ids, no atomic rename, 1 s times (an FTP server)
+FakeProfile normalizationOnly(); // folds Unicode form (NFC/NFD) but not case
+FakeProfile hashingServer();     // computes XXH3-128 content hashes itself (serverHash)
 std::vector<FakeProfile> all();
 } // namespace fakeprofiles
 
@@ -132,12 +138,23 @@ public:
     Result<std::unique_ptr<TempFile>> createTemp(const std::string& dir, uint32_t mode = 0600) override;
     Result<Entry> commit(std::unique_ptr<TempFile> temp, const std::string& path, int64_t mtimeNs, uint32_t mode,
                          bool mayReplace) override;
-    Result<void> rename(const std::string& from, const std::string& to) override;
+    Result<Entry> rename(const std::string& from, const std::string& to) override;
     Result<void> removeFile(const std::string& path) override;
     Result<void> removeDir(const std::string& path) override;
-    Result<void> makeDir(const std::string& path, uint32_t mode) override;
-    Result<void> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override;
-    Result<void> setTimes(const std::string& path, int64_t mtimeNs) override;
+    Result<Entry> makeDir(const std::string& path, uint32_t mode) override;
+    Result<Entry> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override;
+    Result<Entry> setTimes(const std::string& path, int64_t mtimeNs) override;
+    // Versions: `settings.serverFolder`, a path from the file system's top
+    // (the fake stands for a server). Moves within one FakeFileSystem are
+    // renames; into another one, EXDEV.
+    Result<std::unique_ptr<Backend>> versionsStore(const VersioningSettings& settings) const override;
+    std::optional<std::string> placeOf(const Backend& other) const override;
+    Result<void> moveToStore(const std::string& path, Backend& store, const std::string& target) override;
+    // Where the profile has a trash: ".trash/<name>" (".trash/<name>.N"
+    // when taken) at the file system's top.
+    Result<void> moveToTrash(const std::string& path) override;
+    // XXH3-128 of the stored bytes where the profile offers server hashes.
+    Result<std::optional<ContentHash>> serverHash(const std::string& path) override;
     // Counted and open to faults ("flushWrites"); the fake has nothing to flush.
     Result<void> flushWrites() override;
 

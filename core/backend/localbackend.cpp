@@ -147,6 +147,9 @@ public:
     bool m_committed = false;
 };
 
+} // namespace
+
+namespace localdetail {
 // renameat2(RENAME_NOREPLACE) where the kernel and file system have it, else
 // link + unlink, which refuses an existing name too. Returns 0 or -1/errno.
 int renameNoReplace(int fromDir, const char* from, int toDir, const char* to)
@@ -160,6 +163,21 @@ int renameNoReplace(int fromDir, const char* from, int toDir, const char* to)
     if (rc2 == 0)
         ::unlinkat(fromDir, from, 0);
     return rc2;
+}
+} // namespace localdetail
+
+namespace {
+
+using localdetail::renameNoReplace;
+
+// The details of `name` in folder `dfd` right after a change, as stat() would
+// give them; `op` and `path` name the change in an error.
+Result<Entry> entryAt(int dfd, const std::string& name, const std::string& path, const char* op)
+{
+    struct stat st;
+    if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errnoError(op, path, errno);
+    return entryFromStat(path, st);
 }
 
 } // namespace
@@ -218,6 +236,7 @@ Capabilities LocalBackend::capabilities() const
     if (m_caps)
         return *m_caps;
     Capabilities caps;
+    caps.trash = true; // the freedesktop.org trash of the user (localtrash.cpp)
     struct statvfs vfs;
     if (::statvfs(m_root.c_str(), &vfs) == 0 && vfs.f_namemax > 0)
         caps.maxNameBytes = int(vfs.f_namemax);
@@ -509,7 +528,7 @@ Result<Entry> LocalBackend::commit(std::unique_ptr<TempFile> temp, const std::st
     return entryFromStat(path, st);
 }
 
-Result<void> LocalBackend::rename(const std::string& from, const std::string& to)
+Result<Entry> LocalBackend::rename(const std::string& from, const std::string& to)
 {
     auto fromDir = parentOf(from, "rename");
     if (!fromDir)
@@ -533,7 +552,7 @@ Result<void> LocalBackend::rename(const std::string& from, const std::string& to
         return errnoError("rename", from, errno);
     m_dirs.forget(from);
     m_dirs.forget(to);
-    return Ok{};
+    return entryAt((*toDir)->fd, toName, to, "rename");
 }
 
 Result<void> LocalBackend::flushWrites()
@@ -556,14 +575,52 @@ Result<void> LocalBackend::flushWrites()
     return Ok{};
 }
 
-Result<void> LocalBackend::moveOut(const std::string& rel, const std::string& absTarget)
+Result<std::unique_ptr<Backend>> LocalBackend::versionsStore(const VersioningSettings& settings) const
 {
-    auto dir = parentOf(rel, "keep a version of");
+    if (settings.folder.empty() || settings.folder[0] != '/')
+        return Error::abortRun("keep a version of", m_root, "no versions folder is set for this local folder",
+                               "Choose a versions folder (an absolute path) for this job");
+    return std::unique_ptr<Backend>(std::make_unique<LocalBackend>(settings.folder));
+}
+
+std::optional<std::string> LocalBackend::placeOf(const Backend& other) const
+{
+    const auto* local = dynamic_cast<const LocalBackend*>(&other);
+    if (!local)
+        return std::nullopt;
+    // Real paths, so a symlinked root (or versions folder) cannot hide it.
+    auto real = [](const std::string& p) {
+        char* r = ::realpath(p.c_str(), nullptr);
+        std::string out = r ? std::string(r) : p;
+        std::free(r);
+        return out;
+    };
+    const std::string mine = real(m_root), theirs = real(local->m_root);
+    if (mine == theirs)
+        return std::string();
+    const std::string prefix = mine == "/" ? mine : mine + "/";
+    if (theirs.size() > prefix.size() && theirs.compare(0, prefix.size(), prefix) == 0)
+        return theirs.substr(prefix.size());
+    return std::nullopt;
+}
+
+Result<void> LocalBackend::moveToStore(const std::string& path, Backend& store, const std::string& target)
+{
+    auto* local = dynamic_cast<LocalBackend*>(&store);
+    if (!local)
+        return errnoError("keep a version of", path, EXDEV);
+    auto dir = parentOf(path, "keep a version of");
     if (!dir)
         return dir.error();
-    const std::string name(relpath::name(rel));
-    if (::renameat((*dir)->fd, name.c_str(), AT_FDCWD, absTarget.c_str()) != 0)
-        return errnoError("keep a version of", rel, errno);
+    DirRef from = *dir; // kept open while the store's folder is looked up
+    auto to = local->parentOf(target, "keep a version of");
+    if (!to)
+        return to.error();
+    // The item is named relative to its verified folder, so a folder that
+    // became a symlink is never followed out of the root.
+    const std::string name(relpath::name(path)), targetName(relpath::name(target));
+    if (renameNoReplace(from->fd, name.c_str(), (*to)->fd, targetName.c_str()) != 0)
+        return errnoError("keep a version of", path, errno);
     return Ok{};
 }
 
@@ -596,23 +653,23 @@ Result<void> LocalBackend::removeDir(const std::string& path)
     return Ok{};
 }
 
-Result<void> LocalBackend::makeDir(const std::string& path, uint32_t mode)
+Result<Entry> LocalBackend::makeDir(const std::string& path, uint32_t mode)
 {
     auto dir = parentOf(path, "create folder");
     if (!dir)
         return dir.error();
     const std::string name(relpath::name(path));
+    struct stat st;
     if (::mkdirat((*dir)->fd, name.c_str(), mode_t(mode ? mode & 07777 : 0777)) != 0) {
         int err = errno;
-        struct stat st;
         if (err == EEXIST && ::fstatat((*dir)->fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
-            return Ok{};
+            return entryFromStat(path, st);
         return errnoError("create folder", path, err);
     }
-    return Ok{};
+    return entryAt((*dir)->fd, name, path, "create folder");
 }
 
-Result<void> LocalBackend::makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs)
+Result<Entry> LocalBackend::makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs)
 {
     auto dir = parentOf(path, "create symlink");
     if (!dir)
@@ -630,26 +687,26 @@ Result<void> LocalBackend::makeSymlink(const std::string& path, const std::strin
         ::unlinkat(dfd, tmpName.c_str(), 0);
         return errnoError("create symlink", path, err);
     }
-    return Ok{};
+    return entryAt(dfd, name, path, "create symlink");
 }
 
-Result<void> LocalBackend::setTimes(const std::string& path, int64_t mtimeNs)
+Result<Entry> LocalBackend::setTimes(const std::string& path, int64_t mtimeNs)
 {
     struct timespec times[2] = {toTimespec(mtimeNs), toTimespec(mtimeNs)};
     times[0].tv_nsec = UTIME_OMIT;
-    int rc;
     if (path.empty()) {
-        rc = ::utimensat(AT_FDCWD, m_root.c_str(), times, 0);
-    } else {
-        auto dir = parentOf(path, "set time of");
-        if (!dir)
-            return dir.error();
-        const std::string name(relpath::name(path));
-        rc = ::utimensat((*dir)->fd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
+        struct stat st;
+        if (::utimensat(AT_FDCWD, m_root.c_str(), times, 0) != 0 || ::lstat(m_root.c_str(), &st) != 0)
+            return errnoError("set time of", path, errno);
+        return entryFromStat(path, st);
     }
-    if (rc != 0)
+    auto dir = parentOf(path, "set time of");
+    if (!dir)
+        return dir.error();
+    const std::string name(relpath::name(path));
+    if (::utimensat((*dir)->fd, name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
         return errnoError("set time of", path, errno);
-    return Ok{};
+    return entryAt((*dir)->fd, name, path, "set time of");
 }
 
 Result<bool> LocalBackend::removeStaleTemp(const std::string& path)

@@ -37,26 +37,31 @@ public:
     Result<std::unique_ptr<TempFile>> createTemp(const std::string& dir, uint32_t mode = 0600) override;
     Result<Entry> commit(std::unique_ptr<TempFile> temp, const std::string& path, int64_t mtimeNs,
                          uint32_t mode, bool mayReplace) override;
-    Result<void> rename(const std::string& from, const std::string& to) override;
+    Result<Entry> rename(const std::string& from, const std::string& to) override;
     Result<void> removeFile(const std::string& path) override;
     Result<void> removeDir(const std::string& path) override;
-    Result<void> makeDir(const std::string& path, uint32_t mode) override;
-    Result<void> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override;
-    Result<void> setTimes(const std::string& path, int64_t mtimeNs) override;
+    Result<Entry> makeDir(const std::string& path, uint32_t mode) override;
+    Result<Entry> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override;
+    Result<Entry> setTimes(const std::string& path, int64_t mtimeNs) override;
     // A temporary file is removed only when no process holds the lock its
     // writer keeps on it (flock); a symlink one (it lives for microseconds),
     // or a file where locks do not work, only when older than a day.
     Result<bool> removeStaleTemp(const std::string& path) override;
     // syncfs() of the root's file system (fsync of the root elsewhere).
     Result<void> flushWrites() override;
-    std::string localRoot() const override { return m_root; }
 
-    // Moves the file or symlink `rel` out of the root to `absTarget` (a
-    // versions folder or the trash on the same file system), replacing what
-    // is there. The item is named relative to its verified folder, so a
-    // folder that became a symlink is never followed out of the root.
-    // Across file systems it fails with osError EXDEV: copy, then delete.
-    Result<void> moveOut(const std::string& rel, const std::string& absTarget);
+    // Versions: `settings.folder` (absolute, on any drive) as a LocalBackend.
+    Result<std::unique_ptr<Backend>> versionsStore(const VersioningSettings& settings) const override;
+    // Compares real paths, so a symlinked root cannot hide a folder inside it.
+    std::optional<std::string> placeOf(const Backend& other) const override;
+    // A rename without replace (renameat2 RENAME_NOREPLACE) from the item's
+    // verified folder into the store's; EXDEV when the store is on another
+    // file system or is not a LocalBackend.
+    Result<void> moveToStore(const std::string& path, Backend& store, const std::string& target) override;
+    // The freedesktop.org trash of the user ($XDG_DATA_HOME/Trash, with an
+    // info file naming the original path); on another file system the item
+    // is copied, flushed, then removed (localtrash.cpp).
+    Result<void> moveToTrash(const std::string& path) override;
 
     std::string absolute(const std::string& rel) const;
 

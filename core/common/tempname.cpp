@@ -83,22 +83,41 @@ bool readKey(int fd, Key& key)
 
 } // namespace
 
-std::string make()
+namespace {
+
+constexpr std::string_view kAsidePrefix = ".ferry-old-";
+
+std::string makeWith(std::string_view prefix)
 {
     thread_local std::mt19937_64 rng{std::random_device{}() ^ uint64_t(::getpid())};
     std::string randomPart(kRandomChars, '0');
     for (char& c : randomPart)
         c = kDigits[rng() % 36];
-    return std::string(relpath::kTempPrefix) + randomPart + mac(currentKey(), randomPart);
+    return std::string(prefix) + randomPart + mac(currentKey(), randomPart);
 }
+
+bool verifies(std::string_view name, std::string_view prefix)
+{
+    if (name.size() != prefix.size() + kRandomChars + kMacChars || name.substr(0, prefix.size()) != prefix)
+        return false;
+    const std::string_view tail = name.substr(prefix.size());
+    return mac(currentKey(), tail.substr(0, kRandomChars)) == tail.substr(kRandomChars);
+}
+
+} // namespace
+
+std::string make() { return makeWith(relpath::kTempPrefix); }
 
 bool isOwn(std::string_view name)
 {
     if (!relpath::isFerryTemp(name))
         return false;
-    const std::string_view tail = name.substr(relpath::kTempPrefix.size());
-    return mac(currentKey(), tail.substr(0, kRandomChars)) == tail.substr(kRandomChars);
+    return verifies(name, relpath::kTempPrefix);
 }
+
+std::string makeAside() { return makeWith(kAsidePrefix); }
+
+bool isOwnAside(std::string_view name) { return verifies(name, kAsidePrefix); }
 
 std::string keyPathIn(const std::string& dataDir) { return dataDir + "/temp-key"; }
 

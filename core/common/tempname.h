@@ -28,6 +28,15 @@ std::string make();
 // True when `name` was made by make() with this process's key.
 bool isOwn(std::string_view name);
 
+// A name (".ferry-old-" + the same random and keyed parts) for a file set
+// aside while a side without atomic rename replaces it: old aside, new into
+// place, then the old removed. isOwn() rejects it on purpose: if a run dies
+// between the steps, it holds the only copy of the old file, so it is never
+// cleaned up as a leftover (the next run sees it as an ordinary file).
+std::string makeAside();
+// True when `name` was made by makeAside() with this process's key.
+bool isOwnAside(std::string_view name);
+
 // Reads the installation's key from `dataDir`/temp-key, creating the folder
 // and the file (0600, random bytes) the first time. Errors name the file.
 Result<void> loadTempKey(const std::string& dataDir);

@@ -4,6 +4,7 @@
 #include "common/hash.h"
 #include "common/phaseclock.h"
 #include "common/relpath.h"
+#include "common/tempname.h"
 #include "store/statestore.h"
 
 #include <algorithm>
@@ -238,12 +239,12 @@ struct Executor::Impl {
             return changedSinceScan(dstPath, toLabel);
 
         std::optional<ContentHash> hash;
+        Result<Entry> made = Entry{};
         if (src.kind == EntryKind::Directory) {
             if (*dstNow && !(*dstNow)->isDir())
                 if (auto r = retire(out, dstPath, (*dstNow)->kind); !r)
                     return r.error();
-            if (auto r = out.makeDir(dstPath, src.mode); !r)
-                return r.error();
+            made = out.makeDir(dstPath, src.mode);
         } else {
             auto target = in.readLink(srcPath);
             if (!target)
@@ -253,16 +254,13 @@ struct Executor::Impl {
             if (*dstNow && ((*dstNow)->isDir() || ex.m_versioner.enabled()))
                 if (auto r = retire(out, dstPath, (*dstNow)->kind); !r)
                     return r.error();
-            if (auto r = out.makeSymlink(dstPath, *target, src.mtimeNs); !r)
-                return r.error();
+            made = out.makeSymlink(dstPath, *target, src.mtimeNs);
             hash = src.hash;
         }
-        auto after = out.stat(dstPath);
-        if (!after)
-            return after.error();
-        if (!*after)
-            return Error::skipItem("copy", dstPath, "the copy vanished right after it was written", "Run the sync again");
-        return std::make_pair(**after, hash);
+        // The backend returns the item as it is now: no second look needed.
+        if (!made)
+            return made.error();
+        return std::make_pair(*made, hash);
     }
 
     // Streams the file into a temporary file beside the target, checks that
@@ -372,11 +370,45 @@ struct Executor::Impl {
                 mayReplace = true;
             }
         }
-        auto committed = out.commit(std::move(*temp), dstPath, src.mtimeNs, mode, mayReplace);
+        auto committed = mayReplace && !out.capabilities().atomicRename
+                             ? replaceInSteps(out, std::move(*temp), dstPath, src.mtimeNs, mode)
+                             : out.commit(std::move(*temp), dstPath, src.mtimeNs, mode, mayReplace);
         if (!committed)
             return committed.error();
         bytesCommitted += src.size;
         return std::make_pair(*committed, hash);
+    }
+
+    // A side without atomic rename cannot put a file over another in one
+    // step. The old file is renamed aside first (a name isOwn() never
+    // accepts, so no clean-up removes it), the new one is committed without
+    // replacing, and only then is the old one removed. Whenever the run
+    // dies, the old bytes exist at the path or under the aside name.
+    Result<Entry> replaceInSteps(Backend& out, std::unique_ptr<TempFile> temp, const std::string& dstPath,
+                                 int64_t mtimeNs, uint32_t mode)
+    {
+        const std::string aside = relpath::join(relpath::parent(dstPath), tempname::makeAside());
+        if (auto r = out.rename(dstPath, aside); !r)
+            return r.error(); // the temporary goes with `temp`
+        auto committed = out.commit(std::move(temp), dstPath, mtimeNs, mode, false);
+        if (!committed) {
+            if (auto back = out.rename(aside, dstPath); !back) {
+                Error e = committed.error();
+                e.detail += "; the old file is kept as '" + aside + "' (putting it back failed: " +
+                            back.error().message() + ")";
+                e.nextStep = "Rename '" + aside + "' back to '" + std::string(relpath::name(dstPath)) +
+                             "', then run the sync again";
+                return e;
+            }
+            return committed.error();
+        }
+        if (auto r = out.removeFile(aside); !r) {
+            Error e = r.error();
+            e.detail += " (the old file, set aside while '" + dstPath + "' was replaced)";
+            e.nextStep = "Delete '" + aside + "' by hand; the new file is in place";
+            return e;
+        }
+        return committed;
     }
 
     // ---- actions ------------------------------------------------------------------
@@ -431,27 +463,27 @@ struct Executor::Impl {
         auto there = side.stat(a.path);
         if (!there)
             return there.error();
-        // On a side that folds case, a case-only rename finds the item
-        // itself at its new name (told by its file id where the side has
-        // one, else by the two names being one name there).
+        // On a side that folds case or Unicode form, a rename of the case
+        // or form only finds the item itself at its new name (told by its
+        // file id where the side has one, else by the two names being one
+        // name there).
+        const Capabilities caps = side.capabilities();
+        const bool folds = caps.caseInsensitive || caps.normalizationInsensitive;
         const bool itself = *there && scanned && (scanned->fileId ? (*there)->fileId == scanned->fileId
-                                                        : side.capabilities().caseInsensitive &&
-                                                              relpath::matchKey(a.path, true) ==
-                                                                  relpath::matchKey(a.fromPath(), true));
+                                                        : folds && relpath::matchKey(a.path, caps.caseInsensitive) ==
+                                                                       relpath::matchKey(a.fromPath(), caps.caseInsensitive));
         if (*there && !itself)
             return Error::skipItem("rename", a.fromPath(), "'" + a.path + "' already exists on the " +
                                                             sideName(a.target), "Run the sync again");
         if (auto parent = relpath::parent(a.path); !parent.empty())
             if (auto r = ensureDirs(side, std::string(parent)); !r)
                 return r;
-        if (auto r = side.rename(a.fromPath(), a.path); !r)
-            return r;
-        auto after = side.stat(a.path);
-        if (!after || !*after)
-            return Error::skipItem("rename", a.path, "the renamed item vanished", "Run the sync again");
+        auto after = side.rename(a.fromPath(), a.path);
+        if (!after)
+            return after.error();
         push(BaseRename{a.basePath().empty() ? a.fromPath() : a.basePath(), a.path});
-        const EntryInfo& l = a.target == Side::Left ? **after : *moved;
-        const EntryInfo& r = a.target == Side::Left ? *moved : **after;
+        const EntryInfo& l = a.target == Side::Left ? *after : *moved;
+        const EntryInfo& r = a.target == Side::Left ? *moved : *after;
         std::optional<ContentHash> keep;
         push(BaseUpsert{makeBase(a.path, l, r, keep), {}});
         return Ok{};
@@ -467,7 +499,8 @@ struct Executor::Impl {
         if (auto p = relpath::parent(dir); !p.empty())
             if (auto r = ensureDirs(side, std::string(p)); !r)
                 return r;
-        return side.makeDir(dir, 0);
+        auto made = side.makeDir(dir, 0);
+        return made ? Result<void>(Ok{}) : Result<void>(made.error());
     }
 
     Result<void> doSetTime(Sides& s, const Action& a)
@@ -480,12 +513,10 @@ struct Executor::Impl {
             return now.error();
         if (!sameAsScanned(*now, scanned))
             return changedSinceScan(a.path, sideName(a.target));
-        if (auto r = side.setTimes(a.path, src->mtimeNs); !r)
-            return r;
-        auto after = side.stat(a.path);
-        if (!after || !*after)
-            return Error::skipItem("set time", a.path, "the item vanished", "Run the sync again");
-        Entry target = **after;
+        auto after = side.setTimes(a.path, src->mtimeNs);
+        if (!after)
+            return after.error();
+        const Entry& target = *after;
         std::optional<ContentHash> hash;
         if (src->hasHash)
             hash = src->hash;
@@ -537,12 +568,10 @@ struct Executor::Impl {
             return clash.error();
         if (*clash)
             return Error::skipItem("keep both", loserPath, "'" + a.conflictName() + "' already exists", "Run the sync again");
-        if (auto r = loserSide.rename(loserPath, a.conflictName()); !r)
-            return r;
-        auto movedNow = loserSide.stat(a.conflictName());
-        if (!movedNow || !*movedNow)
-            return Error::skipItem("keep both", a.conflictName(), "the renamed version vanished", "Run the sync again");
-        Entry movedEntry = **movedNow;
+        auto movedNow = loserSide.rename(loserPath, a.conflictName());
+        if (!movedNow)
+            return movedNow.error();
+        Entry movedEntry = *movedNow;
         auto c1 = copyItem(s, loser, a.conflictName(), movedEntry, a.conflictName(), std::nullopt);
         if (!c1)
             return c1.error();

@@ -627,6 +627,16 @@ private:
         std::string why;
         const Capabilities& caps = to == Side::Left ? m_pol.leftCaps : m_pol.rightCaps;
         std::string_view name = relpath::name(pathOn(r, to));
+        if (src->kind == EntryKind::Symlink && !caps.symlinks) {
+            // Nothing is attempted there: one clear line per link, not a
+            // failure of each copy.
+            m_plan.problems.push_back({std::string(pathOn(r, from)),
+                                       "skipped: the " + std::string(sideName(to)) +
+                                           " side keeps no symbolic links, so this link cannot be copied there. "
+                                           "Exclude it (--exclude) if it need not be synced"});
+            hold(r);
+            return false;
+        }
         if (!validNameFor(name, caps, why)) {
             m_plan.problems.push_back({std::string(pathOn(r, from)), "cannot be created on the " + std::string(sideName(to)) +
                                                             ": " + why + ". Rename it, then run the sync again"});

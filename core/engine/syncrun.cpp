@@ -2,6 +2,8 @@
 
 #include "backend/hashstream.h"
 #include "common/hash.h"
+
+#include <algorithm>
 #include "common/phaseclock.h"
 #include "engine/emptiedside.h"
 #include "engine/scanner.h"
@@ -11,6 +13,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <algorithm>
 
 #include <cerrno>
 #include <cstring>
@@ -224,18 +227,20 @@ bool SyncRun::excludeVersionsFolder(Filter& filter)
 {
     if (m_options.versioning.mode != VersioningSettings::Mode::Folder)
         return true;
-    const std::string& folder = m_options.versioning.folder;
-    Backend* sides[2] = {m_left.get(), m_right.get()}; // the sides as opened: location and localRoot only
+    Backend* sides[2] = {m_left.get(), m_right.get()}; // the sides as opened: location and versions store only
     SessionPool* pools[2] = {m_leftPool.get(), m_rightPool.get()};
     for (int i = 0; i < 2; ++i) {
-        const std::string root = sides[i]->localRoot();
-        if (root.empty())
+        // Each side keeps its versions on its own storage; a side that has
+        // no versions folder fails on the first item it would version.
+        auto store = sides[i]->versionsStore(m_options.versioning);
+        if (!store)
             continue;
-        if (auto problem = versionsFolderProblem(folder, root))
+        if (auto problem = versionsStoreProblem(*sides[i], **store))
             return stop(ExitCode::Usage, *problem);
-        const std::optional<std::string> rel = versionsFolderRelPath(folder, root);
+        const std::optional<std::string> rel = sides[i]->placeOf(**store);
         if (!rel)
             continue;
+        const std::string folder = (*store)->location();
         Backend& other = *sides[1 - i];
         auto session = pools[1 - i]->lease();
         if (!session)
@@ -257,6 +262,23 @@ bool SyncRun::excludeVersionsFolder(Filter& filter)
         filter = filter.withExclude(pattern + "/");
     }
     return true;
+}
+
+// A file's content hash: the server's own where it computes ours (no bytes
+// cross the network), else read through the backend.
+Result<ContentHash> SyncRun::contentHash(Backend& side, const std::string& path)
+{
+    if (side.capabilities().serverHashAlgorithm == Capabilities::kOurHash) {
+        auto h = side.serverHash(path);
+        if (!h)
+            return h.error();
+        if (*h)
+            return **h;
+    }
+    auto in = side.openRead(path);
+    if (!in)
+        return in.error();
+    return hashStream(**in, path, m_cancel);
 }
 
 bool SyncRun::scanAndPlan()
@@ -383,12 +405,7 @@ bool SyncRun::scanAndPlan()
                 }
                 session = std::move(*lease);
             }
-            auto in = session->openRead(path);
-            if (!in) {
-                m_report.errors.push_back(in.error());
-                continue;
-            }
-            auto h = hashStream(**in, path, m_cancel);
+            auto h = contentHash(*session, path);
             if (!h) {
                 m_report.errors.push_back(h.error());
                 continue;
@@ -482,11 +499,8 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
         (void)st.store->setMeta("left_location", m_left->location());
         (void)st.store->setMeta("right_location", m_right->location());
     }
-    if (versioner.enabled()) {
-        auto r = versioner.applyRetention(m_options.nowNs);
-        if (!r)
-            m_report.errors.push_back(r.error());
-    }
+    if (versioner.enabled())
+        applyRetention(versioner);
     st.clock.lap("finish");
     for (size_t i = 0; i < m_report.execution.items.size(); ++i)
         if (m_report.execution.items[i].state == ItemResult::State::Failed)
@@ -494,6 +508,24 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
     for (const Error& e : m_report.execution.otherErrors)
         m_report.errors.push_back(e);
     finish();
+}
+
+// Retention in each side's versions store, once per store (two local
+// sides share one versions folder).
+void SyncRun::applyRetention(Versioner& versioner)
+{
+    if (m_options.versioning.mode != VersioningSettings::Mode::Folder)
+        return;
+    std::vector<std::string> done;
+    for (Backend* side : {m_left.get(), m_right.get()}) {
+        auto store = side->versionsStore(m_options.versioning);
+        if (!store || std::find(done.begin(), done.end(), (*store)->location()) != done.end())
+            continue;
+        done.push_back((*store)->location());
+        auto r = versioner.applyRetention(**store, m_options.nowNs);
+        if (!r)
+            m_report.errors.push_back(r.error());
+    }
 }
 
 void SyncRun::finish()

@@ -105,6 +105,8 @@ private:
     bool scanAndPlan();
     bool applyGuards();
     void finish();
+    void applyRetention(Versioner& versioner);
+    Result<ContentHash> contentHash(Backend& side, const std::string& path);
     struct State;
     std::unique_ptr<Backend> m_left;
     std::unique_ptr<Backend> m_right;

@@ -1,86 +1,41 @@
 #include "versioner.h"
 
-#include "backend/localbackend.h"
+#include "backend/localbackend.h" // copyStream
 #include "common/relpath.h"
 #include "common/timens.h"
 #include "engine/reasons.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <ctime>
-#include <dirent.h>
-#include <fcntl.h>
 #include <map>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace ferry {
 
 namespace {
 
-bool exists(const std::string& p)
+// Creates the folder `rel` (with its parents, and the root) on `b`.
+Result<void> makeDirs(Backend& b, const std::string& rel)
 {
-    struct stat st;
-    return ::lstat(p.c_str(), &st) == 0;
-}
-
-Result<void> makeDirs(const std::string& abs)
-{
-    std::string partial;
-    size_t pos = 0;
-    while (pos <= abs.size()) {
-        size_t slash = abs.find('/', pos);
-        if (slash == std::string::npos)
-            slash = abs.size();
-        partial = abs.substr(0, slash);
-        pos = slash + 1;
-        if (partial.empty())
-            continue;
-        if (::mkdir(partial.c_str(), 0777) != 0 && errno != EEXIST)
-            return errnoError("create versions folder", partial, errno);
-    }
-    return Ok{};
-}
-
-// Copies a local file byte for byte to `to` (through a temporary name), keeping its time.
-Result<void> copyLocalFile(const std::string& from, const std::string& to)
-{
-    struct stat st;
-    if (::lstat(from.c_str(), &st) != 0)
-        return errnoError("read", from, errno);
-    if (S_ISLNK(st.st_mode)) {
-        std::string target(4096, '\0');
-        ssize_t n = ::readlink(from.c_str(), target.data(), target.size());
-        if (n < 0)
-            return errnoError("read symlink", from, errno);
-        target.resize(size_t(n));
-        ::unlink(to.c_str());
-        if (::symlink(target.c_str(), to.c_str()) != 0)
-            return errnoError("create symlink", to, errno);
-        return Ok{};
-    }
-    std::string dir = to.substr(0, to.rfind('/'));
-    LocalBackend src(from.substr(0, from.rfind('/')));
-    LocalBackend dst(dir);
-    auto in = src.openRead(from.substr(from.rfind('/') + 1));
-    if (!in)
-        return in.error();
-    auto tmp = dst.createTemp("");
-    if (!tmp)
-        return tmp.error();
-    if (auto r = copyStream(**in, **tmp, to, [](int64_t) { return true; }); !r)
+    if (auto r = b.createRoot(); !r)
         return r;
-#ifdef __APPLE__
-    int64_t mt = timespecToNs(st.st_mtimespec.tv_sec, st.st_mtimespec.tv_nsec);
-#else
-    int64_t mt = timespecToNs(st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-#endif
-    auto c = dst.commit(std::move(*tmp), to.substr(to.rfind('/') + 1), mt, uint32_t(st.st_mode & 07777), true);
-    if (!c)
-        return c.error();
-    return Ok{};
+    for (size_t slash = rel.find('/');; slash = rel.find('/', slash + 1)) {
+        const std::string partial = rel.substr(0, slash);
+        if (!partial.empty())
+            if (auto r = b.makeDir(partial, 0); !r)
+                return r.error();
+        if (slash == std::string::npos)
+            return Ok{};
+    }
+}
+
+// The path of a store's item as a user sees it: "<store location>/<path>".
+std::string shownPath(const Backend& store, const std::string& path)
+{
+    const std::string loc = store.location();
+    return loc.empty() || loc.back() == '/' ? loc + path : loc + "/" + path;
 }
 
 int64_t parseStamp(const std::string& s)
@@ -154,8 +109,20 @@ Result<void> Versioner::preserve(Backend& side, const std::string& path)
 {
     switch (m_settings.mode) {
     case VersioningSettings::Mode::None: return Ok{};
-    case VersioningSettings::Mode::Folder: return toFolder(side, path);
-    case VersioningSettings::Mode::Trash: return toTrash(side, path);
+    case VersioningSettings::Mode::Folder: {
+        auto store = side.versionsStore(m_settings);
+        if (!store) {
+            Error e = store.error();
+            e.path = path;
+            return e;
+        }
+        return toFolder(side, **store, path);
+    }
+    case VersioningSettings::Mode::Trash:
+        if (!side.capabilities().trash)
+            return Error::abortRun("move to trash", path, "'" + side.location() + "' has no trash",
+                                   "Choose a versions folder for this job instead of the trash");
+        return side.moveToTrash(path);
     }
     return Ok{};
 }
@@ -163,168 +130,117 @@ Result<void> Versioner::preserve(Backend& side, const std::string& path)
 // A failure to write into the versions folder, told in the user's terms:
 // the file being versioned and the versions folder, not a temporary name
 // and "the target drive".
-Error Versioner::storeError(const std::string& path, const Error& cause) const
+Error Versioner::storeError(const Backend& store, const std::string& path, const Error& cause) const
 {
     Error e = cause;
     e.operation = "keep a version of";
     e.path = path;
-    e.detail = cause.detail + " while writing into the versions folder '" + ownFolder() + "'";
+    const std::string folder = store.location();
+    e.detail = cause.detail + " while writing into the versions folder '" + shownPath(store, m_settings.owner) + "'";
     const bool full = cause.osError == ENOSPC || cause.osError == EDQUOT;
-    e.nextStep = full ? "Free some space on the drive of the versions folder '" + m_settings.folder +
+    e.nextStep = full ? "Free some space on the drive of the versions folder '" + folder +
                             "' (or raise the quota), or choose another versions folder; the file was left as it was"
-                      : "Check that the versions folder '" + m_settings.folder +
+                      : "Check that the versions folder '" + folder +
                             "' may be written, or choose another one; the file was left as it was";
     return e;
 }
 
-Result<void> Versioner::toFolder(Backend& side, const std::string& path)
+std::string Versioner::candidate(const std::string& dir, const std::string& name, int n) const
 {
-    const std::string dir = relpath::join(ownFolder(), relpath::parent(path));
-    if (auto r = makeDirs(dir); !r)
-        return r;
-    std::string target;
-    {
-        std::lock_guard lock(m_mutex);
-        std::string name(relpath::name(path));
-        target = dir + "/" + versionName(name, m_stamp);
-        for (int n = 2; exists(target); ++n)
-            target = dir + "/" + versionName(name, m_stamp + "-" + std::to_string(n));
-        // Reserve the name so a parallel worker picks another.
-        int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-        if (fd >= 0)
-            ::close(fd);
-    }
-    if (!side.localRoot().empty()) {
-        auto moved = static_cast<LocalBackend&>(side).moveOut(path, target);
-        if (moved)
-            return Ok{};
-        if (moved.error().osError != EXDEV) {
-            ::unlink(target.c_str());
-            Error e = moved.error();
-            if (e.osError != 0 && e.operation == "keep a version of")
-                e.nextStep = "Check that the versions folder '" + ownFolder() + "' is writable, then run again";
-            return e;
-        }
-        // Another file system: copy it through the backend, as for a remote side.
-    }
-    // Read the old version through the backend, then remove it there.
-    auto in = side.openRead(path);
-    if (!in) {
-        ::unlink(target.c_str());
-        return in.error();
-    }
-    LocalBackend dst(dir);
-    auto tmp = dst.createTemp("");
-    if (!tmp) {
-        ::unlink(target.c_str());
-        return storeError(path, tmp.error());
-    }
-    if (auto r = copyStream(**in, **tmp, path, [](int64_t) { return true; }); !r) {
-        ::unlink(target.c_str());
-        return storeError(path, r.error());
-    }
-    auto st = side.stat(path);
-    int64_t mt = st && *st ? (*st)->mtimeNs : 0;
-    if (auto r = dst.commit(std::move(*tmp), target.substr(target.rfind('/') + 1), mt, 0644, true); !r)
-        return storeError(path, r.error());
-    // The version is the only copy once the original is deleted: it must be
-    // on the disk first (a power cut must not leave an empty version).
-    if (auto r = dst.flushWrites(); !r)
-        return storeError(path, r.error());
-    return side.removeFile(path);
+    return relpath::join(dir, versionName(name, n == 1 ? m_stamp : m_stamp + "-" + std::to_string(n)));
 }
 
-Result<void> Versioner::toTrash(Backend& side, const std::string& path)
+Result<void> Versioner::toFolder(Backend& side, Backend& store, const std::string& path)
 {
-    const std::string local = side.localRoot();
-    if (local.empty())
-        return Error::abortRun("move to trash", path, "the trash is only available for local folders",
-                               "Choose a versions folder for this job instead of the trash");
-    std::string dataHome;
-    if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x)
-        dataHome = x;
-    else if (const char* h = std::getenv("HOME"); h && *h)
-        dataHome = std::string(h) + "/.local/share";
-    else
-        return Error::abortRun("move to trash", path, "no home folder", "Set HOME or choose a versions folder");
-    const std::string trash = dataHome + "/Trash";
-    if (auto r = makeDirs(trash + "/files"); !r)
-        return r;
-    if (auto r = makeDirs(trash + "/info"); !r)
-        return r;
-    const std::string abs = static_cast<LocalBackend&>(side).absolute(path);
-    std::string name(relpath::name(path));
-    std::string info;
-    {
-        std::lock_guard lock(m_mutex);
-        std::string stem, ext;
-        splitName(name, stem, ext);
-        bool reserved = false;
-        for (int n = 1; n <= 1000 && !reserved; ++n) {
-            std::string candidate = n == 1 ? name : stem + "." + std::to_string(n) + ext;
-            if (exists(trash + "/files/" + candidate))
-                continue; // an orphaned file in the trash: never overwrite it
-            info = trash + "/info/" + candidate + ".trashinfo";
-            int fd = ::open(info.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-            if (fd < 0) {
-                if (errno == EEXIST)
-                    continue;
-                // Any other failure (a name too long, no space, no permission) is final.
-                Error e = errnoError("move to trash", path, errno);
-                e.nextStep = "Check the trash folder '" + trash + "', or choose a versions folder for this job";
-                return e;
-            }
-            std::string text = "[Trash Info]\nPath=";
-            for (unsigned char c : abs) {
-                if (std::isalnum(c) || std::string_view("/-_.~").find(char(c)) != std::string_view::npos)
-                    text += char(c);
-                else {
-                    char buf[4];
-                    std::snprintf(buf, sizeof buf, "%%%02X", c);
-                    text += buf;
-                }
-            }
-            time_t now = time(nullptr);
-            struct tm t {};
-            localtime_r(&now, &t);
-            char date[32];
-            std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &t);
-            text += "\nDeletionDate=" + std::string(date) + "\n";
-            bool ok = ::write(fd, text.data(), text.size()) == ssize_t(text.size());
-            int err = errno;
-            ::close(fd);
-            if (!ok) {
-                ::unlink(info.c_str());
-                return errnoError("move to trash", path, err);
-            }
-            name = candidate;
-            reserved = true;
+    const std::string_view parent = relpath::parent(path);
+    const std::string dir = parent.empty() ? m_settings.owner : relpath::join(m_settings.owner, parent);
+    const std::string name(relpath::name(path));
+    // The rename never replaces: a name taken (by a parallel worker, or an
+    // earlier version in the same second) moves on to the next suffix, and
+    // the folders are made only when the first try finds them missing.
+    bool madeDirs = false;
+    for (int n = 1; n <= 10000;) {
+        auto moved = side.moveToStore(path, store, candidate(dir, name, n));
+        if (moved)
+            return Ok{};
+        const int err = moved.error().osError;
+        if (err == EEXIST) {
+            ++n;
+        } else if (err == ENOENT && !madeDirs) {
+            if (auto r = makeDirs(store, dir); !r)
+                return storeError(store, path, r.error());
+            madeDirs = true;
+        } else if (err == EXDEV) {
+            // Another file system (or a store the side cannot rename into).
+            if (!madeDirs)
+                if (auto r = makeDirs(store, dir); !r)
+                    return storeError(store, path, r.error());
+            return copyToFolder(side, store, path, dir);
+        } else {
+            Error e = moved.error();
+            if (e.osError != 0 && e.operation == "keep a version of")
+                e.nextStep = "Check that the versions folder '" + shownPath(store, m_settings.owner) +
+                             "' is writable, then run again";
+            return e;
         }
-        if (!reserved)
-            return Error::skipItem("move to trash", path, "no free name in the trash",
-                                   "Empty the trash, or choose a versions folder for this job");
     }
-    const std::string target = trash + "/files/" + name;
-    auto moved = static_cast<LocalBackend&>(side).moveOut(path, target);
-    if (moved)
-        return Ok{};
-    if (moved.error().osError == EXDEV) {
-        // Another file system: copy what the verified folder holds, then delete.
+    return Error::skipItem("keep a version of", path, "no free version name", "Apply retention, then run again");
+}
+
+// Reads the old version through the side, writes it into the store, puts it
+// on the store's disk, and only then removes the original.
+Result<void> Versioner::copyToFolder(Backend& side, Backend& store, const std::string& path, const std::string& dir)
+{
+    auto st = side.stat(path);
+    if (!st)
+        return st.error();
+    if (!*st)
+        return errnoError("keep a version of", path, ENOENT);
+    const Entry& item = **st;
+    const std::string name(relpath::name(path));
+    std::unique_ptr<TempFile> tmp;
+    std::string link;
+    if (item.kind == EntryKind::Symlink) {
+        auto target = side.readLink(path);
+        if (!target)
+            return target.error();
+        link = *target;
+    } else {
         auto in = side.openRead(path);
-        if (in) {
-            LocalBackend trashFiles(trash + "/files");
-            auto tmp = trashFiles.createTemp("");
-            if (tmp && copyStream(**in, **tmp, path, [](int64_t) { return true; }))
-                if (auto st = side.stat(path); st && *st)
-                    if (trashFiles.commit(std::move(*tmp), name, (*st)->mtimeNs, (*st)->mode, false) &&
-                        trashFiles.flushWrites()) // on the disk before the original goes
-                        return side.removeFile(path);
+        if (!in)
+            return in.error();
+        auto made = store.createTemp(dir, 0644);
+        if (!made)
+            return storeError(store, path, made.error());
+        tmp = std::move(*made);
+        if (auto r = copyStream(**in, *tmp, path, [](int64_t) { return true; }); !r)
+            return storeError(store, path, r.error());
+    }
+    {
+        // One worker at a time picks a free name and puts the copy there.
+        std::lock_guard lock(m_mutex);
+        std::string target;
+        for (int n = 1; target.empty() && n <= 10000; ++n) {
+            auto there = store.stat(candidate(dir, name, n));
+            if (!there)
+                return storeError(store, path, there.error());
+            if (!*there)
+                target = candidate(dir, name, n);
+        }
+        if (target.empty())
+            return Error::skipItem("keep a version of", path, "no free version name", "Apply retention, then run again");
+        if (tmp) {
+            if (auto r = store.commit(std::move(tmp), target, item.mtimeNs, 0644, false); !r)
+                return storeError(store, path, r.error());
+        } else if (auto r = store.makeSymlink(target, link, item.mtimeNs); !r) {
+            return storeError(store, path, r.error());
         }
     }
-    ::unlink(info.c_str());
-    Error e = moved.error();
-    e.operation = "move to trash";
-    return e;
+    // The version is the only copy once the original is deleted: it must be
+    // on the disk first (a power cut must not leave an empty version).
+    if (auto r = store.flushWrites(); !r)
+        return storeError(store, path, r.error());
+    return side.removeFile(path);
 }
 
 std::string Versioner::ownFolder() const
@@ -337,50 +253,43 @@ bool Versioner::isOwnerFolderName(const std::string& name)
     return name.rfind("job-", 0) == 0 || name.rfind("pair-", 0) == 0;
 }
 
-std::vector<Version> Versioner::allVersions() const
+std::vector<Version> Versioner::allVersions(Backend& store) const
 {
     if (m_settings.mode != VersioningSettings::Mode::Folder)
         return {};
-    return scan(ownFolder(), m_settings.owner.empty());
+    return scan(store, m_settings.owner, m_settings.owner.empty());
 }
 
-std::vector<Version> Versioner::legacyVersions() const
+std::vector<Version> Versioner::legacyVersions(Backend& store) const
 {
     if (m_settings.mode != VersioningSettings::Mode::Folder || m_settings.owner.empty())
         return {};
-    return scan(m_settings.folder, true);
+    return scan(store, {}, true);
 }
 
-std::vector<Version> Versioner::scan(const std::string& root, bool skipOwnerFolders) const
+std::vector<Version> Versioner::scan(Backend& store, const std::string& top, bool skipOwnerFolders) const
 {
     std::vector<Version> out;
-    std::vector<std::string> pending{""};
+    std::vector<std::string> pending{top};
     while (!pending.empty()) {
-        std::string rel = pending.back();
+        const std::string dir = pending.back();
         pending.pop_back();
-        std::string abs = rel.empty() ? root : root + "/" + rel;
-        DIR* d = ::opendir(abs.c_str());
-        if (!d)
+        auto items = store.list(dir); // a folder that is not there holds no versions
+        if (!items)
             continue;
-        while (struct dirent* de = ::readdir(d)) {
-            std::string name = de->d_name;
-            if (name == "." || name == "..")
-                continue;
-            std::string childRel = relpath::join(rel, name);
-            struct stat st;
-            if (::lstat((abs + "/" + name).c_str(), &st) != 0)
-                continue;
-            if (S_ISDIR(st.st_mode)) {
+        const std::string rel = dir.size() > top.size() ? dir.substr(top.empty() ? 0 : top.size() + 1) : std::string();
+        for (const ListedItem& item : *items) {
+            const std::string name(relpath::name(item.entry.path));
+            if (item.entry.isDir()) {
                 if (!(skipOwnerFolders && rel.empty() && isOwnerFolderName(name)))
-                    pending.push_back(childRel);
+                    pending.push_back(item.entry.path);
                 continue;
             }
             std::string original;
             int64_t stamp = 0;
             if (parseVersionName(name, original, stamp))
-                out.push_back({relpath::join(rel, original), abs + "/" + name, stamp});
+                out.push_back({relpath::join(rel, original), shownPath(store, item.entry.path), stamp, item.entry.path});
         }
-        ::closedir(d);
     }
     std::sort(out.begin(), out.end(), [](const Version& a, const Version& b) {
         return a.stampNs != b.stampNs ? a.stampNs > b.stampNs : a.file > b.file;
@@ -388,28 +297,53 @@ std::vector<Version> Versioner::scan(const std::string& root, bool skipOwnerFold
     return out;
 }
 
-std::vector<Version> Versioner::versionsOf(const std::string& relPath) const
+std::vector<Version> Versioner::versionsOf(Backend& store, const std::string& relPath) const
 {
     std::vector<Version> out;
-    for (Version& v : allVersions())
+    for (Version& v : allVersions(store))
         if (v.relPath == relPath)
             out.push_back(std::move(v));
     return out;
 }
 
-Result<void> Versioner::restore(const Version& v, const std::string& targetFile)
+Result<void> Versioner::restore(Backend& store, const Version& v, Backend& target, const std::string& targetPath)
 {
-    if (auto r = makeDirs(targetFile.substr(0, targetFile.rfind('/'))); !r)
+    if (auto parent = relpath::parent(targetPath); !parent.empty()) {
+        if (auto r = makeDirs(target, std::string(parent)); !r)
+            return r;
+    } else if (auto r = target.createRoot(); !r) {
         return r;
-    return copyLocalFile(v.file, targetFile);
+    }
+    auto st = store.stat(v.storePath);
+    if (!st)
+        return st.error();
+    if (!*st)
+        return errnoError("read", v.file, ENOENT);
+    if ((*st)->kind == EntryKind::Symlink) {
+        auto link = store.readLink(v.storePath);
+        if (!link)
+            return link.error();
+        auto made = target.makeSymlink(targetPath, *link, (*st)->mtimeNs);
+        return made ? Result<void>(Ok{}) : Result<void>(made.error());
+    }
+    auto in = store.openRead(v.storePath);
+    if (!in)
+        return in.error();
+    auto tmp = target.createTemp(std::string(relpath::parent(targetPath)), (*st)->mode);
+    if (!tmp)
+        return tmp.error();
+    if (auto r = copyStream(**in, **tmp, targetPath, [](int64_t) { return true; }); !r)
+        return r;
+    auto c = target.commit(std::move(*tmp), targetPath, (*st)->mtimeNs, (*st)->mode, true);
+    return c ? Result<void>(Ok{}) : Result<void>(c.error());
 }
 
-Result<int> Versioner::applyRetention(int64_t nowNs)
+Result<int> Versioner::applyRetention(Backend& store, int64_t nowNs)
 {
     if (m_settings.mode != VersioningSettings::Mode::Folder || (m_settings.keepCount <= 0 && m_settings.maxAgeDays <= 0))
         return 0;
     std::map<std::string, std::vector<Version>> byPath;
-    for (Version& v : allVersions())
+    for (Version& v : allVersions(store))
         byPath[v.relPath].push_back(std::move(v)); // newest first
     const int64_t maxAge = secondsToNs(int64_t(m_settings.maxAgeDays) * 86400);
     int removed = 0;
@@ -419,8 +353,12 @@ Result<int> Versioner::applyRetention(int64_t nowNs)
             bool tooOld = m_settings.maxAgeDays > 0 && saturatingSub(nowNs, versions[i].stampNs) > maxAge;
             if (!tooMany && !tooOld)
                 continue;
-            if (::unlink(versions[i].file.c_str()) != 0 && errno != ENOENT)
-                return errnoError("remove old version", versions[i].file, errno);
+            if (auto r = store.removeFile(versions[i].storePath); !r) {
+                Error e = r.error();
+                e.operation = "remove old version";
+                e.path = versions[i].file;
+                return e;
+            }
             ++removed;
         }
     }

@@ -8,8 +8,10 @@
 // their names: "<relative dir>/<stem> YYYY-MM-DD HHMMSS<ext>").
 // The exclusion covers the same relative path on both sides, so the other
 // side must hold nothing there either (see versionsFolderShadowProblem).
-// Thread-safety: plain functions; versionsFolderProblem reads the folder.
+// Thread-safety: plain functions; the ...Problem ones read the folder.
 #pragma once
+
+#include "backend/backend.h"
 
 #include <optional>
 #include <string>
@@ -20,6 +22,12 @@ namespace ferry {
 // inside the synced local folder `root` and holds anything but Ferry's own
 // per-job subfolders and old-style versions; nothing when it may be used.
 std::optional<std::string> versionsFolderProblem(const std::string& folder, const std::string& root);
+
+// The same for any side: the reason when the versions store `store` of
+// `side` (Backend::versionsStore) lies inside the side's root (placeOf) and
+// is the root itself or holds anything but Ferry's own; nothing otherwise.
+// Reads the store.
+std::optional<std::string> versionsStoreProblem(Backend& side, Backend& store);
 
 // The path of `folder` relative to the local folder `root` when it lies
 // strictly inside it (compared as real paths, so a symlinked root cannot

@@ -36,10 +36,17 @@ struct ItemLimits {
 struct VersioningSettings {
     enum class Mode { None, Folder, Trash };
     Mode mode = Mode::None;
-    std::string folder;     // absolute local path, for Mode::Folder
+    // Mode::Folder: each side keeps the versions of its files on its own
+    // storage (Backend::versionsStore). A local side uses `folder`, an
+    // absolute local path (on any drive); a side on a server (SFTP, FTP)
+    // uses `serverFolder`, a path on that server (absolute there; empty: such
+    // a side keeps no versions, and a file it would replace or delete is left
+    // alone with an error). Not stored with jobs yet.
+    std::string folder;
     int keepCount = 0;      // 0: no limit
     int maxAgeDays = 0;     // 0: no limit
     std::string owner;      // the subfolder of `folder` for this job or pair; empty: `folder` itself
+    std::string serverFolder; // see `folder`
     bool operator==(const VersioningSettings&) const = default;
 };
 

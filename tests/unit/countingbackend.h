@@ -66,17 +66,28 @@ public:
     {
         return m_inner->commit(std::move(temp), path, mtimeNs, mode, mayReplace);
     }
-    Result<void> rename(const std::string& from, const std::string& to) override { return m_inner->rename(from, to); }
+    Result<Entry> rename(const std::string& from, const std::string& to) override { return m_inner->rename(from, to); }
     Result<void> removeFile(const std::string& path) override { return m_inner->removeFile(path); }
     Result<void> removeDir(const std::string& path) override { return m_inner->removeDir(path); }
-    Result<void> makeDir(const std::string& path, uint32_t mode) override { return m_inner->makeDir(path, mode); }
-    Result<void> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override
+    Result<Entry> makeDir(const std::string& path, uint32_t mode) override { return m_inner->makeDir(path, mode); }
+    Result<Entry> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override
     {
         return m_inner->makeSymlink(path, target, mtimeNs);
     }
-    Result<void> setTimes(const std::string& path, int64_t mtimeNs) override { return m_inner->setTimes(path, mtimeNs); }
+    Result<Entry> setTimes(const std::string& path, int64_t mtimeNs) override { return m_inner->setTimes(path, mtimeNs); }
     Result<bool> removeStaleTemp(const std::string& path) override { return m_inner->removeStaleTemp(path); }
     Result<void> flushWrites() override { return m_inner->flushWrites(); }
+    Result<std::unique_ptr<Backend>> versionsStore(const VersioningSettings& settings) const override
+    {
+        return m_inner->versionsStore(settings);
+    }
+    std::optional<std::string> placeOf(const Backend& other) const override { return m_inner->placeOf(other); }
+    Result<void> moveToStore(const std::string& path, Backend& store, const std::string& target) override
+    {
+        return m_inner->moveToStore(path, store, target);
+    }
+    Result<void> moveToTrash(const std::string& path) override { return m_inner->moveToTrash(path); }
+    Result<std::optional<ContentHash>> serverHash(const std::string& path) override { return m_inner->serverHash(path); }
 
 private:
     std::unique_ptr<Backend> m_inner;

@@ -1,8 +1,8 @@
 // FaultyBackend: a local folder seen through the Backend interface with
 // faults injected on demand (a full disk part-way through a write, a
 // temporary file that cannot be created, a removal that is refused).
-// It reports no localRoot(), so the engine treats it like a remote side and
-// never reaches around it to the file system.
+// It is not a LocalBackend, so moves into a local versions folder are
+// renames only through the forwarded calls, as for any other side.
 #pragma once
 
 #include "forwardingbackend.h"

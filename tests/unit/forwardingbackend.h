@@ -29,17 +29,27 @@ public:
     {
         return m_local.commit(std::move(temp), path, mtimeNs, mode, mayReplace);
     }
-    Result<void> rename(const std::string& from, const std::string& to) override { return m_local.rename(from, to); }
+    Result<Entry> rename(const std::string& from, const std::string& to) override { return m_local.rename(from, to); }
     Result<void> removeFile(const std::string& path) override { return m_local.removeFile(path); }
     Result<void> removeDir(const std::string& path) override { return m_local.removeDir(path); }
-    Result<void> makeDir(const std::string& path, uint32_t mode) override { return m_local.makeDir(path, mode); }
-    Result<void> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override
+    Result<Entry> makeDir(const std::string& path, uint32_t mode) override { return m_local.makeDir(path, mode); }
+    Result<Entry> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override
     {
         return m_local.makeSymlink(path, target, mtimeNs);
     }
-    Result<void> setTimes(const std::string& path, int64_t mtimeNs) override { return m_local.setTimes(path, mtimeNs); }
+    Result<Entry> setTimes(const std::string& path, int64_t mtimeNs) override { return m_local.setTimes(path, mtimeNs); }
     Result<bool> removeStaleTemp(const std::string& path) override { return m_local.removeStaleTemp(path); }
     Result<void> flushWrites() override { return m_local.flushWrites(); }
+    Result<std::unique_ptr<Backend>> versionsStore(const VersioningSettings& settings) const override
+    {
+        return m_local.versionsStore(settings);
+    }
+    std::optional<std::string> placeOf(const Backend& other) const override { return m_local.placeOf(other); }
+    Result<void> moveToStore(const std::string& path, Backend& store, const std::string& target) override
+    {
+        return m_local.moveToStore(path, store, target);
+    }
+    Result<void> moveToTrash(const std::string& path) override { return m_local.moveToTrash(path); }
 
 protected:
     LocalBackend m_local;

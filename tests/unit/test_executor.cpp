@@ -113,8 +113,9 @@ TEST_CASE("replaced and deleted files go to versioning", "[executor]")
     CHECK(readFile(p.right + "/edit.txt") == "new!");
     CHECK_FALSE(exists(p.right + "/gone.txt"));
     Versioner v(o.versioning, o.nowNs);
-    auto edits = v.versionsOf("edit.txt");
-    auto gone = v.versionsOf("gone.txt");
+    LocalBackend store(p.versions);
+    auto edits = v.versionsOf(store, "edit.txt");
+    auto gone = v.versionsOf(store, "gone.txt");
     REQUIRE(edits.size() == 1);
     REQUIRE(gone.size() == 1);
     CHECK(readFile(edits[0].file) == "old");

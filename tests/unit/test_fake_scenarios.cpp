@@ -3,6 +3,7 @@
 // file ids or atomic renames): the engine must honour what a side can do.
 // Each ends with both sides as expected and a second run that plans nothing.
 #include "backend/fakebackend.h"
+#include "common/relpath.h"
 #include "engine/syncrun.h"
 #include "store/statestore.h"
 #include "reportcheck.h"
@@ -300,4 +301,143 @@ TEST_CASE("an executor with nothing to do connects nothing", "[fake][sessions]")
     CHECK(lp.connected() == 0);
     CHECK(rp.connected() == 0);
     CHECK(fs->calls() == 0);
+}
+
+// ---- each capability, honoured by the engine ------------------------------------
+
+namespace {
+
+bool anyErrorMentions(const SyncReport& r, const std::string& text)
+{
+    for (const Error& e : r.errors)
+        if (e.message().find(text) != std::string::npos)
+            return true;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("capability symlinks: a link for a side without links is skipped once with a reason, never attempted",
+          "[fake][capabilities]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::plainServer());
+    p.left->putFile("L/a.txt", "alpha", kT0);
+    p.left->putSymlink("L/link", "a.txt");
+    SyncReport r = p.sync(SyncMode::Mirror);
+    INFO(describeWithPlan(r));
+    CHECK(p.right->calls("makeSymlink") == 0);
+    CHECK(p.rightTree() == std::map<std::string, std::string>{{"a.txt", "f:alpha"}});
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors.front().path == "link");
+    CHECK(anyErrorMentions(r, "symbolic links"));
+}
+
+TEST_CASE("capability atomicRename: a side without it gets a replace in steps that leaves nothing behind",
+          "[fake][capabilities]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::plainServer());
+    p.left->putFile("L/f.txt", "new content", kT0 + 100 * kSecond);
+    p.right->putFile("R/f.txt", "old", kT0);
+    SyncReport r = p.sync(SyncMode::Mirror);
+    INFO(describeWithPlan(r));
+    CHECK(r.exit == ExitCode::InSync);
+    CHECK(p.rightTree() == std::map<std::string, std::string>{{"f.txt", "f:new content"}});
+    expectQuietAgain(p, SyncMode::Mirror);
+}
+
+TEST_CASE("capability atomicRename: a replace in steps that fails part-way never loses the old file",
+          "[fake][capabilities]")
+{
+    const std::string failing = GENERATE(std::string("commit"), std::string("removeFile"));
+    INFO("failing step: " << failing);
+    FakePair p(fakeprofiles::posix(), fakeprofiles::plainServer());
+    p.left->putFile("L/f.txt", "new content", kT0 + 100 * kSecond);
+    p.right->putFile("R/f.txt", "old", kT0);
+    p.right->setFault([&](std::string_view op, std::string_view path) -> std::optional<Error> {
+        // Between the steps: putting the new file in place, or removing the old one set aside.
+        const bool aside = relpath::name(path).substr(0, 11) == ".ferry-old-";
+        if (op == failing && (failing == "commit" ? path == "f.txt" : aside))
+            return errnoError(std::string(op), std::string(path), EIO);
+        return std::nullopt;
+    });
+    SyncReport r = p.sync(SyncMode::Mirror);
+    INFO(describeWithPlan(r));
+    CHECK(r.exit == ExitCode::Errors);
+    const auto tree = p.rightTree();
+    int oldCopies = 0;
+    for (const auto& [path, item] : tree)
+        oldCopies += item == "f:old";
+    if (failing == "commit") {
+        // Put back where it was.
+        CHECK(tree == std::map<std::string, std::string>{{"f.txt", "f:old"}});
+    } else {
+        // The new file is in place and the old one is still there, set aside.
+        CHECK(tree.at("f.txt") == "f:new content");
+        CHECK(oldCopies == 1);
+    }
+}
+
+TEST_CASE("capability normalizationInsensitive: one name in two Unicode forms is one item there",
+          "[fake][capabilities]")
+{
+    const std::string nfc = "Caf\xc3\xa9.txt", nfd = "Cafe\xcc\x81.txt";
+    FakePair p(fakeprofiles::posix(), fakeprofiles::normalizationOnly());
+    p.left->putFile("L/" + nfc, "same", kT0);
+    p.right->putFile("R/" + nfd, "same", kT0);
+    SyncReport r = p.sync(SyncMode::TwoWay);
+    INFO(describeWithPlan(r));
+    CHECK(r.exit == ExitCode::InSync);
+    CHECK(p.rightTree() == std::map<std::string, std::string>{{nfd, "f:same"}}); // its own spelling kept
+    CHECK(p.leftTree() == std::map<std::string, std::string>{{nfc, "f:same"}});
+    expectQuietAgain(p, SyncMode::TwoWay);
+}
+
+TEST_CASE("capability normalizationInsensitive: two files whose names differ only in form are not both put there",
+          "[fake][capabilities]")
+{
+    const std::string nfc = "Caf\xc3\xa9.txt", nfd = "Cafe\xcc\x81.txt";
+    FakePair p(fakeprofiles::posix(), fakeprofiles::normalizationOnly());
+    p.left->putFile("L/" + nfc, "composed", kT0);
+    p.left->putFile("L/" + nfd, "decomposed", kT0);
+    SyncReport r = p.sync(SyncMode::Mirror);
+    INFO(describeWithPlan(r));
+    // One name there: neither copy may land on the other, and the user is told.
+    CHECK(p.right->calls("commit") == 0);
+    CHECK(p.rightTree().empty());
+    CHECK_FALSE((r.errors.empty() && r.pendingConflicts == 0));
+}
+
+TEST_CASE("capability serverHashAlgorithm: content is compared by the server's hash, without reading the file",
+          "[fake][capabilities]")
+{
+    FakePair p(fakeprofiles::hashingServer(), fakeprofiles::hashingServer());
+    p.left->putFile("L/same.bin", "identical bytes", kT0);
+    p.right->putFile("R/same.bin", "identical bytes", kT0 + 500 * kSecond);
+    p.left->putFile("L/diff.bin", "left version!!", kT0);
+    p.right->putFile("R/diff.bin", "right version!", kT0 + 500 * kSecond);
+    SyncOptions o = p.options(SyncMode::TwoWay);
+    o.compare = CompareMode::Content;
+    o.conflict = ConflictPolicy::Skip;
+    SyncRun run(std::make_unique<FakeBackend>(p.left, "L"), std::make_unique<FakeBackend>(p.right, "R"), o);
+    SyncReport r = run.run();
+    INFO(describeWithPlan(r));
+    CHECK(p.left->calls("serverHash") + p.right->calls("serverHash") > 0);
+    CHECK(p.left->calls("openRead") + p.right->calls("openRead") == 0);
+    CHECK(r.pendingConflicts == 1); // diff.bin only: same.bin has equal content
+}
+
+TEST_CASE("capability windowsNames and maxNameBytes: a name the side refuses is reported, never attempted",
+          "[fake][capabilities]")
+{
+    FakeProfile shortNames = fakeprofiles::fatLike();
+    shortNames.caps.maxNameBytes = 20;
+    FakePair p(fakeprofiles::posix(), shortNames);
+    p.left->putFile("L/a:b.txt", "colon", kT0);
+    p.left->putFile("L/" + std::string(30, 'n') + ".txt", "long", kT0);
+    p.left->putFile("L/ok.txt", "fine", kT0);
+    SyncReport r = p.sync(SyncMode::Mirror);
+    INFO(describeWithPlan(r));
+    CHECK(p.rightTree() == std::map<std::string, std::string>{{"ok.txt", "f:fine"}});
+    CHECK(r.errors.size() == 2);
+    CHECK(p.right->calls("commit") == 1);
 }

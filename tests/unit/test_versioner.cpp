@@ -40,11 +40,13 @@ TEST_CASE("replaced and deleted files are moved into the versions folder and can
     writeFile(t / "root/sub/a.txt", "version two");
     Versioner v2(vs, run1 + 60 * kSec);
     REQUIRE(v2.preserve(side, "sub/a.txt").ok());
-    auto versions = v2.versionsOf("sub/a.txt");
+    LocalBackend store(vs.folder);
+    auto versions = v2.versionsOf(store, "sub/a.txt");
     REQUIRE(versions.size() == 2);
     CHECK(readFile(versions[0].file) == "version two"); // newest first
     CHECK(readFile(versions[1].file) == "version one");
-    REQUIRE(Versioner::restore(versions[1], t / "restored/a.txt").ok());
+    LocalBackend restored(t / "restored");
+    REQUIRE(Versioner::restore(store, versions[1], restored, "a.txt").ok());
     CHECK(readFile(t / "restored/a.txt") == "version one");
     CHECK(exists(versions[1].file)); // restoring copies, the version stays
 }
@@ -60,7 +62,8 @@ TEST_CASE("two versions of one file in the same second get distinct names", "[ve
     REQUIRE(v.preserve(side, "f").ok());
     writeFile(t / "root/f", "2");
     REQUIRE(v.preserve(side, "f").ok());
-    auto all = v.versionsOf("f");
+    LocalBackend store(vs.folder);
+    auto all = v.versionsOf(store, "f");
     REQUIRE(all.size() == 2);
     CHECK(readFile(all[0].file) != readFile(all[1].file));
 }
@@ -77,16 +80,17 @@ TEST_CASE("retention by count and by age uses the injected now", "[versioner]")
         REQUIRE(v.preserve(side, "f.txt").ok());
     }
     Versioner v(vs, kT0);
-    REQUIRE(v.versionsOf("f.txt").size() == 5);
-    auto removed = v.applyRetention(kT0 + 5 * 86400 * kSec);
+    LocalBackend store(vs.folder);
+    REQUIRE(v.versionsOf(store, "f.txt").size() == 5);
+    auto removed = v.applyRetention(store, kT0 + 5 * 86400 * kSec);
     REQUIRE(removed.ok());
     CHECK(*removed == 3);
-    auto left = v.versionsOf("f.txt");
+    auto left = v.versionsOf(store, "f.txt");
     REQUIRE(left.size() == 2);
     CHECK(readFile(left[0].file) == "content of day 4");
     // Forty days later, both remaining versions are older than 30 days.
-    CHECK(*v.applyRetention(kT0 + 45 * 86400 * kSec) == 2);
-    CHECK(v.versionsOf("f.txt").empty());
+    CHECK(*v.applyRetention(store, kT0 + 45 * 86400 * kSec) == 2);
+    CHECK(v.versionsOf(store, "f.txt").empty());
 }
 
 TEST_CASE("owners sharing a versions folder see and prune only their own versions", "[versioner]")
@@ -105,16 +109,17 @@ TEST_CASE("owners sharing a versions folder see and prune only their own version
         REQUIRE(Versioner(a, kT0 + round * kSec).preserve(sideA, "k1").ok());
         REQUIRE(Versioner(c, kT0 + round * kSec).preserve(sideC, "k1").ok());
     }
-    REQUIRE(Versioner(c, kT0).applyRetention(kT0 + 10 * kSec).ok());
-    auto ofA = Versioner(a, 0).versionsOf("k1");
+    LocalBackend store(t / "v");
+    REQUIRE(Versioner(c, kT0).applyRetention(store, kT0 + 10 * kSec).ok());
+    auto ofA = Versioner(a, 0).versionsOf(store, "k1");
     REQUIRE(ofA.size() == 2);
     CHECK(readFile(ofA[0].file) == "A1");
     CHECK(readFile(ofA[1].file) == "A0");
-    auto ofC = Versioner(c, 0).versionsOf("k1");
+    auto ofC = Versioner(c, 0).versionsOf(store, "k1");
     REQUIRE(ofC.size() == 1);
     CHECK(readFile(ofC[0].file) == "C1");
     // The legacy version is listed apart and retention leaves it alone.
-    auto legacy = Versioner(c, 0).legacyVersions();
+    auto legacy = Versioner(c, 0).legacyVersions(store);
     REQUIRE(legacy.size() == 1);
     CHECK(legacy[0].relPath == "k1");
 }
