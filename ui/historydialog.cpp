@@ -86,7 +86,28 @@ HistoryDialog::HistoryDialog(JobService* service, int64_t jobId, QWidget* parent
     setObjectName("historyDialog");
     setWindowTitle(tr("History"));
     resize(900, 560);
+    // Built top to bottom: the creation order is the keyboard focus order.
     auto* layout = new QVBoxLayout(this);
+    layout->addLayout(makeFilterRow());
+    layout->addWidget(makeRunsAndItems(), 1);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    layout->addWidget(buttons);
+
+    connect(m_jobFilter, &QComboBox::currentIndexChanged, this, &HistoryDialog::showRuns);
+    connect(m_outcomeFilter, &QComboBox::currentIndexChanged, this, &HistoryDialog::showRuns);
+    connect(m_runs->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &HistoryDialog::loadSelectedRunItems);
+    connect(m_service, &JobService::historyLoaded, this, &HistoryDialog::takeRuns);
+    connect(m_service, &JobService::runItemsLoaded, this, &HistoryDialog::showRunItems);
+    restoreSavedLayout();
+    m_service->loadHistory(std::nullopt);
+}
+
+// "Job: [All jobs ▾]   Outcome: [Any outcome ▾]". The job list is filled
+// when the runs arrive (takeRuns()).
+QHBoxLayout* HistoryDialog::makeFilterRow()
+{
     auto* filters = new QHBoxLayout;
     m_jobFilter = new QComboBox(this);
     m_jobFilter->setObjectName("jobFilter");
@@ -108,8 +129,13 @@ HistoryDialog::HistoryDialog(JobService* service, int64_t jobId, QWidget* parent
     filters->addSpacing(12);
     filters->addWidget(outcomeLabel);
     filters->addWidget(m_outcomeFilter, 1);
-    layout->addLayout(filters);
+    return filters;
+}
 
+// The runs above, the selected run's summary and files below, in a splitter
+// the user may move (its position is saved).
+QSplitter* HistoryDialog::makeRunsAndItems()
+{
     auto* splitter = new QSplitter(Qt::Vertical, this);
     m_splitter = splitter;
     splitter->setObjectName("historySplitter");
@@ -129,76 +155,84 @@ HistoryDialog::HistoryDialog(JobService* service, int64_t jobId, QWidget* parent
     m_items->setModel(m_itemModel);
     ll->addWidget(m_runSummary);
     ll->addWidget(m_items, 1);
-    layout->addWidget(splitter, 1);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
-    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    layout->addWidget(buttons);
+    return splitter;
+}
 
-    connect(m_jobFilter, &QComboBox::currentIndexChanged, this, &HistoryDialog::showRuns);
-    connect(m_outcomeFilter, &QComboBox::currentIndexChanged, this, &HistoryDialog::showRuns);
-    connect(m_runs->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
-        const QModelIndexList sel = m_runs->selectionModel()->selectedRows();
-        if (sel.isEmpty())
-            return;
-        const qint64 runId = sel.front().data(Qt::UserRole).toLongLong();
-        m_itemModel->removeRows(0, m_itemModel->rowCount());
-        m_runSummary->setText(tr("Loading…"));
-        m_service->loadRunItems(runId);
-    });
-    connect(m_service, &JobService::historyLoaded, this, [this](const QList<RunRecord>& runs) {
-        m_all = runs;
-        QStringList names;
-        for (const RunRecord& r : runs)
-            if (!names.contains(QString::fromStdString(r.jobName)))
-                names << QString::fromStdString(r.jobName);
-        names.sort(Qt::CaseInsensitive);
-        const QSignalBlocker block(m_jobFilter);
-        QString want = m_jobFilter->currentData().toString();
-        if (m_jobId)
-            for (const RunRecord& r : runs)
-                if (r.jobId == m_jobId)
-                    want = QString::fromStdString(r.jobName);
-        while (m_jobFilter->count() > 1)
-            m_jobFilter->removeItem(1);
-        for (const QString& n : names)
-            m_jobFilter->addItem(n, n);
-        m_jobFilter->setCurrentIndex(std::max(0, m_jobFilter->findData(want)));
-        m_jobId = 0;
-        showRuns();
-        emit loaded();
-    });
-    connect(m_service, &JobService::runItemsLoaded, this, [this](qint64 runId, const QList<RunItemRecord>& items) {
-        const QModelIndexList sel = m_runs->selectionModel()->selectedRows();
-        if (sel.isEmpty() || sel.front().data(Qt::UserRole).toLongLong() != runId)
-            return;
-        m_itemModel->removeRows(0, m_itemModel->rowCount());
-        int failed = 0;
-        for (const RunItemRecord& it : items) {
-            QList<QStandardItem*> row{new QStandardItem(resultText(it.result)),
-                                      new QStandardItem(actionText(it.action)),
-                                      new QStandardItem(QString::fromStdString(it.path)),
-                                      new QStandardItem(itemDetailText(it))};
-            failed += it.result == "failed";
-            m_itemModel->appendRow(row);
-        }
-        for (const RunRecord& r : m_all)
-            if (r.id == runId)
-                m_runSummary->setText(
-                    (r.message.empty() ? QString() : JobsModel::runMessage(r) + "\n") +
-                    tr("%n file(s) and folder(s) recorded", nullptr, int(items.size())) +
-                    (failed ? tr(", %n failed: see the Details column", nullptr, failed) : QString()));
-        if (!m_hasSavedItemsHeader)
-            m_items->resizeColumnsToContents();
-        emit itemsShown();
-    });
+// The size, splitter and column widths saved by done(). The runs' widths
+// wait for the first runs (showRuns()); without saved ones they are fitted.
+void HistoryDialog::restoreSavedLayout()
+{
     QSettings settings;
     restoreGeometry(settings.value("historyDialog/geometry").toByteArray());
-    splitter->restoreState(settings.value("historyDialog/splitter").toByteArray());
+    m_splitter->restoreState(settings.value("historyDialog/splitter").toByteArray());
     m_savedRunsHeader = settings.value("historyDialog/runsHeader").toByteArray();
     m_fitRuns = m_savedRunsHeader.isEmpty();
     m_hasSavedItemsHeader =
         m_items->horizontalHeader()->restoreState(settings.value("historyDialog/itemsHeader").toByteArray());
-    m_service->loadHistory(std::nullopt);
+}
+
+// Asks the service for the selected run's files; showRunItems() shows them.
+void HistoryDialog::loadSelectedRunItems()
+{
+    const QModelIndexList sel = m_runs->selectionModel()->selectedRows();
+    if (sel.isEmpty())
+        return;
+    const qint64 runId = sel.front().data(Qt::UserRole).toLongLong();
+    m_itemModel->removeRows(0, m_itemModel->rowCount());
+    m_runSummary->setText(tr("Loading…"));
+    m_service->loadRunItems(runId);
+}
+
+// The runs have arrived: fill the job filter with their jobs, select the
+// job the dialog was opened for (once) or keep the user's choice, and show.
+void HistoryDialog::takeRuns(const QList<RunRecord>& runs)
+{
+    m_all = runs;
+    QStringList names;
+    for (const RunRecord& r : runs)
+        if (!names.contains(QString::fromStdString(r.jobName)))
+            names << QString::fromStdString(r.jobName);
+    names.sort(Qt::CaseInsensitive);
+    const QSignalBlocker block(m_jobFilter);
+    QString want = m_jobFilter->currentData().toString();
+    if (m_jobId)
+        for (const RunRecord& r : runs)
+            if (r.jobId == m_jobId)
+                want = QString::fromStdString(r.jobName);
+    while (m_jobFilter->count() > 1)
+        m_jobFilter->removeItem(1);
+    for (const QString& n : names)
+        m_jobFilter->addItem(n, n);
+    m_jobFilter->setCurrentIndex(std::max(0, m_jobFilter->findData(want)));
+    m_jobId = 0;
+    showRuns();
+    emit loaded();
+}
+
+// A run's files have arrived; shown only if that run is still the
+// selected one (the user may have moved on meanwhile).
+void HistoryDialog::showRunItems(qint64 runId, const QList<RunItemRecord>& items)
+{
+    const QModelIndexList sel = m_runs->selectionModel()->selectedRows();
+    if (sel.isEmpty() || sel.front().data(Qt::UserRole).toLongLong() != runId)
+        return;
+    m_itemModel->removeRows(0, m_itemModel->rowCount());
+    int failed = 0;
+    for (const RunItemRecord& it : items) {
+        QList<QStandardItem*> row{new QStandardItem(resultText(it.result)), new QStandardItem(actionText(it.action)),
+                                  new QStandardItem(QString::fromStdString(it.path)),
+                                  new QStandardItem(itemDetailText(it))};
+        failed += it.result == "failed";
+        m_itemModel->appendRow(row);
+    }
+    for (const RunRecord& r : m_all)
+        if (r.id == runId)
+            m_runSummary->setText((r.message.empty() ? QString() : JobsModel::runMessage(r) + "\n") +
+                                  tr("%n file(s) and folder(s) recorded", nullptr, int(items.size())) +
+                                  (failed ? tr(", %n failed: see the Details column", nullptr, failed) : QString()));
+    if (!m_hasSavedItemsHeader)
+        m_items->resizeColumnsToContents();
+    emit itemsShown();
 }
 
 void HistoryDialog::done(int result)

@@ -8,6 +8,7 @@
 #include <QDialog>
 
 class QComboBox;
+class QHBoxLayout;
 class QLabel;
 class QSplitter;
 class QStandardItemModel;
@@ -33,6 +34,12 @@ signals:
     void itemsShown();  // a run's items are shown
 
 private:
+    QHBoxLayout* makeFilterRow();
+    QSplitter* makeRunsAndItems();
+    void restoreSavedLayout();
+    void loadSelectedRunItems();
+    void takeRuns(const QList<RunRecord>& runs);
+    void showRunItems(qint64 runId, const QList<RunItemRecord>& items);
     void showRuns();
     JobService* m_service;
     int64_t m_jobId;

@@ -313,145 +313,188 @@ int versionsCommand(const std::vector<std::string>& args)
     return 0;
 }
 
-int restoreCommand(const std::vector<std::string>& args)
+namespace {
+
+// A restore as asked for, once its arguments are checked.
+struct RestoreRequest {
+    Args args;
+    Opened opened;
+    std::string prefix;              // the PATH in the job; "" with --all
+    std::optional<int64_t> notAfter; // --version: the newest version stamped at or before it
+    std::string targetRoot;          // the folder the PATH is restored into
+};
+
+// The arguments of a restore, checked in the order the user would fix
+// them: the options, the job, the PATH, the --version time.
+std::optional<std::string> parseRestore(const std::vector<std::string>& args, RestoreRequest& out)
 {
-    Args a;
+    Args& a = out.args;
     if (auto e = parse(args, true, a))
-        return fail(a, "restore", *e);
+        return e;
     if (a.all ? a.positional.size() != 1 : a.positional.size() != 2)
-        return fail(a, "restore", a.all ? "--all restores every versioned file of the job: give only the NAME of "
-                                          "the job with it, no PATH"
-                                        : "needs the NAME of a job and the PATH of a file or folder to restore "
-                                          "(or --all for every versioned file)");
-    Opened o;
-    if (auto e = openJob(a.positional[0], o))
-        return fail(a, "restore", *e);
-    std::string prefix;
-    if (!a.all) {
-        if (auto e = restorePath(o.job, a.positional[1], prefix))
-            return fail(a, "restore", *e);
-    }
-    std::optional<int64_t> notAfter;
+        return a.all ? "--all restores every versioned file of the job: give only the NAME of the job with it, no "
+                       "PATH"
+                     : "needs the NAME of a job and the PATH of a file or folder to restore (or --all for every "
+                       "versioned file)";
+    if (auto e = openJob(a.positional[0], out.opened))
+        return e;
+    if (!a.all)
+        if (auto e = restorePath(out.opened.job, a.positional[1], out.prefix))
+            return e;
     if (a.version) {
-        notAfter = parseWhen(*a.version);
-        if (!notAfter)
-            return fail(a, "restore", "--version needs a time such as \"2026-11-25 101500\" (as 'ferry-cli versions' "
-                                      "prints it, UTC), 2026-11-25T10:15:00 or 2026-11-25");
+        out.notAfter = parseWhen(*a.version);
+        if (!out.notAfter)
+            return "--version needs a time such as \"2026-11-25 101500\" (as 'ferry-cli versions' prints it, UTC), "
+                   "2026-11-25T10:15:00 or 2026-11-25";
     }
-    // Where to: another folder, or the job's left folder (the next sync
-    // carries the restored files on to the right).
-    std::string targetRoot;
+    return std::nullopt;
+}
+
+// Where to: another folder, or the job's left folder (the next sync
+// carries the restored files on to the right).
+std::optional<std::string> restoreTarget(const Args& a, const Opened& o, std::string& out)
+{
     if (a.to) {
         auto loc = Location::parse(*a.to, QDir::currentPath().toStdString());
         if (!loc || !loc->isLocal())
-            return fail(a, "restore", "--to needs a local folder");
-        targetRoot = loc->path;
+            return "--to needs a local folder";
+        out = loc->path;
     } else if (o.leftRoot.empty()) {
-        return fail(a, "restore", "the job's left side is not a local folder; give --to DIR");
+        return "the job's left side is not a local folder; give --to DIR";
     } else {
-        targetRoot = o.leftRoot;
+        out = o.leftRoot;
     }
+    return std::nullopt;
+}
 
-    // The newest version of each path at or before --version.
-    Versioner versioner(o.job.versioning, nowNs());
-    LocalBackend store(o.job.versioning.folder); // the versions of the job's local sides
+// The newest version of each path under the PATH, at or before --version.
+std::map<std::string, Version> chooseVersions(const RestoreRequest& r, const Versioner& versioner, Backend& store)
+{
     std::map<std::string, Version> chosen;
     std::set<std::string> legacy;
-    for (Version& v : jobVersions(o, versioner, store, legacy)) {
-        if (!relpath::isInside(v.relPath, prefix) || (notAfter && v.stampNs > *notAfter))
+    for (Version& v : jobVersions(r.opened, versioner, store, legacy)) {
+        if (!relpath::isInside(v.relPath, r.prefix) || (r.notAfter && v.stampNs > *r.notAfter))
             continue;
         auto it = chosen.find(v.relPath);
         if (it == chosen.end() || newer(v, it->second))
             chosen[v.relPath] = std::move(v);
     }
+    return chosen;
+}
+
+// What a restore did, item by item, as the --json summary lists it.
+struct RestoreResults {
+    QJsonArray restored, errors;
+    int done = 0, same = 0, failed = 0, replaced = 0;
+
+    void addFailure(const std::string& path, const QString& message)
+    {
+        ++failed;
+        errors.append(QJsonObject{{"path", q(path)}, {"message", message}});
+    }
+};
+
+// Puts back one chosen version at `path` in the target, unless the file
+// there already has its bytes. A dry run only says what it would do.
+void restoreOne(const RestoreRequest& r, const std::string& path, const Version& v, Versioner& versioner,
+                Backend& store, Backend& target, RestoreResults& results)
+{
+    const std::string dest = r.targetRoot + "/" + path;
+    QJsonObject item{{"path", q(path)}, {"version", q(stampText(v.stampNs))}, {"to", q(dest)}};
+    auto now = target.stat(path);
+    if (!now)
+        return results.addFailure(path, q(now.error().message()));
+    if (*now && (*now)->isDir())
+        return results.addFailure(path, "a folder of that name is in the way; move it or use --to DIR");
+    if (*now && (*now)->kind == EntryKind::File && (*now)->size == fileSize(v.file) && sameBytes(dest, v.file)) {
+        ++results.same;
+        item["result"] = "already-so";
+        results.restored.append(item);
+        return;
+    }
+    if (r.args.dryRun) {
+        item["result"] = *now ? "would-replace" : "would-restore";
+        results.restored.append(item);
+        ++results.done;
+        return;
+    }
+    // The file now in its place is kept as a version first, so a
+    // restore can itself be undone.
+    if (*now) {
+        if (auto kept = versioner.preserve(target, path); !kept)
+            return results.addFailure(path, q(kept.error().message()));
+    }
+    if (auto put = Versioner::restore(store, v, target, path); !put)
+        return results.addFailure(path, q(put.error().message()));
+    item["result"] = *now ? "replaced" : "restored";
+    results.replaced += *now ? 1 : 0;
+    results.restored.append(item);
+    ++results.done;
+}
+
+// The summary: one JSON object on stdout with --json, else a line per item
+// on stdout and the totals and hints on stderr. Returns the exit code.
+int reportRestore(const RestoreRequest& r, const RestoreResults& results)
+{
+    const Args& a = r.args;
+    const int code = results.failed ? 1 : 0;
+    if (a.json) {
+        QJsonObject out{{"exit_code", code}, {"job", q(r.opened.job.name)}, {"dry_run", a.dryRun},
+                        {"items", results.restored}, {"errors", results.errors}};
+        printJsonLine(out);
+        return code;
+    }
+    for (const QJsonValue& i : results.restored)
+        std::printf("%-13s %s  %s\n", i["result"].toString().toUtf8().constData(),
+                    i["version"].toString().toUtf8().constData(), i["path"].toString().toUtf8().constData());
+    for (const QJsonValue& e : results.errors)
+        std::printf("failed        %s: %s\n", e["path"].toString().toUtf8().constData(),
+                    e["message"].toString().toUtf8().constData());
+    std::fflush(stdout);
+    std::fprintf(stderr, "%s %d file(s) into %s%s%s\n", a.dryRun ? "would restore" : "restored", results.done,
+                 r.targetRoot.c_str(),
+                 results.same ? (", " + std::to_string(results.same) + " already so").c_str() : "",
+                 results.failed ? (", " + std::to_string(results.failed) + " failed").c_str() : "");
+    if (results.replaced)
+        std::fprintf(stderr, "the %d file(s) that were in the way are kept as versions\n", results.replaced);
+    if (!a.dryRun && results.done && !a.to)
+        std::fprintf(stderr, "the next run of '%s' carries the restored files to the other side\n",
+                     r.opened.job.name.c_str());
+    return code;
+}
+
+} // namespace
+
+int restoreCommand(const std::vector<std::string>& args)
+{
+    RestoreRequest r;
+    if (auto e = parseRestore(args, r))
+        return fail(r.args, "restore", *e);
+    if (auto e = restoreTarget(r.args, r.opened, r.targetRoot))
+        return fail(r.args, "restore", *e);
+    const Job& job = r.opened.job;
+    Versioner versioner(job.versioning, nowNs());
+    LocalBackend store(job.versioning.folder); // the versions of the job's local sides
+    const std::map<std::string, Version> chosen = chooseVersions(r, versioner, store);
     if (chosen.empty())
-        return fail(a, "restore",
-                    "no version of '" + (prefix.empty() ? std::string("(everything)") : prefix) + "' is kept" +
-                        (notAfter ? " from before that time" : "") + " in " + o.job.versioning.folder +
-                        "; 'ferry-cli versions " + o.job.name + "' lists what there is");
+        return fail(r.args, "restore",
+                    "no version of '" + (r.prefix.empty() ? std::string("(everything)") : r.prefix) + "' is kept" +
+                        (r.notAfter ? " from before that time" : "") + " in " + job.versioning.folder +
+                        "; 'ferry-cli versions " + job.name + "' lists what there is");
 
     // Not while the job runs: the sync would see files change under it.
     std::unique_ptr<RunLock> lock;
-    if (!a.dryRun) {
-        auto l = RunLock::acquire(jobLockPath(AppDb::defaultDataDir(), o.job.id), o.job.name, "ferry-cli restore");
+    if (!r.args.dryRun) {
+        auto l = RunLock::acquire(jobLockPath(AppDb::defaultDataDir(), job.id), job.name, "ferry-cli restore");
         if (!l)
-            return fail(a, "restore", l.error().message() + " before restoring into it");
+            return fail(r.args, "restore", l.error().message() + " before restoring into it");
         lock = std::move(*l);
     }
-
-    LocalBackend target(targetRoot);
-    QJsonArray restored, errors;
-    int done = 0, same = 0, failed = 0, replaced = 0;
-    for (const auto& [path, v] : chosen) {
-        const std::string dest = targetRoot + "/" + path;
-        QJsonObject item{{"path", q(path)}, {"version", q(stampText(v.stampNs))}, {"to", q(dest)}};
-        auto now = target.stat(path);
-        if (!now) {
-            ++failed;
-            errors.append(QJsonObject{{"path", q(path)}, {"message", q(now.error().message())}});
-            continue;
-        }
-        if (*now && (*now)->isDir()) {
-            ++failed;
-            errors.append(QJsonObject{{"path", q(path)},
-                                      {"message", "a folder of that name is in the way; move it or use --to DIR"}});
-            continue;
-        }
-        if (*now && (*now)->kind == EntryKind::File && (*now)->size == fileSize(v.file) &&
-            sameBytes(dest, v.file)) {
-            ++same;
-            item["result"] = "already-so";
-            restored.append(item);
-            continue;
-        }
-        if (a.dryRun) {
-            item["result"] = *now ? "would-replace" : "would-restore";
-            restored.append(item);
-            ++done;
-            continue;
-        }
-        // The file now in its place is kept as a version first, so a
-        // restore can itself be undone.
-        if (*now) {
-            if (auto r = versioner.preserve(target, path); !r) {
-                ++failed;
-                errors.append(QJsonObject{{"path", q(path)}, {"message", q(r.error().message())}});
-                continue;
-            }
-        }
-        if (auto r = Versioner::restore(store, v, target, path); !r) {
-            ++failed;
-            errors.append(QJsonObject{{"path", q(path)}, {"message", q(r.error().message())}});
-            continue;
-        }
-        item["result"] = *now ? "replaced" : "restored";
-        replaced += *now ? 1 : 0;
-        restored.append(item);
-        ++done;
-    }
-    const int code = failed ? 1 : 0;
-    if (a.json) {
-        QJsonObject out{{"exit_code", code}, {"job", q(o.job.name)}, {"dry_run", a.dryRun}, {"items", restored},
-                        {"errors", errors}};
-        printJsonLine(out);
-    } else {
-        for (const QJsonValue& i : restored)
-            std::printf("%-13s %s  %s\n", i["result"].toString().toUtf8().constData(),
-                        i["version"].toString().toUtf8().constData(), i["path"].toString().toUtf8().constData());
-        for (const QJsonValue& e : errors)
-            std::printf("failed        %s: %s\n", e["path"].toString().toUtf8().constData(),
-                        e["message"].toString().toUtf8().constData());
-        std::fflush(stdout);
-        std::fprintf(stderr, "%s %d file(s) into %s%s%s\n", a.dryRun ? "would restore" : "restored", done,
-                     targetRoot.c_str(), same ? (", " + std::to_string(same) + " already so").c_str() : "",
-                     failed ? (", " + std::to_string(failed) + " failed").c_str() : "");
-        if (replaced)
-            std::fprintf(stderr, "the %d file(s) that were in the way are kept as versions\n", replaced);
-        if (!a.dryRun && done && !a.to)
-            std::fprintf(stderr, "the next run of '%s' carries the restored files to the other side\n",
-                         o.job.name.c_str());
-    }
-    return code;
+    LocalBackend target(r.targetRoot);
+    RestoreResults results;
+    for (const auto& [path, v] : chosen)
+        restoreOne(r, path, v, versioner, store, target, results);
+    return reportRestore(r, results);
 }
 
 } // namespace ferry::cli

@@ -281,15 +281,39 @@ Result<ContentHash> SyncRun::contentHash(Backend& side, const std::string& path)
     return hashStream(**in, path, m_cancel);
 }
 
+// Everything between the checked roots and a Plan: scan, load the base,
+// refuse what cannot be planned from, then reconcile. Each step stops the
+// run (and returns false) on its own; the phase clock laps "base", "scan"
+// and "reconcile" as they end.
 bool SyncRun::scanAndPlan()
 {
     State& st = *m_state;
     Filter filter(m_options.excludes, m_options.includes);
     if (!excludeVersionsFolder(filter))
         return false;
-    // Both sides are scanned on threads of their own while this thread loads
-    // the base: the scans only need its size, counted before.
     ScanResult left, right;
+    if (!scanBesideBase(filter, left, right) || !checkScans(left, right))
+        return false;
+    keepScans(left, right);
+    setPolicy(filter, std::move(left.blocked), std::move(right.blocked));
+    if (!checkEmptiedSide(filter))
+        return false;
+    st.clock.lap("scan");
+    reconcileWithHashes();
+    st.clock.lap("reconcile");
+    for (const PlanProblem& p : m_report.plan.problems)
+        m_report.errors.push_back(Error::skipItem(p.operation, p.path, p.message));
+    return true;
+}
+
+// Both sides are scanned on threads of their own while this thread loads
+// the base: the scans only need its size, counted before. A base that
+// cannot be read, or a side that could not be connected or lost its
+// connection mid-scan, stops the run: an incomplete scan would look like
+// deletions.
+bool SyncRun::scanBesideBase(const Filter& filter, ScanResult& left, ScanResult& right)
+{
+    State& st = *m_state;
     const size_t expected = size_t(st.baseSize.items), expectedBytes = size_t(st.baseSize.pathBytes);
     std::optional<Error> unreachable[2];
     auto scanOn = [&](SessionPool& pool, ScanResult& out, std::optional<Error>& connectError) {
@@ -325,6 +349,14 @@ bool SyncRun::scanAndPlan()
         if (const auto& failed = (i == 0 ? left : right).failed)
             return stopUnreachable(name, *failed); // the scan is incomplete: plan nothing from it
     }
+    return true;
+}
+
+// A finished scan may still be unusable: cancelled, or refused at its root
+// (the first blocked path is the root itself), which would make every file
+// of that side look deleted.
+bool SyncRun::checkScans(const ScanResult& left, const ScanResult& right)
+{
     if (left.cancelled || right.cancelled)
         return stop(ExitCode::Errors, "cancelled while scanning; nothing was changed");
     for (Side side : {Side::Left, Side::Right}) {
@@ -335,22 +367,34 @@ bool SyncRun::scanAndPlan()
             return stop(std::move(s));
         }
     }
-    for (const Error& e : left.problems) {
-        Error copy = e;
-        copy.operation = "left: " + copy.operation;
-        m_report.errors.push_back(copy);
-    }
-    for (const Error& e : right.problems) {
-        Error copy = e;
-        copy.operation = "right: " + copy.operation;
-        m_report.errors.push_back(copy);
+    return true;
+}
+
+// Takes over what the run keeps of the scans: their per-item problems (in
+// the report, named by side), Ferry's stale temporaries (removed before
+// executing) and the snapshots (shared with the plan, which points into them).
+void SyncRun::keepScans(ScanResult& left, ScanResult& right)
+{
+    State& st = *m_state;
+    for (auto [scan, name] : {std::pair{&left, "left: "}, std::pair{&right, "right: "}}) {
+        for (const Error& e : scan->problems) {
+            Error copy = e;
+            copy.operation = name + copy.operation;
+            m_report.errors.push_back(copy);
+        }
     }
     st.leftTemps = std::move(left.staleTemps);
     st.rightTemps = std::move(right.staleTemps);
     st.left = std::make_shared<Snapshot>(std::move(left.snapshot));
     st.right = std::make_shared<Snapshot>(std::move(right.snapshot));
+}
 
-    SyncPolicy& pol = st.policy;
+// The reconciler's rules for this run: the options, each side's
+// capabilities, and the paths whose state the scans could not learn.
+void SyncRun::setPolicy(const Filter& filter, std::vector<std::string> leftBlocked,
+                        std::vector<std::string> rightBlocked)
+{
+    SyncPolicy& pol = m_state->policy;
     pol.mode = m_options.mode;
     pol.conflict = m_options.conflict;
     pol.compare = m_options.compare;
@@ -358,70 +402,84 @@ bool SyncRun::scanAndPlan()
     pol.ignoreDstShift = m_options.ignoreDstShift;
     pol.leftCaps = m_left->capabilities();
     pol.rightCaps = m_right->capabilities();
-    pol.leftBlocked = std::move(left.blocked);
-    pol.rightBlocked = std::move(right.blocked);
+    pol.leftBlocked = std::move(leftBlocked);
+    pol.rightBlocked = std::move(rightBlocked);
     pol.filter = filter;
     pol.limits = m_options.limits;
     pol.hostName = m_options.hostName;
     pol.nowNs = m_options.nowNs;
+}
 
-    // A side that lost nearly everything it held: an unplugged drive, an
-    // unmounted share. Checked in every mode, whatever the deletion limit; a
-    // dry run shows its plan with the warning.
-    if (!m_options.forceDeletions) {
-        auto emptied = m_options.mode == SyncMode::TwoWay
-                           ? findEmptiedSide(*st.left, *st.right, st.base, filter, m_left->capabilities().fileIds,
-                                             m_right->capabilities().fileIds)
-                           : findEmptiedSource(m_options.mode, *st.left, *st.right);
-        if (emptied) {
-            const Backend& side = emptied->side == Side::Left ? *m_left : *m_right;
-            SafetyStop guard = emptiedStop(*emptied, m_options.mode, side.location());
-            if (!m_options.dryRun)
-                return stop(std::move(guard));
-            m_report.warnings.push_back(dryRunWarning(guard));
-        }
-    }
+// A side that lost nearly everything it held: an unplugged drive, an
+// unmounted share. Checked in every mode, whatever the deletion limit; a
+// dry run shows its plan with the warning.
+bool SyncRun::checkEmptiedSide(const Filter& filter)
+{
+    if (m_options.forceDeletions)
+        return true;
+    const State& st = *m_state;
+    auto emptied = m_options.mode == SyncMode::TwoWay
+                       ? findEmptiedSide(*st.left, *st.right, st.base, filter, m_left->capabilities().fileIds,
+                                         m_right->capabilities().fileIds)
+                       : findEmptiedSource(m_options.mode, *st.left, *st.right);
+    if (!emptied)
+        return true;
+    const Backend& side = emptied->side == Side::Left ? *m_left : *m_right;
+    SafetyStop guard = emptiedStop(*emptied, m_options.mode, side.location());
+    if (!m_options.dryRun)
+        return stop(std::move(guard));
+    m_report.warnings.push_back(dryRunWarning(guard));
+    return true;
+}
 
-    st.clock.lap("scan");
+// The reconciler asks for the content hashes its decisions need (a touch
+// against an edit, two same-size files in conflict); it runs again once they
+// are known, for at most four rounds. A hash that cannot be read is an error
+// in the report and leaves that decision as it was.
+void SyncRun::reconcileWithHashes()
+{
+    State& st = *m_state;
     // Taken when a side first needs a hash, kept for all rounds.
     SessionPool::Lease hashSessions[2];
     for (int round = 0; round < 4; ++round) {
-        m_report.plan = reconcile(st.left, st.right, st.base, pol);
-        if (m_report.plan.needHashes.empty())
-            break;
-        bool hashedAny = false;
-        for (auto& [side, path] : m_report.plan.needHashes) {
-            // Only the plan being replaced points into the snapshot.
-            Snapshot& snap = side == Side::Left ? *st.left : *st.right;
-            Snapshot::Item* e = snap.find(path);
-            if (!e || e->hasHash)
-                continue;
-            SessionPool::Lease& session = hashSessions[side == Side::Left ? 0 : 1];
-            if (!session) {
-                auto lease = (side == Side::Left ? *m_leftPool : *m_rightPool).lease();
-                if (!lease) {
-                    m_report.errors.push_back(lease.error());
-                    continue;
-                }
-                session = std::move(*lease);
-            }
-            auto h = contentHash(*session, path);
-            if (!h) {
-                m_report.errors.push_back(h.error());
-                continue;
-            }
-            e->hash = *h;
-            e->hasHash = true;
-            hashedAny = true;
-        }
-        if (!hashedAny)
+        m_report.plan = reconcile(st.left, st.right, st.base, st.policy);
+        if (m_report.plan.needHashes.empty() || !readRequestedHashes(hashSessions))
             break;
     }
     m_report.plan.needHashes.clear();
-    st.clock.lap("reconcile");
-    for (const PlanProblem& p : m_report.plan.problems)
-        m_report.errors.push_back(Error::skipItem(p.operation, p.path, p.message));
-    return true;
+}
+
+// Reads the hashes the current plan asks for into the snapshots. Returns
+// whether it learnt any: if not, another round would plan the same.
+bool SyncRun::readRequestedHashes(SessionPool::Lease (&sessions)[2])
+{
+    State& st = *m_state;
+    bool hashedAny = false;
+    for (auto& [side, path] : m_report.plan.needHashes) {
+        // Only the plan being replaced points into the snapshot.
+        Snapshot& snap = side == Side::Left ? *st.left : *st.right;
+        Snapshot::Item* e = snap.find(path);
+        if (!e || e->hasHash)
+            continue;
+        SessionPool::Lease& session = sessions[side == Side::Left ? 0 : 1];
+        if (!session) {
+            auto lease = (side == Side::Left ? *m_leftPool : *m_rightPool).lease();
+            if (!lease) {
+                m_report.errors.push_back(lease.error());
+                continue;
+            }
+            session = std::move(*lease);
+        }
+        auto h = contentHash(*session, path);
+        if (!h) {
+            m_report.errors.push_back(h.error());
+            continue;
+        }
+        e->hash = *h;
+        e->hasHash = true;
+        hashedAny = true;
+    }
+    return hashedAny;
 }
 
 bool SyncRun::applyGuards()

@@ -33,6 +33,8 @@
 
 namespace ferry {
 
+struct ScanResult;
+
 struct SyncOptions {
     SyncMode mode = SyncMode::TwoWay;
     ConflictPolicy conflict = ConflictPolicy::KeepBoth;
@@ -103,6 +105,13 @@ private:
     bool checkRoots();
     bool excludeVersionsFolder(Filter& filter);
     bool scanAndPlan();
+    bool scanBesideBase(const Filter& filter, ScanResult& left, ScanResult& right);
+    bool checkScans(const ScanResult& left, const ScanResult& right);
+    void keepScans(ScanResult& left, ScanResult& right);
+    void setPolicy(const Filter& filter, std::vector<std::string> leftBlocked, std::vector<std::string> rightBlocked);
+    bool checkEmptiedSide(const Filter& filter);
+    void reconcileWithHashes();
+    bool readRequestedHashes(SessionPool::Lease (&sessions)[2]);
     bool applyGuards();
     void finish();
     void applyRetention(Versioner& versioner);

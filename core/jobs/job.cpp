@@ -19,6 +19,165 @@ Error badSetting(const std::string& what, const std::string& detail, const std::
     return Error::abortRun("check job", {}, what + ": " + detail, next);
 }
 
+// Every setting a job file may hold: a misspelt one must not be dropped
+// silently (the job would quietly run without it).
+Result<void> checkKnownSettings(const QJsonObject& o)
+{
+    static const std::set<QString> known = {"name", "left", "right", "mode", "conflict", "compare", "exclude",
+                                            "include", "min_size_bytes", "max_size_bytes", "min_age_s",
+                                            "max_age_s", "versioning", "versions_keep", "versions_max_age_days",
+                                            "max_delete_percent", "time_tolerance_s", "ignore_dst_shift",
+                                            "password_env", "schedule", "ferry_job_format"};
+    for (auto it = o.begin(); it != o.end(); ++it)
+        if (!known.count(it.key()))
+            return badSetting("job file", "unknown setting '" + it.key().toStdString() + "'",
+                              "Remove it or fix its spelling; known settings: name, left, right, mode, conflict, "
+                              "compare, exclude, include, min_size_bytes, max_size_bytes, min_age_s, max_age_s, versioning, versions_keep, versions_max_age_days, "
+                              "max_delete_percent, time_tolerance_s, ignore_dst_shift, password_env, schedule");
+    return Ok{};
+}
+
+// Typed reads of one setting of a job file. An absent setting leaves `out`
+// as it was (its default), unless it is required; a value of the wrong type
+// is an error that names the setting.
+Result<void> readString(const QJsonObject& o, const char* key, std::string& out, bool required)
+{
+    QJsonValue v = o.value(key);
+    if (v.isUndefined()) {
+        if (required)
+            return badSetting("job file", std::string("'") + key + "' is missing", "Add it and import again");
+        return Ok{};
+    }
+    if (!v.isString())
+        return badSetting("job file", std::string("'") + key + "' must be a string", "Fix the value and import again");
+    out = v.toString().toStdString();
+    return Ok{};
+}
+
+Result<void> readInt(const QJsonObject& o, const char* key, int& out)
+{
+    QJsonValue v = o.value(key);
+    if (v.isUndefined())
+        return Ok{};
+    if (!v.isDouble() || v.toDouble() != double(int(v.toDouble())))
+        return badSetting("job file", std::string("'") + key + "' must be a whole number",
+                          "Fix the value and import again");
+    out = int(v.toDouble());
+    return Ok{};
+}
+
+// Up to 9e15: beyond that a JSON number (a double) no longer holds every
+// whole number.
+Result<void> readInt64(const QJsonObject& o, const char* key, int64_t& out)
+{
+    QJsonValue v = o.value(key);
+    if (v.isUndefined())
+        return Ok{};
+    if (!v.isDouble() || v.toDouble() != double(int64_t(v.toDouble())) || v.toDouble() > 9.0e15)
+        return badSetting("job file", std::string("'") + key + "' must be a whole number",
+                          "Fix the value and import again");
+    out = int64_t(v.toDouble());
+    return Ok{};
+}
+
+Result<void> readPatterns(const QJsonObject& o, const char* key, std::vector<std::string>& out)
+{
+    QJsonValue v = o.value(key);
+    if (v.isUndefined())
+        return Ok{};
+    if (!v.isArray())
+        return badSetting("job file", std::string("'") + key + "' must be a list of patterns",
+                          "Fix the value and import again");
+    for (const QJsonValue& e : v.toArray()) {
+        if (!e.isString())
+            return badSetting("job file", std::string("'") + key + "' must hold strings",
+                              "Fix the value and import again");
+        out.push_back(e.toString().toStdString());
+    }
+    return Ok{};
+}
+
+// The settings a job file gives by name; they become values only once
+// every setting has been read.
+struct NamedSettings {
+    std::string mode = "two-way", conflict = "keep-both", compare = "time-size", versioning = "none",
+                schedule = "manual";
+};
+
+// Reads every setting of the file into `job` and `names`. The reads of a
+// group all run; the first failure in the order listed is the one reported.
+Result<void> readSettings(const QJsonObject& o, Job& job, NamedSettings& names)
+{
+    for (auto r : {readString(o, "name", job.name, true), readString(o, "left", job.left, true),
+                   readString(o, "right", job.right, true), readString(o, "mode", names.mode, false),
+                   readString(o, "conflict", names.conflict, false), readString(o, "compare", names.compare, false),
+                   readString(o, "versioning", names.versioning, false),
+                   readString(o, "password_env", job.passwordEnv, false),
+                   readString(o, "schedule", names.schedule, false),
+                   readInt(o, "versions_keep", job.versioning.keepCount),
+                   readInt(o, "versions_max_age_days", job.versioning.maxAgeDays),
+                   readInt(o, "max_delete_percent", job.maxDeletePercent),
+                   readInt(o, "time_tolerance_s", job.timeToleranceSeconds)})
+        if (!r)
+            return r.error();
+    if (QJsonValue v = o.value("ignore_dst_shift"); !v.isUndefined()) {
+        if (!v.isBool())
+            return badSetting("job file", "'ignore_dst_shift' must be true or false", "Fix the value and import again");
+        job.ignoreDstShift = v.toBool();
+    }
+    for (auto r : {readPatterns(o, "exclude", job.excludes), readPatterns(o, "include", job.includes),
+                   readInt64(o, "min_size_bytes", job.limits.minSize),
+                   readInt64(o, "max_size_bytes", job.limits.maxSize),
+                   readInt64(o, "min_age_s", job.limits.minAgeSeconds),
+                   readInt64(o, "max_age_s", job.limits.maxAgeSeconds)})
+        if (!r)
+            return r.error();
+    return Ok{};
+}
+
+// Mode, conflict policy, comparison, versioning and schedule from their names.
+Result<void> applyNames(const NamedSettings& names, Job& job)
+{
+    auto m = parseMode(names.mode);
+    if (!m)
+        return m.error();
+    job.mode = *m;
+    auto c = parseConflictPolicy(names.conflict);
+    if (!c)
+        return c.error();
+    job.conflict = *c;
+    auto cmp = parseCompare(names.compare);
+    if (!cmp)
+        return cmp.error();
+    job.compare = *cmp;
+    if (names.versioning == "none")
+        job.versioning.mode = VersioningSettings::Mode::None;
+    else if (names.versioning == "trash")
+        job.versioning.mode = VersioningSettings::Mode::Trash;
+    else {
+        job.versioning.mode = VersioningSettings::Mode::Folder;
+        job.versioning.folder = names.versioning;
+    }
+    auto s = Schedule::parse(names.schedule);
+    if (!s)
+        return s.error();
+    job.schedule = *s;
+    return Ok{};
+}
+
+// Locations are stored in their printed (normalised) form.
+Result<void> normaliseLocations(Job& job)
+{
+    for (std::string* side : {&job.left, &job.right}) {
+        auto loc = Location::parse(*side);
+        if (!loc)
+            return badSetting(side == &job.left ? "left side" : "right side", loc.error().message(),
+                              "Give an absolute folder path or an sftp:// or ftp:// URL");
+        *side = loc->toString();
+    }
+    return Ok{};
+}
+
 } // namespace
 
 SyncOptions syncOptionsOf(const Job& job)
@@ -71,118 +230,16 @@ QJsonObject jobToJson(const Job& job)
 
 Result<Job> jobFromJson(const QJsonObject& o)
 {
-    static const std::set<QString> known = {"name", "left", "right", "mode", "conflict", "compare", "exclude",
-                                            "include", "min_size_bytes", "max_size_bytes", "min_age_s",
-                                            "max_age_s", "versioning", "versions_keep", "versions_max_age_days",
-                                            "max_delete_percent", "time_tolerance_s", "ignore_dst_shift",
-                                            "password_env", "schedule", "ferry_job_format"};
-    for (auto it = o.begin(); it != o.end(); ++it)
-        if (!known.count(it.key()))
-            return badSetting("job file", "unknown setting '" + it.key().toStdString() + "'",
-                              "Remove it or fix its spelling; known settings: name, left, right, mode, conflict, "
-                              "compare, exclude, include, min_size_bytes, max_size_bytes, min_age_s, max_age_s, versioning, versions_keep, versions_max_age_days, "
-                              "max_delete_percent, time_tolerance_s, ignore_dst_shift, password_env, schedule");
-    auto str = [&](const char* key, std::string& out, bool required) -> Result<void> {
-        QJsonValue v = o.value(key);
-        if (v.isUndefined()) {
-            if (required)
-                return badSetting("job file", std::string("'") + key + "' is missing", "Add it and import again");
-            return Ok{};
-        }
-        if (!v.isString())
-            return badSetting("job file", std::string("'") + key + "' must be a string", "Fix the value and import again");
-        out = v.toString().toStdString();
-        return Ok{};
-    };
-    auto num = [&](const char* key, int& out) -> Result<void> {
-        QJsonValue v = o.value(key);
-        if (v.isUndefined())
-            return Ok{};
-        if (!v.isDouble() || v.toDouble() != double(int(v.toDouble())))
-            return badSetting("job file", std::string("'") + key + "' must be a whole number",
-                              "Fix the value and import again");
-        out = int(v.toDouble());
-        return Ok{};
-    };
-    auto num64 = [&](const char* key, int64_t& out) -> Result<void> {
-        QJsonValue v = o.value(key);
-        if (v.isUndefined())
-            return Ok{};
-        if (!v.isDouble() || v.toDouble() != double(int64_t(v.toDouble())) || v.toDouble() > 9.0e15)
-            return badSetting("job file", std::string("'") + key + "' must be a whole number",
-                              "Fix the value and import again");
-        out = int64_t(v.toDouble());
-        return Ok{};
-    };
-    auto list = [&](const char* key, std::vector<std::string>& out) -> Result<void> {
-        QJsonValue v = o.value(key);
-        if (v.isUndefined())
-            return Ok{};
-        if (!v.isArray())
-            return badSetting("job file", std::string("'") + key + "' must be a list of patterns",
-                              "Fix the value and import again");
-        for (const QJsonValue& e : v.toArray()) {
-            if (!e.isString())
-                return badSetting("job file", std::string("'") + key + "' must hold strings",
-                                  "Fix the value and import again");
-            out.push_back(e.toString().toStdString());
-        }
-        return Ok{};
-    };
+    if (auto r = checkKnownSettings(o); !r)
+        return r.error();
     Job job;
-    std::string mode = "two-way", conflict = "keep-both", compare = "time-size", versioning = "none",
-                schedule = "manual";
-    for (auto r : {str("name", job.name, true), str("left", job.left, true), str("right", job.right, true),
-                   str("mode", mode, false), str("conflict", conflict, false), str("compare", compare, false),
-                   str("versioning", versioning, false), str("password_env", job.passwordEnv, false),
-                   str("schedule", schedule, false), num("versions_keep", job.versioning.keepCount),
-                   num("versions_max_age_days", job.versioning.maxAgeDays),
-                   num("max_delete_percent", job.maxDeletePercent),
-                   num("time_tolerance_s", job.timeToleranceSeconds)})
-        if (!r)
-            return r.error();
-    if (QJsonValue v = o.value("ignore_dst_shift"); !v.isUndefined()) {
-        if (!v.isBool())
-            return badSetting("job file", "'ignore_dst_shift' must be true or false", "Fix the value and import again");
-        job.ignoreDstShift = v.toBool();
-    }
-    for (auto r : {list("exclude", job.excludes), list("include", job.includes),
-                   num64("min_size_bytes", job.limits.minSize), num64("max_size_bytes", job.limits.maxSize),
-                   num64("min_age_s", job.limits.minAgeSeconds), num64("max_age_s", job.limits.maxAgeSeconds)})
-        if (!r)
-            return r.error();
-    auto m = parseMode(mode);
-    if (!m)
-        return m.error();
-    job.mode = *m;
-    auto c = parseConflictPolicy(conflict);
-    if (!c)
-        return c.error();
-    job.conflict = *c;
-    auto cmp = parseCompare(compare);
-    if (!cmp)
-        return cmp.error();
-    job.compare = *cmp;
-    if (versioning == "none")
-        job.versioning.mode = VersioningSettings::Mode::None;
-    else if (versioning == "trash")
-        job.versioning.mode = VersioningSettings::Mode::Trash;
-    else {
-        job.versioning.mode = VersioningSettings::Mode::Folder;
-        job.versioning.folder = versioning;
-    }
-    auto s = Schedule::parse(schedule);
-    if (!s)
-        return s.error();
-    job.schedule = *s;
-    // Locations are stored in their printed (normalised) form.
-    for (std::string* side : {&job.left, &job.right}) {
-        auto loc = Location::parse(*side);
-        if (!loc)
-            return badSetting(side == &job.left ? "left side" : "right side", loc.error().message(),
-                              "Give an absolute folder path or an sftp:// or ftp:// URL");
-        *side = loc->toString();
-    }
+    NamedSettings names;
+    if (auto r = readSettings(o, job, names); !r)
+        return r.error();
+    if (auto r = applyNames(names, job); !r)
+        return r.error();
+    if (auto r = normaliseLocations(job); !r)
+        return r.error();
     if (auto r = validateJob(job); !r)
         return r.error();
     return job;
