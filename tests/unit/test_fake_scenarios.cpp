@@ -441,3 +441,50 @@ TEST_CASE("capability windowsNames and maxNameBytes: a name the side refuses is 
     CHECK(r.errors.size() == 2);
     CHECK(p.right->calls("commit") == 1);
 }
+
+TEST_CASE("capability timePrecisionNs: a side with coarse times needs no tolerance setting to stay quiet",
+          "[fake][capabilities]")
+{
+    // The job sets no tolerance: the engine must take it from the side. A
+    // FAT-like side keeps times in 2-second steps, so a copy's time there is
+    // up to 2 s off its source's; read as a change, every run would copy
+    // again (mirror) or meet a conflict (two-way).
+    const int64_t odd = kT0 + 1300000000; // 1.3 s past a 2-second step
+    SECTION("mirror without a state")
+    {
+        FakePair p(fakeprofiles::posix(), fakeprofiles::fatLike());
+        p.left->putFile("L/a.txt", "alpha", odd);
+        p.left->putFile("L/d/b.txt", "beta", odd + 5 * kSecond);
+        SyncOptions o = p.options(SyncMode::Mirror);
+        o.toleranceNs = 0;
+        auto once = [&] {
+            SyncRun run(std::make_unique<FakeBackend>(p.left, "L"), std::make_unique<FakeBackend>(p.right, "R"), o);
+            return run.run();
+        };
+        SyncReport first = once();
+        INFO(describeWithPlan(first));
+        REQUIRE(first.exit == ExitCode::InSync);
+        REQUIRE(p.rightTree() == p.leftTree());
+        const int commits = p.right->calls("commit");
+        SyncReport again = once();
+        INFO("second run: " << describeWithPlan(again));
+        CHECK(again.exit == ExitCode::InSync);
+        CHECK_FALSE(again.plan.hasWork());
+        CHECK(p.right->calls("commit") == commits);
+    }
+    SECTION("two-way first meeting of equal files")
+    {
+        FakePair p(fakeprofiles::posix(), fakeprofiles::fatLike());
+        p.left->putFile("L/a.txt", "alpha", odd);
+        p.right->putFile("R/a.txt", "alpha", kT0); // the same file, copied there earlier: its time rounded down
+        SyncOptions o = p.options(SyncMode::TwoWay);
+        o.toleranceNs = 0;
+        SyncRun run(std::make_unique<FakeBackend>(p.left, "L"), std::make_unique<FakeBackend>(p.right, "R"), o);
+        SyncReport r = run.run();
+        INFO(describeWithPlan(r));
+        CHECK(r.exit == ExitCode::InSync);
+        CHECK(r.plan.count(Op::Conflict, Side::Left) + r.plan.count(Op::Conflict, Side::Right) == 0);
+        CHECK(p.right->calls("commit") == 0);
+        CHECK(p.left->calls("commit") == 0);
+    }
+}

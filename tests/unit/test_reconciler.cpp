@@ -342,6 +342,26 @@ TEST_CASE("renames by size, time and content hash when file ids are unknown", "[
     CHECK(ask.needHashes.size() == 1);
 }
 
+TEST_CASE("a side whose file ids are not stable never has a rename told by id", "[reconciler][capabilities]")
+{
+    // FAT on Linux reports inode numbers made up from where an entry lies,
+    // so a new file can get the number of one deleted a moment ago. Taken as
+    // a rename, the old content would arrive under the new name (the other
+    // side holds the old bytes). Same size and time: only the id links them;
+    // the new file's content differs (its hash is known and another).
+    auto b = baseState({baseWithHash(base("old.txt", 8, 0, 7, 70), "old-byte")});
+    auto l = snap({withHash(file("new.txt", 8, 0, 7), "new-byte")}); // id 7 again, another file
+    auto r = snap({file("old.txt", 8, 0, 70)});
+    SyncPolicy pol = twoWay();
+    pol.leftCaps.fileIds = false;
+    Plan p = reconcile(l, r, b, pol);
+    CHECK(p.count(Op::Rename, Side::Right) == 0);
+    CHECK(p.count(Op::Copy, Side::Right) == 1);   // new.txt, with its own bytes
+    CHECK(p.count(Op::Delete, Side::Right) == 1); // old.txt, deleted on the left
+    // Where ids are stable, the same scan is a rename (the check above is not vacuous).
+    CHECK(reconcile(l, r, b, twoWay()).count(Op::Rename, Side::Right) == 1);
+}
+
 TEST_CASE("a renamed folder does not count as mass deletion", "[reconciler]")
 {
     std::vector<BaseEntry> bv{baseDir("big", 1, 2)};
