@@ -11,6 +11,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <cstdio>
+
 using namespace ferry;
 using namespace ferry::test;
 
@@ -301,6 +304,83 @@ TEST_CASE("an executor with nothing to do connects nothing", "[fake][sessions]")
     CHECK(lp.connected() == 0);
     CHECK(rp.connected() == 0);
     CHECK(fs->calls() == 0);
+}
+
+TEST_CASE("a server that stops answering ends the run at once with one error that names it",
+          "[fake][scenario][sessions]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::posix());
+    const int kItems = 200, kCommits = 20;
+    for (int i = 0; i < kItems; ++i) {
+        char name[16];
+        std::snprintf(name, sizeof name, "L/f%03d", i);
+        p.left->putFile(name, "content " + std::to_string(i), kT0);
+    }
+    // After kCommits copies are in place, the right's server answers nothing more.
+    std::atomic<int> commits{0}, stalled{0};
+    p.right->setStall([&](std::string_view op, std::string_view) {
+        if (commits.load() >= kCommits) {
+            ++stalled;
+            return true;
+        }
+        if (op == "commit")
+            ++commits;
+        return false;
+    });
+    SyncOptions o = p.options(SyncMode::TwoWay);
+    o.threads = 4;
+    o.callTimeout = std::chrono::milliseconds(100);
+    const auto start = std::chrono::steady_clock::now();
+    SyncReport r;
+    {
+        SyncRun run(std::make_unique<FakeBackend>(p.left, "L"), std::make_unique<FakeBackend>(p.right, "R"), o);
+        r = run.run();
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    INFO(describe(r) << "\nseconds " << seconds << ", stalled calls " << stalled.load() << ", logins tried "
+                     << p.right->calls("connect"));
+    // Each worker waits out one call and at most one login; the flushes one more each.
+    CHECK(stalled.load() <= 2 * o.threads + 2);
+    CHECK(p.right->calls("connect") <= 2 * o.threads + 2);
+    CHECK(seconds < 10); // retrying every item would take about 200 × 3 × 0.1 s / 4 and more
+    CHECK(r.exit == ExitCode::Errors);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors.front().kind == Error::Kind::AbortRun);
+    CHECK(r.errors.front().message().find("fake:/R") != std::string::npos);
+    CHECK(r.errors.front().message().find("stopped answering") != std::string::npos);
+    CHECK(r.execution.aborted);
+    int done = 0, notRun = 0;
+    for (const ItemResult& item : r.execution.items) {
+        done += item.state == ItemResult::State::Done;
+        notRun += item.state == ItemResult::State::NotRun;
+    }
+    CHECK(done == kCommits); // every copy put in place counts as done
+    CHECK(notRun == kItems - kCommits);
+    int copied = 0;
+    for (const auto& [path, held] : p.rightTree())
+        copied += held.rfind("f:content ", 0) == 0;
+    CHECK(copied == kCommits);
+    CHECK(p.right->openSessions() == 0);
+    {
+        // The state records nothing that was not done.
+        auto store = StateStore::open(p.dir / "state.db", true);
+        REQUIRE(store.ok());
+        auto base = (*store)->loadBase();
+        REQUIRE(base.ok());
+        CHECK(int(base->entries.size()) <= kCommits);
+    }
+    // The server is back: the rest is copied, what was done is not copied again.
+    p.right->setStall({});
+    SyncReport again = p.sync(SyncMode::TwoWay);
+    INFO("resumed: " << describeWithPlan(again));
+    CHECK(again.exit == ExitCode::InSync);
+    CHECK(again.plan.bytesToCopy() > 0);
+    int copies = 0;
+    for (const Action& a : again.plan.actions)
+        copies += a.op == Op::Copy;
+    CHECK(copies == kItems - kCommits);
+    CHECK(p.rightTree() == p.leftTree()); // no temporary left either
+    expectQuietAgain(p, SyncMode::TwoWay);
 }
 
 // ---- each capability, honoured by the engine ------------------------------------
