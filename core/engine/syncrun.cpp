@@ -227,17 +227,22 @@ bool SyncRun::excludeVersionsFolder(Filter& filter)
 {
     if (m_options.versioning.mode != VersioningSettings::Mode::Folder)
         return true;
-    Backend* sides[2] = {m_left.get(), m_right.get()}; // the sides as opened: location and versions store only
+    Backend* sides[2] = {m_left.get(), m_right.get()}; // the sides as opened: location only
     SessionPool* pools[2] = {m_leftPool.get(), m_rightPool.get()};
     for (int i = 0; i < 2; ++i) {
+        // A store shares its side's connection: asked of a session, never of
+        // the side as opened (which has none on a server).
+        auto own = pools[i]->lease();
+        if (!own)
+            return stopUnreachable(i == 0 ? "left" : "right", own.error());
         // Each side keeps its versions on its own storage; a side that has
         // no versions folder fails on the first item it would version.
-        auto store = sides[i]->versionsStore(m_options.versioning);
+        auto store = (*own)->versionsStore(m_options.versioning);
         if (!store)
             continue;
-        if (auto problem = versionsStoreProblem(*sides[i], **store))
+        if (auto problem = versionsStoreProblem(**own, **store))
             return stop(ExitCode::Usage, *problem);
-        const std::optional<std::string> rel = sides[i]->placeOf(**store);
+        const std::optional<std::string> rel = (*own)->placeOf(**store);
         if (!rel)
             continue;
         const std::string folder = (*store)->location();
@@ -516,9 +521,18 @@ void SyncRun::applyRetention(Versioner& versioner)
 {
     if (m_options.versioning.mode != VersioningSettings::Mode::Folder)
         return;
+    // A run that stopped (a side that stopped answering, a full disk) leaves
+    // housekeeping to the next run: a login to a gone side would wait again.
+    if (m_report.execution.aborted)
+        return;
     std::vector<std::string> done;
-    for (Backend* side : {m_left.get(), m_right.get()}) {
-        auto store = side->versionsStore(m_options.versioning);
+    for (SessionPool* pool : {m_leftPool.get(), m_rightPool.get()}) {
+        auto side = pool->lease(); // the store shares the session's connection
+        if (!side) {
+            m_report.errors.push_back(side.error());
+            continue;
+        }
+        auto store = (*side)->versionsStore(m_options.versioning);
         if (!store || std::find(done.begin(), done.end(), (*store)->location()) != done.end())
             continue;
         done.push_back((*store)->location());

@@ -383,6 +383,43 @@ TEST_CASE("a server that stops answering ends the run at once with one error tha
     expectQuietAgain(p, SyncMode::TwoWay);
 }
 
+TEST_CASE("versions on a side with sessions go through the leased session's own store",
+          "[fake][scenario][sessions][versions]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::posix());
+    p.left->putFile("L/keep.txt", "v1", kT0);
+    p.left->putFile("L/gone.txt", "doomed", kT0);
+    SyncOptions o = p.options(SyncMode::TwoWay);
+    o.versioning.mode = VersioningSettings::Mode::Folder;
+    o.versioning.serverFolder = "/V";
+    o.versioning.owner = "job-test";
+    o.versioning.keepCount = 5; // retention lists the stores too
+    auto sync = [&] {
+        SyncRun run(std::make_unique<FakeBackend>(p.left, "L"), std::make_unique<FakeBackend>(p.right, "R"), o);
+        return run.run();
+    };
+    REQUIRE(sync().exit == ExitCode::InSync);
+    p.left->setRequireSessions(true);
+    p.right->setRequireSessions(true);
+    p.left->putFile("L/keep.txt", "v2", kT0 + 60 * kSecond); // replaced on the right
+    p.left->removeTree("L/gone.txt");                        // deleted on the right
+    SyncReport r = sync();
+    INFO(describeWithPlan(r));
+    CHECK(r.exit == ExitCode::InSync);
+    CHECK(p.left->outsideSessions() == 0);
+    CHECK(p.right->outsideSessions() == 0);
+    CHECK(p.rightTree() == p.leftTree());
+    int kept = 0;
+    for (const auto& [path, item] : p.right->tree("V")) {
+        INFO(path << " " << item);
+        kept += (path.rfind("job-test/keep ", 0) == 0 && item == "f:v1") ||
+                (path.rfind("job-test/gone ", 0) == 0 && item == "f:doomed");
+    }
+    CHECK(kept == 2);
+    CHECK(p.left->openSessions() == 0);
+    CHECK(p.right->openSessions() == 0);
+}
+
 // ---- each capability, honoured by the engine ------------------------------------
 
 namespace {
