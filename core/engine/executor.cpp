@@ -395,13 +395,15 @@ struct Executor::Impl {
 
     // A side without atomic rename cannot put a file over another in one
     // step. The old file is renamed aside first (a name isOwn() never
-    // accepts, so no clean-up removes it), the new one is committed without
+    // accepts, so no clean-up removes it; it carries the file's name, so the
+    // next scan can recover it), the new one is committed without
     // replacing, and only then is the old one removed. Whenever the run
     // dies, the old bytes exist at the path or under the aside name.
     Result<Entry> replaceInSteps(Backend& out, std::unique_ptr<TempFile> temp, const std::string& dstPath,
                                  int64_t mtimeNs, uint32_t mode)
     {
-        const std::string aside = relpath::join(relpath::parent(dstPath), tempname::makeAside());
+        const std::string aside = relpath::join(
+            relpath::parent(dstPath), tempname::makeAside(relpath::name(dstPath), size_t(out.capabilities().maxNameBytes)));
         if (auto r = out.rename(dstPath, aside); !r)
             return r.error(); // the temporary goes with `temp`
         auto committed = out.commit(std::move(temp), dstPath, mtimeNs, mode, false);
