@@ -39,6 +39,7 @@ struct SyncRun::State {
     SyncPolicy policy;
     std::shared_ptr<Snapshot> left, right; // shared with the plan, whose actions point into them
     std::vector<std::string> leftTemps, rightTemps;
+    std::vector<AsideRecovery> leftAsides, rightAsides; // of an interrupted replace in steps
     RootIdentity leftId, rightId;
 };
 
@@ -352,6 +353,8 @@ bool SyncRun::scanAndPlan()
     }
     st.leftTemps = std::move(left.staleTemps);
     st.rightTemps = std::move(right.staleTemps);
+    st.leftAsides = std::move(left.asides);
+    st.rightAsides = std::move(right.asides);
     st.left = std::make_shared<Snapshot>(std::move(left.snapshot));
     st.right = std::make_shared<Snapshot>(std::move(right.snapshot));
 
@@ -485,6 +488,18 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
     st.right.reset();
     st.base = BaseState{};
     Versioner versioner(m_options.versioning, m_options.nowNs);
+    // Files an interrupted replace set aside: put back, or retired as it would have (engine/asides.h).
+    for (auto [asides, pool] : {std::pair{&st.leftAsides, m_leftPool.get()}, std::pair{&st.rightAsides, m_rightPool.get()}}) {
+        if (asides->empty())
+            continue;
+        auto session = pool->lease();
+        if (!session) {
+            m_report.errors.push_back(session.error());
+            continue;
+        }
+        for (Error& e : recoverAsides(**session, *asides, versioner))
+            m_report.errors.push_back(std::move(e));
+    }
     ExecutorOptions eo;
     eo.threads = m_options.threads;
     if (m_options.compare == CompareMode::Content)

@@ -494,6 +494,97 @@ TEST_CASE("capability atomicRename: a replace in steps that fails part-way never
     }
 }
 
+namespace {
+
+bool holdsAside(const std::map<std::string, std::string>& tree)
+{
+    for (const auto& [path, item] : tree)
+        if (path.find(".ferry-old-") != std::string::npos)
+            return true;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("capability atomicRename: a file set aside by an interrupted replace is recovered by the next run",
+          "[fake][capabilities][asides]")
+{
+    // Where the run died: before the new file was in place (the aside is the
+    // only copy of the file), or after it (the aside is the replaced old one).
+    const bool beforeCommit = GENERATE(true, false);
+    const bool versioning = GENERATE(false, true);
+    INFO((beforeCommit ? "died before the commit" : "died after the commit") << (versioning ? ", versioning" : ""));
+    FakePair p(fakeprofiles::posix(), fakeprofiles::plainServer());
+    p.left->putFile("L/f.txt", "old", kT0);
+    p.left->putFile("L/other.txt", "other", kT0);
+    SyncOptions o = p.options(SyncMode::TwoWay);
+    if (versioning) {
+        o.versioning.mode = VersioningSettings::Mode::Folder;
+        o.versioning.serverFolder = "/V";
+        o.versioning.folder = p.dir / "versions";
+        o.versioning.owner = "job-test";
+    }
+    auto sync = [&] {
+        SyncRun run(std::make_unique<FakeBackend>(p.left, "L"), std::make_unique<FakeBackend>(p.right, "R"), o);
+        return run.run();
+    };
+    REQUIRE(sync().exit == ExitCode::InSync);
+    p.left->putFile("L/f.txt", "new content", kT0 + 100 * kSecond);
+    // A crash between the steps, as faults: the step after the aside, and
+    // each way the run would have tidied up, fail.
+    p.right->setFault([&](std::string_view op, std::string_view path) -> std::optional<Error> {
+        const bool aside = relpath::name(path).substr(0, 11) == ".ferry-old-";
+        const bool dies = beforeCommit ? (op == "commit" && path == "f.txt") || (op == "rename" && aside)
+                                       : (op == "removeFile" || op == "moveToStore") && aside;
+        if (dies)
+            return errnoError(std::string(op), std::string(path), EIO);
+        return std::nullopt;
+    });
+    if (versioning) {
+        // With versioning the replace goes through the versions folder; set
+        // the old file aside the way a run without it did.
+        o.versioning.mode = VersioningSettings::Mode::None;
+    }
+    SyncReport crashed = sync();
+    INFO("crashed run: " << describeWithPlan(crashed));
+    REQUIRE(holdsAside(p.rightTree()));
+    CHECK(p.rightTree().count("f.txt") == !beforeCommit);
+    if (versioning)
+        o.versioning.mode = VersioningSettings::Mode::Folder;
+    p.right->setFault({});
+
+    SyncReport next = sync();
+    INFO("next run: " << describeWithPlan(next));
+    CHECK(next.exit == ExitCode::InSync);
+    CHECK_FALSE(holdsAside(p.rightTree()));
+    CHECK_FALSE(holdsAside(p.leftTree()));
+    CHECK(p.leftTree() == std::map<std::string, std::string>{{"f.txt", "f:new content"}, {"other.txt", "f:other"}});
+    CHECK(p.rightTree() == p.leftTree());
+    const auto versions = p.right->tree("V");
+    if (versioning) {
+        // The old file, whether put back and then replaced or set aside and then retired, is kept.
+        int old = 0;
+        for (const auto& [path, item] : versions)
+            old += path.rfind("job-test/f ", 0) == 0 && item == "f:old";
+        CHECK(old == 1);
+    }
+    for (const auto& [path, item] : versions)
+        CHECK(path.find(".ferry-old-") == std::string::npos);
+    expectQuietAgain(p, SyncMode::TwoWay);
+}
+
+TEST_CASE("a user's file that merely looks like a set-aside file is synced like any other", "[fake][asides]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::plainServer());
+    p.right->putFile("R/.ferry-old-abcdefgh12345678-f.txt", "mine", kT0);
+    p.right->putFile("R/.ferry-old-abcdefgh12345678", "mine too", kT0);
+    SyncReport r = p.sync(SyncMode::TwoWay);
+    INFO(describeWithPlan(r));
+    CHECK(r.exit == ExitCode::InSync);
+    CHECK(p.leftTree() == p.rightTree());
+    CHECK(p.leftTree().size() == 2);
+}
+
 TEST_CASE("capability normalizationInsensitive: one name in two Unicode forms is one item there",
           "[fake][capabilities]")
 {
