@@ -573,6 +573,33 @@ TEST_CASE("capability atomicRename: a file set aside by an interrupted replace i
     expectQuietAgain(p, SyncMode::TwoWay);
 }
 
+TEST_CASE("a file set aside before its replacement was in place is the user's file: put back, never lost",
+          "[fake][capabilities][asides]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::plainServer());
+    p.left->putFile("L/f.txt", "old", kT0);
+    REQUIRE(p.sync(SyncMode::TwoWay).exit == ExitCode::InSync);
+    p.left->putFile("L/f.txt", "new content", kT0 + 100 * kSecond);
+    p.right->setFault([](std::string_view op, std::string_view path) -> std::optional<Error> {
+        const bool aside = relpath::name(path).substr(0, 11) == ".ferry-old-";
+        if ((op == "commit" && path == "f.txt") || (op == "rename" && aside))
+            return errnoError(std::string(op), std::string(path), EIO);
+        return std::nullopt;
+    });
+    (void)p.sync(SyncMode::TwoWay); // dies with the old file set aside on the right
+    REQUIRE(holdsAside(p.rightTree()));
+    p.right->setFault({});
+    // The user takes the edit back: the left is as the base recorded it.
+    p.left->putFile("L/f.txt", "old", kT0);
+    SyncReport next = p.sync(SyncMode::TwoWay);
+    INFO(describeWithPlan(next));
+    CHECK(next.exit == ExitCode::InSync);
+    // Had the aside been dropped, the right would have "deleted" f.txt and the run carried that to the left.
+    CHECK(p.leftTree() == std::map<std::string, std::string>{{"f.txt", "f:old"}});
+    CHECK(p.rightTree() == p.leftTree());
+    expectQuietAgain(p, SyncMode::TwoWay);
+}
+
 TEST_CASE("a user's file that merely looks like a set-aside file is synced like any other", "[fake][asides]")
 {
     FakePair p(fakeprofiles::posix(), fakeprofiles::plainServer());
