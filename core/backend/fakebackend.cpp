@@ -394,6 +394,12 @@ int FakeFileSystem::openSessions() const
     return m_openSessions;
 }
 
+int FakeFileSystem::outsideSessions() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_outsideSessions;
+}
+
 int FakeFileSystem::peakSessions() const
 {
     std::lock_guard lock(m_mutex);
@@ -421,7 +427,7 @@ FakeBackend::FakeBackend(std::shared_ptr<FakeFileSystem> fs, std::string root) :
 
 FakeBackend::~FakeBackend()
 {
-    if (m_isSession) {
+    if (m_isSession && m_countsSession) {
         std::lock_guard lock(m_fs->m_mutex);
         --m_fs->m_openSessions;
     }
@@ -459,8 +465,10 @@ std::optional<Error> FakeFileSystem::enter(std::string_view operation, const std
         std::lock_guard lock(m_mutex);
         ++m_calls[std::string(operation)];
         fault = m_fault;
-        if (m_requireSessions && !isSession)
+        if (m_requireSessions && !isSession) {
+            ++m_outsideSessions;
             return Error::abortRun(std::string(operation), path, "called outside a session (test: requireSessions)");
+        }
         stalls = m_stall && m_stall(operation, path);
     }
     if (lost->load())
@@ -769,7 +777,15 @@ Result<std::unique_ptr<Backend>> FakeBackend::versionsStore(const VersioningSett
     if (folder.empty() || !relpath::isValidRelPath(folder))
         return Error::abortRun("keep a version of", location(), "no versions folder is set for this server",
                                "Choose a versions folder on the server for this job");
-    return std::unique_ptr<Backend>(std::make_unique<FakeBackend>(m_fs, folder));
+    // A store goes over its side's connection, as on a server: asked of a
+    // session, it is part of that session (its calls, bounds and loss);
+    // asked of the side as opened, it has no session either.
+    auto store = std::make_unique<FakeBackend>(m_fs, folder);
+    store->m_isSession = m_isSession;
+    store->m_countsSession = false;
+    store->m_lost = m_lost;
+    store->setCallContext(callContext());
+    return std::unique_ptr<Backend>(std::move(store));
 }
 
 std::optional<std::string> FakeBackend::placeOf(const Backend& other) const

@@ -94,6 +94,7 @@ public:
     int connections() const;   // successful connect() calls
     int openSessions() const;  // sessions alive now
     int peakSessions() const;  // most sessions alive at once
+    int outsideSessions() const; // calls refused by requireSessions
 
     struct Node; // the tree's items (fakebackend.cpp)
 
@@ -111,7 +112,7 @@ private:
     Fault m_fault;
     Stall m_stall;
     bool m_requireSessions = false;
-    int m_connections = 0, m_openSessions = 0, m_peakSessions = 0;
+    int m_connections = 0, m_openSessions = 0, m_peakSessions = 0, m_outsideSessions = 0;
     std::map<std::string, int, std::less<>> m_calls;
     uint64_t m_nextId = 1;
     int64_t m_clockNs = 1700000000LL * 1000000000; // birth times of new items
@@ -145,7 +146,9 @@ public:
     Result<Entry> makeSymlink(const std::string& path, const std::string& target, int64_t mtimeNs) override;
     Result<Entry> setTimes(const std::string& path, int64_t mtimeNs) override;
     // Versions: `settings.serverFolder`, a path from the file system's top
-    // (the fake stands for a server). Moves within one FakeFileSystem are
+    // (the fake stands for a server). The store of a session shares that
+    // session (its context and its lost connection); one of the side as
+    // opened is outside any session (requireSessions refuses its calls). Moves within one FakeFileSystem are
     // renames; into another one, EXDEV.
     Result<std::unique_ptr<Backend>> versionsStore(const VersioningSettings& settings) const override;
     std::optional<std::string> placeOf(const Backend& other) const override;
@@ -164,7 +167,8 @@ private:
     std::string full(const std::string& rel) const;
     std::shared_ptr<FakeFileSystem> m_fs;
     std::string m_root;
-    bool m_isSession = false; // made by connect()
+    bool m_isSession = false; // made by connect(), or a versions store of such a session
+    bool m_countsSession = true; // false for a store: it shares its session's connection
     // Shared with this session's temporary files, whose writes can stall too.
     std::shared_ptr<std::atomic<bool>> m_lost = std::make_shared<std::atomic<bool>>(false);
 };

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -52,12 +53,12 @@ Key currentKey()
     return h.key;
 }
 
-// 8 characters of [0-9a-z] from the keyed hash of the random part.
-std::string mac(const Key& key, std::string_view randomPart)
+// 8 characters of [0-9a-z] from the keyed hash of `signed` (the random
+// part, and for an aside that names its file, that name too).
+std::string mac(const Key& key, std::string_view signedPart)
 {
-    std::array<unsigned char, kKeyBytes + kRandomChars> buf{};
-    std::memcpy(buf.data(), key.data(), kKeyBytes);
-    std::memcpy(buf.data() + kKeyBytes, randomPart.data(), kRandomChars);
+    std::string buf(reinterpret_cast<const char*>(key.data()), kKeyBytes);
+    buf.append(signedPart);
     uint64_t h = XXH3_64bits(buf.data(), buf.size());
     std::string out(kMacChars, '0');
     for (char& c : out) {
@@ -87,13 +88,19 @@ namespace {
 
 constexpr std::string_view kAsidePrefix = ".ferry-old-";
 
-std::string makeWith(std::string_view prefix)
+std::string randomPart()
 {
     thread_local std::mt19937_64 rng{std::random_device{}() ^ uint64_t(::getpid())};
-    std::string randomPart(kRandomChars, '0');
-    for (char& c : randomPart)
+    std::string part(kRandomChars, '0');
+    for (char& c : part)
         c = kDigits[rng() % 36];
-    return std::string(prefix) + randomPart + mac(currentKey(), randomPart);
+    return part;
+}
+
+std::string makeWith(std::string_view prefix)
+{
+    const std::string random = randomPart();
+    return std::string(prefix) + random + mac(currentKey(), random);
 }
 
 bool verifies(std::string_view name, std::string_view prefix)
@@ -102,6 +109,21 @@ bool verifies(std::string_view name, std::string_view prefix)
         return false;
     const std::string_view tail = name.substr(prefix.size());
     return mac(currentKey(), tail.substr(0, kRandomChars)) == tail.substr(kRandomChars);
+}
+
+// An aside that names its file: prefix, random, mac of (random + original), '-', original.
+std::optional<std::string> verifiedOriginal(std::string_view name)
+{
+    const size_t head = kAsidePrefix.size() + kRandomChars + kMacChars;
+    if (name.size() < head + 2 || name.substr(0, kAsidePrefix.size()) != kAsidePrefix || name[head] != '-')
+        return std::nullopt;
+    const std::string_view random = name.substr(kAsidePrefix.size(), kRandomChars);
+    const std::string_view original = name.substr(head + 1);
+    std::string signedPart(random);
+    signedPart.append(original);
+    if (mac(currentKey(), signedPart) != name.substr(kAsidePrefix.size() + kRandomChars, kMacChars))
+        return std::nullopt;
+    return std::string(original);
 }
 
 } // namespace
@@ -115,9 +137,20 @@ bool isOwn(std::string_view name)
     return verifies(name, relpath::kTempPrefix);
 }
 
-std::string makeAside() { return makeWith(kAsidePrefix); }
+std::string makeAside(std::string_view original, size_t maxNameBytes)
+{
+    const std::string random = randomPart();
+    const size_t length = kAsidePrefix.size() + kRandomChars + kMacChars + 1 + original.size();
+    if (original.empty() || length > maxNameBytes)
+        return std::string(kAsidePrefix) + random + mac(currentKey(), random);
+    std::string signedPart = random;
+    signedPart.append(original);
+    return std::string(kAsidePrefix) + random + mac(currentKey(), signedPart) + "-" + std::string(original);
+}
 
-bool isOwnAside(std::string_view name) { return verifies(name, kAsidePrefix); }
+bool isOwnAside(std::string_view name) { return verifies(name, kAsidePrefix) || verifiedOriginal(name).has_value(); }
+
+std::optional<std::string> asideOriginal(std::string_view name) { return verifiedOriginal(name); }
 
 std::string keyPathIn(const std::string& dataDir) { return dataDir + "/temp-key"; }
 

@@ -18,6 +18,7 @@
 
 #include "common/error.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,14 +29,20 @@ std::string make();
 // True when `name` was made by make() with this process's key.
 bool isOwn(std::string_view name);
 
-// A name (".ferry-old-" + the same random and keyed parts) for a file set
-// aside while a side without atomic rename replaces it: old aside, new into
-// place, then the old removed. isOwn() rejects it on purpose: if a run dies
-// between the steps, it holds the only copy of the old file, so it is never
-// cleaned up as a leftover (the next run sees it as an ordinary file).
-std::string makeAside();
+// A name for a file set aside while a side without atomic rename replaces
+// it: old aside, new into place, then the old removed. It is ".ferry-old-",
+// the same random and keyed parts, "-" and `original` (the file's own name,
+// which the key signs too), so that the next run knows whose it was; without
+// the name when that would pass `maxNameBytes`. isOwn() rejects it on
+// purpose: if a run dies between the steps it may hold the only copy of the
+// old file, so it is never removed as a leftover temporary. The scanner
+// recovers it instead (engine/asides.h).
+std::string makeAside(std::string_view original = {}, size_t maxNameBytes = 255);
 // True when `name` was made by makeAside() with this process's key.
 bool isOwnAside(std::string_view name);
+// The original name an aside of ours carries; nullopt when it is not one of
+// ours or carries none.
+std::optional<std::string> asideOriginal(std::string_view name);
 
 // Reads the installation's key from `dataDir`/temp-key, creating the folder
 // and the file (0600, random bytes) the first time. Errors name the file.

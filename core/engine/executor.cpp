@@ -5,6 +5,7 @@
 #include "common/phaseclock.h"
 #include "common/relpath.h"
 #include "common/tempname.h"
+#include "engine/sidewatch.h"
 #include "store/statestore.h"
 
 #include <algorithm>
@@ -130,24 +131,37 @@ struct Executor::Impl {
         SessionPool* pools[2];
         SessionPool::Lease leases[2];
         static int index(Side s) { return s == Side::Left ? 0 : 1; }
-        // A session on `s` that has not lost its connection (a lost one,
-        // e.g. after a timed-out call, is dropped and replaced).
-        Result<void> ready(Side s)
-        {
-            SessionPool::Lease& lease = leases[index(s)];
-            if (lease && lease->connectionLost())
-                lease.reset();
-            if (!lease) {
-                auto made = pools[index(s)]->lease();
-                if (!made)
-                    return made.error();
-                lease = std::move(*made);
-            }
-            return Ok{};
-        }
         Backend& on(Side s) { return *leases[index(s)]; }
+        // Whether the session held on `s` lost its connection (a timed-out call).
+        bool lost(Side s) const { return leases[index(s)] && leases[index(s)]->connectionLost(); }
     };
     Sides newSides() { return Sides{{&ex.m_left, &ex.m_right}, {}}; }
+
+    // A side that stopped answering ends the run (see SideWatch).
+    SideWatch watch{ex.m_left.origin().location(), ex.m_right.origin().location()};
+
+    // A session on `s` that has not lost its connection: a lost one (after a
+    // timed-out call) is dropped and replaced; a replacement that cannot be
+    // made, or too many failed logins in a row, and the side is gone.
+    Result<void> ready(Sides& sides, Side s)
+    {
+        if (watch.gone(s))
+            return *watch.goneError();
+        SessionPool::Lease& lease = sides.leases[Sides::index(s)];
+        const bool wasLost = sides.lost(s);
+        if (wasLost)
+            lease.reset();
+        if (!lease) {
+            auto made = sides.pools[Sides::index(s)]->lease();
+            if (!made) {
+                if (made.error().kind == Error::Kind::Retry && watch.noteConnectionFailure(s, made.error(), wasLost))
+                    aborted = true;
+                return made.error();
+            }
+            lease = std::move(*made);
+        }
+        return Ok{};
+    }
 
     // The sessions `a` works on: copies and conflicts read one side and
     // write the other; the rest touch their target only; bookkeeping none.
@@ -381,13 +395,15 @@ struct Executor::Impl {
 
     // A side without atomic rename cannot put a file over another in one
     // step. The old file is renamed aside first (a name isOwn() never
-    // accepts, so no clean-up removes it), the new one is committed without
+    // accepts, so no clean-up removes it; it carries the file's name, so the
+    // next scan can recover it), the new one is committed without
     // replacing, and only then is the old one removed. Whenever the run
     // dies, the old bytes exist at the path or under the aside name.
     Result<Entry> replaceInSteps(Backend& out, std::unique_ptr<TempFile> temp, const std::string& dstPath,
                                  int64_t mtimeNs, uint32_t mode)
     {
-        const std::string aside = relpath::join(relpath::parent(dstPath), tempname::makeAside());
+        const std::string aside = relpath::join(
+            relpath::parent(dstPath), tempname::makeAside(relpath::name(dstPath), size_t(out.capabilities().maxNameBytes)));
         if (auto r = out.rename(dstPath, aside); !r)
             return r.error(); // the temporary goes with `temp`
         auto committed = out.commit(std::move(temp), dstPath, mtimeNs, mode, false);
@@ -622,19 +638,21 @@ struct Executor::Impl {
             return;
         setCurrent(a.path);
         Result<void> r = Ok{};
+        const std::vector<Side> sides = sidesOf(a);
         for (int attempt = 0; attempt < 3; ++attempt) {
             try {
                 r = Ok{};
-                for (Side side : sidesOf(a))
+                for (Side side : sides)
                     if (r)
-                        r = s.ready(side);
+                        r = ready(s, side);
                 if (r)
                     r = execute(s, a);
             } catch (const std::exception& e) {
                 r = Error::skipItem(opName(a.op), a.path, std::string("internal error: ") + e.what(),
                                     "Please report this; run the sync again");
             }
-            if (r.ok() || r.error().kind != Error::Kind::Retry)
+            noteHealth(s, sides, r);
+            if (r.ok() || r.error().kind != Error::Kind::Retry || aborted.load())
                 break;
             std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
         }
@@ -643,6 +661,10 @@ struct Executor::Impl {
         if (r.ok()) {
             out.state = ItemResult::State::Done;
         } else if (r.error().kind == Error::Kind::Cancelled) {
+            out.state = ItemResult::State::NotRun;
+        } else if (cutOffByGoneSide(sides, r.error())) {
+            // Cut off by a side that stopped answering: not done, and the
+            // run's one error (SideWatch) says why, not one per item.
             out.state = ItemResult::State::NotRun;
         } else {
             out.state = ItemResult::State::Failed;
@@ -660,10 +682,34 @@ struct Executor::Impl {
             noteFinished(i);
     }
 
+    // What an attempt at an item tells about the connection of its sides: a
+    // success clears their strikes, a session lost in the call is one.
+    void noteHealth(Sides& s, const std::vector<Side>& sides, const Result<void>& r)
+    {
+        for (Side side : sides) {
+            if (r.ok())
+                watch.noteSuccess(side);
+            else if (r.error().kind == Error::Kind::Retry && s.lost(side) &&
+                     watch.noteConnectionFailure(side, r.error(), false))
+                aborted = true;
+        }
+    }
+
+    // A timeout, a lost session or the gone error itself on an item whose
+    // side stopped answering.
+    bool cutOffByGoneSide(const std::vector<Side>& sides, const Error& e) const
+    {
+        if (!std::any_of(sides.begin(), sides.end(), [this](Side side) { return watch.gone(side); }))
+            return false;
+        return e.kind == Error::Kind::Retry || e == *watch.goneError();
+    }
+
     // After an AbortRun error, each item left not run says why of its own.
     void explainNotRun()
     {
         std::string cause;
+        if (auto gone = watch.goneError())
+            cause = gone->message();
         for (const Error& e : result.itemErrors)
             if (e.kind == Error::Kind::AbortRun && cause.empty())
                 cause = e.message();
@@ -722,14 +768,29 @@ struct Executor::Impl {
     {
         if (!wrote.exchange(false) && !always)
             return Ok{};
-        for (SessionPool* pool : {&ex.m_left, &ex.m_right}) {
-            auto session = pool->lease(); // one the workers left idle, or the pool's one spare
+        Result<void> outcome = Ok{};
+        for (Side side : {Side::Left, Side::Right}) {
+            // A side that stopped answering cannot confirm anything: what was
+            // written to it stays unrecorded (the next run compares it afresh),
+            // and no login is tried again.
+            if (watch.gone(side)) {
+                outcome = *watch.goneError();
+                continue;
+            }
+            auto session = (side == Side::Left ? ex.m_left : ex.m_right).lease(); // one the workers left idle, or the pool's spare
             if (!session)
                 return session.error();
             if (auto r = (*session)->flushWrites(); !r)
                 return r;
         }
-        return Ok{};
+        return outcome;
+    }
+
+    // An error of flushSides() to report: not the gone side's, reported once.
+    void noteFlushError(const Error& e)
+    {
+        if (!watch.anyGone() || !(e == *watch.goneError()))
+            result.otherErrors.push_back(e);
     }
 
     void flush()
@@ -747,7 +808,7 @@ struct Executor::Impl {
         // sync (the next run would carry it back over the original). One
         // flush of each side per batch; the workers go on copying meanwhile.
         if (auto r = flushSides(true); !r) {
-            result.otherErrors.push_back(r.error());
+            noteFlushError(r.error());
             return; // not recorded: the next run compares these items afresh
         }
         StateStore& st = *ex.m_state;
@@ -924,12 +985,14 @@ ExecutionResult Executor::run(const Plan& plan, const std::function<void(const P
     // A run that says it is done has its copies on the disk, with or
     // without a state (a USB drive unplugged right after a mirror).
     if (auto r = impl.flushSides(); !r)
-        impl.result.otherErrors.push_back(r.error());
+        impl.noteFlushError(r.error());
     clock.lap(" flush");
     impl.report(onProgress, start, true);
 
     impl.result.cancelled = m_cancel.isCancelled();
     impl.result.aborted = impl.aborted.load();
+    if (auto gone = impl.watch.goneError())
+        impl.result.otherErrors.push_back(*gone); // the run's one error for it
     if (impl.result.aborted)
         impl.explainNotRun();
     impl.result.bytesCopied = impl.bytesCommitted.load();

@@ -19,7 +19,11 @@
 // threads + 1 sessions per side, and a phase with nothing to do none. A
 // session lost in a call (a timeout) is replaced before the item's next
 // attempt; a side that cannot be connected fails the items that need it
-// (a refused login, AbortRun, stops the run).
+// (a refused login, AbortRun, stops the run). A side that stopped answering
+// (engine/sidewatch.h: a reconnect after a lost session fails, or several
+// connection failures in a row) stops the run at once: items not done stay
+// NotRun, and ExecutionResult::otherErrors holds the one error that names
+// the side; what was written to it since the last flush is not recorded.
 #pragma once
 
 #include "backend/backend.h"

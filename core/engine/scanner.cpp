@@ -33,6 +33,7 @@ ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& c
     // sort nor a second copy of its paths.
     struct Visitor final : WalkVisitor {
         ScanResult& out;
+        std::vector<Entry> asides;
         const Filter& filter;
         const CancelToken& cancel;
         Visitor(ScanResult& o, const Filter& f, const CancelToken& c) : out(o), filter(f), cancel(c) {}
@@ -49,6 +50,11 @@ ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& c
             // user's file or folder that merely looks like one is synced.
             if ((e.kind == EntryKind::File || e.kind == EntryKind::Symlink) && tempname::isOwn(name)) {
                 out.staleTemps.push_back(e.path);
+                return true;
+            }
+            // Never a user file: recovered after the walk (asides.h).
+            if (e.kind == EntryKind::File && tempname::isOwnAside(name)) {
+                asides.push_back(std::move(e));
                 return true;
             }
             // A folder was accepted by enter() already.
@@ -84,6 +90,11 @@ ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& c
             out.failed = walked.error();
     }
     out.snapshot.sortByPath(); // a no-op check unless a backend lists names it cannot order
+    if (!visitor.asides.empty()) {
+        auto excluded = [&](const std::string& path) { return filter.excludesItem(path, false); };
+        out.asides = decideAsides(visitor.asides, out.snapshot, excluded, out.problems);
+        out.snapshot.sortByPath();
+    }
     return out;
 }
 

@@ -39,6 +39,7 @@ struct SyncRun::State {
     SyncPolicy policy;
     std::shared_ptr<Snapshot> left, right; // shared with the plan, whose actions point into them
     std::vector<std::string> leftTemps, rightTemps;
+    std::vector<AsideRecovery> leftAsides, rightAsides; // of an interrupted replace in steps
     RootIdentity leftId, rightId;
 };
 
@@ -227,17 +228,22 @@ bool SyncRun::excludeVersionsFolder(Filter& filter)
 {
     if (m_options.versioning.mode != VersioningSettings::Mode::Folder)
         return true;
-    Backend* sides[2] = {m_left.get(), m_right.get()}; // the sides as opened: location and versions store only
+    Backend* sides[2] = {m_left.get(), m_right.get()}; // the sides as opened: location only
     SessionPool* pools[2] = {m_leftPool.get(), m_rightPool.get()};
     for (int i = 0; i < 2; ++i) {
+        // A store shares its side's connection: asked of a session, never of
+        // the side as opened (which has none on a server).
+        auto own = pools[i]->lease();
+        if (!own)
+            return stopUnreachable(i == 0 ? "left" : "right", own.error());
         // Each side keeps its versions on its own storage; a side that has
         // no versions folder fails on the first item it would version.
-        auto store = sides[i]->versionsStore(m_options.versioning);
+        auto store = (*own)->versionsStore(m_options.versioning);
         if (!store)
             continue;
-        if (auto problem = versionsStoreProblem(*sides[i], **store))
+        if (auto problem = versionsStoreProblem(**own, **store))
             return stop(ExitCode::Usage, *problem);
-        const std::optional<std::string> rel = sides[i]->placeOf(**store);
+        const std::optional<std::string> rel = (*own)->placeOf(**store);
         if (!rel)
             continue;
         const std::string folder = (*store)->location();
@@ -385,6 +391,8 @@ void SyncRun::keepScans(ScanResult& left, ScanResult& right)
     }
     st.leftTemps = std::move(left.staleTemps);
     st.rightTemps = std::move(right.staleTemps);
+    st.leftAsides = std::move(left.asides);
+    st.rightAsides = std::move(right.asides);
     st.left = std::make_shared<Snapshot>(std::move(left.snapshot));
     st.right = std::make_shared<Snapshot>(std::move(right.snapshot));
 }
@@ -538,6 +546,18 @@ void SyncRun::execute(const std::function<void(const Progress&)>& onProgress)
     st.right.reset();
     st.base = BaseState{};
     Versioner versioner(m_options.versioning, m_options.nowNs);
+    // Files an interrupted replace set aside: put back, or retired as it would have (engine/asides.h).
+    for (auto [asides, pool] : {std::pair{&st.leftAsides, m_leftPool.get()}, std::pair{&st.rightAsides, m_rightPool.get()}}) {
+        if (asides->empty())
+            continue;
+        auto session = pool->lease();
+        if (!session) {
+            m_report.errors.push_back(session.error());
+            continue;
+        }
+        for (Error& e : recoverAsides(**session, *asides, versioner))
+            m_report.errors.push_back(std::move(e));
+    }
     ExecutorOptions eo;
     eo.threads = m_options.threads;
     if (m_options.compare == CompareMode::Content)
@@ -574,9 +594,18 @@ void SyncRun::applyRetention(Versioner& versioner)
 {
     if (m_options.versioning.mode != VersioningSettings::Mode::Folder)
         return;
+    // A run that stopped (a side that stopped answering, a full disk) leaves
+    // housekeeping to the next run: a login to a gone side would wait again.
+    if (m_report.execution.aborted)
+        return;
     std::vector<std::string> done;
-    for (Backend* side : {m_left.get(), m_right.get()}) {
-        auto store = side->versionsStore(m_options.versioning);
+    for (SessionPool* pool : {m_leftPool.get(), m_rightPool.get()}) {
+        auto side = pool->lease(); // the store shares the session's connection
+        if (!side) {
+            m_report.errors.push_back(side.error());
+            continue;
+        }
+        auto store = (*side)->versionsStore(m_options.versioning);
         if (!store || std::find(done.begin(), done.end(), (*store)->location()) != done.end())
             continue;
         done.push_back((*store)->location());

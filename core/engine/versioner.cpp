@@ -105,7 +105,9 @@ bool Versioner::parseVersionName(const std::string& file, std::string& original,
     return false;
 }
 
-Result<void> Versioner::preserve(Backend& side, const std::string& path)
+Result<void> Versioner::preserve(Backend& side, const std::string& path) { return preserveAs(side, path, path); }
+
+Result<void> Versioner::preserveAs(Backend& side, const std::string& path, const std::string& versionOf)
 {
     switch (m_settings.mode) {
     case VersioningSettings::Mode::None: return Ok{};
@@ -116,7 +118,7 @@ Result<void> Versioner::preserve(Backend& side, const std::string& path)
             e.path = path;
             return e;
         }
-        return toFolder(side, **store, path);
+        return toFolder(side, **store, path, versionOf);
     }
     case VersioningSettings::Mode::Trash:
         if (!side.capabilities().trash)
@@ -150,11 +152,11 @@ std::string Versioner::candidate(const std::string& dir, const std::string& name
     return relpath::join(dir, versionName(name, n == 1 ? m_stamp : m_stamp + "-" + std::to_string(n)));
 }
 
-Result<void> Versioner::toFolder(Backend& side, Backend& store, const std::string& path)
+Result<void> Versioner::toFolder(Backend& side, Backend& store, const std::string& path, const std::string& versionOf)
 {
-    const std::string_view parent = relpath::parent(path);
+    const std::string_view parent = relpath::parent(versionOf);
     const std::string dir = parent.empty() ? m_settings.owner : relpath::join(m_settings.owner, parent);
-    const std::string name(relpath::name(path));
+    const std::string name(relpath::name(versionOf));
     // The rename never replaces: a name taken (by a parallel worker, or an
     // earlier version in the same second) moves on to the next suffix, and
     // the folders are made only when the first try finds them missing.
@@ -175,7 +177,7 @@ Result<void> Versioner::toFolder(Backend& side, Backend& store, const std::strin
             if (!madeDirs)
                 if (auto r = makeDirs(store, dir); !r)
                     return storeError(store, path, r.error());
-            return copyToFolder(side, store, path, dir);
+            return copyToFolder(side, store, path, dir, name);
         } else {
             Error e = moved.error();
             if (e.osError != 0 && e.operation == "keep a version of")
@@ -189,7 +191,8 @@ Result<void> Versioner::toFolder(Backend& side, Backend& store, const std::strin
 
 // Reads the old version through the side, writes it into the store, puts it
 // on the store's disk, and only then removes the original.
-Result<void> Versioner::copyToFolder(Backend& side, Backend& store, const std::string& path, const std::string& dir)
+Result<void> Versioner::copyToFolder(Backend& side, Backend& store, const std::string& path, const std::string& dir,
+                                     const std::string& name)
 {
     auto st = side.stat(path);
     if (!st)
@@ -197,7 +200,6 @@ Result<void> Versioner::copyToFolder(Backend& side, Backend& store, const std::s
     if (!*st)
         return errnoError("keep a version of", path, ENOENT);
     const Entry& item = **st;
-    const std::string name(relpath::name(path));
     std::unique_ptr<TempFile> tmp;
     std::string link;
     if (item.kind == EntryKind::Symlink) {

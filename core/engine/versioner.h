@@ -54,6 +54,9 @@ public:
     // Moves the file or symlink at `path` on `side` into versioning. A folder
     // is not versioned (it is only removed once empty).
     Result<void> preserve(Backend& side, const std::string& path);
+    // The same for a file whose own path is not its name: a file set aside
+    // (tempname::makeAside) is kept as a version of `versionOf`.
+    Result<void> preserveAs(Backend& side, const std::string& path, const std::string& versionOf);
 
     // Versions of one relative path in `store`, newest first (Folder mode).
     std::vector<Version> versionsOf(Backend& store, const std::string& relPath) const;
@@ -80,8 +83,9 @@ public:
     static bool parseVersionName(const std::string& file, std::string& original, int64_t& stampNs);
 
 private:
-    Result<void> toFolder(Backend& side, Backend& store, const std::string& path);
-    Result<void> copyToFolder(Backend& side, Backend& store, const std::string& path, const std::string& dir);
+    Result<void> toFolder(Backend& side, Backend& store, const std::string& path, const std::string& versionOf);
+    Result<void> copyToFolder(Backend& side, Backend& store, const std::string& path, const std::string& dir,
+                              const std::string& name);
     std::vector<Version> scan(Backend& store, const std::string& top, bool skipOwnerFolders) const;
     Error storeError(const Backend& store, const std::string& path, const Error& cause) const;
     std::string candidate(const std::string& dir, const std::string& name, int n) const;

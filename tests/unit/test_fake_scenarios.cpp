@@ -11,6 +11,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <cstdio>
+
 using namespace ferry;
 using namespace ferry::test;
 
@@ -303,6 +306,120 @@ TEST_CASE("an executor with nothing to do connects nothing", "[fake][sessions]")
     CHECK(fs->calls() == 0);
 }
 
+TEST_CASE("a server that stops answering ends the run at once with one error that names it",
+          "[fake][scenario][sessions]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::posix());
+    const int kItems = 200, kCommits = 20;
+    for (int i = 0; i < kItems; ++i) {
+        char name[16];
+        std::snprintf(name, sizeof name, "L/f%03d", i);
+        p.left->putFile(name, "content " + std::to_string(i), kT0);
+    }
+    // After kCommits copies are in place, the right's server answers nothing more.
+    std::atomic<int> commits{0}, stalled{0};
+    p.right->setStall([&](std::string_view op, std::string_view) {
+        if (commits.load() >= kCommits) {
+            ++stalled;
+            return true;
+        }
+        if (op == "commit")
+            ++commits;
+        return false;
+    });
+    SyncOptions o = p.options(SyncMode::TwoWay);
+    o.threads = 4;
+    o.callTimeout = std::chrono::milliseconds(100);
+    const auto start = std::chrono::steady_clock::now();
+    SyncReport r;
+    {
+        SyncRun run(std::make_unique<FakeBackend>(p.left, "L"), std::make_unique<FakeBackend>(p.right, "R"), o);
+        r = run.run();
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    INFO(describe(r) << "\nseconds " << seconds << ", stalled calls " << stalled.load() << ", logins tried "
+                     << p.right->calls("connect"));
+    // Each worker waits out one call and at most one login; the flushes one more each.
+    CHECK(stalled.load() <= 2 * o.threads + 2);
+    CHECK(p.right->calls("connect") <= 2 * o.threads + 2);
+    CHECK(seconds < 10); // retrying every item would take about 200 × 3 × 0.1 s / 4 and more
+    CHECK(r.exit == ExitCode::Errors);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors.front().kind == Error::Kind::AbortRun);
+    CHECK(r.errors.front().message().find("fake:/R") != std::string::npos);
+    CHECK(r.errors.front().message().find("stopped answering") != std::string::npos);
+    CHECK(r.execution.aborted);
+    int done = 0, notRun = 0;
+    for (const ItemResult& item : r.execution.items) {
+        done += item.state == ItemResult::State::Done;
+        notRun += item.state == ItemResult::State::NotRun;
+    }
+    CHECK(done == kCommits); // every copy put in place counts as done
+    CHECK(notRun == kItems - kCommits);
+    int copied = 0;
+    for (const auto& [path, held] : p.rightTree())
+        copied += held.rfind("f:content ", 0) == 0;
+    CHECK(copied == kCommits);
+    CHECK(p.right->openSessions() == 0);
+    {
+        // The state records nothing that was not done.
+        auto store = StateStore::open(p.dir / "state.db", true);
+        REQUIRE(store.ok());
+        auto base = (*store)->loadBase();
+        REQUIRE(base.ok());
+        CHECK(int(base->entries.size()) <= kCommits);
+    }
+    // The server is back: the rest is copied, what was done is not copied again.
+    p.right->setStall({});
+    SyncReport again = p.sync(SyncMode::TwoWay);
+    INFO("resumed: " << describeWithPlan(again));
+    CHECK(again.exit == ExitCode::InSync);
+    CHECK(again.plan.bytesToCopy() > 0);
+    int copies = 0;
+    for (const Action& a : again.plan.actions)
+        copies += a.op == Op::Copy;
+    CHECK(copies == kItems - kCommits);
+    CHECK(p.rightTree() == p.leftTree()); // no temporary left either
+    expectQuietAgain(p, SyncMode::TwoWay);
+}
+
+TEST_CASE("versions on a side with sessions go through the leased session's own store",
+          "[fake][scenario][sessions][versions]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::posix());
+    p.left->putFile("L/keep.txt", "v1", kT0);
+    p.left->putFile("L/gone.txt", "doomed", kT0);
+    SyncOptions o = p.options(SyncMode::TwoWay);
+    o.versioning.mode = VersioningSettings::Mode::Folder;
+    o.versioning.serverFolder = "/V";
+    o.versioning.owner = "job-test";
+    o.versioning.keepCount = 5; // retention lists the stores too
+    auto sync = [&] {
+        SyncRun run(std::make_unique<FakeBackend>(p.left, "L"), std::make_unique<FakeBackend>(p.right, "R"), o);
+        return run.run();
+    };
+    REQUIRE(sync().exit == ExitCode::InSync);
+    p.left->setRequireSessions(true);
+    p.right->setRequireSessions(true);
+    p.left->putFile("L/keep.txt", "v2", kT0 + 60 * kSecond); // replaced on the right
+    p.left->removeTree("L/gone.txt");                        // deleted on the right
+    SyncReport r = sync();
+    INFO(describeWithPlan(r));
+    CHECK(r.exit == ExitCode::InSync);
+    CHECK(p.left->outsideSessions() == 0);
+    CHECK(p.right->outsideSessions() == 0);
+    CHECK(p.rightTree() == p.leftTree());
+    int kept = 0;
+    for (const auto& [path, item] : p.right->tree("V")) {
+        INFO(path << " " << item);
+        kept += (path.rfind("job-test/keep ", 0) == 0 && item == "f:v1") ||
+                (path.rfind("job-test/gone ", 0) == 0 && item == "f:doomed");
+    }
+    CHECK(kept == 2);
+    CHECK(p.left->openSessions() == 0);
+    CHECK(p.right->openSessions() == 0);
+}
+
 // ---- each capability, honoured by the engine ------------------------------------
 
 namespace {
@@ -375,6 +492,124 @@ TEST_CASE("capability atomicRename: a replace in steps that fails part-way never
         CHECK(tree.at("f.txt") == "f:new content");
         CHECK(oldCopies == 1);
     }
+}
+
+namespace {
+
+bool holdsAside(const std::map<std::string, std::string>& tree)
+{
+    for (const auto& [path, item] : tree)
+        if (path.find(".ferry-old-") != std::string::npos)
+            return true;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("capability atomicRename: a file set aside by an interrupted replace is recovered by the next run",
+          "[fake][capabilities][asides]")
+{
+    // Where the run died: before the new file was in place (the aside is the
+    // only copy of the file), or after it (the aside is the replaced old one).
+    const bool beforeCommit = GENERATE(true, false);
+    const bool versioning = GENERATE(false, true);
+    INFO((beforeCommit ? "died before the commit" : "died after the commit") << (versioning ? ", versioning" : ""));
+    FakePair p(fakeprofiles::posix(), fakeprofiles::plainServer());
+    p.left->putFile("L/f.txt", "old", kT0);
+    p.left->putFile("L/other.txt", "other", kT0);
+    SyncOptions o = p.options(SyncMode::TwoWay);
+    if (versioning) {
+        o.versioning.mode = VersioningSettings::Mode::Folder;
+        o.versioning.serverFolder = "/V";
+        o.versioning.folder = p.dir / "versions";
+        o.versioning.owner = "job-test";
+    }
+    auto sync = [&] {
+        SyncRun run(std::make_unique<FakeBackend>(p.left, "L"), std::make_unique<FakeBackend>(p.right, "R"), o);
+        return run.run();
+    };
+    REQUIRE(sync().exit == ExitCode::InSync);
+    p.left->putFile("L/f.txt", "new content", kT0 + 100 * kSecond);
+    // A crash between the steps, as faults: the step after the aside, and
+    // each way the run would have tidied up, fail.
+    p.right->setFault([&](std::string_view op, std::string_view path) -> std::optional<Error> {
+        const bool aside = relpath::name(path).substr(0, 11) == ".ferry-old-";
+        const bool dies = beforeCommit ? (op == "commit" && path == "f.txt") || (op == "rename" && aside)
+                                       : (op == "removeFile" || op == "moveToStore") && aside;
+        if (dies)
+            return errnoError(std::string(op), std::string(path), EIO);
+        return std::nullopt;
+    });
+    if (versioning) {
+        // With versioning the replace goes through the versions folder; set
+        // the old file aside the way a run without it did.
+        o.versioning.mode = VersioningSettings::Mode::None;
+    }
+    SyncReport crashed = sync();
+    INFO("crashed run: " << describeWithPlan(crashed));
+    REQUIRE(holdsAside(p.rightTree()));
+    CHECK(p.rightTree().count("f.txt") == !beforeCommit);
+    if (versioning)
+        o.versioning.mode = VersioningSettings::Mode::Folder;
+    p.right->setFault({});
+
+    SyncReport next = sync();
+    INFO("next run: " << describeWithPlan(next));
+    CHECK(next.exit == ExitCode::InSync);
+    CHECK_FALSE(holdsAside(p.rightTree()));
+    CHECK_FALSE(holdsAside(p.leftTree()));
+    CHECK(p.leftTree() == std::map<std::string, std::string>{{"f.txt", "f:new content"}, {"other.txt", "f:other"}});
+    CHECK(p.rightTree() == p.leftTree());
+    const auto versions = p.right->tree("V");
+    if (versioning) {
+        // The old file, whether put back and then replaced or set aside and then retired, is kept.
+        int old = 0;
+        for (const auto& [path, item] : versions)
+            old += path.rfind("job-test/f ", 0) == 0 && item == "f:old";
+        CHECK(old == 1);
+    }
+    for (const auto& [path, item] : versions)
+        CHECK(path.find(".ferry-old-") == std::string::npos);
+    expectQuietAgain(p, SyncMode::TwoWay);
+}
+
+TEST_CASE("a file set aside before its replacement was in place is the user's file: put back, never lost",
+          "[fake][capabilities][asides]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::plainServer());
+    p.left->putFile("L/f.txt", "old", kT0);
+    REQUIRE(p.sync(SyncMode::TwoWay).exit == ExitCode::InSync);
+    p.left->putFile("L/f.txt", "new content", kT0 + 100 * kSecond);
+    p.right->setFault([](std::string_view op, std::string_view path) -> std::optional<Error> {
+        const bool aside = relpath::name(path).substr(0, 11) == ".ferry-old-";
+        if ((op == "commit" && path == "f.txt") || (op == "rename" && aside))
+            return errnoError(std::string(op), std::string(path), EIO);
+        return std::nullopt;
+    });
+    (void)p.sync(SyncMode::TwoWay); // dies with the old file set aside on the right
+    REQUIRE(holdsAside(p.rightTree()));
+    p.right->setFault({});
+    // The user takes the edit back: the left is as the base recorded it.
+    p.left->putFile("L/f.txt", "old", kT0);
+    SyncReport next = p.sync(SyncMode::TwoWay);
+    INFO(describeWithPlan(next));
+    CHECK(next.exit == ExitCode::InSync);
+    // Had the aside been dropped, the right would have "deleted" f.txt and the run carried that to the left.
+    CHECK(p.leftTree() == std::map<std::string, std::string>{{"f.txt", "f:old"}});
+    CHECK(p.rightTree() == p.leftTree());
+    expectQuietAgain(p, SyncMode::TwoWay);
+}
+
+TEST_CASE("a user's file that merely looks like a set-aside file is synced like any other", "[fake][asides]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::plainServer());
+    p.right->putFile("R/.ferry-old-abcdefgh12345678-f.txt", "mine", kT0);
+    p.right->putFile("R/.ferry-old-abcdefgh12345678", "mine too", kT0);
+    SyncReport r = p.sync(SyncMode::TwoWay);
+    INFO(describeWithPlan(r));
+    CHECK(r.exit == ExitCode::InSync);
+    CHECK(p.leftTree() == p.rightTree());
+    CHECK(p.leftTree().size() == 2);
 }
 
 TEST_CASE("capability normalizationInsensitive: one name in two Unicode forms is one item there",

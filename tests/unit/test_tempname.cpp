@@ -28,6 +28,24 @@ TEST_CASE("names Ferry makes are recognised as its own and look-alikes are not",
     CHECK_FALSE(tempname::isOwn(tampered));
 }
 
+TEST_CASE("a set-aside name carries its file's name, signed with the key", "[tempname]")
+{
+    const std::string aside = tempname::makeAside("report 2026.txt");
+    CHECK(tempname::isOwnAside(aside));
+    CHECK_FALSE(tempname::isOwn(aside)); // never cleaned up as a temporary
+    CHECK(tempname::asideOriginal(aside) == std::optional<std::string>("report 2026.txt"));
+    // Another name under the same key part is a user's file.
+    std::string forged = aside.substr(0, aside.size() - 4) + ".doc";
+    CHECK_FALSE(tempname::isOwnAside(forged));
+    CHECK_FALSE(tempname::asideOriginal(forged));
+    CHECK_FALSE(tempname::isOwnAside(".ferry-old-abcdefgh12345678-report.txt"));
+    // A name too long to carry: still ours, but it says no name.
+    const std::string nameless = tempname::makeAside(std::string(250, 'x'), 255);
+    CHECK(tempname::isOwnAside(nameless));
+    CHECK_FALSE(tempname::asideOriginal(nameless));
+    CHECK(nameless.size() <= 255);
+}
+
 TEST_CASE("the installation's key is made once, private, and kept across processes", "[tempname]")
 {
     TempDir t;
