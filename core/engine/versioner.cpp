@@ -208,6 +208,9 @@ Result<void> Versioner::copyToFolder(Backend& side, Backend& store, const std::s
         return errnoError("keep a version of", path, ENOENT);
     const Entry& item = **st;
     const std::string name(relpath::name(path));
+    // Its permissions, as a version moved by rename keeps them (a restored
+    // script must still run); never setuid or setgid in the store.
+    const uint32_t mode = item.mode & 0777 ? item.mode & 0777 : 0644;
     std::unique_ptr<TempFile> tmp;
     std::string link;
     if (item.kind == EntryKind::Symlink) {
@@ -219,7 +222,7 @@ Result<void> Versioner::copyToFolder(Backend& side, Backend& store, const std::s
         auto in = side.openRead(path);
         if (!in)
             return in.error();
-        auto made = store.createTemp(dir, 0644);
+        auto made = store.createTemp(dir, mode);
         if (!made)
             return storeError(store, path, made.error());
         tmp = std::move(*made);
@@ -240,7 +243,7 @@ Result<void> Versioner::copyToFolder(Backend& side, Backend& store, const std::s
         if (target.empty())
             return Error::skipItem("keep a version of", path, "no free version name", "Apply retention, then run again");
         if (tmp) {
-            if (auto r = store.commit(std::move(tmp), target, item.mtimeNs, 0644, false); !r)
+            if (auto r = store.commit(std::move(tmp), target, item.mtimeNs, mode, false); !r)
                 return storeError(store, path, r.error());
         } else if (auto r = store.makeSymlink(target, link, item.mtimeNs); !r) {
             return storeError(store, path, r.error());

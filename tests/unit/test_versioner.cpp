@@ -199,3 +199,21 @@ TEST_CASE("a file saved while its version is copied to another drive is not dele
     if (exists(t / "root/a.txt"))
         CHECK_FALSE(kept.ok()); // the item was not versioned: the executor leaves it and reports it
 }
+
+TEST_CASE("a version copied to another drive keeps the file's permissions", "[versioner]")
+{
+    TempDir t;
+    ::mkdir((t / "root").c_str(), 0755);
+    writeFile(t / "root/run.sh", "#!/bin/sh\n", 1000);
+    ::chmod((t / "root/run.sh").c_str(), 0750);
+    OtherDriveSide side(t / "root", {});
+    VersioningSettings vs{VersioningSettings::Mode::Folder, t / "versions", 0, 0};
+    Versioner v(vs, kT0);
+    REQUIRE(v.preserve(side, "run.sh").ok());
+    LocalBackend store(vs.folder);
+    auto versions = v.versionsOf(store, "run.sh");
+    REQUIRE(versions.size() == 1);
+    struct stat st {};
+    REQUIRE(::stat(versions[0].file.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0750); // as a version moved on the same drive keeps it
+}
