@@ -200,6 +200,25 @@ TEST_CASE("a file saved while its version is copied to another drive is not dele
         CHECK_FALSE(kept.ok()); // the item was not versioned: the executor leaves it and reports it
 }
 
+// The trash keeps "<name>.trashinfo" beside "files/<name>": a name near the
+// file system's limit must still go to the trash (under a shorter name; its
+// info file keeps the original path), not fail on every run.
+TEST_CASE("a file whose name is near the length limit still goes to the trash", "[versioner]")
+{
+    TempDir t;
+    ::mkdir((t / "root").c_str(), 0755);
+    const std::string name = std::string(246, 'n') + ".txt"; // 250 bytes; + ".trashinfo" is too long
+    writeFile(t / ("root/" + name), "long");
+    qputenv("XDG_DATA_HOME", QByteArray::fromStdString(t / "data"));
+    LocalBackend side(t / "root");
+    Versioner v({VersioningSettings::Mode::Trash, {}, 0, 0}, kT0);
+    auto r = v.preserve(side, name);
+    qunsetenv("XDG_DATA_HOME");
+    CHECK(r.ok());
+    CHECK_FALSE(exists(t / ("root/" + name)));
+}
+
+
 TEST_CASE("a version copied to another drive keeps the file's permissions", "[versioner]")
 {
     TempDir t;
