@@ -47,14 +47,32 @@ QString JobsModel::outcomeText(RunOutcome o)
     return {};
 }
 
+namespace {
+
+// `sentence` up to the first sentence that gives a command-line option.
+QString withoutCliAdvice(QString sentence)
+{
+    const qsizetype option = sentence.indexOf(QLatin1String(" --"));
+    if (option < 0)
+        return sentence;
+    const qsizetype start = sentence.lastIndexOf(QLatin1String(". "), option);
+    if (start >= 0) // else it is all advice: kept, so the row still says something
+        sentence.truncate(start + 1);
+    return sentence;
+}
+
+} // namespace
+
 QString JobsModel::runMessage(const RunRecord& run)
 {
     if (run.message.empty())
         return {};
     switch (run.outcome) {
     case RunOutcome::Stopped:
-        // Runs recorded before stops were data show the sentence they were recorded with.
-        return run.stop ? windowGuardMessage(*run.stop) : QString::fromStdString(run.message);
+        // Runs recorded before stops were data show the sentence they were
+        // recorded with, less its ferry-cli advice (a sentence naming
+        // options such as --force-deletions, which the window does not have).
+        return run.stop ? windowGuardMessage(*run.stop) : withoutCliAdvice(QString::fromStdString(run.message));
     case RunOutcome::Conflicts:
         return tr("%1 conflict(s) left for you: open Preview to see them.").arg(run.counts.conflictsPending);
     default: return QString::fromStdString(run.message);

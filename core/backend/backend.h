@@ -206,6 +206,11 @@ public:
     // Whether this session's connection broke (a timed-out request, a closed
     // socket): a pool drops it instead of lending it again. Local: never.
     virtual bool connectionLost() const { return false; }
+    // Called by a pool as it lends this session again: what the session
+    // remembers of the tree from its earlier work (a local side's open
+    // folders) may be stale by now (the user may have moved a folder between
+    // the scan and the run), so it is forgotten. Default: nothing to forget.
+    virtual void forgetTree() {}
     // The bounds of the following calls (set by the pool with each lease).
     void setCallContext(CallContext context) { m_callContext = std::move(context); }
     const CallContext& callContext() const { return m_callContext; }

@@ -23,6 +23,9 @@ public:
     explicit LocalBackend(std::string root);
     // A new object on the same folder; never fails.
     Result<std::unique_ptr<Backend>> connect(const CallContext& context) const override;
+    // Closes the folders below the root it keeps open (the root itself
+    // stays: it was checked against the state when the run began).
+    void forgetTree() override { m_dirs.forget({}); }
     std::string location() const override { return m_root; }
     Capabilities capabilities() const override;
 

@@ -10,6 +10,7 @@
 #include "common/relpath.h"
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -56,16 +57,34 @@ std::string trashInfo(const std::string& absPath)
     return text + "\nDeletionDate=" + std::string(date) + "\n";
 }
 
+// The info file is named "<name>.trashinfo", so a name in the trash has ten
+// bytes less room than the file system allows: a longer one is shortened (at
+// a character boundary, its extension kept). Its info file keeps the
+// original path, which is what a restore from the trash uses.
+std::string fittedName(const std::string& stem, const std::string& suffix, const std::string& ext)
+{
+    constexpr size_t kRoom = NAME_MAX - (sizeof ".trashinfo" - 1);
+    std::string s = stem;
+    if (s.size() + suffix.size() + ext.size() > kRoom) {
+        size_t keep = kRoom - suffix.size() - ext.size();
+        while (keep > 0 && (static_cast<unsigned char>(s[keep]) & 0xC0) == 0x80)
+            --keep; // not inside a UTF-8 sequence
+        s.resize(keep);
+    }
+    return s + suffix + ext;
+}
+
 // Reserves a free name in the trash by creating its info file; returns the
 // name (the item's own, or "stem.N.ext").
 Result<std::string> reserveName(const std::string& trash, const std::string& path, const std::string& absPath)
 {
     const std::string name(relpath::name(path));
     const size_t dot = name.rfind('.');
-    const bool hasExt = dot != std::string::npos && dot != 0;
+    // An extension too long to keep beside a shortened stem is part of the stem.
+    const bool hasExt = dot != std::string::npos && dot != 0 && name.size() - dot <= 32;
     const std::string stem = hasExt ? name.substr(0, dot) : name, ext = hasExt ? name.substr(dot) : std::string();
     for (int n = 1; n <= 1000; ++n) {
-        std::string candidate = n == 1 ? name : stem + "." + std::to_string(n) + ext;
+        std::string candidate = fittedName(stem, n == 1 ? std::string() : "." + std::to_string(n), ext);
         struct stat st;
         if (::lstat((trash + "/files/" + candidate).c_str(), &st) == 0)
             continue; // an orphaned file in the trash: never overwrite it

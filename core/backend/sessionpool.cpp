@@ -49,6 +49,7 @@ Result<SessionPool::Lease> SessionPool::lease()
         if (!m_idle.empty()) {
             std::unique_ptr<Backend> s = std::move(m_idle.back());
             m_idle.pop_back();
+            s->forgetTree(); // a folder it opened in an earlier phase may have moved since
             return Lease(this, std::move(s));
         }
         if (m_open < m_max)

@@ -233,7 +233,7 @@ struct Executor::Impl {
         Backend& in = s.on(from);
         Backend& out = s.on(otherSide(from));
         if (src.kind == EntryKind::File)
-            return copyFile(in, out, from, srcPath, src, dstPath, expected);
+            return copyFile(s, in, out, from, srcPath, src, dstPath, expected);
         const char* fromLabel = sideName(from);
         const char* toLabel = sideName(otherSide(from));
         auto srcNow = in.stat(srcPath);
@@ -280,7 +280,8 @@ struct Executor::Impl {
     // Streams the file into a temporary file beside the target, checks that
     // the source did not change while it was read and that the target is
     // still what the scan saw, then renames the copy into place.
-    Result<std::pair<Entry, std::optional<ContentHash>>> copyFile(Backend& in, Backend& out, Side from,
+    // `in` and `out` are `s`'s sessions on `from` and the other side.
+    Result<std::pair<Entry, std::optional<ContentHash>>> copyFile(Sides& s, Backend& in, Backend& out, Side from,
                                                                    const std::string& srcPath, const EntryInfo& src,
                                                                    const std::string& dstPath,
                                                                    const InfoRef& expected)
@@ -385,7 +386,7 @@ struct Executor::Impl {
             }
         }
         auto committed = mayReplace && !out.capabilities().atomicRename
-                             ? replaceInSteps(out, std::move(*temp), dstPath, src.mtimeNs, mode)
+                             ? replaceInSteps(s, otherSide(from), out, std::move(*temp), dstPath, src.mtimeNs, mode)
                              : out.commit(std::move(*temp), dstPath, src.mtimeNs, mode, mayReplace);
         if (!committed)
             return committed.error();
@@ -399,8 +400,10 @@ struct Executor::Impl {
     // next scan can recover it), the new one is committed without
     // replacing, and only then is the old one removed. Whenever the run
     // dies, the old bytes exist at the path or under the aside name.
-    Result<Entry> replaceInSteps(Backend& out, std::unique_ptr<TempFile> temp, const std::string& dstPath,
-                                 int64_t mtimeNs, uint32_t mode)
+    // `out` is `s`'s session on `target`; it is not used after a failed
+    // commit (its session may have been replaced by then).
+    Result<Entry> replaceInSteps(Sides& s, Side target, Backend& out, std::unique_ptr<TempFile> temp,
+                                 const std::string& dstPath, int64_t mtimeNs, uint32_t mode)
     {
         const std::string aside = relpath::join(
             relpath::parent(dstPath), tempname::makeAside(relpath::name(dstPath), size_t(out.capabilities().maxNameBytes)));
@@ -408,7 +411,12 @@ struct Executor::Impl {
             return r.error(); // the temporary goes with `temp`
         auto committed = out.commit(std::move(temp), dstPath, mtimeNs, mode, false);
         if (!committed) {
-            if (auto back = out.rename(aside, dstPath); !back) {
+            // A commit that timed out lost its session, on which every call
+            // now fails at once: the old file goes back through a fresh one.
+            Backend* side = &out;
+            if (out.connectionLost() && s.ready(target))
+                side = &s.on(target);
+            if (auto back = side->rename(aside, dstPath); !back) {
                 Error e = committed.error();
                 e.detail += "; the old file is kept as '" + aside + "' (putting it back failed: " +
                             back.error().message() + ")";

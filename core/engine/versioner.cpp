@@ -62,6 +62,16 @@ void splitName(const std::string& name, std::string& stem, std::string& ext)
     }
 }
 
+// Still the same item, untouched: kind, size and time, and where the side
+// tells them, its file id and its change time (which moves with every write,
+// even one that puts the time back).
+bool unchangedSince(const Entry& now, const Entry& then)
+{
+    return now.kind == then.kind && now.size == then.size && now.mtimeNs == then.mtimeNs &&
+           !(now.fileId && then.fileId && now.fileId != then.fileId) &&
+           !(now.changeNs && then.changeNs && now.changeNs != then.changeNs);
+}
+
 } // namespace
 
 Versioner::Versioner(VersioningSettings settings, int64_t runStampNs)
@@ -200,6 +210,9 @@ Result<void> Versioner::copyToFolder(Backend& side, Backend& store, const std::s
     if (!*st)
         return errnoError("keep a version of", path, ENOENT);
     const Entry& item = **st;
+    // Its permissions, as a version moved by rename keeps them (a restored
+    // script must still run); never setuid or setgid in the store.
+    const uint32_t mode = item.mode & 0777 ? item.mode & 0777 : 0644;
     std::unique_ptr<TempFile> tmp;
     std::string link;
     if (item.kind == EntryKind::Symlink) {
@@ -211,7 +224,7 @@ Result<void> Versioner::copyToFolder(Backend& side, Backend& store, const std::s
         auto in = side.openRead(path);
         if (!in)
             return in.error();
-        auto made = store.createTemp(dir, 0644);
+        auto made = store.createTemp(dir, mode);
         if (!made)
             return storeError(store, path, made.error());
         tmp = std::move(*made);
@@ -232,7 +245,7 @@ Result<void> Versioner::copyToFolder(Backend& side, Backend& store, const std::s
         if (target.empty())
             return Error::skipItem("keep a version of", path, "no free version name", "Apply retention, then run again");
         if (tmp) {
-            if (auto r = store.commit(std::move(tmp), target, item.mtimeNs, 0644, false); !r)
+            if (auto r = store.commit(std::move(tmp), target, item.mtimeNs, mode, false); !r)
                 return storeError(store, path, r.error());
         } else if (auto r = store.makeSymlink(target, link, item.mtimeNs); !r) {
             return storeError(store, path, r.error());
@@ -242,6 +255,17 @@ Result<void> Versioner::copyToFolder(Backend& side, Backend& store, const std::s
     // on the disk first (a power cut must not leave an empty version).
     if (auto r = store.flushWrites(); !r)
         return storeError(store, path, r.error());
+    // A copy takes time (a large file, another drive): the original goes
+    // only if it is still the file that was copied. One a program saved
+    // meanwhile stays, with its new bytes (the copy is one extra version).
+    auto now = side.stat(path);
+    if (!now)
+        return now.error();
+    if (!*now || !unchangedSince(**now, item))
+        return Error::skipItem("keep a version of", path,
+                               "it changed while its version was copied into the versions folder, so it was left "
+                               "in place",
+                               "Run the sync again when the program using this file has finished with it");
     return side.removeFile(path);
 }
 

@@ -35,6 +35,14 @@ std::string actionName(const Action& a)
 
 bool worthRecording(const Action& a) { return a.op != Op::RecordBase && a.op != Op::ForgetBase; }
 
+// What a run of the job touches and how: its sides, mode, filters and versioning.
+bool syncsAlike(const Job& a, const Job& b)
+{
+    return a.left == b.left && a.right == b.right && a.mode == b.mode && a.excludes == b.excludes &&
+           a.includes == b.includes && a.limits == b.limits && a.versioning.mode == b.versioning.mode &&
+           a.versioning.folder == b.versioning.folder && a.versioning.serverFolder == b.versioning.serverFolder;
+}
+
 } // namespace
 
 std::string jobLockPath(const std::string& dataDir, int64_t jobId)
@@ -120,6 +128,20 @@ Result<void> JobRunner::prepare(const std::string& holderDescription, bool recor
     if (!db)
         return db.error();
     m_db = std::move(*db);
+    // The job as saved, now that its lock is held: an edit or a removal may
+    // have landed since the caller read it (ferry-cli asks for a password in
+    // between; the window and the scheduler hold a job read earlier). A run
+    // never syncs sides, or with rules, that the job no longer has.
+    auto saved = m_db->jobById(m_job.id);
+    if (!saved)
+        return saved.error();
+    if (!*saved)
+        return Error::abortRun("run", {}, "job '" + m_job.name + "' was removed meanwhile, so it did not run",
+                               "See the saved jobs with 'ferry-cli job list'");
+    if (!syncsAlike(**saved, m_job))
+        return Error::abortRun("run", {},
+                               "job '" + m_job.name + "' was changed while this run was starting, so it did not run",
+                               "Run the job again: it runs with its new settings");
     // Holding the lock, no other run of this job is alive: a run still
     // marked running ended without finishing.
     if (auto n = m_db->markInterrupted(m_job.id, nowMs()); n && *n > 0)

@@ -13,6 +13,7 @@ public:
     explicit LocalForwardingBackend(std::string root) : m_local(std::move(root)) {}
     std::string location() const override { return m_local.location(); }
     Capabilities capabilities() const override { return m_local.capabilities(); }
+    void forgetTree() override { m_local.forgetTree(); }
     Result<bool> rootExists() override { return m_local.rootExists(); }
     Result<void> createRoot() override { return m_local.createRoot(); }
     Result<RootIdentity> rootIdentity() override { return m_local.rootIdentity(); }

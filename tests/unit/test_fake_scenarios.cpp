@@ -10,6 +10,7 @@
 #include "tempdir.h"
 
 #include <catch2/catch.hpp>
+#include <atomic>
 
 #include <atomic>
 #include <cstdio>
@@ -722,4 +723,30 @@ TEST_CASE("capability timePrecisionNs: a side with coarse times needs no toleran
         CHECK(p.right->calls("commit") == 0);
         CHECK(p.left->calls("commit") == 0);
     }
+}
+
+// A commit that times out loses its session, and the old file set aside
+// must be put back: on that lost session every call fails at once, so the
+// put-back never happened and the file was missing at its path (its bytes
+// only under a ".ferry-old-" name) until someone renamed it by hand.
+TEST_CASE("capability atomicRename: a replace in steps whose commit times out puts the old file back",
+          "[fake][capabilities][sessions]")
+{
+    FakePair p(fakeprofiles::posix(), fakeprofiles::plainServer());
+    p.left->putFile("L/f.txt", "new content", kT0 + 100 * kSecond);
+    p.right->putFile("R/f.txt", "old", kT0);
+    std::atomic<int> stalls{0};
+    p.right->setStall([&](std::string_view op, std::string_view path) {
+        return op == "commit" && path == "f.txt" && stalls.fetch_add(1) == 0; // the first try only
+    });
+    SyncOptions o = p.options(SyncMode::Mirror);
+    o.callTimeout = std::chrono::milliseconds(100);
+    SyncRun run(std::make_unique<FakeBackend>(p.left, "L"), std::make_unique<FakeBackend>(p.right, "R"), o);
+    const SyncReport& r = run.run();
+    INFO(describeWithPlan(r));
+    const auto tree = p.rightTree();
+    // Either put back, or replaced by a later try: never missing at its path.
+    REQUIRE(tree.count("f.txt") == 1);
+    CHECK((tree.at("f.txt") == "f:old" || tree.at("f.txt") == "f:new content"));
+    CHECK(tree.size() == 1);
 }

@@ -246,3 +246,34 @@ TEST_CASE("a run left running by a dead process is settled as interrupted, a liv
     CHECK(liveRuns->front().outcome == RunOutcome::Running);
     CHECK(shownOutcome(f.dataDir, liveRuns->front()) == RunOutcome::Running);
 }
+
+// ferry-cli run reads the job, asks for its password, and only then takes
+// the job's lock (the window and the scheduler hold a job read earlier
+// too). An edit or a removal that lands in between takes and releases the
+// lock itself: the run must not then sync the sides the user just left.
+TEST_CASE("a run whose job was edited or removed after it was read does not sync the old sides", "[joboperations][jobrunner]")
+{
+    Fixture f;
+    QDir().mkpath(QString::fromStdString(f.tmp / "R2"));
+    test::writeFile(f.tmp / "L/a.txt", "alpha");
+    SECTION("edited: another right side")
+    {
+        Job job = f.add("Docs");
+        JobRunner runner(f.dataDir, job, RunTrigger::Cli, false); // the job as read before the edit
+        Job changed = job;
+        changed.right = f.tmp / "R2";
+        REQUIRE(f.ops().edit(changed, "ferry-cli job edit"));
+        if (runner.prepare("ferry-cli run").ok())
+            runner.run();
+        CHECK_FALSE(test::exists(f.tmp / "R/a.txt")); // the right side the job no longer has is left alone
+    }
+    SECTION("removed, while the window previews it")
+    {
+        Job job = f.add("Docs");
+        JobRunner runner(f.dataDir, job, RunTrigger::Manual, false);
+        REQUIRE(f.ops().remove(job.id, "ferry-cli job remove"));
+        if (runner.prepare("Ferry window (preview)", false).ok())
+            runner.run();
+        CHECK_FALSE(test::exists(f.tmp / "R/a.txt"));
+    }
+}

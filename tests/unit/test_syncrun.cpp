@@ -265,3 +265,26 @@ TEST_CASE("update mode: a file against a folder is reported as left alone, not a
     CHECK(r.errors[0].path == "x");
     CHECK(readFile(p.right + "/x/inner") == "inside");
 }
+
+// The sessions of a run live from the scan to the last action, and a local
+// session remembers the folders it opened. A folder the user moves between
+// the plan and its execution (a preview left open) must not carry the
+// planned actions along: the file is no longer at the planned path.
+TEST_CASE("a folder moved after the scan does not take a planned deletion with it", "[syncrun]")
+{
+    SyncPair p;
+    for (const char* side : {"L", "R"}) {
+        ::mkdir((p.dir / (std::string(side) + "/a")).c_str(), 0755);
+        writeFile(p.dir / (std::string(side) + "/a/x.txt"), "kept by the user", 1000);
+        for (const char* f : {"k1", "k2", "k3", "k4"})
+            writeFile(p.dir / (std::string(side) + "/" + f), f, 1000);
+    }
+    REQUIRE(p.sync().exit == ExitCode::InSync);
+    ::unlink((p.left + "/a/x.txt").c_str());
+    SyncRun run(std::make_unique<LocalBackend>(p.left), std::make_unique<LocalBackend>(p.right), p.options());
+    REQUIRE(run.plan());
+    // After the scan, the user moves the folder away on the right.
+    REQUIRE(::rename((p.right + "/a").c_str(), (p.right + "/moved").c_str()) == 0);
+    run.execute();
+    CHECK(exists(p.right + "/moved/x.txt"));
+}
