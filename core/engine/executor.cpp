@@ -414,7 +414,7 @@ struct Executor::Impl {
             // A commit that timed out lost its session, on which every call
             // now fails at once: the old file goes back through a fresh one.
             Backend* side = &out;
-            if (out.connectionLost() && s.ready(target))
+            if (out.connectionLost() && ready(s, target).ok())
                 side = &s.on(target);
             if (auto back = side->rename(aside, dstPath); !back) {
                 Error e = committed.error();
