@@ -154,8 +154,20 @@ Result<void> LocalBackend::moveToTrash(const std::string& path)
             auto tmp = trashFiles.createTemp("", (*st)->mode);
             if (tmp && copyStream(**in, **tmp, path, [](int64_t) { return true; }))
                 if (trashFiles.commit(std::move(*tmp), *name, (*st)->mtimeNs, (*st)->mode, false) &&
-                    trashFiles.flushWrites())
-                    return removeFile(path);
+                    trashFiles.flushWrites()) {
+                    // A copy takes time: the original goes only if it is still
+                    // the file that was copied. One a program saved meanwhile
+                    // stays, with its new bytes (the trash keeps the old ones).
+                    auto now = stat(path);
+                    const bool same = now && *now && (*now)->size == (*st)->size &&
+                                      (*now)->mtimeNs == (*st)->mtimeNs && (*now)->fileId == (*st)->fileId &&
+                                      (*now)->changeNs == (*st)->changeNs;
+                    if (same)
+                        return removeFile(path);
+                    return Error::skipItem("move to trash", path,
+                                           "it changed while it was copied into the trash, so it was left in place",
+                                           "Run the sync again when the program using this file has finished with it");
+                }
         }
     }
     ::unlink(info.c_str());
