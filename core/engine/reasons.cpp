@@ -40,7 +40,7 @@ std::string formatTime(int64_t ns)
 std::string formatStamp(int64_t ns)
 {
     struct tm t = utc(ns);
-    char buf[32];
+    char buf[64];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d%02d%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour,
                   t.tm_min, t.tm_sec);
     return buf;

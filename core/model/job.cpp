@@ -34,7 +34,7 @@ bool parseClock(const std::string& s, int& minuteOfDay)
 
 std::string Schedule::toString() const
 {
-    char clock[8];
+    char clock[16];
     std::snprintf(clock, sizeof clock, "%02d:%02d", minuteOfDay / 60, minuteOfDay % 60);
     switch (kind) {
     case Kind::Manual: return "manual";

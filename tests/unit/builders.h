@@ -3,6 +3,7 @@
 
 #include "common/hash.h"
 #include "engine/plan.h"
+#include "model/settings.h"
 #include "model/snapshot.h"
 
 #include <string>
@@ -71,6 +72,26 @@ inline BaseEntry baseDir(const std::string& path, uint64_t lid = 0, uint64_t rid
 }
 
 // A Snapshot or BaseState holding `items`, in path order.
+// Versions in a folder: the settings a job with a versions folder runs with.
+inline VersioningSettings folderVersioning(const std::string& folder, int keepCount = 0, int maxAgeDays = 0,
+                                           const std::string& owner = {})
+{
+    VersioningSettings v;
+    v.mode = VersioningSettings::Mode::Folder;
+    v.folder = folder;
+    v.keepCount = keepCount;
+    v.maxAgeDays = maxAgeDays;
+    v.owner = owner;
+    return v;
+}
+
+inline VersioningSettings trashVersioning()
+{
+    VersioningSettings v;
+    v.mode = VersioningSettings::Mode::Trash;
+    return v;
+}
+
 template <typename Table, typename Value>
 Table tableOf(const std::vector<Value>& items)
 {

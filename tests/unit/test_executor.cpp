@@ -749,7 +749,7 @@ TEST_CASE("a full versions drive names the versions folder and the file, and ite
     SyncOptions o = p.options(SyncMode::Mirror);
     o.statePath.clear();
     o.threads = 1;
-    o.versioning = VersioningSettings{VersioningSettings::Mode::Folder, p.versions, 0, 0, "job-x"};
+    o.versioning = folderVersioning(p.versions, 0, 0, "job-x");
     SyncReport r = p.sync(o);
     REQUIRE(r.executed);
     CHECK(r.execution.aborted);

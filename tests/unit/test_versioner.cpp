@@ -32,9 +32,7 @@ TEST_CASE("replaced and deleted files are moved into the versions folder and can
     ::mkdir((t / "root/sub").c_str(), 0755);
     writeFile(t / "root/sub/a.txt", "version one");
     LocalBackend side(t / "root");
-    VersioningSettings vs;
-    vs.mode = VersioningSettings::Mode::Folder;
-    vs.folder = t / "versions";
+    VersioningSettings vs = folderVersioning(t / "versions");
     const int64_t run1 = kT0;
     Versioner v1(vs, run1);
     REQUIRE(v1.preserve(side, "sub/a.txt").ok());
@@ -58,7 +56,7 @@ TEST_CASE("two versions of one file in the same second get distinct names", "[ve
     TempDir t;
     ::mkdir((t / "root").c_str(), 0755);
     LocalBackend side(t / "root");
-    VersioningSettings vs{VersioningSettings::Mode::Folder, t / "v", 0, 0};
+    VersioningSettings vs = folderVersioning(t / "v", 0, 0);
     Versioner v(vs, kT0);
     writeFile(t / "root/f", "1");
     REQUIRE(v.preserve(side, "f").ok());
@@ -75,7 +73,7 @@ TEST_CASE("retention by count and by age uses the injected now", "[versioner]")
     TempDir t;
     ::mkdir((t / "root").c_str(), 0755);
     LocalBackend side(t / "root");
-    VersioningSettings vs{VersioningSettings::Mode::Folder, t / "v", 2, 30};
+    VersioningSettings vs = folderVersioning(t / "v", 2, 30);
     for (int day = 0; day < 5; ++day) {
         writeFile(t / "root/f.txt", "content of day " + std::to_string(day));
         Versioner v(vs, kT0 + int64_t(day) * 86400 * kSec);
@@ -103,8 +101,8 @@ TEST_CASE("owners sharing a versions folder see and prune only their own version
     ::mkdir((t / "v").c_str(), 0755);
     LocalBackend sideA(t / "a"), sideC(t / "c");
     writeFile(t / "v/k1 2020-01-01 000000", "legacy, made before owners"); // at the top of the folder
-    VersioningSettings a{VersioningSettings::Mode::Folder, t / "v", 0, 0, "job-aaaa"};
-    VersioningSettings c{VersioningSettings::Mode::Folder, t / "v", 1, 0, "job-cccc"};
+    VersioningSettings a = folderVersioning(t / "v", 0, 0, "job-aaaa");
+    VersioningSettings c = folderVersioning(t / "v", 1, 0, "job-cccc");
     for (int round = 0; round < 2; ++round) {
         writeFile(t / "a/k1", "A" + std::to_string(round));
         writeFile(t / "c/k1", "C" + std::to_string(round));
@@ -133,7 +131,7 @@ TEST_CASE("the trash follows the freedesktop layout", "[versioner]")
     writeFile(t / "root/gone.txt", "bye");
     qputenv("XDG_DATA_HOME", QByteArray::fromStdString(t / "data"));
     LocalBackend side(t / "root");
-    Versioner v({VersioningSettings::Mode::Trash, {}, 0, 0}, kT0);
+    Versioner v(trashVersioning(), kT0);
     REQUIRE(v.preserve(side, "gone.txt").ok());
     qunsetenv("XDG_DATA_HOME");
     CHECK_FALSE(exists(t / "root/gone.txt"));
@@ -186,7 +184,7 @@ TEST_CASE("a file saved while its version is copied to another drive is not dele
     ::mkdir((t / "root").c_str(), 0755);
     writeFile(t / "root/a.txt", "original", 1000);
     OtherDriveSide side(t / "root", t / "root/a.txt");
-    VersioningSettings vs{VersioningSettings::Mode::Folder, t / "versions", 0, 0};
+    VersioningSettings vs = folderVersioning(t / "versions");
     Versioner v(vs, kT0);
     auto kept = v.preserve(side, "a.txt");
     // Either the save is still in place (and the item reported), or a version holds it.
@@ -211,7 +209,7 @@ TEST_CASE("a file whose name is near the length limit still goes to the trash", 
     writeFile(t / ("root/" + name), "long");
     qputenv("XDG_DATA_HOME", QByteArray::fromStdString(t / "data"));
     LocalBackend side(t / "root");
-    Versioner v({VersioningSettings::Mode::Trash, {}, 0, 0}, kT0);
+    Versioner v(trashVersioning(), kT0);
     auto r = v.preserve(side, name);
     qunsetenv("XDG_DATA_HOME");
     CHECK(r.ok());
@@ -230,7 +228,7 @@ TEST_CASE("a file whose name is near the length limit can still be versioned", "
     const std::string name = std::string(240, 'n') + ".txt";
     writeFile(t / ("root/" + name), "long");
     LocalBackend side(t / "root");
-    VersioningSettings vs{VersioningSettings::Mode::Folder, t / "versions", 0, 0};
+    VersioningSettings vs = folderVersioning(t / "versions");
     Versioner v(vs, kT0);
     CHECK(v.preserve(side, name).ok());
     LocalBackend store(vs.folder);
@@ -244,7 +242,7 @@ TEST_CASE("a version copied to another drive keeps the file's permissions", "[ve
     writeFile(t / "root/run.sh", "#!/bin/sh\n", 1000);
     ::chmod((t / "root/run.sh").c_str(), 0750);
     OtherDriveSide side(t / "root", {});
-    VersioningSettings vs{VersioningSettings::Mode::Folder, t / "versions", 0, 0};
+    VersioningSettings vs = folderVersioning(t / "versions");
     Versioner v(vs, kT0);
     REQUIRE(v.preserve(side, "run.sh").ok());
     LocalBackend store(vs.folder);
