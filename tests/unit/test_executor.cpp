@@ -107,7 +107,7 @@ TEST_CASE("replaced and deleted files go to versioning", "[executor]")
     writeFile(p.left + "/edit.txt", "new!", 1700000500);
     ::unlink((p.left + "/gone.txt").c_str());
     auto o = p.options();
-    o.versioning = {VersioningSettings::Mode::Folder, p.versions, 0, 0};
+    o.versioning = folderVersioning(p.versions);
     SyncReport r = p.sync(o);
     REQUIRE(r.exit == ExitCode::InSync);
     CHECK(readFile(p.right + "/edit.txt") == "new!");

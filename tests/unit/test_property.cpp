@@ -180,7 +180,7 @@ TEST_CASE("random edits on both sides converge without losing content", "[proper
         auto o = p.options();
         o.forceDeletions = true; // the guards are tested elsewhere; here edits may delete a lot
         o.threads = 2;
-        o.versioning = {VersioningSettings::Mode::Folder, p.versions, 0, 0};
+        o.versioning = folderVersioning(p.versions);
         SyncReport first = p.sync(o);
         RC_ASSERT(first.exit == ExitCode::InSync);
         RC_ASSERT(tree(p.left) == tree(p.right));
