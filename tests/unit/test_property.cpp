@@ -3,6 +3,7 @@
 // after the edits (it is in the tree or in versioning), and a second run
 // plans nothing. RC_PARAMS=max_success=N sets the number of cases (CTest
 // runs 2,000).
+#include "builders.h"
 #include "reportcheck.h"
 #include "syncfixture.h"
 
