@@ -130,6 +130,11 @@ public:
     virtual void unreadable(const std::string& dir, const Error& error) = 0;
 };
 
+// The order a walk hands one folder's items in: indices into `items`, by
+// the bytes of their names (siblings share their folder's path). Every
+// walk, serial or pipelined, uses it, so all deliver the same order.
+std::vector<uint32_t> walkOrder(const std::vector<ListedItem>& items);
+
 class Backend {
 public:
     virtual ~Backend() = default;

@@ -964,12 +964,7 @@ Result<void> FakeBackend::walk(const std::string& dir, WalkVisitor& visitor)
             return true;
         }
         Frame frame{std::move(*listed), {}, {}, 0};
-        frame.order.resize(frame.items.size());
-        for (uint32_t i = 0; i < frame.order.size(); ++i)
-            frame.order[i] = i;
-        std::sort(frame.order.begin(), frame.order.end(), [&](uint32_t a, uint32_t b) {
-            return relpath::name(frame.items[a].entry.path) < relpath::name(frame.items[b].entry.path);
-        });
+        frame.order = walkOrder(frame.items);
         frame.entered.assign(frame.items.size(), false);
         std::vector<std::string> next;
         for (uint32_t i : frame.order) {

@@ -14,6 +14,19 @@ Error callTimedOut(const std::string& op, const std::string& path, std::chrono::
                         "Check the network and that the server is up, then run the sync again");
 }
 
+std::vector<uint32_t> walkOrder(const std::vector<ListedItem>& items)
+{
+    std::vector<std::string_view> names;
+    names.reserve(items.size());
+    std::vector<uint32_t> order(items.size());
+    for (uint32_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+        names.push_back(relpath::name(items[i].entry.path));
+    }
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return names[a] < names[b]; });
+    return order;
+}
+
 Result<void> Backend::walk(const std::string& dir, WalkVisitor& visitor)
 {
     // Depth first, each folder's items in byte order of their names: that is
@@ -26,7 +39,6 @@ Result<void> Backend::walk(const std::string& dir, WalkVisitor& visitor)
         size_t next = 0;
     };
     std::vector<Frame> stack;
-    std::vector<std::string_view> names;
     // False when the walk must end: the connection is gone or the call was
     // cancelled (then `ended` holds why).
     std::optional<Error> ended;
@@ -40,13 +52,7 @@ Result<void> Backend::walk(const std::string& dir, WalkVisitor& visitor)
             visitor.unreadable(folder, listed.error());
             return true;
         }
-        names.clear();
-        std::vector<uint32_t> order(listed->size());
-        for (uint32_t i = 0; i < order.size(); ++i) {
-            order[i] = i;
-            names.push_back(relpath::name((*listed)[i].entry.path));
-        }
-        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return names[a] < names[b]; });
+        std::vector<uint32_t> order = walkOrder(*listed);
         stack.push_back(Frame{std::move(*listed), std::move(order), 0});
         return true;
     };
