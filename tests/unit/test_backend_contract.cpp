@@ -377,7 +377,7 @@ void listAll(Backend& b, const std::string& dir, const std::string& prune, std::
     }
 }
 
-bool walkOrder(const std::string& a, const std::string& b)
+bool visitOrder(const std::string& a, const std::string& b)
 {
     auto bare = [](const std::string& p) { return p.back() == '/' ? std::string_view(p).substr(0, p.size() - 1) : std::string_view(p); };
     return pathLess(bare(a), bare(b));
@@ -453,13 +453,13 @@ TEST_CASE("contract: walk visits what a recursive list finds, in path order, wit
     makeTree(*s.backend, s.caps);
     std::vector<std::string> listed;
     listAll(*s.backend, "", "skip", listed);
-    std::sort(listed.begin(), listed.end(), walkOrder);
+    std::sort(listed.begin(), listed.end(), visitOrder);
 
     Recorder r;
     r.prune = "skip";
     REQUIRE(s.backend->walk("", r).ok());
     CHECK(r.visited == listed);
-    CHECK(std::is_sorted(r.visited.begin(), r.visited.end(), walkOrder));
+    CHECK(std::is_sorted(r.visited.begin(), r.visited.end(), visitOrder));
     CHECK(std::find(r.visited.begin(), r.visited.end(), "a/c/d.txt") != r.visited.end());
     CHECK(std::none_of(r.visited.begin(), r.visited.end(), [](const std::string& p) { return p.rfind("skip", 0) == 0; }));
     CHECK(std::none_of(r.visited.begin(), r.visited.end(), [](const std::string& p) { return p.rfind("link-to-a/", 0) == 0; }));
@@ -622,7 +622,7 @@ TEST_CASE("fake: walk reports an unreadable folder and goes on, lists folders in
     CHECK(std::find(r.visited.begin(), r.visited.end(), "z/deep/x/") == r.visited.end());
     CHECK(std::find(r.visited.begin(), r.visited.end(), "a/b.txt") != r.visited.end());
     CHECK(std::none_of(r.visited.begin(), r.visited.end(), [](const std::string& p) { return p.find('\0') != std::string::npos; }));
-    CHECK(std::is_sorted(r.visited.begin(), r.visited.end(), walkOrder));
+    CHECK(std::is_sorted(r.visited.begin(), r.visited.end(), visitOrder));
     CHECK(std::find(listedDirs.begin(), listedDirs.end(), "skip") == listedDirs.end());
     CHECK(peak.load() > 1);
 }
