@@ -339,7 +339,7 @@ TEST_CASE("removing a job records its dead running run as interrupted", "[appdb]
     j.id = *(*db)->addJob(j);
     auto run = (*db)->beginRun(j, RunTrigger::Cli, false, 4242, "laptop", 5000);
     REQUIRE(run.ok());
-    REQUIRE((*db)->addRunItems(*run, 0, {{"a.txt", "copy-to-left", "done", 7, ""}}).ok());
+    REQUIRE((*db)->addRunItems(*run, 0, {{"a.txt", "copy-to-left", "done", 7, "", std::nullopt}}).ok());
     REQUIRE((*db)->removeJob(j.id).ok());
     auto after = (*db)->run(*run);
     REQUIRE(after.ok());
@@ -415,9 +415,9 @@ TEST_CASE("a run is written as it goes, and one left running is marked interrupt
     j.id = *(*db)->addJob(j);
     auto run = (*db)->beginRun(j, RunTrigger::Schedule, false, 4242, "laptop", 5000);
     REQUIRE(run.ok());
-    REQUIRE((*db)->addRunItems(*run, 0, {{"a.txt", "copy-to-right", "done", 10, ""}}).ok());
-    REQUIRE((*db)->addRunItems(*run, 1, {{"b.txt", "conflict", "pending", 0, "both changed"},
-                                         {"c.txt", "delete-left", "failed", 0, "Permission denied"}}).ok());
+    REQUIRE((*db)->addRunItems(*run, 0, {{"a.txt", "copy-to-right", "done", 10, "", std::nullopt}}).ok());
+    REQUIRE((*db)->addRunItems(*run, 1, {{"b.txt", "conflict", "pending", 0, "both changed", std::nullopt},
+                                         {"c.txt", "delete-left", "failed", 0, "Permission denied", std::nullopt}}).ok());
     // Another connection sees the run in progress.
     auto other = AppDb::open(t / "ferry.db");
     REQUIRE(other.ok());
@@ -446,8 +446,8 @@ TEST_CASE("a run is written as it goes, and one left running is marked interrupt
     CHECK((*other)->pendingConflicts(j.id)->empty());
     // …a finished one does.
     auto run2 = (*other)->beginRun(j, RunTrigger::Cli, false, 1, "h", 10000);
-    REQUIRE((*other)->addRunItems(*run2, 0, {{"b.txt", "conflict", "pending", 0, "both changed"},
-                                             {"d.txt", "conflict", "done", 0, "kept both"}}).ok());
+    REQUIRE((*other)->addRunItems(*run2, 0, {{"b.txt", "conflict", "pending", 0, "both changed", std::nullopt},
+                                             {"d.txt", "conflict", "done", 0, "kept both", std::nullopt}}).ok());
     RunCounts counts;
     counts.conflicts = 2;
     counts.conflictsPending = 1;
@@ -553,7 +553,7 @@ TEST_CASE("connections on several threads write runs at once without losing any"
             }
             for (int r = 0; r < kRuns; ++r) {
                 auto id = (*db)->beginRun(j, RunTrigger::Manual, false, n, "h", r);
-                if (!id || !(*db)->addRunItems(*id, 0, {{"f" + std::to_string(r), "copy-to-right", "done", 1, ""}}) ||
+                if (!id || !(*db)->addRunItems(*id, 0, {{"f" + std::to_string(r), "copy-to-right", "done", 1, "", std::nullopt}}) ||
                     !(*db)->finishRun(*id, RunOutcome::InSync, 0, {}, "", r + 1) || !(*db)->runs(j.id, 5))
                     ++failures;
             }
