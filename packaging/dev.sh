@@ -13,7 +13,8 @@ PACKAGES=(build-essential cmake ninja-build pkg-config ccache
           qt6-base-dev qt6-tools-dev qt6-l10n-tools libsqlite3-dev libssh-dev libxxhash-dev
           qtkeychain-qt6-dev
           catch2 librapidcheck-dev python3 xvfb xauth
-          dbus gnome-keyring libsecret-tools)
+          dbus gnome-keyring libsecret-tools
+          openssh-server openssh-client)
 
 install_missing() {
     local missing=()

@@ -402,7 +402,9 @@ int runSync(const std::vector<std::string>& argv)
             return usage(resolved.error().message());
         credentials = std::move(*resolved);
     }
-    auto opened = openSyncRun(*left, *right, credentials, args.options);
+    RemoteAccess access;
+    access.credentials = std::move(credentials);
+    auto opened = openSyncRun(*left, *right, access, args.options);
     if (!opened)
         return usage(opened.error().message());
     const auto start = std::chrono::steady_clock::now();

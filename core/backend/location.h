@@ -11,8 +11,8 @@
 namespace ferry {
 
 // Opens the backend for a Location (remote schemes arrive with their own
-// issues) with the credentials CredentialResolver found for it (none for a
-// local folder). Use openSyncRun (engine/syncsides.h) to open both sides of a run.
-Result<std::unique_ptr<Backend>> openBackend(const Location& loc, const Credentials& credentials = {});
+// issues) with what its caller lends it to connect (a password, host-key
+// confirmation, key files; ignored for a local folder). Use openSyncRun (engine/syncsides.h) to open both sides of a run.
+Result<std::unique_ptr<Backend>> openBackend(const Location& loc, const RemoteAccess& access = {});
 
 } // namespace ferry

@@ -25,6 +25,11 @@ struct Error {
     std::string detail;
     std::string nextStep;
     int osError = 0; // errno, when the OS reported it
+    // What a caller may act on beyond the kind (a remote side's login): an
+    // unknown host key is a configuration error (ferry-cli exit 2 with the
+    // fingerprint), a changed one a safety stop (exit 4).
+    enum class Code : unsigned char { None, HostKeyUnknown, HostKeyChanged, LoginRefused };
+    Code code = Code::None;
 
     static Error skipItem(std::string op, std::string path, std::string detail, std::string next = {})
     { return {Kind::SkipItem, std::move(op), std::move(path), std::move(detail), std::move(next)}; }

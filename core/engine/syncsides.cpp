@@ -8,13 +8,13 @@
 namespace ferry {
 
 Result<std::unique_ptr<SyncRun>> openSyncRun(const Location& left, const Location& right,
-                                             const Credentials& credentials, SyncOptions options)
+                                             const RemoteAccess& access, SyncOptions options)
 {
     // A job has one password: it goes to whichever side is remote.
-    auto lb = openBackend(left, left.isLocal() ? Credentials{} : credentials);
+    auto lb = openBackend(left, left.isLocal() ? RemoteAccess{} : access);
     if (!lb)
         return lb.error();
-    auto rb = openBackend(right, right.isLocal() ? Credentials{} : credentials);
+    auto rb = openBackend(right, right.isLocal() ? RemoteAccess{} : access);
     if (!rb)
         return rb.error();
     options.hostName = QSysInfo::machineHostName().toStdString();

@@ -19,6 +19,6 @@
 namespace ferry {
 
 Result<std::unique_ptr<SyncRun>> openSyncRun(const Location& left, const Location& right,
-                                             const Credentials& credentials, SyncOptions options);
+                                             const RemoteAccess& access, SyncOptions options);
 
 } // namespace ferry

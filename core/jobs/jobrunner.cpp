@@ -175,7 +175,7 @@ Result<void> JobRunner::prepare(const std::string& holderDescription, bool recor
             options.statePath.clear();
     }
     const std::string statePath = options.statePath;
-    auto run = openSyncRun(*left, *right, m_credentials, std::move(options));
+    auto run = openSyncRun(*left, *right, m_access, std::move(options));
     if (!run)
         return fail(run.error());
     if (foreign && m_dryRun) {

@@ -50,7 +50,10 @@ public:
     }
     // What a remote side is opened with (see CredentialResolver); none for
     // local folders. Call before prepare().
-    void setCredentials(Credentials credentials) { m_credentials = std::move(credentials); }
+    void setCredentials(Credentials credentials) { m_access.credentials = std::move(credentials); }
+    // The rest of what a remote side may ask for while it connects (host-key
+    // confirmation, a password on demand). Call before prepare().
+    void setAccess(RemoteAccess access) { m_access = std::move(access); }
     CancelToken cancelToken() const;
     // prepare() must have succeeded.
     const SyncReport& run(const std::function<void(const Progress&)>& onProgress = {});
@@ -82,7 +85,7 @@ private:
     bool m_dryRun;
     bool m_forceDeletions = false;
     bool m_acceptNewRoot = false;
-    Credentials m_credentials;
+    RemoteAccess m_access;
     std::unique_ptr<RunLock> m_lock;
     std::unique_ptr<AppDb> m_db;
     std::unique_ptr<SyncRun> m_run;
