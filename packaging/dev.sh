@@ -42,7 +42,9 @@ build_sanitized() {
     if [ ! -f build-asan/build.ninja ]; then
         cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFERRY_SANITIZE=ON
     fi
-    cmake --build build-asan -j"$(nproc)" --target ferry_unit_tests ferry_secret_tests ferry-cli
+    local targets=(ferry_unit_tests ferry_secret_tests ferry-cli)
+    compgen -G 'tests/sftp/*.cpp' >/dev/null && targets+=(ferry_sftp_tests)
+    cmake --build build-asan -j"$(nproc)" --target "${targets[@]}"
 }
 
 case "${1:-}" in
