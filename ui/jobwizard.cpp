@@ -3,6 +3,8 @@
 #include "backend/location.h"
 #include "filterspage.h"
 #include "jobsmodel.h"
+#include "secrets/secretstore.h"
+#include "serverform.h"
 
 #include <QButtonGroup>
 #include <QCheckBox>
@@ -21,6 +23,10 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QScreen>
+#include <QScrollArea>
+#include <QSignalBlocker>
+#include <QStackedWidget>
 #include <QSpinBox>
 #include <QStorageInfo>
 #include <QTimeEdit>
@@ -252,20 +258,53 @@ QWizardPage* JobWizard::makeSidesPage()
 {
     auto* page = new Page;
     page->setTitle(tr("Which folders?"));
-    page->setSubTitle(tr("Pick the two folders to keep alike. Drives and mounted network shares work too."));
-    auto* form = new QFormLayout(page);
-    m_name = new QLineEdit(page);
+    page->setSubTitle(tr("Pick the two folders to keep alike: on this computer (drives and mounted shares work "
+                         "too) or on an SSH / SFTP server."));
+    // Two server forms are taller than the wizard: the page scrolls rather
+    // than clip, and the wizard grows when a server form appears.
+    auto* scroll = new QScrollArea(page);
+    scroll->setObjectName("sidesScroll");
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidgetResizable(true);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* content = new QWidget(scroll);
+    content->setBackgroundRole(QPalette::Window);
+    scroll->setWidget(content);
+    auto* outer = new QVBoxLayout(page);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
+    m_sidesScroll = scroll;
+    auto* form = new QFormLayout(content);
+    form->setContentsMargins(0, 0, 4, 0);
+    m_name = new QLineEdit(content);
     m_name->setObjectName("jobName");
     m_name->setAccessibleName(tr("Job name"));
     m_name->setPlaceholderText(tr("e.g. Documents to USB drive"));
     form->addRow(tr("Job na&me:"), m_name);
-    auto folderRow = [&](QLineEdit*& edit, const QString& label, const QString& objectName) {
+    auto sideRow = [&](int side, QLineEdit*& edit, const QString& label, const QString& objectName) {
         const QString plain = QString(label).remove('&');
-        edit = new QLineEdit(page);
+        SideControls& c = m_sides[side];
+        c.local = new QRadioButton(tr("Folder on this computer"), content);
+        c.local->setObjectName(objectName + "-local");
+        c.local->setAccessibleName(tr("%1: folder on this computer").arg(plain));
+        c.server = new QRadioButton(tr("SSH / SFTP server"), content);
+        c.server->setObjectName(objectName + "-server");
+        c.server->setAccessibleName(tr("%1: SSH / SFTP server").arg(plain));
+        auto* kinds = new QButtonGroup(content);
+        kinds->addButton(c.local);
+        kinds->addButton(c.server);
+        c.local->setChecked(true);
+        auto* kindRow = new QHBoxLayout;
+        kindRow->addWidget(c.local);
+        kindRow->addSpacing(12);
+        kindRow->addWidget(c.server);
+        kindRow->addStretch();
+
+        edit = new QLineEdit(content);
         edit->setObjectName(objectName);
         edit->setAccessibleName(plain);
-        edit->setPlaceholderText(tr("a folder, e.g. ~/Documents, or sftp://user@host/path"));
-        auto* browse = new QPushButton(tr("Browse…"), page);
+        edit->setPlaceholderText(tr("a folder, e.g. ~/Documents"));
+        auto* browse = new QPushButton(tr("Browse…"), content);
         browse->setAccessibleName(tr("Browse for the %1").arg(plain.toLower()));
         QLineEdit* target = edit;
         connect(browse, &QPushButton::clicked, page, [this, target, plain] {
@@ -273,36 +312,115 @@ QWizardPage* JobWizard::makeSidesPage()
             if (!dir.isEmpty())
                 target->setText(JobsModel::displayPath(dir.toStdString()));
         });
-        connect(edit, &QLineEdit::textChanged, edit, [edit](const QString& text) {
+        connect(edit, &QLineEdit::textChanged, edit, [this, side, edit](const QString& text) {
+            // An sftp:// URL typed or pasted here belongs in the server form.
+            if (text.trimmed().startsWith("sftp://", Qt::CaseInsensitive) &&
+                m_sides[side].form->fillFromUrl(text.trimmed())) {
+                setSideIsServer(side, true);
+                QSignalBlocker quiet(edit);
+                edit->clear();
+                return;
+            }
             const QString full = expandHome(text.trimmed());
             edit->setToolTip(full != text.trimmed() ? full : QString());
         });
-        auto* row = new QHBoxLayout;
-        row->addWidget(edit, 1);
-        row->addWidget(browse);
-        form->addRow(label + ":", row);
-        qobject_cast<QLabel*>(form->labelForField(row))->setBuddy(edit);
+        auto* localPage = new QWidget(content);
+        auto* localRow = new QHBoxLayout(localPage);
+        localRow->setContentsMargins(0, 0, 0, 0);
+        localRow->addWidget(edit, 1);
+        localRow->addWidget(browse);
+        c.form = new ServerForm(content);
+        c.form->setObjectName(objectName + "-serverForm");
+        c.stack = new QStackedWidget(content);
+        c.stack->addWidget(localPage);
+        c.stack->addWidget(c.form);
+        // Only the shown form counts for the height.
+        auto fit = [stack = c.stack] {
+            for (int i = 0; i < stack->count(); ++i)
+                stack->widget(i)->setSizePolicy(QSizePolicy::Preferred, i == stack->currentIndex()
+                                                                            ? QSizePolicy::Preferred
+                                                                            : QSizePolicy::Ignored);
+            stack->adjustSize();
+        };
+        connect(c.stack, &QStackedWidget::currentChanged, c.stack, fit);
+        fit();
+
+        auto* column = new QVBoxLayout;
+        column->setSpacing(4);
+        column->addLayout(kindRow);
+        column->addWidget(c.stack);
+        form->addRow(label + ":", column);
+        c.label = qobject_cast<QLabel*>(form->labelForField(column));
+        c.label->setBuddy(edit);
+        connect(c.server, &QRadioButton::toggled, this, [this, side](bool on) { setSideIsServer(side, on); });
+        connect(c.form, &ServerForm::changed, page, [this, page] {
+            page->changed();
+            checkSides();
+        });
     };
-    folderRow(m_left, tr("&First folder (left)"), "leftFolder");
-    folderRow(m_right, tr("S&econd folder (right)"), "rightFolder");
-    m_sidesWarning = new QLabel(page);
+    sideRow(0, m_left, tr("&First folder (left)"), "leftFolder");
+    sideRow(1, m_right, tr("S&econd folder (right)"), "rightFolder");
+    m_sidesWarning = new QLabel(content);
     m_sidesWarning->setObjectName("sidesWarning");
     m_sidesWarning->setWordWrap(true);
     m_sidesWarning->setTextFormat(Qt::PlainText);
     form->addRow(m_sidesWarning);
     page->complete = [this] {
-        if (m_name->text().trimmed().isEmpty() || m_left->text().trimmed().isEmpty() ||
-            m_right->text().trimmed().isEmpty())
+        if (m_name->text().trimmed().isEmpty())
             return false;
+        for (const SideControls& c : m_sides)
+            if (c.server->isChecked() ? !c.form->problem().isEmpty() : c.edit->text().trimmed().isEmpty())
+                return false;
         Job j = job();
         return !nameTaken(m_name->text()) && validateJobName(j.name).ok() && validateJob(j).ok();
     };
+    m_sides[0].edit = m_left;
+    m_sides[1].edit = m_right;
     for (QLineEdit* e : {m_name, m_left, m_right})
         connect(e, &QLineEdit::textChanged, page, [this, page] {
             page->changed();
             checkSides();
         });
     return page;
+}
+
+void JobWizard::setSideIsServer(int side, bool server)
+{
+    SideControls& c = m_sides[side];
+    if (c.server->isChecked() != server)
+        (server ? c.server : c.local)->setChecked(true); // comes back here through toggled
+    c.stack->setCurrentIndex(server ? 1 : 0);
+    c.label->setBuddy(server ? static_cast<QWidget*>(c.form->hostEdit()) : c.edit);
+    if (server && isVisible()) {
+        // Grow to show the whole form where the screen allows.
+        QWidget* content = m_sidesScroll->widget();
+        content->adjustSize();
+        const int wanted = height() + content->sizeHint().height() - m_sidesScroll->viewport()->height();
+        const QRect screen = this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+        if (wanted > height())
+            resize(width(), std::min(wanted, screen.height() - 60));
+    }
+    if (auto* p = static_cast<Page*>(page(SidesPage)))
+        p->changed();
+    checkSides();
+}
+
+ServerForm* JobWizard::serverForm(int side) const { return m_sides[side].form; }
+QRadioButton* JobWizard::serverChoice(int side) const { return m_sides[side].server; }
+QRadioButton* JobWizard::localChoice(int side) const { return m_sides[side].local; }
+
+void JobWizard::setRemoteAccessBase(const RemoteAccess& base)
+{
+    for (SideControls& c : m_sides)
+        c.form->setAccessBase(base);
+}
+
+QString JobWizard::passwordToSave() const
+{
+    for (const SideControls& c : m_sides)
+        if (c.server->isChecked() && c.form->savePassword() && !c.form->password().isEmpty())
+            return c.form->password();
+    return {};
 }
 
 bool JobWizard::nameTaken(const QString& name) const
@@ -321,7 +439,19 @@ void JobWizard::checkSides()
     else if (!j.name.empty())
         if (auto v = validateJobName(j.name); !v)
             problems << QString::fromStdString(v.error().detail + ". " + v.error().nextStep);
-    if (!j.left.empty() && !j.right.empty()) {
+    const QString sideNames[] = {tr("First folder"), tr("Second folder")};
+    bool serverIncomplete = false;
+    for (int side : {0, 1}) {
+        const SideControls& c = m_sides[side];
+        if (!c.server->isChecked())
+            continue;
+        // Why Next stays disabled, from the first field that is missing.
+        const QString why = c.form->problem();
+        serverIncomplete = serverIncomplete || !why.isEmpty();
+        if (!why.isEmpty())
+            problems << tr("%1: %2").arg(sideNames[side], why);
+    }
+    if (!j.left.empty() && !j.right.empty() && !serverIncomplete) {
         // The folders on their own: with a stand-in name, so a missing or
         // bad name (reported above) cannot hide a folder problem.
         Job sides = j;
@@ -330,10 +460,14 @@ void JobWizard::checkSides()
             problems << QString::fromStdString(v.error().detail + ". " + v.error().nextStep);
     }
     m_sidesWarning->setText(problems.join("\n"));
-    if (!problems.isEmpty() || j.left.empty() || j.right.empty())
+    if (!problems.isEmpty() || j.left.empty() || j.right.empty() || serverIncomplete)
         return;
-    // Existence, emptiness and the drive: on a worker, never on this thread.
-    const QString left = QString::fromStdString(j.left), right = QString::fromStdString(j.right);
+    // Existence, emptiness and the drive of local folders: on a worker,
+    // never on this thread. A server's folder is what Test connection checks.
+    const QString left = m_sides[0].server->isChecked() ? QString() : QString::fromStdString(j.left);
+    const QString right = m_sides[1].server->isChecked() ? QString() : QString::fromStdString(j.right);
+    if (left.isEmpty() && right.isEmpty())
+        return;
     auto* watcher = new QFutureWatcher<QString>(this);
     connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, generation] {
         watcher->deleteLater();
@@ -342,8 +476,11 @@ void JobWizard::checkSides()
     });
     watcher->setFuture(QtConcurrent::run([left, right] {
         QStringList notes;
-        for (const QString& n : {folderWarning(left, tr("first")), folderWarning(right, tr("second"))})
-            if (!n.isEmpty())
+        if (!left.isEmpty())
+            if (QString n = folderWarning(left, tr("first")); !n.isEmpty())
+                notes << n;
+        if (!right.isEmpty())
+            if (QString n = folderWarning(right, tr("second")); !n.isEmpty())
                 notes << n;
         return notes.join("\n");
     }));
@@ -527,8 +664,23 @@ void JobWizard::load(const Job& j)
     if (auto* b = m_modes->button(int(j.mode)))
         b->setChecked(true);
     m_name->setText(QString::fromStdString(j.name));
-    m_left->setText(JobsModel::displayPath(j.left));
-    m_right->setText(JobsModel::displayPath(j.right));
+    for (int side : {0, 1}) {
+        const std::string& text = side == 0 ? j.left : j.right;
+        auto loc = Location::parse(text);
+        const bool server = loc && loc->scheme == Location::Scheme::Sftp;
+        SideControls& c = m_sides[side];
+        if (server) {
+            c.form->setLocation(*loc);
+            c.form->setKeyFile(QString::fromStdString(j.identityFile));
+            c.form->setUsesPassword(!j.passwordEnv.empty());
+            if (j.id)
+                c.form->setSavedPasswordKey(SecretStore::keyForJob(j.name));
+            c.edit->clear();
+        } else {
+            c.edit->setText(JobsModel::displayPath(text));
+        }
+        setSideIsServer(side, server);
+    }
     m_filters->load(j);
     if (auto* b = m_conflicts->button(int(j.conflict)))
         b->setChecked(true);
@@ -561,10 +713,19 @@ Job JobWizard::job() const
     Job j = m_base;
     j.mode = SyncMode(std::max(0, m_modes->checkedId()));
     j.name = m_name->text().trimmed().toStdString();
-    for (auto [edit, out] : {std::pair{m_left, &j.left}, std::pair{m_right, &j.right}}) {
-        const std::string text = expandHome(edit->text().trimmed()).toStdString();
+    j.identityFile.clear(); // one key file per job: the first server side's that signs in with a key
+    for (int side : {0, 1}) {
+        const SideControls& c = m_sides[side];
+        std::string& out = side == 0 ? j.left : j.right;
+        if (c.server->isChecked()) {
+            out = c.form->location().toString();
+            if (!c.form->usesPassword() && j.identityFile.empty() && !c.form->keyFile().isEmpty())
+                j.identityFile = QDir::cleanPath(expandHome(c.form->keyFile())).toStdString();
+            continue;
+        }
+        const std::string text = expandHome(c.edit->text().trimmed()).toStdString();
         auto loc = Location::parse(text);
-        *out = loc ? loc->toString() : text;
+        out = loc ? loc->toString() : text;
     }
     m_filters->apply(j);
     j.conflict = ConflictPolicy(std::max(0, m_conflicts->checkedId()));

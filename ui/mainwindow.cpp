@@ -189,6 +189,10 @@ void MainWindow::connectService()
     });
     connect(m_service, &JobService::jobSaved, this, [this](const Job& j) {
         m_pendingSelection = j.id;
+        // A password the wizard was asked to keep: saved once the job is,
+        // under the name it was saved with.
+        if (const QString name = QString::fromStdString(j.name); m_passwordsToSave.contains(name))
+            savePasswordInKeychain(this, j.name, m_passwordsToSave.take(name).toStdString());
         statusBar()->showMessage(tr("Job “%1” saved").arg(QString::fromStdString(j.name)), 5000);
     });
     connect(m_service, &JobService::failed, this, [this](const QString& what, const QString& message) {
@@ -425,7 +429,10 @@ void MainWindow::openWizard(const Job& job)
     JobWizard wizard(job, this, otherJobNames(job.id));
     if (wizard.exec() != QDialog::Accepted)
         return;
-    m_service->saveJob(wizard.job());
+    const Job saved = wizard.job();
+    if (const QString password = wizard.passwordToSave(); !password.isEmpty())
+        m_passwordsToSave[QString::fromStdString(saved.name)] = password;
+    m_service->saveJob(saved);
 }
 
 void MainWindow::newJob() { openWizard(Job{}); }

@@ -108,6 +108,7 @@ private:
     int64_t m_pendingSelection = 0;
     QSet<int64_t> m_paused;
     QSet<int64_t> m_previewing;
+    QHash<QString, QString> m_passwordsToSave; // job name → password, until the job is saved
 };
 
 } // namespace ferry::ui

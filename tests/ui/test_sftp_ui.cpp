@@ -1,0 +1,349 @@
+// The SSH / SFTP side of the GUI with real widgets (offscreen): the wizard's
+// server form (switching to it, a pasted URL, validation, an edited job),
+// the host-key dialog and its cross-thread prompt, the password dialog's
+// keychain box, and the remote folder browser.
+#include "hostkeydialog.h"
+#include "jobsmodel.h"
+#include "jobwizard.h"
+#include "passwordprompt.h"
+#include "remotefolderdialog.h"
+#include "serverform.h"
+
+#include <QAbstractButton>
+#include <QApplication>
+#include <QCheckBox>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QTreeWidget>
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+using namespace ferry;
+using namespace ferry::ui;
+
+namespace {
+
+// Runs `answer` on the first modal dialog of type T that opens (polled from
+// the event loop that dialog runs in). Gives up after `ms`.
+template <typename T>
+void answerWhenOpen(std::function<void(T*)> answer, int ms = 10000)
+{
+    auto* timer = new QTimer;
+    auto started = std::make_shared<QElapsedTimer>();
+    started->start();
+    QObject::connect(timer, &QTimer::timeout, [timer, answer, started, ms] {
+        if (auto* dialog = qobject_cast<T*>(QApplication::activeModalWidget())) {
+            timer->stop();
+            timer->deleteLater();
+            answer(dialog);
+        } else if (started->elapsed() > ms) {
+            timer->stop();
+            timer->deleteLater();
+        }
+    });
+    timer->start(20);
+}
+
+HostKeyFacts someFacts()
+{
+    HostKeyFacts f;
+    f.host = "127.0.0.1";
+    f.port = 2222;
+    f.keyType = "ssh-ed25519";
+    f.fingerprint = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+    f.recordIn = "/tmp/known_hosts";
+    return f;
+}
+
+} // namespace
+
+TEST_CASE("the sides page switches a side to the server form", "[ui][sftp]")
+{
+    JobWizard wizard;
+    wizard.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&wizard));
+    wizard.next();
+    REQUIRE(wizard.currentId() == JobWizard::SidesPage);
+    wizard.nameEdit()->setText("Docs on the NAS");
+    wizard.leftEdit()->setText(QDir::tempPath());
+    ServerForm* form = wizard.serverForm(1);
+    CHECK_FALSE(form->isVisible());
+    CHECK(wizard.rightEdit()->isVisible());
+    wizard.serverChoice(1)->click();
+    CHECK(form->isVisible());
+    CHECK_FALSE(wizard.rightEdit()->isVisible());
+    CHECK(form->portEdit()->text() == "22");
+    CHECK(form->userEdit()->text() == ServerForm::localUserName());
+    CHECK(form->keyAuthButton()->isChecked());
+    CHECK_FALSE(wizard.button(QWizard::NextButton)->isEnabled());
+    CHECK(wizard.sidesWarning()->text().contains("Enter the server's name"));
+
+    form->hostEdit()->setText("nas.local");
+    form->pathEdit()->setText("/srv/docs");
+    CHECK(wizard.button(QWizard::NextButton)->isEnabled());
+    CHECK(wizard.job().right == "sftp://" + ServerForm::localUserName().toStdString() + "@nas.local/srv/docs");
+    // Back to a folder on this computer: the local field counts again.
+    wizard.localChoice(1)->click();
+    CHECK(wizard.rightEdit()->isVisible());
+    CHECK_FALSE(wizard.button(QWizard::NextButton)->isEnabled());
+}
+
+TEST_CASE("pasting an sftp:// URL fills the server form", "[ui][sftp]")
+{
+    JobWizard wizard;
+    wizard.show();
+    wizard.next();
+    ServerForm* form = wizard.serverForm(0);
+    wizard.serverChoice(0)->click();
+    form->hostEdit()->setText("sftp://alice@nas.local:2222/srv/docs");
+    CHECK(form->hostEdit()->text() == "nas.local");
+    CHECK(form->portEdit()->text() == "2222");
+    CHECK(form->userEdit()->text() == "alice");
+    CHECK(form->pathEdit()->text() == "/srv/docs");
+    CHECK(form->problem().isEmpty());
+
+    SECTION("user@host typed into the host field splits")
+    {
+        form->hostEdit()->setText("bob@backup.example.org");
+        CHECK(form->hostEdit()->text() == "backup.example.org");
+        CHECK(form->userEdit()->text() == "bob");
+    }
+    SECTION("a URL pasted into the folder field of a local side switches it to the server form")
+    {
+        REQUIRE_FALSE(wizard.serverChoice(1)->isChecked());
+        wizard.rightEdit()->setText("sftp://carol@[::1]:2200/home/carol/Music");
+        CHECK(wizard.serverChoice(1)->isChecked());
+        CHECK(wizard.serverForm(1)->hostEdit()->text() == "::1");
+        CHECK(wizard.serverForm(1)->portEdit()->text() == "2200");
+        CHECK(wizard.serverForm(1)->pathEdit()->text() == "/home/carol/Music");
+        CHECK(wizard.rightEdit()->text().isEmpty());
+    }
+}
+
+TEST_CASE("an empty host, a bad port or a relative folder keep Next disabled and say why", "[ui][sftp]")
+{
+    JobWizard wizard;
+    wizard.show();
+    wizard.next();
+    wizard.nameEdit()->setText("Music");
+    wizard.leftEdit()->setText(QDir::tempPath());
+    wizard.serverChoice(1)->click();
+    ServerForm* form = wizard.serverForm(1);
+    form->hostEdit()->setText("nas.local");
+    form->pathEdit()->setText("/srv/music");
+    REQUIRE(wizard.button(QWizard::NextButton)->isEnabled());
+    REQUIRE_FALSE(wizard.sidesWarning()->text().contains("Second folder"));
+
+    SECTION("empty host")
+    {
+        form->hostEdit()->clear();
+        CHECK(wizard.sidesWarning()->text().contains("Second folder: Enter the server's name or address"));
+    }
+    SECTION("port out of range")
+    {
+        form->portEdit()->setText("70000");
+        CHECK(wizard.sidesWarning()->text().contains("The port must be a number from 1 to 65535"));
+    }
+    SECTION("port not a number")
+    {
+        form->portEdit()->setText("ssh");
+        CHECK(wizard.sidesWarning()->text().contains("The port must be a number"));
+    }
+    SECTION("relative folder")
+    {
+        form->pathEdit()->setText("music");
+        CHECK(wizard.sidesWarning()->text().contains("full path starting with “/”"));
+    }
+    CHECK_FALSE(wizard.button(QWizard::NextButton)->isEnabled());
+    // Test connection does not even start: it says the same.
+    form->testButton()->click();
+    CHECK_FALSE(form->isTesting());
+    CHECK_FALSE(form->testResultLabel()->text().isEmpty());
+}
+
+TEST_CASE("editing a job with an sftp side shows the server form filled in", "[ui][sftp]")
+{
+    Job job;
+    job.id = 3;
+    job.name = "Docs";
+    job.left = QDir::tempPath().toStdString();
+    job.right = "sftp://me@nas:2222/srv/docs";
+    job.identityFile = "/home/me/.ssh/nas_ed25519";
+    JobWizard wizard(job);
+    wizard.show();
+    wizard.next();
+    ServerForm* form = wizard.serverForm(1);
+    CHECK(wizard.serverChoice(1)->isChecked());
+    CHECK(wizard.localChoice(0)->isChecked());
+    CHECK(form->isVisible());
+    CHECK(form->hostEdit()->text() == "nas");
+    CHECK(form->portEdit()->text() == "2222");
+    CHECK(form->userEdit()->text() == "me");
+    CHECK(form->pathEdit()->text() == "/srv/docs");
+    CHECK(form->keyFileEdit()->text() == "/home/me/.ssh/nas_ed25519");
+    // Unchanged, it saves the same sides.
+    const Job again = wizard.job();
+    CHECK(again.right == job.right);
+    CHECK(again.identityFile == job.identityFile);
+    CHECK(wizard.summaryText().contains("me@nas:/srv/docs (port 2222)"));
+}
+
+TEST_CASE("the job list shows a server side as user@host:/path", "[ui][sftp]")
+{
+    CHECK(JobsModel::displayPath("sftp://me@nas/srv/docs") == "me@nas:/srv/docs");
+    CHECK(JobsModel::displayPath("sftp://me@nas:22/srv/docs") == "me@nas:/srv/docs");
+    CHECK(JobsModel::displayPath("sftp://me@nas:2222/srv/docs") == "me@nas:/srv/docs (port 2222)");
+    CHECK(JobsModel::displayPath("sftp://me@[::1]/x") == "me@[::1]:/x");
+}
+
+TEST_CASE("the host-key dialog answers each choice from its buttons", "[ui][sftp]")
+{
+    const HostKeyFacts facts = someFacts();
+    {
+        HostKeyDialog dialog(facts);
+        CHECK(dialog.choice() == HostKeyChoice::Refuse);
+        CHECK(dialog.fingerprintLabel()->text() == QString::fromStdString(facts.fingerprint));
+        CHECK(dialog.fingerprintLabel()->textInteractionFlags() & Qt::TextSelectableByMouse);
+        CHECK(dialog.cancelButton()->isDefault()); // Enter never trusts a key
+        auto* port = dialog.findChild<QLabel*>("hostKeyPort");
+        REQUIRE(port);
+        CHECK(port->text() == "2222");
+        CHECK(dialog.findChild<QLabel*>("hostKeyType")->text() == "ssh-ed25519");
+    }
+    struct Case {
+        const char* button;
+        HostKeyChoice expected;
+    };
+    for (const Case c : {Case{"trustRemember", HostKeyChoice::AcceptAndRemember},
+                         Case{"trustOnce", HostKeyChoice::AcceptOnce}, Case{"cancel", HostKeyChoice::Refuse}}) {
+        CAPTURE(c.button);
+        answerWhenOpen<HostKeyDialog>([&](HostKeyDialog* d) {
+            auto* b = d->findChild<QPushButton*>(c.button);
+            if (b)
+                QTest::mouseClick(b, Qt::LeftButton);
+            else
+                d->reject();
+        });
+        CHECK(askHostKey(nullptr, facts) == c.expected);
+    }
+}
+
+TEST_CASE("a host key asked from a worker thread is answered in the dialog on the GUI thread", "[ui][sftp]")
+{
+    QWidget owner;
+    const HostKeyPrompt prompt = guiHostKeyPrompt(&owner);
+    HostKeyChoice answer = HostKeyChoice::Refuse;
+    std::atomic<bool> done{false};
+    answerWhenOpen<HostKeyDialog>([](HostKeyDialog* d) { QTest::mouseClick(d->onceButton(), Qt::LeftButton); });
+    std::thread worker([&] {
+        answer = prompt(someFacts());
+        done = true;
+    });
+    const bool answered = QTest::qWaitFor([&] { return done.load(); }, 10000);
+    worker.join();
+    REQUIRE(answered);
+    CHECK(answer == HostKeyChoice::AcceptOnce);
+}
+
+TEST_CASE("the password dialog's keychain box saves the password under the job", "[ui][sftp]")
+{
+    CredentialRequest request{"Docs", "sftp://me@nas/srv/docs", "me", "no password is saved in the keychain"};
+    std::string savedJob, savedPassword;
+    PasswordSaver saver = [&](QWidget*, const std::string& job, const std::string& pw) {
+        savedJob = job;
+        savedPassword = pw;
+    };
+    SECTION("ticked: used and saved")
+    {
+        answerWhenOpen<PasswordDialog>([](PasswordDialog* d) {
+            CHECK_FALSE(d->saveBox()->isChecked());
+            d->passwordEdit()->setText("s3cret");
+            d->saveBox()->setChecked(true);
+            d->accept();
+        });
+        CHECK(askPassword(nullptr, request, saver) == std::optional<std::string>("s3cret"));
+        CHECK(savedJob == "Docs");
+        CHECK(savedPassword == "s3cret");
+    }
+    SECTION("not ticked: used for this run only")
+    {
+        answerWhenOpen<PasswordDialog>([](PasswordDialog* d) {
+            d->passwordEdit()->setText("once");
+            d->accept();
+        });
+        CHECK(askPassword(nullptr, request, saver) == std::optional<std::string>("once"));
+        CHECK(savedJob.empty());
+    }
+    SECTION("cancelled")
+    {
+        answerWhenOpen<PasswordDialog>([](PasswordDialog* d) { d->reject(); });
+        CHECK_FALSE(askPassword(nullptr, request, saver).has_value());
+        CHECK(savedJob.empty());
+    }
+}
+
+TEST_CASE("the wizard hands a password to keep to the window, only when asked to", "[ui][sftp]")
+{
+    JobWizard wizard;
+    wizard.show();
+    wizard.next();
+    wizard.serverChoice(0)->click();
+    ServerForm* form = wizard.serverForm(0);
+    form->passwordAuthButton()->click();
+    CHECK(form->passwordEdit()->isVisible());
+    CHECK_FALSE(form->keyFileEdit()->isVisible());
+    form->passwordEdit()->setText("pw");
+    CHECK(form->savePasswordBox()->isChecked());
+    CHECK(wizard.passwordToSave() == "pw");
+    form->savePasswordBox()->setChecked(false);
+    CHECK(wizard.passwordToSave().isEmpty());
+}
+
+TEST_CASE("the folder browser lists folders lazily, goes to a typed path and makes a folder", "[ui][sftp]")
+{
+    QTemporaryDir tmp;
+    REQUIRE(QDir(tmp.path()).mkpath("alpha/inner"));
+    REQUIRE(QDir(tmp.path()).mkpath("beta"));
+    QFile(tmp.path() + "/file.txt").open(QIODevice::WriteOnly);
+    // A local place stands in for the server here: the dialog only sees a Backend.
+    Location where;
+    where.path = QDir(tmp.path()).canonicalPath().toStdString();
+    RemoteFolderDialog dialog(where, RemoteAccess{});
+    QSignalSpy listed(&dialog, &RemoteFolderDialog::listed);
+    dialog.show();
+    const QString base = QString::fromStdString(where.path);
+    REQUIRE(QTest::qWaitFor([&] {
+        for (const auto& args : listed)
+            if (args.at(0).toString() == base)
+                return true;
+        return false;
+    }, 10000));
+    QTreeWidgetItem* current = dialog.tree()->currentItem();
+    REQUIRE(current);
+    CHECK(dialog.selectedPath() == base);
+    QStringList names;
+    for (int i = 0; i < current->childCount(); ++i)
+        names << current->child(i)->text(0);
+    CHECK(names == QStringList{"alpha", "beta"}); // folders only, sorted
+
+    dialog.makeFolder("gamma");
+    QSignalSpy made(&dialog, &RemoteFolderDialog::folderMade);
+    REQUIRE(made.wait(10000));
+    CHECK(QFileInfo(base + "/gamma").isDir());
+    CHECK(dialog.selectedPath() == base + "/gamma");
+
+    dialog.makeFolder("../escape");
+    CHECK_FALSE(dialog.statusLabel()->text().isEmpty());
+    CHECK_FALSE(QFileInfo(base + "/../escape").exists());
+}
