@@ -48,6 +48,10 @@ struct Job {
     int timeToleranceSeconds = 0;
     bool ignoreDstShift = false;
     std::string passwordEnv;      // the environment variable that holds a remote side's password, if any
+    // An SSH side's own private key file (absolute, on this computer), tried
+    // before ~/.ssh's keys and the agent's; empty: those only. A path, never
+    // the key: the file stays where the user keeps it.
+    std::string identityFile;
     Schedule schedule;
     // Names the job's state file (see jobstate.h): made once when the job
     // is first saved and never reused; not part of exports.
