@@ -31,6 +31,7 @@ struct SshConnection::Watch {
     CallContext context;
     int fd = -1;
     bool inCall = false;
+    bool idle = false; // waiting for a Call without a deadline
     bool stopping = false;
     Stop stoppedBy = Stop::None;
     SshClock::time_point callStart;
@@ -74,7 +75,9 @@ struct SshConnection::Watch {
         std::unique_lock lock(mutex);
         while (!stopping) {
             if (!inCall || stoppedBy != Stop::None) {
+                idle = true; // the next Call wakes us; until then no ticks
                 wake.wait(lock);
+                idle = false;
                 continue;
             }
             // The token has no callback: poll it while a call waits.
@@ -135,6 +138,7 @@ private:
     std::string m_user;
     std::string m_op;
     std::vector<std::string> m_tried; // login methods, for the refusal's message
+    bool m_passwordTried = false;
     ssh_session_struct* m_session = nullptr;
     std::unique_ptr<SshConnection> m_connection;
 };

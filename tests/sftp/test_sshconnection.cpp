@@ -445,7 +445,7 @@ TEST_CASE("a key the server does not know is a refused login that names the user
     ScopedEnv noAgent("SSH_AUTH_SOCK", nullptr);
     TestSshd sshd;
     RemoteAccess access = sshd.access();
-    access.identityFiles = {makeKey(sshd.dir() + "/stranger")};
+    access.identityFiles = {makeKey(sshd.dir() + "/stranger"), sshd.dir() + "/no-such-key"};
     bool asked = false;
     access.password = [&](const std::string&) -> Result<Credentials> {
         asked = true; // the server takes no passwords: never asked
@@ -458,6 +458,7 @@ TEST_CASE("a key the server does not know is a refused login that names the user
     const std::string message = opened.error().message();
     CHECK(contains(message, sshd.user() + "@127.0.0.1"));
     CHECK(contains(message, sshd.dir() + "/stranger"));
+    CHECK(contains(message, "The key file " + sshd.dir() + "/no-such-key does not exist"));
     CHECK_FALSE(asked);
 }
 
