@@ -91,6 +91,8 @@ Result<std::unique_ptr<SshConnection>> SshConnector::run()
 {
     m_connection.reset(new SshConnection());
     m_connection->m_watch->context = m_context;
+    if (m_context.cancel.isCancelled())
+        return Error::cancelled();
     if (auto r = configure(); !r)
         return r.error();
     if (auto r = connect(); !r)
