@@ -25,9 +25,9 @@ HostKeyDialog::HostKeyDialog(const HostKeyFacts& facts, QWidget* parent) : QDial
     auto* heading = new QLabel(tr("<b>Ferry has not connected to this server before.</b>"), this);
     heading->setWordWrap(true);
     auto* explanation = new QLabel(
-        tr("Every SSH server proves who it is with a key. Check the fingerprint below with the server's "
-           "administrator (on the server: <tt>ssh-keygen -lf</tt> on its public host key) before you trust it. "
-           "If they differ, someone may be in between: press Cancel."),
+        tr("Every SSH server proves who it is with a key. Before you trust this one, check its fingerprint with "
+           "the server's administrator (on the server, <tt>ssh-keygen -lf</tt> with its public host key file "
+           "prints it). If they differ, someone may be in between: press Cancel."),
         this);
     explanation->setWordWrap(true);
 

@@ -30,6 +30,7 @@
 #include <QSpinBox>
 #include <QStorageInfo>
 #include <QTimeEdit>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
@@ -181,6 +182,8 @@ JobWizard::JobWizard(const Job& existing, QWidget* parent, const QStringList& ta
     connect(this, &QWizard::currentIdChanged, this, [this](int id) {
         if (id == SummaryPage)
             m_summary->setText(summaryText());
+        if (id == SidesPage) // once the page is laid out
+            QTimer::singleShot(0, this, &JobWizard::growToShowSides);
     });
 }
 
@@ -274,8 +277,11 @@ QWizardPage* JobWizard::makeSidesPage()
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(scroll);
     m_sidesScroll = scroll;
-    auto* form = new QFormLayout(content);
-    form->setContentsMargins(0, 0, 4, 0);
+    auto* contentLayout = new QVBoxLayout(content);
+    contentLayout->setContentsMargins(0, 0, 4, 0);
+    auto* form = new QFormLayout;
+    contentLayout->addLayout(form);
+    contentLayout->addStretch(1); // the rows keep their height; the space goes below them
     m_name = new QLineEdit(content);
     m_name->setObjectName("jobName");
     m_name->setAccessibleName(tr("Job name"));
@@ -391,18 +397,25 @@ void JobWizard::setSideIsServer(int side, bool server)
         (server ? c.server : c.local)->setChecked(true); // comes back here through toggled
     c.stack->setCurrentIndex(server ? 1 : 0);
     c.label->setBuddy(server ? static_cast<QWidget*>(c.form->hostEdit()) : c.edit);
-    if (server && isVisible()) {
-        // Grow to show the whole form where the screen allows.
-        QWidget* content = m_sidesScroll->widget();
-        content->adjustSize();
-        const int wanted = height() + content->sizeHint().height() - m_sidesScroll->viewport()->height();
-        const QRect screen = this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
-        if (wanted > height())
-            resize(width(), std::min(wanted, screen.height() - 60));
-    }
+    if (server)
+        growToShowSides();
     if (auto* p = static_cast<Page*>(page(SidesPage)))
         p->changed();
     checkSides();
+}
+
+// A server form is taller than a folder row: the wizard grows (where the
+// screen allows) so that the sides page shows without scrolling.
+void JobWizard::growToShowSides()
+{
+    if (!isVisible() || currentId() != SidesPage)
+        return;
+    QWidget* content = m_sidesScroll->widget();
+    content->layout()->activate();
+    const int wanted = height() + content->sizeHint().height() - m_sidesScroll->viewport()->height();
+    const QRect screen = this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+    if (wanted > height())
+        resize(width(), std::min(wanted, screen.height() - 60));
 }
 
 ServerForm* JobWizard::serverForm(int side) const { return m_sides[side].form; }

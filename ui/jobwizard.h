@@ -87,6 +87,7 @@ private:
     void load(const Job& job);
     void checkSides();
     void setSideIsServer(int side, bool server);
+    void growToShowSides();
     bool nameTaken(const QString& name) const;
     void updateVersioningControls();
     void updateScheduleControls();

@@ -271,6 +271,9 @@ void RemoteFolderDialog::list(QTreeWidgetItem* item)
             item->setChildIndicatorPolicy(QTreeWidgetItem::DontShowIndicatorWhenChildless);
             if (!item->isExpanded())
                 item->setExpanded(true);
+            if (item == m_tree->currentItem() && item->childCount()) // what was just opened stays in view
+                m_tree->scrollToItem(item->child(item->childCount() - 1));
+            m_tree->scrollToItem(item);
             emit listed(path);
             continueGoTo();
         });
@@ -313,7 +316,9 @@ void RemoteFolderDialog::continueGoTo()
     if (reached == m_goal) {
         m_goal.clear();
         m_tree->setCurrentItem(item);
-        m_tree->scrollToItem(item);
+        // Its parent at the top: the folder with its neighbours and, once
+        // listed, the folders inside it below.
+        m_tree->scrollToItem(item->parent() ? item->parent() : item, QAbstractItemView::PositionAtTop);
         if (state == NotListed)
             item->setExpanded(true); // lists it: its folders are what the user picks from next
         return;

@@ -109,16 +109,12 @@ ServerForm::ServerForm(QWidget* parent) : QWidget(parent)
     grid->addWidget(new QLabel(tr("Sign in with:"), this), 3, 0);
     grid->addLayout(authRow, 3, 1, 1, 2);
 
-    // The key file and the password share a row: only the chosen one shows.
-    m_authRows = new QStackedWidget(this);
-    auto* keyPage = new QWidget(m_authRows);
-    auto* keyRow = new QHBoxLayout(keyPage);
-    keyRow->setContentsMargins(0, 0, 0, 0);
-    m_keyFile = new QLineEdit(keyPage);
+    // The key file and the password rows: only the chosen one shows.
+    m_keyFile = new QLineEdit(this);
     m_keyFile->setObjectName("serverKeyFile");
     m_keyFile->setAccessibleName(tr("Key file"));
-    m_keyFile->setPlaceholderText(tr("optional: the agent and the keys in ~/.ssh are tried anyway"));
-    auto* chooseKey = new QPushButton(tr("Choose…"), keyPage);
+    m_keyFile->setPlaceholderText(tr("optional; the agent and ~/.ssh keys are tried too"));
+    auto* chooseKey = new QPushButton(tr("Choose…"), this);
     chooseKey->setAccessibleName(tr("Choose a key file"));
     connect(chooseKey, &QPushButton::clicked, this, [this] {
         const QString start = m_keyFile->text().isEmpty() ? QDir::homePath() + "/.ssh" : m_keyFile->text();
@@ -126,27 +122,31 @@ ServerForm::ServerForm(QWidget* parent) : QWidget(parent)
         if (!file.isEmpty())
             m_keyFile->setText(file);
     });
-    keyRow->addWidget(new QLabel(tr("Key file:"), keyPage));
-    keyRow->addWidget(m_keyFile, 1);
-    keyRow->addWidget(chooseKey);
-    auto* passwordPage = new QWidget(m_authRows);
-    auto* passwordRow = new QHBoxLayout(passwordPage);
-    passwordRow->setContentsMargins(0, 0, 0, 0);
-    m_password = new QLineEdit(passwordPage);
+    auto* keyLabel = label(tr("Key file:"), m_keyFile);
+    grid->addWidget(keyLabel, 4, 0);
+    grid->addWidget(m_keyFile, 4, 1);
+    grid->addWidget(chooseKey, 4, 2);
+    m_keyRow = {keyLabel, m_keyFile, chooseKey};
+
+    m_password = new QLineEdit(this);
     m_password->setObjectName("serverPassword");
     m_password->setAccessibleName(tr("Password"));
     m_password->setEchoMode(QLineEdit::Password);
-    m_save = new QCheckBox(tr("Save it in the system keychain"), passwordPage);
+    m_save = new QCheckBox(tr("Save in the system keychain"), this);
     m_save->setObjectName("savePassword");
     m_save->setToolTip(tr("Unsaved, Ferry asks for the password at each run; a scheduled run cannot ask."));
     m_save->setChecked(true);
-    passwordRow->addWidget(new QLabel(tr("Password:"), passwordPage));
+    auto* passwordLabel = label(tr("Password:"), m_password);
+    auto* passwordRow = new QHBoxLayout;
     passwordRow->addWidget(m_password, 1);
     passwordRow->addSpacing(8);
     passwordRow->addWidget(m_save);
-    m_authRows->addWidget(keyPage);
-    m_authRows->addWidget(passwordPage);
-    grid->addWidget(m_authRows, 4, 1, 1, 2);
+    auto* passwordFields = new QWidget(this);
+    passwordFields->setLayout(passwordRow);
+    passwordRow->setContentsMargins(0, 0, 0, 0);
+    grid->addWidget(passwordLabel, 5, 0);
+    grid->addWidget(passwordFields, 5, 1, 1, 2);
+    m_passwordRow = {passwordLabel, passwordFields};
 
     m_test = new QPushButton(tr("Test connection"), this);
     m_test->setObjectName("testConnection");
@@ -172,7 +172,7 @@ ServerForm::ServerForm(QWidget* parent) : QWidget(parent)
     testRow->addWidget(m_cancelTest);
     testRow->addWidget(m_resultIcon, 0, Qt::AlignTop);
     testRow->addWidget(m_result, 1);
-    grid->addLayout(testRow, 5, 1, 1, 2);
+    grid->addLayout(testRow, 6, 1, 1, 2);
     setTesting(false);
 
     connect(m_test, &QPushButton::clicked, this, &ServerForm::testConnection);
@@ -217,7 +217,10 @@ ServerForm::~ServerForm()
 
 void ServerForm::updateAuthRows()
 {
-    m_authRows->setCurrentIndex(m_passwordAuth->isChecked() ? 1 : 0);
+    for (QWidget* w : m_keyRow)
+        w->setVisible(!m_passwordAuth->isChecked());
+    for (QWidget* w : m_passwordRow)
+        w->setVisible(m_passwordAuth->isChecked());
 }
 
 void ServerForm::setTesting(bool testing)
@@ -379,8 +382,12 @@ void ServerForm::testConnection()
                 access.credentials = {Credentials::Source::Keychain, saved.value, "the system keychain"};
         }
         auto result = testSshConnection(where, access, context);
-        if (result)
-            return {true, QString::fromStdString(*result)};
+        if (result) {
+            QString sentence = QString::fromStdString(*result);
+            if (!sentence.endsWith('.'))
+                sentence += '.';
+            return {true, sentence};
+        }
         return {false, connectionErrorText(result.error())};
     }));
 }

@@ -20,6 +20,7 @@
 #include "common/canceltoken.h"
 #include "model/location.h"
 
+#include <QList>
 #include <QWidget>
 
 #include <functional>
@@ -112,7 +113,8 @@ private:
     QButtonGroup* m_auth = nullptr;
     QRadioButton* m_keyAuth = nullptr;
     QRadioButton* m_passwordAuth = nullptr;
-    QStackedWidget* m_authRows = nullptr;
+    QList<QWidget*> m_keyRow;      // label, field, Choose…
+    QList<QWidget*> m_passwordRow; // label, field and its keychain box
     QLineEdit* m_keyFile = nullptr;
     QLineEdit* m_password = nullptr;
     QCheckBox* m_save = nullptr;
