@@ -153,6 +153,54 @@ std::string messageOf(const Result<std::unique_ptr<SshConnection>>& r)
     return r ? std::string("(opened)") : r.error().message();
 }
 
+// An ssh-agent of the test's own, holding `keys`.
+class TestAgent {
+public:
+    TestAgent(const TestSshd& sshd, const std::vector<std::string>& keys) : m_socket(sshd.dir() + "/agent.sock")
+    {
+        std::string out;
+        REQUIRE(runShell("ssh-agent -s -a " + m_socket, &out) == 0);
+        size_t at = out.find("SSH_AGENT_PID=");
+        REQUIRE(at != std::string::npos);
+        m_pid = std::atoi(out.c_str() + at + 14);
+        REQUIRE(m_pid > 0);
+        for (const std::string& key : keys)
+            REQUIRE(runShell("SSH_AUTH_SOCK=" + m_socket + " ssh-add " + key + " >/dev/null 2>&1") == 0);
+    }
+    ~TestAgent() { ::kill(m_pid, SIGTERM); }
+    const std::string& socket() const { return m_socket; }
+
+private:
+    std::string m_socket;
+    pid_t m_pid = -1;
+};
+
+std::string fingerprintOf(const std::string& key)
+{
+    std::string out;
+    REQUIRE(runShell("ssh-keygen -lf " + key + ".pub", &out) == 0);
+    std::istringstream words(out);
+    std::string bits, fingerprint;
+    words >> bits >> fingerprint;
+    return fingerprint;
+}
+
+// The key of the last login the server let in, from its VERBOSE log:
+// "Accepted publickey for me from 127.0.0.1 port 4711 ssh2: ED25519 SHA256:…".
+std::string lastAcceptedKey(const TestSshd& sshd)
+{
+    std::istringstream log(sshd.log());
+    std::string line, last;
+    while (std::getline(log, line))
+        if (line.find("Accepted publickey") != std::string::npos)
+            last = line;
+    size_t at = last.find("SHA256:");
+    if (at == std::string::npos)
+        return {};
+    std::string key = last.substr(at);
+    return key.substr(0, key.find_first_of(" \r\n")); // sshd -e ends its lines with \r\n
+}
+
 void stopAll(const std::vector<pid_t>& pids, int signal)
 {
     for (pid_t pid : pids)
@@ -404,26 +452,43 @@ TEST_CASE("the run's pinned fingerprint spares later sessions the prompt and sto
 TEST_CASE("the SSH agent's key logs in", "[sshconnection][login]")
 {
     TestSshd sshd;
-    const std::string socket = sshd.dir() + "/agent.sock";
-    std::string out;
-    REQUIRE(runShell("ssh-agent -s -a " + socket, &out) == 0);
-    size_t at = out.find("SSH_AGENT_PID=");
-    REQUIRE(at != std::string::npos);
-    const pid_t agentPid = std::atoi(out.c_str() + at + 14);
-    REQUIRE(agentPid > 0);
-    struct KillAgent {
-        pid_t pid;
-        ~KillAgent() { ::kill(pid, SIGTERM); }
-    } killAgent{agentPid};
-    REQUIRE(runShell("SSH_AUTH_SOCK=" + socket + " ssh-add " + sshd.clientKey() + " >/dev/null 2>&1") == 0);
-
-    ScopedEnv agent("SSH_AUTH_SOCK", socket.c_str());
+    TestAgent agent(sshd, {sshd.clientKey()});
+    ScopedEnv agentSocket("SSH_AUTH_SOCK", agent.socket().c_str());
     RemoteAccess access = sshd.access();
     access.identityFiles.clear(); // nothing but the agent has the key
     auto opened = SshConnection::open(locationOf(sshd), access, within());
     INFO(messageOf(opened) << "\n" << sshd.log());
     REQUIRE(opened.ok());
-    CHECK(contains(sshd.log(), "Accepted publickey"));
+    CHECK(lastAcceptedKey(sshd) == fingerprintOf(sshd.clientKey()));
+}
+
+TEST_CASE("keys are tried in order: the agent's, the job's files, then the ssh folder's", "[sshconnection][login]")
+{
+    TestSshd sshd;
+    const std::string jobKey = makeKey(sshd.dir() + "/job_key");
+    const std::string folderKey = makeKey(sshd.sshDir() + "/id_ed25519");
+    authorize(sshd, jobKey);
+    authorize(sshd, folderKey);
+    RemoteAccess access = sshd.access();
+    access.identityFiles = {sshd.dir() + "/no-such-key", jobKey};
+    {
+        ScopedEnv noAgent("SSH_AUTH_SOCK", nullptr);
+        auto opened = SshConnection::open(locationOf(sshd), access, within());
+        INFO(messageOf(opened) << "\n" << sshd.log());
+        REQUIRE(opened.ok());
+        CHECK(lastAcceptedKey(sshd) == fingerprintOf(jobKey));
+
+        access.identityFiles.clear();
+        auto fromFolder = SshConnection::open(locationOf(sshd), access, within());
+        REQUIRE(fromFolder.ok());
+        CHECK(lastAcceptedKey(sshd) == fingerprintOf(folderKey));
+    }
+    TestAgent agent(sshd, {sshd.clientKey()});
+    ScopedEnv agentSocket("SSH_AUTH_SOCK", agent.socket().c_str());
+    access.identityFiles = {jobKey};
+    auto opened = SshConnection::open(locationOf(sshd), access, within());
+    REQUIRE(opened.ok());
+    CHECK(lastAcceptedKey(sshd) == fingerprintOf(sshd.clientKey()));
 }
 
 TEST_CASE("the default key in the user's ssh folder logs in", "[sshconnection][login]")
@@ -540,6 +605,35 @@ TEST_CASE("a wrong password is refused after one question and never shown", "[ss
     CHECK(contains(opened.error().message(), sshd.passwordUser() + "@127.0.0.1"));
     CHECK(contains(opened.error().message(), "password"));
     CHECK_FALSE(contains(opened.error().message(), "Wrong-Horse-42"));
+}
+
+TEST_CASE("a password nobody can give ends the login with the asker's own error", "[sshconnection][login][password]")
+{
+    if (!TestSshd::canMakePasswordUser()) {
+        WARN("skipped: a password login needs a throwaway account, and only root can make one");
+        return;
+    }
+    ScopedEnv noAgent("SSH_AUTH_SOCK", nullptr);
+    SshdOptions options;
+    options.passwordAuth = true;
+    TestSshd sshd(options);
+    RemoteAccess access = sshd.access();
+    access.identityFiles.clear();
+    const Location where = locationAt(sshd.passwordUser(), sshd.port());
+    {
+        // Nobody to ask and no password: refused, saying the job needs one.
+        auto opened = SshConnection::open(where, access, within());
+        REQUIRE_FALSE(opened.ok());
+        CHECK(opened.error().code == Error::Code::LoginRefused);
+        CHECK(contains(opened.error().message(), "--password-env"));
+    }
+    access.password = [](const std::string&) -> Result<Credentials> {
+        return Error::abortRun("read the password", {}, "no terminal to ask on",
+                               "Set FERRY_PASSWORD or save the password with the job");
+    };
+    auto opened = SshConnection::open(where, access, within());
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.error().detail == "no terminal to ask on");
 }
 
 TEST_CASE("keyboard-interactive logs in with the password", "[sshconnection][login][password]")
