@@ -755,6 +755,37 @@ TEST_CASE("a server that stops answering ends an SFTP call within the timeout", 
     CHECK(contains(why->message(), "did not answer within 1 s"));
 }
 
+TEST_CASE("the watcher keeps no thread between calls and still bounds the next call", "[sshconnection][errors]")
+{
+    ScopedEnv noAgent("SSH_AUTH_SOCK", nullptr);
+    TestSshd sshd;
+    auto threads = [] {
+        return std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                             std::filesystem::directory_iterator());
+    };
+    const auto before = threads();
+    auto opened = SshConnection::open(locationOf(sshd), sshd.access(), within(1s));
+    REQUIRE(opened.ok());
+    SshConnection& c = **opened;
+    std::this_thread::sleep_for(2500ms); // the watcher ends after 2 s without calls
+    CHECK(threads() == before);
+
+    const std::vector<pid_t> session = sshd.sessionChildPids();
+    stopAll(session, SIGSTOP);
+    const auto start = Clock::now();
+    sftp_attributes attributes;
+    {
+        auto call = c.beginCall();
+        attributes = sftp_stat(c.sftp(), "/");
+    }
+    const auto took = Clock::now() - start;
+    stopAll(session, SIGKILL);
+    stopAll(session, SIGCONT);
+    CHECK(attributes == nullptr);
+    CHECK(took < 4s);
+    CHECK(c.lost());
+}
+
 TEST_CASE("cancelling ends an SFTP call that waits", "[sshconnection][errors]")
 {
     ScopedEnv noAgent("SSH_AUTH_SOCK", nullptr);
