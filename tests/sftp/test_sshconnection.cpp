@@ -3,6 +3,7 @@
 // waits and cancelling.
 #include "backend/sshconnection.h"
 #include "sftp/sshd.h"
+#include "unit/tempdir.h"
 
 #include <catch2/catch.hpp>
 
@@ -422,6 +423,30 @@ TEST_CASE("a host key known only to the user's known_hosts, hashed, needs no pro
     REQUIRE(opened.ok());
     CHECK((*opened)->hostKey().recordIn == userFile);
     CHECK_FALSE(std::filesystem::exists(access.ferryKnownHosts));
+}
+
+TEST_CASE("a host recorded with its ECDSA key is checked against that key, although it has an Ed25519 one too",
+          "[sshconnection][hostkey]")
+{
+    // OpenSSH asks for the key types it has recorded first; so must we, or a
+    // server with several keys would look unknown.
+    ScopedEnv noAgent("SSH_AUTH_SOCK", nullptr);
+    TempDir keys;
+    const std::string ecdsa = keys / "host_ecdsa";
+    REQUIRE(runShell("ssh-keygen -q -t ecdsa -N '' -f " + ecdsa + " >/dev/null 2>&1") == 0);
+    SshdOptions options;
+    options.extraConfig = {"HostKey " + ecdsa};
+    TestSshd sshd(options);
+    std::istringstream pub(readAll(ecdsa + ".pub"));
+    std::string type, key;
+    pub >> type >> key;
+    RemoteAccess access = sshd.access();
+    std::ofstream(access.ferryKnownHosts) << "[127.0.0.1]:" << sshd.port() << " " << type << " " << key << "\n";
+    auto opened = SshConnection::open(locationOf(sshd), access, within());
+    INFO(messageOf(opened));
+    REQUIRE(opened.ok());
+    CHECK((*opened)->hostKey().keyType == "ecdsa-sha2-nistp256");
+    CHECK((*opened)->hostKey().fingerprint == fingerprintOf(ecdsa));
 }
 
 TEST_CASE("the run's pinned fingerprint spares later sessions the prompt and stops a different key",
