@@ -552,6 +552,20 @@ TEST_CASE("a key the server does not know is a refused login that names the user
     CHECK_FALSE(asked);
 }
 
+TEST_CASE("a key file with a broken .pub beside it is a clear error, not a retry", "[sshconnection][login]")
+{
+    ScopedEnv noAgent("SSH_AUTH_SOCK", nullptr);
+    TestSshd sshd;
+    const std::string key = makeKey(sshd.dir() + "/odd");
+    std::ofstream(key + ".pub") << "this is not a key\n";
+    RemoteAccess access = sshd.access();
+    access.identityFiles = {key};
+    auto opened = SshConnection::open(locationOf(sshd), access, within());
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.error().kind == Error::Kind::AbortRun);
+    CHECK(contains(opened.error().message(), key + ".pub"));
+}
+
 TEST_CASE("a key protected by a passphrase, without an agent, is refused with a hint to use the agent",
           "[sshconnection][login]")
 {
