@@ -582,7 +582,7 @@ TEST_CASE("a key protected by a passphrase, without an agent, is refused with a 
     CHECK(contains(opened.error().message(), "ssh-add " + key));
 }
 
-TEST_CASE("a password logs in; a wrong saved one leads to one question", "[sshconnection][login][password]")
+TEST_CASE("a password logs in, and a wrong saved one leads to one question", "[sshconnection][login][password]")
 {
     if (!TestSshd::canMakePasswordUser()) {
         WARN("skipped: a password login needs a throwaway account, and only root can make one");
