@@ -204,7 +204,7 @@ Result<void> SshConnector::connect()
         }
     }
     ssh_set_blocking(s, 1);
-    m_connection->m_watch->start(ssh_get_fd(s));
+    m_connection->m_watch->fd = ssh_get_fd(s); // before any Call: the watcher's thread reads it
     return Ok{};
 }
 

@@ -42,9 +42,18 @@ struct SshConnection::Watch {
     ssh_session session = nullptr;
     std::vector<std::string> lockedKeys;
 
-    void start(int socket)
+    bool running = false;
+
+    // With the mutex held: runs the thread for a Call. It ends itself after
+    // a while without Calls (a connection whose user bounds its calls
+    // another way keeps no thread), and the next Call starts it again.
+    void ensureRunning()
     {
-        fd = socket;
+        if (running || fd < 0 || stopping)
+            return;
+        if (thread.joinable())
+            thread.join(); // it ended: it needs the mutex no more
+        running = true;
         thread = std::thread([this] { run(); });
     }
     void stop()
@@ -76,8 +85,12 @@ struct SshConnection::Watch {
         while (!stopping) {
             if (!inCall || stoppedBy != Stop::None) {
                 idle = true; // the next Call wakes us; until then no ticks
-                wake.wait(lock);
+                bool called = wake.wait_for(lock, std::chrono::seconds(2), [this] {
+                    return stopping || (inCall && stoppedBy == Stop::None);
+                });
                 idle = false;
+                if (!called)
+                    break;
                 continue;
             }
             // The token has no callback: poll it while a call waits.
@@ -96,6 +109,7 @@ struct SshConnection::Watch {
             }
             wake.wait_until(lock, next);
         }
+        running = false;
     }
 };
 

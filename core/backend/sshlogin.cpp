@@ -209,8 +209,15 @@ Error SshConnector::loginFailed(int rc, const std::string& method) const
                             "the server did not answer the login (" + method + ") within " +
                                 sshSeconds(m_context.timeout),
                             "Check the network and that the server is up, then try again");
-    return Error::retry(m_op, {}, "the login failed (" + method + "): " + ssh_get_error(m_session),
-                        "Check the network and that the server is up, then try again");
+    // The connection is fine: not the network, so trying again would not help.
+    const std::string detail = ssh_get_error(m_session);
+    if (detail.find("public key") != std::string::npos || detail.find("private key") != std::string::npos)
+        return Error::abortRun(m_op, {}, "the login failed: " + detail,
+                               "Check that key file (a .pub file beside a key must hold its public key; "
+                               "without one Ferry reads the key itself), then try again");
+    return Error::abortRun(m_op, {}, "the login failed (" + method + "): " + detail,
+                           "Try again; if it keeps failing, ask the server's administrator to look at the "
+                           "server's log");
 }
 
 Error SshConnector::loginRefused() const
