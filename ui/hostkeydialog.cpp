@@ -1,5 +1,7 @@
 #include "hostkeydialog.h"
 
+#include "backend/hostkeytext.h"
+
 #include <QApplication>
 #include <QDialogButtonBox>
 #include <QFontDatabase>
@@ -39,7 +41,8 @@ HostKeyDialog::HostKeyDialog(const HostKeyFacts& facts, QWidget* parent) : QDial
     auto* port = new QLabel(QString::number(facts.port), this);
     port->setObjectName("hostKeyPort");
     form->addRow(tr("Port:"), port);
-    auto* type = new QLabel(q(facts.keyType), this);
+    auto* type = new QLabel(q(hostKeyTypeLabel(facts.keyType)), this);
+    type->setToolTip(q(facts.keyType));
     type->setObjectName("hostKeyType");
     form->addRow(tr("Key type:"), type);
     m_fingerprint = new QLabel(q(facts.fingerprint), this);

@@ -182,6 +182,8 @@ JobWizard::JobWizard(const Job& existing, QWidget* parent, const QStringList& ta
     connect(this, &QWizard::currentIdChanged, this, [this](int id) {
         if (id == SummaryPage)
             m_summary->setText(summaryText());
+        if (id == VersioningPage) // the sides may have changed
+            updateVersioningControls();
         if (id == SidesPage) // once the page is laid out
             QTimer::singleShot(0, this, &JobWizard::growToShowSides);
     });
@@ -562,6 +564,12 @@ QWizardPage* JobWizard::makeVersioningPage()
     row->addWidget(browse);
     form->addRow(tr("Fol&der:"), row);
     qobject_cast<QLabel*>(form->labelForField(row))->setBuddy(m_versionsFolder);
+    // A side on a server keeps its versions on that server.
+    m_serverVersionsFolder = new QLineEdit(page);
+    m_serverVersionsFolder->setObjectName("serverVersionsFolder");
+    m_serverVersionsFolder->setAccessibleName(tr("Versions folder on the server"));
+    m_serverVersionsFolder->setPlaceholderText(tr("a folder on the server, e.g. /srv/versions"));
+    form->addRow(tr("On the &server:"), m_serverVersionsFolder);
     m_keepCount = new QSpinBox(page);
     m_keepCount->setRange(0, 10000);
     m_keepCount->setSpecialValueText(tr("No limit"));
@@ -583,12 +591,23 @@ QWizardPage* JobWizard::makeVersioningPage()
         updateVersioningControls();
         static_cast<Page*>(page)->changed();
     });
-    connect(m_versionsFolder, &QLineEdit::textChanged, page, [page] { static_cast<Page*>(page)->changed(); });
+    for (QLineEdit* e : {m_versionsFolder, m_serverVersionsFolder})
+        connect(e, &QLineEdit::textChanged, page, [this, page] {
+            static_cast<Page*>(page)->changed();
+            updateVersioningControls();
+        });
     static_cast<Page*>(page)->complete = [this] {
         if (m_versioning->currentData().toInt() != int(VersioningSettings::Mode::Folder))
             return true;
+        const bool local = !m_sides[0].server->isChecked() || !m_sides[1].server->isChecked();
         const QString f = expandHome(m_versionsFolder->text().trimmed());
-        return !f.isEmpty() && QDir::isAbsolutePath(f);
+        if (local && (f.isEmpty() || !QDir::isAbsolutePath(f)))
+            return false;
+        const bool remote = m_sides[0].server->isChecked() || m_sides[1].server->isChecked();
+        if (remote && !m_serverVersionsFolder->text().trimmed().startsWith('/'))
+            return false;
+        const Job j = job();
+        return !versioningSideProblem(j.left, j.right, j.mode, j.versioning).has_value();
     };
     return page;
 }
@@ -598,7 +617,11 @@ void JobWizard::updateVersioningControls()
     // The folder and its retention only apply to a versions folder: hidden
     // otherwise (the trash keeps its own rules).
     const bool folder = m_versioning->currentData().toInt() == int(VersioningSettings::Mode::Folder);
-    for (int row : {1, 2, 3}) // folder, keep per file, keep for
+    const bool remote = m_sides[0].server->isChecked() || m_sides[1].server->isChecked();
+    const bool local = !m_sides[0].server->isChecked() || !m_sides[1].server->isChecked();
+    m_versioningForm->setRowVisible(1, folder && local);  // the folder on this computer
+    m_versioningForm->setRowVisible(2, folder && remote); // the folder on the server
+    for (int row : {3, 4}) // keep per file, keep for
         m_versioningForm->setRowVisible(row, folder);
     switch (VersioningSettings::Mode(m_versioning->currentData().toInt())) {
     case VersioningSettings::Mode::None:
@@ -609,8 +632,13 @@ void JobWizard::updateVersioningControls()
                                      "by its own rules."));
         break;
     case VersioningSettings::Mode::Folder:
-        m_versioningNote->setText(tr("What a sync replaces or deletes is kept in this folder, with the time it was "
-                                     "replaced, for as long as you choose below."));
+        if (local && remote)
+            m_versioningNote->setText(tr("What a sync replaces or deletes is kept, with the time it was replaced, "
+                                         "for as long as you choose below: the files of this computer in the "
+                                         "folder here, those of the server in the folder on the server."));
+        else
+            m_versioningNote->setText(tr("What a sync replaces or deletes is kept in this folder, with the time it "
+                                         "was replaced, for as long as you choose below."));
         break;
     }
 }
@@ -701,6 +729,7 @@ void JobWizard::load(const Job& j)
         m_conflicts->button(int(ConflictPolicy::KeepBoth))->setChecked(true);
     m_versioning->setCurrentIndex(m_versioning->findData(int(j.versioning.mode)));
     m_versionsFolder->setText(JobsModel::displayPath(j.versioning.folder));
+    m_serverVersionsFolder->setText(QString::fromStdString(j.versioning.serverFolder));
     m_keepCount->setValue(j.versioning.keepCount);
     m_maxAge->setValue(j.versioning.maxAgeDays);
     m_schedule->setCurrentIndex(m_schedule->findData(int(j.schedule.kind)));
@@ -743,9 +772,16 @@ Job JobWizard::job() const
     m_filters->apply(j);
     j.conflict = ConflictPolicy(std::max(0, m_conflicts->checkedId()));
     j.versioning.mode = VersioningSettings::Mode(m_versioning->currentData().toInt());
-    j.versioning.folder = j.versioning.mode == VersioningSettings::Mode::Folder
-                              ? QDir::cleanPath(expandHome(m_versionsFolder->text().trimmed())).toStdString()
+    const bool folderMode = j.versioning.mode == VersioningSettings::Mode::Folder;
+    const bool remote = m_sides[0].server->isChecked() || m_sides[1].server->isChecked();
+    const bool local = !m_sides[0].server->isChecked() || !m_sides[1].server->isChecked();
+    const QString localFolder = m_versionsFolder->text().trimmed();
+    j.versioning.folder = folderMode && local && !localFolder.isEmpty()
+                              ? QDir::cleanPath(expandHome(localFolder)).toStdString()
                               : std::string();
+    const QString serverFolder = m_serverVersionsFolder->text().trimmed();
+    j.versioning.serverFolder =
+        folderMode && remote && !serverFolder.isEmpty() ? QDir::cleanPath(serverFolder).toStdString() : std::string();
     j.versioning.keepCount = m_keepCount->value();
     j.versioning.maxAgeDays = m_maxAge->value();
     j.schedule.kind = Schedule::Kind(m_schedule->currentData().toInt());
@@ -768,10 +804,15 @@ QString JobWizard::summaryText() const
     switch (j.versioning.mode) {
     case VersioningSettings::Mode::None: versioning = tr("off: replaced and deleted files are not kept"); break;
     case VersioningSettings::Mode::Trash: versioning = tr("replaced and deleted files go to the trash"); break;
-    case VersioningSettings::Mode::Folder:
-        versioning = tr("replaced and deleted files are kept in %1")
-                         .arg(JobsModel::displayPath(j.versioning.folder).toHtmlEscaped());
+    case VersioningSettings::Mode::Folder: {
+        QStringList places;
+        if (!j.versioning.folder.empty())
+            places << JobsModel::displayPath(j.versioning.folder).toHtmlEscaped();
+        if (!j.versioning.serverFolder.empty())
+            places << tr("%1 on the server").arg(QString::fromStdString(j.versioning.serverFolder).toHtmlEscaped());
+        versioning = tr("replaced and deleted files are kept in %1").arg(places.join(tr(" and ")));
         break;
+    }
     }
     QString conflicts;
     if (j.mode == SyncMode::TwoWay && m_conflicts->checkedButton())

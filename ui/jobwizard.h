@@ -57,6 +57,7 @@ public:
     QRadioButton* conflictButton(ConflictPolicy p) const;
     QComboBox* versioningCombo() const { return m_versioning; }
     QLineEdit* versionsFolderEdit() const { return m_versionsFolder; }
+    QLineEdit* serverVersionsFolderEdit() const { return m_serverVersionsFolder; }
     QComboBox* scheduleCombo() const { return m_schedule; }
     QComboBox* weekdayCombo() const { return m_weekday; }
     QTimeEdit* timeEdit() const { return m_time; }
@@ -115,6 +116,7 @@ private:
     QFormLayout* m_versioningForm = nullptr;
     QLabel* m_versioningNote = nullptr;
     QLineEdit* m_versionsFolder = nullptr;
+    QLineEdit* m_serverVersionsFolder = nullptr;
     QSpinBox* m_keepCount = nullptr;
     QSpinBox* m_maxAge = nullptr;
     QComboBox* m_schedule = nullptr;

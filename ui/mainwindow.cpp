@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "historydialog.h"
+#include "hostkeydialog.h"
 #include "jobsmodel.h"
 #include "jobwizard.h"
 #include "passwordprompt.h"
@@ -219,6 +220,8 @@ void MainWindow::connectService()
     connect(m_service, &JobService::previewStopped, this, &MainWindow::onPreviewStopped);
     // A run that needs a password nobody saved asks here, on this thread.
     m_service->setCredentialPrompt([this](const CredentialRequest& request) { return askPassword(this, request); });
+    // A server's key seen for the first time, in a window-started run.
+    m_service->setHostKeyPrompt([this](const HostKeyFacts& facts) { return askHostKey(this, facts); });
     m_service->refresh();
 }
 

@@ -12,6 +12,7 @@
 #include <QAbstractButton>
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -219,7 +220,7 @@ TEST_CASE("the host-key dialog answers each choice from its buttons", "[ui][sftp
         auto* port = dialog.findChild<QLabel*>("hostKeyPort");
         REQUIRE(port);
         CHECK(port->text() == "2222");
-        CHECK(dialog.findChild<QLabel*>("hostKeyType")->text() == "ssh-ed25519");
+        CHECK(dialog.findChild<QLabel*>("hostKeyType")->text() == "ED25519"); // as OpenSSH says it
     }
     struct Case {
         const char* button;
@@ -346,4 +347,43 @@ TEST_CASE("the folder browser lists folders lazily, goes to a typed path and mak
     dialog.makeFolder("../escape");
     CHECK_FALSE(dialog.statusLabel()->text().isEmpty());
     CHECK_FALSE(QFileInfo(base + "/../escape").exists());
+}
+
+TEST_CASE("versions of a server side are kept in a folder on that server", "[ui][sftp]")
+{
+    Job job;
+    job.id = 4;
+    job.name = "Docs";
+    job.left = QDir::tempPath().toStdString() + "/docs";
+    job.right = "sftp://me@nas/srv/docs";
+    JobWizard wizard(job);
+    wizard.show();
+    while (wizard.currentId() != JobWizard::VersioningPage)
+        wizard.next();
+    wizard.versioningCombo()->setCurrentIndex(wizard.versioningCombo()->findData(int(VersioningSettings::Mode::Folder)));
+    CHECK(wizard.versionsFolderEdit()->isVisible());       // for the left side, on this computer
+    CHECK(wizard.serverVersionsFolderEdit()->isVisible()); // for the right side, on the server
+    wizard.versionsFolderEdit()->setText(QDir::tempPath() + "/versions");
+    CHECK_FALSE(wizard.button(QWizard::NextButton)->isEnabled());
+    wizard.serverVersionsFolderEdit()->setText("/srv/versions");
+    CHECK(wizard.button(QWizard::NextButton)->isEnabled());
+    const Job j = wizard.job();
+    CHECK(j.versioning.serverFolder == "/srv/versions");
+    CHECK(j.versioning.folder == (QDir::tempPath() + "/versions").toStdString());
+    CHECK(validateJob(j).ok());
+    CHECK(wizard.summaryText().contains("/srv/versions on the server"));
+
+    SECTION("with both sides on servers, only the server's folder is asked for")
+    {
+        while (wizard.currentId() != JobWizard::SidesPage)
+            wizard.back();
+        wizard.serverChoice(0)->click();
+        wizard.serverForm(0)->fillFromUrl("sftp://me@laptop/home/me/docs");
+        while (wizard.currentId() != JobWizard::VersioningPage)
+            wizard.next();
+        CHECK_FALSE(wizard.versionsFolderEdit()->isVisible());
+        CHECK(wizard.serverVersionsFolderEdit()->isVisible());
+        CHECK(wizard.button(QWizard::NextButton)->isEnabled());
+        CHECK(wizard.job().versioning.folder.empty());
+    }
 }
