@@ -3,11 +3,19 @@
 // connection for a good server, a wrong port and a host key seen for the
 // first time; the browser listing a folder on the server.
 #include "hostkeydialog.h"
+#include "jobs/jobservice.h"
+#include "jobsmodel.h"
+#include "jobwizard.h"
+#include "mainwindow.h"
 #include "remotefolderdialog.h"
 #include "serverform.h"
 #include "sftp/sshd.h"
 
+#include <QAction>
 #include <QApplication>
+#include <QFileInfo>
+#include <QRadioButton>
+#include <QTemporaryDir>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -213,4 +221,92 @@ TEST_CASE("the folder browser lists the folders of a folder on the server", "[ui
     REQUIRE(made.wait(30000));
     CHECK(QFileInfo(base + "/Backups").isDir());
     CHECK(dialog.selectedPath() == base + "/Backups");
+}
+
+TEST_CASE("a job with a side on a real sshd, made in the wizard, runs from Sync now", "[ui][sftp][sshd]")
+{
+    TestSshd sshd;
+    QTemporaryDir tmp;
+    REQUIRE(tmp.isValid());
+    const QString left = tmp.path() + "/Documents";
+    const QString remote = QString::fromStdString(sshd.serverRoot()) + "/docs";
+    auto write = [](const QString& path, const QByteArray& bytes) {
+        QDir().mkpath(QFileInfo(path).absolutePath());
+        QFile f(path);
+        REQUIRE(f.open(QIODevice::WriteOnly));
+        f.write(bytes);
+    };
+    write(left + "/report.txt", "quarterly numbers");
+    write(left + "/photos/cat.jpg", QByteArray(300000, 'c'));
+    write(remote + "/from-server.md", "made on the server");
+
+    JobService service((tmp.path() + "/data").toStdString());
+    MainWindow w(&service);
+    QSignalSpy loaded(&service, &JobService::jobsLoaded);
+    w.show();
+    REQUIRE(QTest::qWaitFor([&] { return loaded.count() >= 1; }, 10000));
+
+    bool filled = false;
+    QTimer::singleShot(0, &w, [&] {
+        auto* wizard = qobject_cast<JobWizard*>(QApplication::activeModalWidget());
+        if (!wizard)
+            return;
+        wizard->next();
+        wizard->nameEdit()->setText("Docs on the server");
+        wizard->leftEdit()->setText(left);
+        wizard->serverChoice(1)->click();
+        ServerForm* form = wizard->serverForm(1);
+        form->fillFromUrl(QString::fromStdString(sshd.url(remote.toStdString())));
+        form->keyFileEdit()->setText(QString::fromStdString(sshd.clientKey()));
+        while (wizard->currentId() != JobWizard::SummaryPage && wizard->button(QWizard::NextButton)->isEnabled())
+            wizard->next();
+        filled = wizard->currentId() == JobWizard::SummaryPage;
+        wizard->accept();
+    });
+    w.newJob();
+    REQUIRE(filled);
+    REQUIRE(QTest::qWaitFor([&] { return w.jobsModel()->rowCount() == 1; }, 10000));
+    const JobRow* row = w.jobsModel()->rowAt(0);
+    REQUIRE(row);
+    CHECK(row->job.right == sshd.url(remote.toStdString()));
+    CHECK(row->job.identityFile == sshd.clientKey());
+    const QString shownSides = w.jobsModel()->data(w.jobsModel()->index(0, JobsModel::Sides)).toString();
+    CAPTURE(shownSides.toStdString());
+    CHECK(shownSides.contains(QString::fromStdString(sshd.user()) + "@127.0.0.1:" + remote));
+
+    // The server's key is new to this data folder: the window asks.
+    auto answer = std::make_shared<HostKeyAnswer>();
+    auto watch = answerHostKey("trustRemember", answer);
+    QSignalSpy shown(&w, &MainWindow::runShown);
+    QSignalSpy progress(&service, &JobService::runProgress);
+    w.selectJob(row->job.id);
+    w.action("syncNow")->trigger();
+    REQUIRE(QTest::qWaitFor([&] { return shown.count() == 1; }, 150000));
+    auto summary = shown.at(0).at(0).value<RunSummary>();
+    CAPTURE(summary.message.toStdString(), summary.errors.join("\n").toStdString(), sshd.log());
+    CHECK(answer->asked == 1);
+    CHECK(answer->fingerprint == QString::fromStdString(sshd.hostKeyFingerprint()));
+    CHECK(summary.outcome == RunOutcome::InSync);
+    CHECK_FALSE(progress.isEmpty());
+    CHECK(w.progressLabel()->text().contains("in sync"));
+    QFile copied(remote + "/photos/cat.jpg");
+    REQUIRE(copied.open(QIODevice::ReadOnly));
+    CHECK(copied.readAll() == QByteArray(300000, 'c'));
+    QFile back(left + "/from-server.md");
+    REQUIRE(back.open(QIODevice::ReadOnly));
+    CHECK(back.readAll() == "made on the server");
+
+    // Remembered: the next run does not ask.
+    auto again = std::make_shared<HostKeyAnswer>();
+    auto watchAgain = answerHostKey("cancel", again);
+    write(left + "/report.txt", "quarterly numbers, revised");
+    REQUIRE(QTest::qWaitFor([&] { return w.action("syncNow")->isEnabled(); }, 10000));
+    w.action("syncNow")->trigger();
+    REQUIRE(QTest::qWaitFor([&] { return shown.count() == 2; }, 150000));
+    summary = shown.at(1).at(0).value<RunSummary>();
+    CHECK(summary.outcome == RunOutcome::InSync);
+    CHECK(again->asked == 0);
+    QFile revised(remote + "/report.txt");
+    REQUIRE(revised.open(QIODevice::ReadOnly));
+    CHECK(revised.readAll() == "quarterly numbers, revised");
 }
