@@ -42,27 +42,6 @@ w "$D/Notes/todo.md" "- water the plants"
 w "$D/Taxes/2025/return.pdf" "tax return"
 for i in 1 2 3 4 5 6; do w "$HOME/Pictures/2026/IMG_$((4000 + i)).jpg" "photo $i"; done
 for p in website thesis; do w "$HOME/Projects/$p/README.md" "# $p"; done
-"$cli" job add "Documents ⇄ Laptop" "$D" "$L" --mode two-way --exclude '*.tmp' --exclude '.cache/' \
-       --schedule "daily 02:30" >/dev/null
-"$cli" job add "Photos → NAS" "$HOME/Pictures" "$HOME/nas/Photos" --mode mirror \
-       --versioning "$HOME/nas/.versions" --versions-keep 10 --schedule hourly >/dev/null
-"$cli" job add "Projects backup" "$HOME/Projects" "$HOME/usb-drive/Projects" --mode update \
-       --schedule "weekly fri 18:00" >/dev/null
-"$cli" run "Documents ⇄ Laptop" -q
-"$cli" run "Photos → NAS" -q
-sleep 1.1
-# Changes on both sides since then: the preview shows them.
-w "$D/Notes/todo.md" "- water the plants
-- call the plumber"
-w "$L/Letters/bank.odt" "Dear bank, about my account"
-w "$D/Notes/ideas.md" "# Ideas (desktop)"
-w "$L/Notes/ideas.md" "# Ideas (laptop), longer"
-rm "$L/Invoices/2026-January.pdf"
-w "$L/Letters/school.odt" "Dear school"
-w "$D/Invoices/2026-May.pdf" "invoice May"
-mkdir -p "$D/Videos"
-for i in $(seq -w 1 120); do head -c 8000000 /dev/zero > "$D/Videos/clip-$i.mov"; done
-
 # A private SSH server on 127.0.0.1 (its own host and client keys, a free
 # port) with a few folders: the server form connects to it for real, meets
 # its unknown host key (the host-key dialog) and browses it. The client key
@@ -95,7 +74,7 @@ CFG
     for i in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
     mkdir -p "$HOME/.ssh" && chmod 700 "$HOME/.ssh"
     printf 'Host 127.0.0.1\n  IdentityFile %s\n' "$d/client_ed25519" > "$HOME/.ssh/config"
-    for f in Books Car Garden Health House Insurance Invoices Letters Manuals Music Notes Photos/2025 Photos/2026 \
+    for f in Books Car Garden Health House Insurance Invoices Kids Letters Manuals Music Notes Photos/2025 Photos/2026 \
              Recipes School Taxes Travel Work; do mkdir -p "$demo/server/Documents/$f"; done
     sftp_url="sftp://$(id -un)@127.0.0.1:$port$demo/server/Documents"
 }
@@ -103,6 +82,30 @@ sftp_url=
 if [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null; then
     start_sshd || echo "screenshots: no private sshd; the server pictures use a made-up server" >&2
 fi
+"$cli" job add "Documents ⇄ Laptop" "$D" "$L" --mode two-way --exclude '*.tmp' --exclude '.cache/' \
+       --schedule "daily 02:30" >/dev/null
+"$cli" job add "Photos → NAS" "$HOME/Pictures" "$HOME/nas/Photos" --mode mirror \
+       --versioning "$HOME/nas/.versions" --versions-keep 10 --schedule hourly >/dev/null
+"$cli" job add "Projects backup" "$HOME/Projects" "$HOME/usb-drive/Projects" --mode update \
+       --schedule "weekly fri 18:00" >/dev/null
+if [ -n "$sftp_url" ]; then # a side on the server, as the job list shows it
+    "$cli" job add "Documents → NAS" "$D" "$sftp_url" --mode update >/dev/null
+fi
+"$cli" run "Documents ⇄ Laptop" -q
+"$cli" run "Photos → NAS" -q
+sleep 1.1
+# Changes on both sides since then: the preview shows them.
+w "$D/Notes/todo.md" "- water the plants
+- call the plumber"
+w "$L/Letters/bank.odt" "Dear bank, about my account"
+w "$D/Notes/ideas.md" "# Ideas (desktop)"
+w "$L/Notes/ideas.md" "# Ideas (laptop), longer"
+rm "$L/Invoices/2026-January.pdf"
+w "$L/Letters/school.odt" "Dear school"
+w "$D/Invoices/2026-May.pdf" "invoice May"
+mkdir -p "$D/Videos"
+for i in $(seq -w 1 120); do head -c 8000000 /dev/zero > "$D/Videos/clip-$i.mov"; done
+
 FERRY_SCREENSHOT_SFTP=$sftp_url FERRY_SCREENSHOT_DIR=$out FERRY_SCREENSHOT_JOB="Documents ⇄ Laptop" \
     run timeout 180 "$app"
 ls -l "$out"

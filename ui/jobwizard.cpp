@@ -279,6 +279,9 @@ QWizardPage* JobWizard::makeSidesPage()
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(scroll);
     m_sidesScroll = scroll;
+    // The page grows with what its forms show (a test's result, a password
+    // row): the wizard follows where it can.
+    content->installEventFilter(this);
     auto* contentLayout = new QVBoxLayout(content);
     contentLayout->setContentsMargins(0, 0, 4, 0);
     auto* form = new QFormLayout;
@@ -404,6 +407,13 @@ void JobWizard::setSideIsServer(int side, bool server)
     if (auto* p = static_cast<Page*>(page(SidesPage)))
         p->changed();
     checkSides();
+}
+
+bool JobWizard::eventFilter(QObject* watched, QEvent* event)
+{
+    if (m_sidesScroll && watched == m_sidesScroll->widget() && event->type() == QEvent::LayoutRequest)
+        QTimer::singleShot(0, this, &JobWizard::growToShowSides);
+    return QWizard::eventFilter(watched, event);
 }
 
 // A server form is taller than a folder row: the wizard grows (where the

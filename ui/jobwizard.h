@@ -78,6 +78,9 @@ public:
     // one is shown instead of saving.
     void done(int result) override;
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     QWizardPage* makeModePage();
     QWizardPage* makeSidesPage();

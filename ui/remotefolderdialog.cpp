@@ -271,9 +271,8 @@ void RemoteFolderDialog::list(QTreeWidgetItem* item)
             item->setChildIndicatorPolicy(QTreeWidgetItem::DontShowIndicatorWhenChildless);
             if (!item->isExpanded())
                 item->setExpanded(true);
-            if (item == m_tree->currentItem() && item->childCount()) // what was just opened stays in view
-                m_tree->scrollToItem(item->child(item->childCount() - 1));
-            m_tree->scrollToItem(item);
+            if (item == m_tree->currentItem()) // the chosen folder's parent at the top, its folders below
+                m_tree->scrollToItem(item->parent() ? item->parent() : item, QAbstractItemView::PositionAtTop);
             emit listed(path);
             continueGoTo();
         });

@@ -21,6 +21,8 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -386,4 +388,31 @@ TEST_CASE("versions of a server side are kept in a folder on that server", "[ui]
         CHECK(wizard.button(QWizard::NextButton)->isEnabled());
         CHECK(wizard.job().versioning.folder.empty());
     }
+}
+
+TEST_CASE("the wizard grows to show two server forms without scrolling", "[ui][sftp]")
+{
+    Job job;
+    job.id = 5;
+    job.name = "Docs";
+    job.left = "sftp://me@laptop/home/me/docs";
+    job.right = "sftp://me@nas/srv/docs";
+    JobWizard wizard(job);
+    wizard.show();
+    REQUIRE(QTest::qWaitForWindowExposed(&wizard));
+    const int before = wizard.height();
+    wizard.next();
+    auto* scroll = wizard.findChild<QScrollArea*>("sidesScroll");
+    REQUIRE(scroll);
+    REQUIRE(QTest::qWaitFor([&] { return wizard.height() > before; }, 2000));
+    QTest::qWait(50);
+    CHECK_FALSE(scroll->verticalScrollBar()->isVisible());
+    // A form that gets taller (a password row and its result) takes the wizard along.
+    const int grown = wizard.height();
+    wizard.serverForm(1)->passwordAuthButton()->click();
+    wizard.serverForm(1)->portEdit()->setText("0");
+    wizard.serverForm(1)->testButton()->click(); // refused at once: the port
+    QTest::qWait(100);
+    CHECK(wizard.height() >= grown);
+    CHECK_FALSE(scroll->verticalScrollBar()->isVisible());
 }
