@@ -430,6 +430,25 @@ void JobWizard::growToShowSides()
         resize(width(), std::min(wanted, screen.height() - 60));
 }
 
+// A job whose password is saved in the keychain signs in with it: the
+// form says so once the keychain answered (on a worker; it may take a
+// moment), unless the user chose meanwhile.
+void JobWizard::showSavedPasswordChoice(int side, const std::string& jobName)
+{
+    ServerForm* form = m_sides[side].form;
+    auto* watcher = new QFutureWatcher<bool>(form);
+    const bool wasPassword = form->usesPassword();
+    connect(watcher, &QFutureWatcher<bool>::finished, form, [form, watcher, wasPassword] {
+        watcher->deleteLater();
+        if (watcher->result() && form->usesPassword() == wasPassword)
+            form->setUsesPassword(true);
+    });
+    watcher->setFuture(QtConcurrent::run([key = SecretStore::keyForJob(jobName)] {
+        const SecretStore::Outcome saved = SecretStore::read(key);
+        return saved.status == SecretStore::Status::Ok && !saved.value.empty();
+    }));
+}
+
 ServerForm* JobWizard::serverForm(int side) const { return m_sides[side].form; }
 QRadioButton* JobWizard::serverChoice(int side) const { return m_sides[side].server; }
 QRadioButton* JobWizard::localChoice(int side) const { return m_sides[side].local; }
@@ -724,8 +743,10 @@ void JobWizard::load(const Job& j)
             c.form->setLocation(*loc);
             c.form->setKeyFile(QString::fromStdString(j.identityFile));
             c.form->setUsesPassword(!j.passwordEnv.empty());
-            if (j.id)
+            if (j.id) {
                 c.form->setSavedPasswordKey(SecretStore::keyForJob(j.name));
+                showSavedPasswordChoice(side, j.name);
+            }
             c.edit->clear();
         } else {
             c.edit->setText(JobsModel::displayPath(text));

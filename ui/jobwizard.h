@@ -92,6 +92,7 @@ private:
     void checkSides();
     void setSideIsServer(int side, bool server);
     void growToShowSides();
+    void showSavedPasswordChoice(int side, const std::string& jobName);
     bool nameTaken(const QString& name) const;
     void updateVersioningControls();
     void updateScheduleControls();

@@ -24,7 +24,9 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTemporaryDir>
+#include <QProgressBar>
 #include <QTest>
 #include <QTimer>
 #include <QTreeWidget>
@@ -415,4 +417,28 @@ TEST_CASE("the wizard grows to show two server forms without scrolling", "[ui][s
     QTest::qWait(100);
     CHECK(wizard.height() >= grown);
     CHECK_FALSE(scroll->verticalScrollBar()->isVisible());
+}
+
+TEST_CASE("Cancel ends a connection test that waits for a silent server", "[ui][sftp]")
+{
+    // Accepts the connection and never says a word: the test waits for the banner.
+    QTcpServer silent;
+    REQUIRE(silent.listen(QHostAddress::LocalHost, 0));
+    ServerForm form;
+    form.show();
+    REQUIRE(form.fillFromUrl(QString("sftp://me@127.0.0.1:%1/srv").arg(silent.serverPort())));
+    QSignalSpy finished(&form, &ServerForm::testFinished);
+    form.testButton()->click();
+    CHECK(form.isTesting());
+    CHECK(form.busyIndicator()->isVisible());
+    CHECK(form.cancelTestButton()->isVisible());
+    CHECK_FALSE(form.testButton()->isEnabled());
+    QTest::qWait(200);
+    form.cancelTestButton()->click();
+    CHECK_FALSE(form.isTesting());
+    CHECK_FALSE(form.busyIndicator()->isVisible());
+    CHECK(form.testButton()->isEnabled());
+    CHECK(form.testResultLabel()->text() == "Test cancelled.");
+    QTest::qWait(300);
+    CHECK(finished.isEmpty()); // a late answer is dropped
 }
