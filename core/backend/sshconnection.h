@@ -42,6 +42,8 @@
 //   - ProxyJump: libssh turns it into `ProxyCommand ssh -W [%h]:%p jump`,
 //     so the jump hop is OpenSSH's own client with its own config and
 //     known_hosts; a ProxyCommand works as such.
+//   - The system's /etc/ssh/ssh_config is not read (libssh's own reading of
+//     configs is off): the user's config is the one that counts.
 //   - The system's known_hosts (/etc/ssh/ssh_known_hosts) is read only with
 //     the real OpenSSH folder (access.sshDir empty): a job or test with an
 //     sshDir of its own is self-contained. An @revoked or @cert-authority
@@ -95,7 +97,8 @@ public:
 
     // One bounded call (see "Bounded waits" above): alive while the call
     // runs; `auto call = connection.beginCall();` before each libssh/SFTP
-    // request. Not nested. Cheap (a mutex and a notify).
+    // request. Not nested. Cheap: a mutex, and a wake-up of the watcher only
+    // when it sleeps without a deadline.
     class Call {
     public:
         explicit Call(SshConnection* connection) : m_connection(connection) {}
@@ -108,8 +111,9 @@ public:
     };
     [[nodiscard]] Call beginCall();
     // Why calls fail now, when it is not the server's answer: cancelled
-    // (Error::cancelled()), no answer in time (callTimedOut(), Retry), or the
-    // connection broken (Retry, "the connection to host was lost").
+    // (Error::cancelled()), no answer in time (Retry, "the server … did not
+    // answer within 60 s; the connection was dropped"), or the connection
+    // broken (Retry, "the connection to host was lost").
     // nullopt while the connection is fine: then a failed SFTP call is the
     // server's answer (sftp_get_error).
     std::optional<Error> brokenBy(const std::string& op, const std::string& path) const;
@@ -129,8 +133,10 @@ private:
 
 // Checks that `where` can be reached and logged in to and its folder
 // listed (the wizard's "Test connection" and the remote folder browser).
-// Returns what the user should read: "Connected as me to 127.0.0.1; the
-// folder /srv/docs exists (12 items)" or the error with its next step.
+// Returns what the user should read: "Connected to 127.0.0.1 as me;
+// /srv/docs is a folder with 12 items" (or "is an empty folder", or "does
+// not exist yet: it will be created on the first run"), or the error with
+// its next step (a path that is a file, or cannot be read, is an error).
 Result<std::string> testSshConnection(const Location& where, const RemoteAccess& access,
                                       const CallContext& context);
 
