@@ -76,7 +76,8 @@ RemoteAccess cliAccess(const Job& job, const CliAccessOptions& options, const st
             return password;
         };
     RemoteAccess access = CredentialResolver(Keychain::system(), prompt).access(job);
-    if (access.password && !prompt && !options.noPasswordMessage.empty()) {
+    if (access.password && !prompt && !options.noPasswordMessage.empty() &&
+        access.credentials.source == Credentials::Source::None) {
         // Nobody to ask: the command's own words for what to set.
         access.password = [message = options.noPasswordMessage](const std::string&) -> Result<Credentials> {
             return Error::abortRun("", "", message);

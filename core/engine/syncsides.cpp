@@ -12,7 +12,7 @@ Result<std::unique_ptr<SyncRun>> openSyncRun(const Location& left, const Locatio
 {
     // A job has one password: it goes to whichever side is remote.
     auto named = [](Error e, const Location& side) {
-        if (e.path.empty())
+        if (e.path.empty() && !e.operation.empty()) // a sentence of its own keeps its words
             e.path = side.toString();
         return e;
     };

@@ -365,6 +365,9 @@ RemoteAccess JobService::accessFor(const Job& job, RunTrigger trigger)
     if (canAsk)
         prompt = [this, id = job.id](const CredentialRequest& request) { return promptOnServiceThread(id, request); };
     RemoteAccess access = CredentialResolver(Keychain::system(), prompt).access(job);
+    // Keys the user accepted go with the service's own data.
+    if (hasRemoteSide(job))
+        access.ferryKnownHosts = m_dataDir + "/known_hosts";
     // Nobody watches a scheduled or automatic run: it never trusts a new key.
     const bool attended = trigger == RunTrigger::Manual || trigger == RunTrigger::Cli;
     if (canAskHostKey && attended && hasRemoteSide(job))

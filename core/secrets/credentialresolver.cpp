@@ -133,10 +133,23 @@ RemoteAccess CredentialResolver::access(const Job& job) const
         std::optional<Result<Credentials>> answer;
     };
     auto asked = std::make_shared<Asked>();
-    access.password = [asked, job, prompt = m_prompt, keychainState](const std::string& why) -> Result<Credentials> {
+    const std::string knownFrom = access.credentials.from;
+    access.password = [asked, job, prompt = m_prompt, keychainState, knownFrom](const std::string& why)
+        -> Result<Credentials> {
         std::lock_guard lock(asked->mutex);
-        if (!asked->answer)
+        if (asked->answer)
+            return *asked->answer;
+        if (!prompt && !knownFrom.empty()) {
+            // The known password was refused, and nobody can type another.
+            Error refused = Error::abortRun("log in to", "", why.empty() ? "the password from " + knownFrom +
+                                                                            " was not accepted"
+                                                                      : why,
+                                            "Check the password in " + knownFrom + ", then run again");
+            refused.code = Error::Code::LoginRefused;
+            asked->answer = refused;
+        } else {
             asked->answer = askFor(job, prompt, keychainState, why);
+        }
         return *asked->answer;
     };
     return access;

@@ -8,8 +8,6 @@
 #include "backend/localbackend.h"
 #include "tempdir.h"
 
-#include "engine/stoptext.h"
-
 #include <catch2/catch.hpp>
 
 namespace ferry::test::contract {
@@ -246,44 +244,6 @@ TEST_CASE("fake: a side that cannot be connected stops the run with that error, 
     CHECK(f.right->connections() == 0);
     if (failure == "refused")
         CHECK(f.right->calls("connect") == 1); // a refused login is not tried again
-}
-
-TEST_CASE("fake: a changed host key is a safety stop, an unknown one refused a configuration error",
-          "[contract][sessions][fake][hostkey]")
-{
-    const bool changed = GENERATE(true, false);
-    FakeRun f(fakeprofiles::all()[0]);
-    INFO((changed ? "changed" : "unknown") << " host key");
-    f.right->putFile("R/theirs", "right only", kTime);
-    f.right->setFault([changed](std::string_view call, std::string_view) -> std::optional<Error> {
-        if (call != "connect")
-            return std::nullopt;
-        Error e = Error::abortRun("check the host key of", "sftp://me@127.0.0.1:2222/srv",
-                                  changed ? "the server's ED25519 key is now SHA256:new, known as SHA256:old"
-                                          : "the server's ED25519 key SHA256:new is not known",
-                                  "Check the key");
-        e.code = changed ? Error::Code::HostKeyChanged : Error::Code::HostKeyUnknown;
-        return e;
-    });
-    const auto leftBefore = f.left->tree("L"), rightBefore = f.right->tree("R");
-    auto run = f.make();
-    const SyncReport& report = run->run();
-    INFO(describe(report));
-    CHECK_FALSE(report.executed);
-    CHECK(f.left->tree("L") == leftBefore);
-    CHECK(f.right->tree("R") == rightBefore);
-    if (changed) {
-        CHECK(report.exit == ExitCode::Guard);
-        REQUIRE(report.stop);
-        CHECK(report.stop->kind == StopKind::HostKeyChanged);
-        CHECK(report.stop->side == Side::Right);
-        CHECK(report.stop->detail.find("SHA256:new") != std::string::npos);
-        CHECK(stopSentence(*report.stop).find("Nothing was changed") != std::string::npos);
-    } else {
-        CHECK(report.exit == ExitCode::Usage);
-        CHECK_FALSE(report.stop);
-        CHECK(report.fatalMessage.find("SHA256:new") != std::string::npos);
-    }
 }
 
 TEST_CASE("fake: a session that timed out is dropped, not lent again", "[contract][sessions][fake]")

@@ -248,3 +248,16 @@ TEST_CASE("a run's access carries the job's SSH key; a local job's access is emp
     CHECK(local.credentials.source == Credentials::Source::None);
     CHECK(s.keychain.reads == 0);
 }
+
+TEST_CASE("a known password the server refused is reported as refused, not as missing", "[credentials]")
+{
+    Setup s;
+    s.withPrompt = false;
+    s.env["NAS_PW"] = "wrong";
+    RemoteAccess access = s.resolver().access(remoteJob());
+    auto c = access.password("the password from the environment variable NAS_PW was not accepted for me@nas.local");
+    REQUIRE_FALSE(c);
+    CHECK(c.error().code == Error::Code::LoginRefused);
+    CHECK(c.error().message().find("was not accepted") != std::string::npos);
+    CHECK(c.error().message().find("is not set") == std::string::npos);
+}
