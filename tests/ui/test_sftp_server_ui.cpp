@@ -281,7 +281,7 @@ TEST_CASE("a job with a side on a real sshd, made in the wizard, runs from Sync 
     QSignalSpy progress(&service, &JobService::runProgress);
     w.selectJob(row->job.id);
     w.action("syncNow")->trigger();
-    REQUIRE(QTest::qWaitFor([&] { return shown.count() == 1; }, 150000));
+    REQUIRE(QTest::qWaitFor([&] { return shown.count() == 1; }, 30000));
     auto summary = shown.at(0).at(0).value<RunSummary>();
     CAPTURE(summary.message.toStdString(), summary.errors.join("\n").toStdString(), sshd.log());
     CHECK(answer->asked == 1);
@@ -302,7 +302,7 @@ TEST_CASE("a job with a side on a real sshd, made in the wizard, runs from Sync 
     write(left + "/report.txt", "quarterly numbers, revised");
     REQUIRE(QTest::qWaitFor([&] { return w.action("syncNow")->isEnabled(); }, 10000));
     w.action("syncNow")->trigger();
-    REQUIRE(QTest::qWaitFor([&] { return shown.count() == 2; }, 150000));
+    REQUIRE(QTest::qWaitFor([&] { return shown.count() == 2; }, 30000));
     summary = shown.at(1).at(0).value<RunSummary>();
     CHECK(summary.outcome == RunOutcome::InSync);
     CHECK(again->asked == 0);
