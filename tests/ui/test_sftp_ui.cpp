@@ -20,7 +20,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QMap>
 #include <QRadioButton>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -441,4 +443,42 @@ TEST_CASE("Cancel ends a connection test that waits for a silent server", "[ui][
     CHECK(form.testResultLabel()->text() == "Test cancelled.");
     QTest::qWait(300);
     CHECK(finished.isEmpty()); // a late answer is dropped
+}
+
+TEST_CASE("no two controls share a mnemonic on the pages of a job with server sides", "[ui][sftp]")
+{
+    Job job;
+    job.id = 8;
+    job.name = "Servers";
+    job.left = "sftp://me@laptop/home/me/docs";
+    job.right = "sftp://me@nas/srv/docs";
+    job.versioning.mode = VersioningSettings::Mode::Folder;
+    job.versioning.serverFolder = "/srv/versions";
+    JobWizard wizard(job);
+    wizard.show();
+    while (true) {
+        QMap<QChar, QString> seen;
+        QList<QWidget*> widgets = wizard.currentPage()->findChildren<QWidget*>();
+        for (auto b : {QWizard::BackButton, QWizard::NextButton, QWizard::FinishButton, QWizard::CancelButton})
+            widgets << wizard.button(b);
+        for (QWidget* w : widgets) {
+            if (!w->isVisible())
+                continue;
+            QString text;
+            if (auto* l = qobject_cast<QLabel*>(w))
+                text = l->text();
+            else if (auto* b = qobject_cast<QAbstractButton*>(w))
+                text = b->text();
+            const int amp = int(text.indexOf(QRegularExpression("&[^&]")));
+            if (amp < 0)
+                continue;
+            const QChar key = text[amp + 1].toLower();
+            CAPTURE(wizard.currentId(), text.toStdString(), seen.value(key).toStdString());
+            CHECK_FALSE(seen.contains(key));
+            seen[key] = text;
+        }
+        if (wizard.currentId() == JobWizard::SummaryPage)
+            break;
+        wizard.next();
+    }
 }
