@@ -7,6 +7,7 @@
 #include "mainwindow.h"
 #include "filterspage.h"
 #include "hostkeydialog.h"
+#include "passwordprompt.h"
 #include "remotefolderdialog.h"
 #include "serverform.h"
 #include "previewdialog.h"
@@ -119,6 +120,14 @@ void ScreenshotDriver::serverWizard()
     w->show();
     w->next();
     auto finish = [this, w] {
+        // The password a run asks for when none is saved.
+        CredentialRequest request{"Documents ⇄ NAS", "sftp://me@nas.local/srv/docs", "me",
+                                  "no password is saved in the keychain"};
+        auto* ask = new ui::PasswordDialog(request, w);
+        ask->show();
+        wait(200);
+        shoot(ask, "password-prompt");
+        ask->deleteLater();
         w->close();
         w->deleteLater();
         preview();

@@ -201,8 +201,7 @@ QWizardPage* JobWizard::makeSidesPage()
 {
     auto* page = new Page;
     page->setTitle(tr("Which folders?"));
-    page->setSubTitle(tr("Pick the two folders to keep alike: on this computer (drives and mounted shares work "
-                         "too) or on an SSH / SFTP server."));
+    page->setSubTitle(tr("Pick the two folders to keep alike, on this computer or on an SSH / SFTP server."));
     // Two server forms are taller than the wizard: the page scrolls rather
     // than clip, and the wizard grows when a server form appears.
     auto* scroll = new QScrollArea(page);

@@ -1,11 +1,14 @@
 #include "passwordprompt.h"
 
+#include "jobsmodel.h"
+#include "model/location.h"
 #include "secrets/secretstore.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QFutureWatcher>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMainWindow>
@@ -13,6 +16,7 @@
 #include <QPointer>
 #include <QPushButton>
 #include <QStatusBar>
+#include <QStyle>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
@@ -23,11 +27,20 @@ PasswordDialog::PasswordDialog(const CredentialRequest& request, QWidget* parent
     setObjectName("passwordDialog");
     auto h = [](const std::string& s) { return QString::fromStdString(s); };
     setWindowTitle(tr("Password for “%1”").arg(h(request.jobName)));
-    const QString who = request.user.empty() ? h(request.location) : tr("%1 at %2").arg(h(request.user), h(request.location));
-    auto* text = new QLabel(tr("The job “%1” needs the password for %2 (%3).").arg(h(request.jobName), who, h(request.why)),
+    // "me@nas.local:/srv/docs", as the job list shows the side.
+    const QString place = JobsModel::displayPath(request.location);
+    auto loc = Location::parse(request.location);
+    const QString host = loc ? h(loc->host) : place;
+    const QString heading = request.user.empty() ? tr("Password for %1").arg(host)
+                                                 : tr("Password of %1 at %2").arg(h(request.user), host);
+    auto* icon = new QLabel(this);
+    icon->setPixmap(style()->standardIcon(QStyle::SP_MessageBoxQuestion).pixmap(32, 32));
+    auto* text = new QLabel(tr("<b>%1</b><br>The job “%2” needs it to reach %3: %4.")
+                                .arg(heading.toHtmlEscaped(), h(request.jobName).toHtmlEscaped(),
+                                     place.toHtmlEscaped(), h(request.why).toHtmlEscaped()),
                             this);
     text->setWordWrap(true);
-    text->setTextFormat(Qt::PlainText);
+    text->setTextFormat(Qt::RichText);
     m_password = new QLineEdit(this);
     m_password->setObjectName("password");
     m_password->setEchoMode(QLineEdit::Password);
@@ -43,12 +56,17 @@ PasswordDialog::PasswordDialog(const CredentialRequest& request, QWidget* parent
     });
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    auto* top = new QHBoxLayout;
+    top->addWidget(icon, 0, Qt::AlignTop);
+    top->addSpacing(8);
+    top->addWidget(text, 1);
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(text);
+    layout->addLayout(top);
+    layout->addSpacing(4);
     layout->addLayout(form);
     layout->addWidget(m_save);
     layout->addWidget(buttons);
-    setMinimumWidth(460);
+    setMinimumWidth(520);
 }
 
 void savePasswordInKeychain(QWidget* parent, const std::string& jobName, const std::string& password)

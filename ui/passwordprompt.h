@@ -32,8 +32,9 @@ private:
 };
 
 // Stores a job's password in the system keychain under the job's key
-// (SecretStore::keyForJob) on a worker thread; `done` gets, on the GUI
-// thread, whether it worked and a sentence for the user.
+// (SecretStore::keyForJob) on a worker thread, then says on the GUI thread
+// whether it worked (the window's status bar, or a message that says what
+// to do instead). A saver is any function of that shape (tests use one).
 using PasswordSaver = std::function<void(QWidget* parent, const std::string& jobName, const std::string& password)>;
 void savePasswordInKeychain(QWidget* parent, const std::string& jobName, const std::string& password);
 
