@@ -135,7 +135,15 @@ HostKeyPrompt guiHostKeyPrompt(QWidget* parent)
 
 QString connectionErrorText(const Error& e)
 {
-    const QString message = QString::fromStdString(e.message());
+    // "connect to me@nas port 22: refused. Check…" reads as a sentence
+    // after "Could not"; a message without an operation is one already.
+    QString message = QString::fromStdString(e.message());
+    if (!e.operation.empty())
+        message = QObject::tr("Could not %1").arg(message);
+    else if (!message.isEmpty())
+        message[0] = message[0].toUpper();
+    if (!message.isEmpty() && !message.endsWith('.'))
+        message += '.';
     switch (e.code) {
     case Error::Code::HostKeyChanged:
         return QObject::tr("Danger: the server's identity has CHANGED since Ferry last connected. Its host key is "

@@ -340,6 +340,15 @@ RemoteAccess ServerForm::access() const
     if (!usesPassword() && !keyFile().isEmpty())
         access.identityFiles.insert(access.identityFiles.begin(), QDir::cleanPath(keyFile()).toStdString());
     access.confirmHostKey = guiHostKeyPrompt(const_cast<ServerForm*>(this));
+    // A server that asks for a password the form has not got: say which
+    // field to fill rather than just "refused".
+    const bool keyAuth = !usesPassword();
+    access.password = [keyAuth](const std::string& why) -> Result<Credentials> {
+        if (keyAuth)
+            return Error::abortRun("sign in", "", "no key was accepted, and " + why,
+                                   "Choose “Password” and enter it, or choose the key file this server knows");
+        return Error::abortRun("sign in", "", why, "Enter the right password in the Password field, then test again");
+    };
     return access;
 }
 

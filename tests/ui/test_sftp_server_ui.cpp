@@ -310,3 +310,44 @@ TEST_CASE("a job with a side on a real sshd, made in the wizard, runs from Sync 
     REQUIRE(revised.open(QIODevice::ReadOnly));
     CHECK(revised.readAll() == "quarterly numbers, revised");
 }
+
+TEST_CASE("Test connection with a password: missing, wrong, right", "[ui][sftp][sshd]")
+{
+    if (!TestSshd::canMakePasswordUser()) {
+        WARN("skipped: a password account can only be made as root");
+        return;
+    }
+    ferry::test::SshdOptions options;
+    options.passwordAuth = true;
+    TestSshd sshd(options);
+    RemoteAccess base = sshd.access();
+    base.identityFiles.clear(); // the password account has no key
+    ServerForm form;
+    form.setAccessBase(base);
+    form.show();
+    form.hostEdit()->setText("127.0.0.1");
+    form.portEdit()->setText(QString::number(sshd.port()));
+    form.userEdit()->setText(QString::fromStdString(sshd.passwordUser()));
+    form.pathEdit()->setText("/");
+
+    auto [keyOk, keyText] = testConnection(form);
+    CAPTURE(keyText.toStdString());
+    CHECK_FALSE(keyOk);
+    CHECK(keyText.contains("Choose “Password”"));
+
+    form.passwordAuthButton()->click();
+    auto [emptyOk, emptyText] = testConnection(form);
+    CAPTURE(emptyText.toStdString());
+    CHECK_FALSE(emptyOk);
+    CHECK(emptyText.contains("Password field"));
+
+    form.passwordEdit()->setText("not the password");
+    auto [wrongOk, wrongText] = testConnection(form);
+    CAPTURE(wrongText.toStdString());
+    CHECK_FALSE(wrongOk);
+
+    form.passwordEdit()->setText(QString::fromStdString(sshd.password()));
+    auto [rightOk, rightText] = testConnection(form);
+    CAPTURE(rightText.toStdString(), sshd.log());
+    CHECK(rightOk);
+}
