@@ -146,11 +146,8 @@ QString connectionErrorText(const Error& e)
         message += '.';
     switch (e.code) {
     case Error::Code::HostKeyChanged:
-        return QObject::tr("Danger: the server's identity has CHANGED since Ferry last connected. Its host key is "
-                           "not the one recorded. This happens when a server is reinstalled, but it is also what "
-                           "someone intercepting the connection would cause, so Ferry does not connect. Ask the "
-                           "server's administrator whether the key changed, and compare fingerprints.\n\n%1")
-            .arg(message);
+        // The core's message says what may be going on and how to check.
+        return QObject::tr("Danger: this server's identity has changed. Ferry does not connect.\n\n%1").arg(message);
     case Error::Code::HostKeyUnknown:
         return QObject::tr("The server's key was not trusted, so Ferry did not connect. %1").arg(message);
     default: return message;

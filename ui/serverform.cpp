@@ -161,8 +161,11 @@ ServerForm::ServerForm(QWidget* parent) : QWidget(parent)
     m_cancelTest->setAccessibleName(tr("Cancel the connection test"));
     m_resultIcon = new QLabel(this);
     m_resultIcon->setObjectName("testResultIcon");
+    const int iconSize = fontMetrics().height();
+    m_resultIcon->setFixedSize(iconSize, iconSize);
     m_result = new QLabel(this);
     m_result->setObjectName("testResult");
+    m_result->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_result->setWordWrap(true);
     m_result->setTextFormat(Qt::PlainText);
     m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -170,9 +173,14 @@ ServerForm::ServerForm(QWidget* parent) : QWidget(parent)
     testRow->addWidget(m_test);
     testRow->addWidget(m_busy);
     testRow->addWidget(m_cancelTest);
-    testRow->addWidget(m_resultIcon, 0, Qt::AlignTop);
-    testRow->addWidget(m_result, 1);
+    testRow->addStretch();
     grid->addLayout(testRow, 6, 1, 1, 2);
+    // The result below, the full width of the fields: an error with its
+    // next step can be long.
+    auto* resultRow = new QHBoxLayout;
+    resultRow->addWidget(m_resultIcon, 0, Qt::AlignTop);
+    resultRow->addWidget(m_result, 1);
+    grid->addLayout(resultRow, 7, 1, 1, 2);
     setTesting(false);
 
     connect(m_test, &QPushButton::clicked, this, &ServerForm::testConnection);
