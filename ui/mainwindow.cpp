@@ -193,7 +193,7 @@ void MainWindow::connectService()
         // A password the wizard was asked to keep: saved once the job is,
         // under the name it was saved with.
         if (const QString name = QString::fromStdString(j.name); m_passwordsToSave.contains(name))
-            savePasswordInKeychain(this, j.name, m_passwordsToSave.take(name).toStdString());
+            m_savePassword(this, j.name, m_passwordsToSave.take(name).toStdString());
         statusBar()->showMessage(tr("Job “%1” saved").arg(QString::fromStdString(j.name)), 5000);
     });
     connect(m_service, &JobService::failed, this, [this](const QString& what, const QString& message) {
@@ -219,7 +219,8 @@ void MainWindow::connectService()
     connect(m_service, &JobService::previewReady, this, &MainWindow::onPreviewReady);
     connect(m_service, &JobService::previewStopped, this, &MainWindow::onPreviewStopped);
     // A run that needs a password nobody saved asks here, on this thread.
-    m_service->setCredentialPrompt([this](const CredentialRequest& request) { return askPassword(this, request); });
+    m_service->setCredentialPrompt(
+        [this](const CredentialRequest& request) { return askPassword(this, request, m_savePassword); });
     // A server's key seen for the first time, in a window-started run.
     m_service->setHostKeyPrompt([this](const HostKeyFacts& facts) { return askHostKey(this, facts); });
     m_service->refresh();

@@ -3,8 +3,10 @@
 // the host-key dialog and its cross-thread prompt, the password dialog's
 // keychain box, and the remote folder browser.
 #include "hostkeydialog.h"
+#include "jobs/jobservice.h"
 #include "jobsmodel.h"
 #include "jobwizard.h"
+#include "mainwindow.h"
 #include "passwordprompt.h"
 #include "remotefolderdialog.h"
 #include "serverform.h"
@@ -481,4 +483,42 @@ TEST_CASE("no two controls share a mnemonic on the pages of a job with server si
             break;
         wizard.next();
     }
+}
+
+TEST_CASE("a password the wizard was asked to keep is saved under the job's name once the job is", "[ui][sftp]")
+{
+    QTemporaryDir tmp;
+    REQUIRE(tmp.isValid());
+    JobService service((tmp.path() + "/data").toStdString());
+    MainWindow w(&service);
+    std::vector<std::pair<std::string, std::string>> saved;
+    w.setPasswordSaver([&](QWidget*, const std::string& job, const std::string& pw) { saved.emplace_back(job, pw); });
+    QSignalSpy loaded(&service, &JobService::jobsLoaded);
+    w.show();
+    REQUIRE(QTest::qWaitFor([&] { return loaded.count() >= 1; }, 10000));
+    bool filled = false;
+    QTimer::singleShot(0, &w, [&] {
+        auto* wizard = qobject_cast<JobWizard*>(QApplication::activeModalWidget());
+        if (!wizard)
+            return;
+        wizard->next();
+        wizard->nameEdit()->setText("Docs on the NAS");
+        wizard->leftEdit()->setText(tmp.path() + "/docs");
+        wizard->serverChoice(1)->click();
+        ServerForm* form = wizard->serverForm(1);
+        form->fillFromUrl("sftp://me@nas.local/srv/docs");
+        form->passwordAuthButton()->click();
+        form->passwordEdit()->setText("s3cret");
+        while (wizard->currentId() != JobWizard::SummaryPage && wizard->button(QWizard::NextButton)->isEnabled())
+            wizard->next();
+        filled = wizard->currentId() == JobWizard::SummaryPage;
+        wizard->accept();
+    });
+    w.newJob();
+    REQUIRE(filled);
+    REQUIRE(QTest::qWaitFor([&] { return !saved.empty(); }, 10000));
+    CHECK(saved.size() == 1);
+    CHECK(saved.front() == std::pair<std::string, std::string>{"Docs on the NAS", "s3cret"});
+    REQUIRE(QTest::qWaitFor([&] { return w.jobsModel()->rowCount() == 1; }, 10000));
+    CHECK(w.jobsModel()->rowAt(0)->job.right == "sftp://me@nas.local/srv/docs");
 }
