@@ -32,7 +32,6 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QRadioButton;
-class QStackedWidget;
 
 namespace ferry::ui {
 
