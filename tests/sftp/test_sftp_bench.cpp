@@ -98,3 +98,38 @@ TEST_CASE("bench: a 200 MB file up and down over SFTP on loopback", "[.bench]")
     WARN("mirror runs (login, scan, copy, hash), " << size / 1000000 << " MB: up " << mbPerSecond(size, runUp)
                                                    << " MB/s, down " << mbPerSecond(size, runDown) << " MB/s");
 }
+
+TEST_CASE("bench: a walk of 20,000 files in 1,000 folders, pipelined and serial", "[.bench]")
+{
+    TestSshd server;
+    const std::string remote = server.serverRoot() + "/tree";
+    for (int d = 0; d < 1000; ++d) {
+        const std::string folder = remote + "/d" + std::to_string(d / 50) + "/e" + std::to_string(d);
+        std::filesystem::create_directories(folder);
+        for (int f = 0; f < 20; ++f)
+            writeFile(folder + "/f" + std::to_string(f), "x");
+    }
+    auto place = SftpBackend::open(*Location::parse(server.url(remote)), server.access(), CallContext{});
+    REQUIRE(place.ok());
+    auto session = (*place)->connect(CallContext{});
+    REQUIRE(session.ok());
+    struct Count final : WalkVisitor {
+        int items = 0;
+        bool enter(const Entry&) override { return true; }
+        bool visit(ListedItem&) override { return ++items > 0; }
+        void unreadable(const std::string&, const Error&) override {}
+    };
+    for (int round = 0; round < 2; ++round) {
+        Count pipelined, serial;
+        auto t0 = std::chrono::steady_clock::now();
+        REQUIRE((*session)->walk("", pipelined).ok());
+        const auto tp = std::chrono::steady_clock::now() - t0;
+        t0 = std::chrono::steady_clock::now();
+        REQUIRE((*session)->Backend::walk("", serial).ok());
+        const auto ts = std::chrono::steady_clock::now() - t0;
+        CHECK(pipelined.items == serial.items);
+        CHECK(pipelined.items == 21020);
+        WARN("walk of " << pipelined.items << " items: pipelined " << std::chrono::duration<double>(tp).count()
+                        << " s, serial " << std::chrono::duration<double>(ts).count() << " s");
+    }
+}
