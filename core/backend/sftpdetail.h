@@ -12,6 +12,7 @@
 #include <libssh/sftp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <limits>
 #include <memory>
@@ -31,7 +32,7 @@ struct SftpBackend::Side {
     Location where;
     RemoteAccess access;
     std::string fingerprint;
-    bool posixRename = false;
+    std::atomic<bool> posixRename{false}; // cleared when the server refuses it after all
     bool lsetstat = false;
     bool fsync = false;
     bool statvfs = false;
@@ -39,7 +40,7 @@ struct SftpBackend::Side {
     bool openssh = false; // OpenSSH's rename never replaces (it links and unlinks)
 
     std::mutex mutex;
-    std::unique_ptr<SshConnection> spare; // the first connection, for the first session
+    std::shared_ptr<SftpLink> spare; // the first connection, for the first session
 
     std::mutex passwordMutex;
     std::optional<Result<Credentials>> asked;
