@@ -315,3 +315,78 @@ TEST_CASE("sftp: replaced and deleted files are kept in a versions folder on the
     CHECK(countHolding(kept, "f:b, to delete") == 1);
     CHECK_FALSE(holdsTemp(remote));
 }
+
+TEST_CASE("sftp: a server that stops answering ends each kind of call within the timeout or at a cancel",
+          "[sftp][faults]")
+{
+    using namespace std::chrono_literals;
+    const std::string op = GENERATE(as<std::string>{}, "stat", "read", "write", "walk");
+    const bool byCancel = GENERATE(false, true);
+    INFO(op << (byCancel ? ", cancelled" : ", timed out"));
+    TestSshd server;
+    const std::string root = server.serverRoot() + "/r";
+    std::filesystem::create_directories(root + "/sub");
+    writeFile(root + "/f", std::string(4 << 20, 'f'));
+    auto place = openAt(server, root);
+    CancelToken cancel;
+    const CallContext context{cancel, byCancel ? std::chrono::milliseconds(60s) : std::chrono::milliseconds(300ms)};
+    auto session = place->connect(context);
+    REQUIRE(session.ok());
+    Backend& b = **session;
+    std::unique_ptr<ReadStream> in;
+    std::unique_ptr<TempFile> out;
+    if (op == "read") {
+        auto opened = b.openRead("f");
+        REQUIRE(opened.ok());
+        in = std::move(*opened);
+    } else if (op == "write") {
+        auto made = b.createTemp("", 0644);
+        REQUIRE(made.ok());
+        out = std::move(*made);
+    }
+    const auto children = server.sessionChildPids();
+    for (pid_t pid : children)
+        ::kill(pid, SIGSTOP);
+    std::jthread canceller;
+    if (byCancel)
+        canceller = std::jthread([cancel]() mutable {
+            std::this_thread::sleep_for(200ms);
+            cancel.cancel();
+        });
+    const auto start = std::chrono::steady_clock::now();
+    std::optional<Error> failed;
+    if (op == "stat") {
+        auto r = b.stat("f");
+        if (!r)
+            failed = r.error();
+    } else if (op == "read") {
+        std::string buf(1 << 20, '\0');
+        for (int i = 0; i < 64 && !failed; ++i)
+            if (auto r = in->read(buf.data(), buf.size()); !r)
+                failed = r.error();
+    } else if (op == "write") {
+        const std::string block(1 << 20, 'w');
+        for (int i = 0; i < 256 && !failed; ++i)
+            if (auto r = out->write(block.data(), block.size()); !r)
+                failed = r.error();
+    } else {
+        struct Any final : WalkVisitor {
+            bool enter(const Entry&) override { return true; }
+            bool visit(ListedItem&) override { return true; }
+            void unreadable(const std::string&, const Error&) override {}
+        } any;
+        if (auto r = b.walk("", any); !r)
+            failed = r.error();
+    }
+    const auto took = std::chrono::steady_clock::now() - start;
+    in.reset();
+    out.reset();
+    for (pid_t pid : children)
+        ::kill(pid, SIGCONT);
+    REQUIRE(failed);
+    INFO(failed->message());
+    CHECK(took < 5s);
+    CHECK(failed->kind == (byCancel ? Error::Kind::Cancelled : Error::Kind::Retry));
+    CHECK(b.connectionLost());
+    CHECK_FALSE(b.stat("f").ok()); // a lost session fails at once
+}
