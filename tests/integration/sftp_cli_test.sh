@@ -189,6 +189,12 @@ t_refused_login_and_lazy_password() {
   grep -q "it comes from the environment variable FERRY_PASSWORD" "$ERR" || fail "sync should say where the password comes from"
   grep -qi "refused\|not accepted" "$ERR" || fail "the message should say the login was refused: $(head -c 400 "$ERR")"
   grep -q "wrong-password" "$ERR" "$OUT" && fail "the password was printed"
+  # A saved job says which of its settings to use (its --password-env).
+  cli job add Far "$L" "$bad" --mode mirror --password-env FAR_PW; expect_rc 0 "job add"
+  ( unset FAR_PW; export DBUS_SESSION_BUS_ADDRESS=unix:path=$T/no-bus; cli run Far </dev/null
+    echo "$RC" > "$T/rc"; cp "$ERR" "$T/far.err" )
+  [[ $(cat "$T/rc") == 2 ]] || fail "run of a job whose server wants a password nobody has: exit $(cat "$T/rc"), want 2"
+  grep -q 'FAR_PW is not set' "$T/far.err" || fail "the message should name the job's variable: $(head -c 300 "$T/far.err")"
   # The right user with a key that works: no password is asked for or used.
   cli sync "$L" "$URL" --mode mirror </dev/null; expect_rc 0 "a key login, no password anywhere"
   grep -qi password "$ERR" && fail "a key login should not mention a password: $(head -c 300 "$ERR")"
