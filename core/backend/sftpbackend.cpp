@@ -1,586 +1,17 @@
 #include "sftpbackend.h"
 
-#include "backend/sftplink.h"
-#include "backend/sshconnection.h"
+#include "backend/sftpdetail.h"
+#include "backend/sftpstreams.h"
 #include "common/hash.h"
 #include "common/relpath.h"
 #include "common/tempname.h"
-#include "common/timens.h"
 
-#include <libssh/libssh.h>
-#include <libssh/sftp.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <ctime>
-#include <deque>
 #include <fcntl.h>
-#include <limits>
-#include <mutex>
-#include <sys/stat.h>
 
 namespace ferry {
 
-// What the sessions of one side share: where it is, how to log in again
-// (pinned to the first session's host key, with the password asked at most
-// once), the first connection until a session takes it, and what the
-// server offers.
-struct SftpBackend::Side {
-    Location where;
-    RemoteAccess access;
-    std::string fingerprint;
-    bool posixRename = false;
-    bool lsetstat = false;
-    bool fsync = false;
-    bool statvfs = false;
-    int nameMax = 255;
-
-    std::mutex mutex;
-    std::unique_ptr<SshConnection> spare; // the first connection, for the first session
-
-    std::mutex passwordMutex;
-    std::optional<Result<Credentials>> asked;
-
-    std::string home; // the login's home folder on the server
-    // Temporaries whose connection broke while they were written: their
-    // writer is gone with it, so the next session removes them.
-    std::vector<std::string> orphans;
-};
-
-namespace {
-
-constexpr size_t kWritePacket = 255 * 1024; // OpenSSH closes the channel at 256 KiB, header included
-constexpr size_t kWritesInFlight = 4;
-constexpr uint32_t kReadChunk = 128 * 1024;
-constexpr size_t kReadsInFlight = 8;
-constexpr uint8_t kFxpWrite = 6;
-
-std::string normalizedRoot(std::string p)
-{
-    while (p.size() > 1 && p.back() == '/')
-        p.pop_back();
-    return p.empty() ? "/" : p;
-}
-
-uint32_t secondsOf(int64_t ns)
-{
-    int64_t s = ns >= 0 ? ns / kNsPerSecond : -((-ns + kNsPerSecond - 1) / kNsPerSecond);
-    return uint32_t(std::clamp<int64_t>(s, 0, std::numeric_limits<uint32_t>::max()));
-}
-
-Entry entryOf(const std::string& path, const sftp_attributes_struct& a)
-{
-    Entry e;
-    e.path = path;
-    uint32_t type = 0;
-    if (a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) {
-        e.mode = a.permissions & 07777;
-        type = a.permissions & S_IFMT;
-    }
-    if (type == S_IFREG || (!type && a.type == SSH_FILEXFER_TYPE_REGULAR))
-        e.kind = EntryKind::File;
-    else if (type == S_IFDIR || (!type && a.type == SSH_FILEXFER_TYPE_DIRECTORY))
-        e.kind = EntryKind::Directory;
-    else if (type == S_IFLNK || (!type && a.type == SSH_FILEXFER_TYPE_SYMLINK))
-        e.kind = EntryKind::Symlink;
-    else
-        e.kind = EntryKind::Special;
-    if ((a.flags & SSH_FILEXFER_ATTR_SIZE) && e.kind != EntryKind::Directory)
-        e.size = int64_t(a.size);
-    if (a.flags & SSH_FILEXFER_ATTR_ACMODTIME)
-        e.mtimeNs = secondsToNs(int64_t(a.mtime));
-    return e;
-}
-
-struct AttrsDeleter {
-    void operator()(sftp_attributes a) const { sftp_attributes_free(a); }
-};
-using Attrs = std::unique_ptr<sftp_attributes_struct, AttrsDeleter>;
-
-Error invalidPath(const std::string& op, const std::string& path)
-{
-    return Error::skipItem(op, path, "not a valid path inside the synced folder");
-}
-
-Error lostError(const std::string& op, const std::string& path)
-{
-    return Error::retry(op, path, "the connection to the server was lost",
-                        "Check the network and that the server is up, then run the sync again");
-}
-
-// An SFTP status code (the server's answer) as an Error.
-Error statusError(int status, const std::string& op, const std::string& path)
-{
-    switch (status) {
-    case SSH_FX_NO_SUCH_FILE:
-    case SSH_FX_NO_SUCH_PATH:
-        return errnoError(op, path, ENOENT);
-    case SSH_FX_PERMISSION_DENIED:
-        return errnoError(op, path, EACCES);
-    case SSH_FX_FILE_ALREADY_EXISTS:
-        return errnoError(op, path, EEXIST);
-    case SSH_FX_WRITE_PROTECT: {
-        Error e = errnoError(op, path, EROFS);
-        e.nextStep = "The folder on the server is read-only; make it writable there and run again";
-        return e;
-    }
-    case SSH_FX_OP_UNSUPPORTED:
-        return Error::skipItem(op, path, "the server does not support this operation",
-                               "Exclude this item, or use a server that supports it");
-    case SSH_FX_BAD_MESSAGE:
-        return Error::skipItem(op, path, "the server refused the request (a name too long or not valid there?)",
-                               "Shorten or rename the item so the server accepts it");
-    case SSH_FX_EOF:
-        return Error::skipItem(op, path, "the file ended early on the server", "Run the sync again");
-    default:
-        return Error::skipItem(op, path, "the server reported a failure",
-                               "Run the sync again; if it keeps failing, check this item on the server");
-    }
-}
-
-} // namespace
-
-// ---- one call's bounds and errors -------------------------------------------
-
-// Starts a call on `link`: fails at once on a lost link or a cancelled run,
-// collects raw answers still due, and arms the watchdog.
-class SftpBackend::Call {
-public:
-    Call(SftpLink& link, const CallContext& context) : m_link(link), m_context(context), m_guard(link, context)
-    {
-        link.sftp()->errnum = SSH_FX_OK; // so a stale status is never read as this call's
-    }
-    // The error of the libssh call that just failed.
-    Error failure(const std::string& op, const std::string& path)
-    {
-        switch (m_guard.end()) {
-        case CallGuard::Fired::Cancelled:
-            return Error::cancelled();
-        case CallGuard::Fired::Timeout:
-            return callTimedOut(op, path, m_context.timeout);
-        case CallGuard::Fired::No:
-            break;
-        }
-        sftp_session s = m_link.sftp();
-        const int status = sftp_get_error(s);
-        if (m_link.lost() || !ssh_is_connected(m_link.connection().ssh()) || ssh_channel_is_closed(s->channel) ||
-            ssh_channel_is_eof(s->channel) || status == SSH_FX_OK || status == SSH_FX_NO_CONNECTION ||
-            status == SSH_FX_CONNECTION_LOST) {
-            // No answer from the server (or none we could read): the channel
-            // is in an unknown state.
-            m_link.markLost();
-            return lostError(op, path);
-        }
-        return statusError(status, op, path);
-    }
-    int status() const { return sftp_get_error(m_link.sftp()); }
-    // Whether the watchdog ended the call (the link is lost then).
-    std::optional<Error> interrupted(const std::string& op, const std::string& path)
-    {
-        switch (m_guard.end()) {
-        case CallGuard::Fired::Cancelled:
-            return Error::cancelled();
-        case CallGuard::Fired::Timeout:
-            return callTimedOut(op, path, m_context.timeout);
-        case CallGuard::Fired::No:
-            break;
-        }
-        if (m_link.lost())
-            return lostError(op, path);
-        return std::nullopt;
-    }
-
-private:
-    SftpLink& m_link;
-    const CallContext& m_context;
-    CallGuard m_guard;
-};
-
-namespace {
-
-// Before any call: a lost link or a cancelled run fails at once; raw
-// answers still due are collected (libssh must not see them).
-std::optional<Error> ready(SftpLink& link, const CallContext& context, const std::string& op, const std::string& path)
-{
-    if (context.cancel.isCancelled())
-        return Error::cancelled();
-    if (link.lost())
-        return lostError(op, path);
-    if (link.rawInFlight()) {
-        CallGuard guard(link, context);
-        const bool settled = link.settleRaw();
-        switch (guard.end()) {
-        case CallGuard::Fired::Cancelled:
-            return Error::cancelled();
-        case CallGuard::Fired::Timeout:
-            return callTimedOut(op, path, context.timeout);
-        case CallGuard::Fired::No:
-            break;
-        }
-        if (!settled)
-            return lostError(op, path);
-    }
-    return std::nullopt;
-}
-
-} // namespace
-
-// ---- streams ------------------------------------------------------------------
-
-// Reads with up to kReadsInFlight requests of kReadChunk ahead. The link may
-// ask for the read-ahead (before a raw request): it is collected and kept.
-class SftpReadStream final : public ReadStream {
-public:
-    SftpReadStream(std::shared_ptr<SftpLink> link, sftp_file file, CallContext context, std::string path)
-        : m_link(std::move(link)), m_file(file), m_context(std::move(context)), m_path(std::move(path))
-    {
-        m_drain = m_link->addDrain([this] { collectAll(); });
-    }
-    ~SftpReadStream() override
-    {
-        m_link->removeDrain(m_drain);
-        if (!m_link->lost()) {
-            collectAll(); // every answer consumed: none is left for a raw reader to trip on
-            if (!m_link->lost()) {
-                CallGuard guard(*m_link, m_context);
-                sftp_close(m_file);
-                return;
-            }
-        }
-        // A lost link: free the handle without waiting for any answer.
-        CallGuard guard(*m_link, m_context);
-        sftp_close(m_file);
-    }
-
-    Result<size_t> read(char* buf, size_t len) override
-    {
-        if (m_error)
-            return *m_error;
-        while (m_ready.empty()) {
-            if (m_eof && m_inFlight.empty())
-                return size_t(0);
-            if (auto e = ready(*m_link, m_context, "read", m_path))
-                return fail(*e);
-            topUp();
-            if (m_error)
-                return *m_error;
-            if (!collectOne())
-                return *m_error;
-        }
-        std::string& chunk = m_ready.front();
-        const size_t n = std::min(len, chunk.size() - m_readyPos);
-        std::memcpy(buf, chunk.data() + m_readyPos, n);
-        m_readyPos += n;
-        if (m_readyPos == chunk.size()) {
-            m_ready.pop_front();
-            m_readyPos = 0;
-        }
-        return n;
-    }
-
-    std::optional<Entry> statOpen() const override
-    {
-        if (m_link->lost() || m_error)
-            return std::nullopt;
-        SftpBackend::Call call(*m_link, m_context);
-        Attrs a(sftp_fstat(m_file));
-        if (!a)
-            return std::nullopt;
-        return entryOf({}, *a);
-    }
-
-private:
-    struct Request {
-        int id;
-        uint64_t offset;
-        uint32_t len;
-    };
-
-    Error fail(Error e)
-    {
-        m_error = e;
-        return e;
-    }
-
-    void issue(uint64_t offset, uint32_t len, bool front)
-    {
-        sftp_seek64(m_file, offset);
-        m_file->eof = 0;
-        const int id = sftp_async_read_begin(m_file, len);
-        if (id < 0) {
-            m_link->markLost();
-            fail(lostError("read", m_path));
-            return;
-        }
-        const Request r{id, offset, len};
-        if (front)
-            m_inFlight.push_front(r);
-        else
-            m_inFlight.push_back(r);
-    }
-
-    void topUp()
-    {
-        SftpBackend::Call call(*m_link, m_context);
-        while (!m_eof && !m_error && m_inFlight.size() < kReadsInFlight) {
-            issue(m_nextOffset, kReadChunk, false);
-            m_nextOffset += kReadChunk;
-        }
-        if (auto e = call.interrupted("read", m_path))
-            fail(*e);
-    }
-
-    // Waits for the oldest request; its bytes go to m_ready. False on error.
-    bool collectOne()
-    {
-        const Request r = m_inFlight.front();
-        m_inFlight.pop_front();
-        std::string data(r.len, '\0');
-        SftpBackend::Call call(*m_link, m_context);
-        m_file->eof = 0; // libssh answers 0 without reading once it saw the end: every answer must be read
-        const int n = sftp_async_read(m_file, data.data(), r.len, uint32_t(r.id));
-        if (n < 0) {
-            fail(call.failure("read", m_path));
-            return false;
-        }
-        if (auto e = call.interrupted("read", m_path)) {
-            fail(*e);
-            return false;
-        }
-        if (n == 0) {
-            m_eof = true; // later requests end at the end as well (they are still collected)
-            return true;
-        }
-        data.resize(size_t(n));
-        if (!m_eof)
-            m_ready.push_back(std::move(data));
-        if (uint32_t(n) < r.len && !m_eof) // a short answer: ask for the rest first
-            issue(r.offset + uint64_t(n), r.len - uint32_t(n), true);
-        return !m_error;
-    }
-
-    void collectAll()
-    {
-        while (!m_inFlight.empty() && !m_error && !m_link->lost())
-            collectOne();
-    }
-
-    std::shared_ptr<SftpLink> m_link;
-    sftp_file m_file;
-    CallContext m_context;
-    std::string m_path;
-    int m_drain = 0;
-    std::deque<Request> m_inFlight;
-    std::deque<std::string> m_ready;
-    size_t m_readyPos = 0;
-    uint64_t m_nextOffset = 0;
-    bool m_eof = false;
-    std::optional<Error> m_error;
-};
-
-// A new file under a temporary name. Writes go in packets of kWritePacket,
-// up to kWritesInFlight of them unanswered, as raw requests on the channel.
-class SftpTempFile final : public TempFile {
-public:
-    SftpTempFile(std::shared_ptr<SftpLink> link, sftp_file file, CallContext context, std::string rel,
-                 std::string absPath, bool fsync)
-        : m_link(std::move(link)), m_file(file), m_context(std::move(context)), m_rel(std::move(rel)),
-          m_abs(std::move(absPath)), m_fsync(fsync)
-    {
-        m_buffer.reserve(kWritePacket);
-    }
-    ~SftpTempFile() override
-    {
-        if (m_file) {
-            awaitAll();
-            closeFile();
-        }
-        if (m_committed)
-            return;
-        if (!m_link->lost() && !ready(*m_link, m_context, "delete", m_rel)) {
-            CallGuard guard(*m_link, m_context);
-            if (sftp_unlink(m_link->sftp(), m_abs.c_str()) == 0 || guard.end() == CallGuard::Fired::No)
-                return;
-        }
-        // The connection broke: its writer on the server is gone with it, so
-        // the next session of this side removes it.
-        if (m_side) {
-            std::lock_guard lock(m_side->mutex);
-            m_side->orphans.push_back(m_abs);
-        }
-    }
-
-    Result<void> write(const char* buf, size_t len) override
-    {
-        if (m_error)
-            return *m_error;
-        while (len > 0) {
-            const size_t n = std::min(len, kWritePacket - m_buffer.size());
-            m_buffer.append(buf, n);
-            buf += n;
-            len -= n;
-            if (m_buffer.size() == kWritePacket)
-                if (auto r = sendBuffer(); !r)
-                    return r;
-        }
-        return Ok{};
-    }
-    const std::string& tempPath() const override { return m_rel; }
-
-    // Everything written reaches the server, is made durable where the server
-    // can (fsync@openssh.com), and the handle is closed. Errors name `path`.
-    Result<void> finish(const std::string& path)
-    {
-        if (!m_error && !m_buffer.empty())
-            (void)sendBuffer();
-        awaitAll();
-        if (!m_error && m_fsync && !m_link->lost()) {
-            if (auto e = ready(*m_link, m_context, "write", path))
-                m_error = *e;
-            else {
-                SftpBackend::Call call(*m_link, m_context);
-                if (sftp_fsync(m_file) < 0)
-                    m_error = writeFailure(call.failure("write", path));
-            }
-        }
-        if (!m_error)
-            if (auto e = ready(*m_link, m_context, "write", path))
-                m_error = *e;
-        const bool closed = closeFile();
-        if (m_error) {
-            Error e = *m_error;
-            e.path = path;
-            return e;
-        }
-        if (!closed)
-            return writeFailure(statusError(SSH_FX_FAILURE, "write", path));
-        return Ok{};
-    }
-    int64_t size() const { return int64_t(m_offset); }
-    const std::string& absPath() const { return m_abs; }
-    void setCommitted() { m_committed = true; }
-    void setFull(bool full) { m_serverFull = full; }
-    std::function<bool()> diskFull; // asks statvfs whether the server's disk is full
-
-private:
-    friend class SftpBackend;
-
-    Result<void> sendBuffer()
-    {
-        if (auto e = ready(*m_link, m_context, "write", m_rel)) {
-            m_error = *e;
-            return *e;
-        }
-        m_link->quiesce(); // no libssh read in flight while raw answers are due
-        std::string payload;
-        payload.reserve(m_buffer.size() + 64);
-        sftpwire::putString(payload, std::string(static_cast<const char*>(ssh_string_data(m_file->handle)),
-                                                 ssh_string_len(m_file->handle)));
-        sftpwire::putU64(payload, m_offset);
-        sftpwire::putString(payload, m_buffer);
-        CallGuard guard(*m_link, m_context);
-        const uint32_t id = m_link->sendRaw(kFxpWrite, payload);
-        if (!guardError(guard) && !id)
-            m_error = lostError("write", m_rel);
-        if (m_error)
-            return *m_error;
-        m_offset += m_buffer.size();
-        m_buffer.clear();
-        m_pending.push_back(id);
-        while (m_pending.size() >= kWritesInFlight && !m_error)
-            awaitOldest();
-        if (m_error)
-            return *m_error;
-        return Ok{};
-    }
-
-    bool guardError(CallGuard& guard)
-    {
-        switch (guard.end()) {
-        case CallGuard::Fired::Cancelled:
-            m_error = Error::cancelled();
-            return true;
-        case CallGuard::Fired::Timeout:
-            m_error = callTimedOut("write", m_rel, m_context.timeout);
-            return true;
-        case CallGuard::Fired::No:
-            return false;
-        }
-        return false;
-    }
-
-    void awaitOldest()
-    {
-        const uint32_t id = m_pending.front();
-        m_pending.pop_front();
-        CallGuard guard(*m_link, m_context);
-        const int status = m_link->awaitStatus(id);
-        if (guardError(guard))
-            return;
-        if (status < 0) {
-            m_error = lostError("write", m_rel);
-            return;
-        }
-        if (status != SSH_FX_OK && !m_error)
-            m_error = writeFailure(statusError(status, "write", m_rel));
-    }
-
-    void awaitAll()
-    {
-        while (!m_pending.empty() && !m_link->lost())
-            awaitOldest();
-        m_pending.clear();
-    }
-
-    // A write or close the server failed without saying why is most often a
-    // full disk (OpenSSH says only "Failure" for ENOSPC).
-    Error writeFailure(Error e)
-    {
-        if (e.kind != Error::Kind::SkipItem || e.osError != 0)
-            return e;
-        if (diskFull && !m_link->lost() && diskFull()) {
-            Error full = errnoError(e.operation, e.path, ENOSPC);
-            full.detail = "the server's disk is full";
-            full.nextStep = "Free some space on the server, then run the sync again";
-            return full;
-        }
-        e.detail = "the server could not write the file (its disk may be full, or a quota reached)";
-        e.nextStep = "Check the free space and quota on the server, then run the sync again";
-        return e;
-    }
-
-    bool closeFile()
-    {
-        if (!m_file)
-            return true;
-        sftp_file f = std::exchange(m_file, nullptr);
-        if (m_link->lost() || ready(*m_link, m_context, "write", m_rel)) {
-            CallGuard guard(*m_link, m_context);
-            sftp_close(f); // frees the handle; the answer does not matter
-            return false;
-        }
-        CallGuard guard(*m_link, m_context);
-        const bool ok = sftp_close(f) == 0;
-        return guard.end() == CallGuard::Fired::No && ok;
-    }
-
-    std::shared_ptr<SftpLink> m_link;
-    sftp_file m_file;
-    CallContext m_context;
-    std::string m_rel;
-    std::string m_abs;
-    bool m_fsync;
-    std::string m_buffer;
-    uint64_t m_offset = 0;
-    std::deque<uint32_t> m_pending;
-    std::optional<Error> m_error;
-    bool m_committed = false;
-    bool m_serverFull = false;
-
-public:
-    std::shared_ptr<SftpBackend::Side> m_side;
-};
+using namespace sftpdetail;
 
 // ---- opening and sessions ----------------------------------------------------------
 
@@ -802,12 +233,15 @@ Result<RootIdentity> SftpBackend::rootIdentity()
     auto link = linkFor("open folder", m_root);
     if (!link)
         return link.error();
-    Call call(**link, callContext());
-    char* canonical = sftp_canonicalize_path((*link)->sftp(), m_root.c_str());
-    if (!canonical)
-        return call.failure("open folder", m_root);
-    const std::string real = canonical;
-    ssh_string_free_char(canonical);
+    std::string real;
+    {
+        Call call(**link, callContext());
+        char* canonical = sftp_canonicalize_path((*link)->sftp(), m_root.c_str());
+        if (!canonical)
+            return call.failure("open folder", m_root);
+        real = canonical;
+        ssh_string_free_char(canonical);
+    }
     RootIdentity id;
     const ContentHash h = hashBytes(m_side->fingerprint + "\n" + real);
     id.fileId = h.lo ? h.lo : 1;
@@ -825,26 +259,6 @@ Result<RootIdentity> SftpBackend::rootIdentity()
 }
 
 // ---- reading the tree ------------------------------------------------------------------
-
-namespace {
-
-std::string printable(const std::string& name)
-{
-    std::string out;
-    for (unsigned char c : name) {
-        if (c < 0x20 || c == 0x7f) {
-            static const char* hex = "0123456789abcdef";
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else {
-            out += char(c);
-        }
-    }
-    return out;
-}
-
-} // namespace
 
 Result<std::vector<ListedItem>> SftpBackend::listInto(const std::string& dir, std::vector<Error>* refused)
 {
@@ -911,55 +325,6 @@ Result<std::vector<ListedItem>> SftpBackend::listInto(const std::string& dir, st
 }
 
 Result<std::vector<ListedItem>> SftpBackend::list(const std::string& dir) { return listInto(dir, nullptr); }
-
-Result<void> SftpBackend::walk(const std::string& dir, WalkVisitor& visitor)
-{
-    // Serial, as Backend::walk, and names the server lists that are not valid
-    // go to the visitor as refused items.
-    struct Frame {
-        std::vector<ListedItem> items;
-        std::vector<uint32_t> order;
-        size_t next = 0;
-    };
-    std::vector<Frame> stack;
-    std::optional<Error> ended;
-    auto open = [&](const std::string& folder) {
-        std::vector<Error> refused;
-        auto listed = listInto(folder, &refused);
-        for (const Error& e : refused)
-            visitor.refused(folder, e);
-        if (!listed) {
-            if (listed.error().kind == Error::Kind::Cancelled || connectionLost()) {
-                ended = listed.error();
-                return false;
-            }
-            visitor.unreadable(folder, listed.error());
-            return true;
-        }
-        std::vector<uint32_t> order = walkOrder(*listed);
-        stack.push_back(Frame{std::move(*listed), std::move(order), 0});
-        return true;
-    };
-    if (!open(dir))
-        return *ended;
-    while (!stack.empty()) {
-        Frame& frame = stack.back();
-        if (frame.next == frame.items.size()) {
-            stack.pop_back();
-            continue;
-        }
-        ListedItem& item = frame.items[frame.order[frame.next++]];
-        const bool isFolder = item.entry.isDir();
-        if (isFolder && !visitor.enter(item.entry))
-            continue;
-        std::string folder = isFolder ? item.entry.path : std::string();
-        if (!visitor.visit(item))
-            return Ok{};
-        if (isFolder && !open(folder))
-            return *ended;
-    }
-    return Ok{};
-}
 
 Result<std::optional<Entry>> SftpBackend::lstatAbs(const std::string& absPath, const std::string& rel, const char* op)
 {
@@ -1031,17 +396,11 @@ Result<std::unique_ptr<ReadStream>> SftpBackend::openRead(const std::string& pat
 
 namespace {
 
-Result<void> rawResult(SftpLink& link, const CallContext& context, int status, const std::string& op,
+Result<void> rawResult(SftpLink& link, int status, const std::string& op,
                        const std::string& path, CallGuard& guard)
 {
-    switch (guard.end()) {
-    case CallGuard::Fired::Cancelled:
-        return Error::cancelled();
-    case CallGuard::Fired::Timeout:
-        return callTimedOut(op, path, context.timeout);
-    case CallGuard::Fired::No:
-        break;
-    }
+    if (auto broken = guard.end(op, path))
+        return *broken;
     if (status < 0 || link.lost())
         return lostError(op, path);
     if (status != SSH_FX_OK)
@@ -1072,7 +431,7 @@ Result<void> SftpBackend::renameAbs(const std::string& from, const std::string& 
         sftpwire::putString(payload, to);
         CallGuard guard(**link, callContext());
         const int status = (*link)->extendedStatus("posix-rename@openssh.com", payload);
-        return rawResult(**link, callContext(), status, op, rel, guard);
+        return rawResult(**link, status, op, rel, guard);
     }
     Call call(**link, callContext());
     if (sftp_rename((*link)->sftp(), from.c_str(), to.c_str()) != 0)
@@ -1305,7 +664,7 @@ Result<Entry> SftpBackend::makeSymlink(const std::string& path, const std::strin
         payload += attrsTimes(secondsOf(mtimeNs), secondsOf(mtimeNs));
         CallGuard guard(**link, callContext());
         const int status = (*link)->extendedStatus("lsetstat@openssh.com", payload);
-        if (auto r = rawResult(**link, callContext(), status, "set time of", path, guard); !r && connectionLost())
+        if (auto r = rawResult(**link, status, "set time of", path, guard); !r && connectionLost())
             return r.error();
     }
     if (!m_side->posixRename) {
@@ -1357,7 +716,7 @@ Result<Entry> SftpBackend::setTimes(const std::string& path, int64_t mtimeNs)
         payload += attrsTimes(atime, seconds);
         CallGuard guard(**link, callContext());
         const int status = (*link)->extendedStatus("lsetstat@openssh.com", payload);
-        if (auto r = rawResult(**link, callContext(), status, op, path, guard); !r)
+        if (auto r = rawResult(**link, status, op, path, guard); !r)
             return r.error();
     } else {
         sftp_attributes_struct attrs{};
@@ -1480,3 +839,4 @@ Result<void> SftpBackend::moveToStore(const std::string& path, Backend& store, c
 }
 
 } // namespace ferry
+
