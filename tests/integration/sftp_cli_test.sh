@@ -239,9 +239,20 @@ t_killed_runs_resume_over_sftp() { # the interrupted-run soak of cli_test.sh, wi
   ssync; expect_rc 0 "the resumed run"
   (cd "$L" && md5sum --quiet -c "$T/sums" >/dev/null 2>&1) || fail "the left side lost or changed files"
   (cd "$SRV" && md5sum --quiet -c "$T/sums" >/dev/null 2>&1) || fail "the server misses files or has wrong content"
-  [[ -z $(find "$L" "$SRV" -name '.ferry-tmp-*') ]] || fail "temporary files left: $(find "$L" "$SRV" -name '.ferry-tmp-*' | head -2)"
+  [[ -z $(find "$L" -name '.ferry-tmp-*') ]] || fail "temporary files reached the left side: $(find "$L" -name '.ferry-tmp-*' | head -2)"
   ssync; expect_rc 0 "a run after that"
   expect_j 'sum(v for k, v in c.items() if k != "record")' 0
+  # Without locks over SFTP a temporary on the server is taken for another
+  # run's while it is recent (SftpBackend::removeStaleTemp); one a day old is
+  # a leftover, and the next run removes it.
+  local temps; temps=$(find "$SRV" -name '.ferry-tmp-*')
+  if [[ -n $temps ]]; then
+    echo "# $(wc -l <<<"$temps") recent temporaries kept on the server; aged, they must go" >&2
+    while IFS= read -r f; do touch -d '2 days ago' "$f"; done <<<"$temps"
+    ssync; expect_rc 0 "a run that meets day-old temporaries"
+    [[ -z $(find "$SRV" -name '.ferry-tmp-*') ]] || fail "day-old temporaries left on the server: $(find "$SRV" -name '.ferry-tmp-*' | head -2)"
+  fi
+  expect_server_same
 }
 
 CASES=(
