@@ -226,11 +226,11 @@ t_job_with_its_own_key_and_server_versions() {
 t_killed_runs_resume_over_sftp() { # the interrupted-run soak of cli_test.sh, with the right side on the server
   ssetup soak
   local i d delay
-  for d in {0..9}; do mkdir -p "$L/d$d"; for i in {0..49}; do printf 'file %d/%d\n' "$d" "$i" > "$L/d$d/f$i"; done; done
-  for i in 1 2; do head -c 8M /dev/urandom > "$L/big$i.bin"; done
+  for d in {0..19}; do mkdir -p "$L/d$d"; for i in {0..99}; do printf 'file %d/%d\n' "$d" "$i" > "$L/d$d/f$i"; done; done
+  for i in 1 2 3; do head -c 24M /dev/urandom > "$L/big$i.bin"; done
   (cd "$L" && find . -type f -exec md5sum {} + > "$T/sums")
   trust
-  for delay in 0.3 0.8 1.5; do
+  for delay in 0.2 0.5 1.0; do # each run gets further: scan, first copies, large files
     "$CLI" sync "$L" "$URL" --mode two-way -q >/dev/null 2>&1 </dev/null & BGPID=$!
     sleep "$delay"; kill -9 "$BGPID" 2>/dev/null; wait "$BGPID" 2>/dev/null; BGPID=
     echo "# killed after ${delay}s: $(find "$SRV" -type f ! -name '.ferry-tmp-*' 2>/dev/null | wc -l) files on the server," \
