@@ -60,6 +60,7 @@ Result<std::unique_ptr<SftpBackend>> SftpBackend::open(const Location& where, co
     side->lsetstat = c.hasExtension("lsetstat@openssh.com");
     side->fsync = c.hasExtension("fsync@openssh.com");
     side->statvfs = c.hasExtension("statvfs@openssh.com");
+    side->openssh = ssh_get_openssh_version(c.ssh()) > 0;
     if (char* home = sftp_canonicalize_path(c.sftp(), ".")) {
         side->home = home;
         ssh_string_free_char(home);
@@ -503,23 +504,10 @@ Result<Entry> SftpBackend::commit(std::unique_ptr<TempFile> temp, const std::str
         return Error::abortRun("create", path, "the temporary file was not written on this side");
     if (!relpath::isValidRelPath(path))
         return invalidPath("create", path);
-    if (auto r = t->finish(path); !r)
-        return r.error(); // the temporary goes with `temp`
-    auto link = linkFor("create", path);
-    if (!link)
-        return link.error();
     const uint32_t seconds = secondsOf(mtimeNs);
-    {
-        // One request sets both; the mode is set exactly (no umask on setstat).
-        sftp_attributes_struct attrs{};
-        attrs.flags = SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_ACMODTIME;
-        attrs.permissions = mode & 07777;
-        attrs.atime = attrs.mtime = seconds;
-        attrs.atime64 = attrs.mtime64 = seconds;
-        Call call(**link, callContext());
-        if (sftp_setstat((*link)->sftp(), t->absPath().c_str(), &attrs) != 0)
-            return call.failure("set time of", path);
-    }
+    // The mode is set exactly (no umask on fsetstat), with the time.
+    if (auto r = t->finish(path, mode, seconds); !r)
+        return r.error(); // the temporary goes with `temp`
     auto appeared = [&]() -> std::optional<Error> {
         auto there = lstatAbs(abs(path), path, "create");
         if (!there)
@@ -529,7 +517,9 @@ Result<Entry> SftpBackend::commit(std::unique_ptr<TempFile> temp, const std::str
                                    "Run the sync again to pick up the change");
         return std::nullopt;
     };
-    if (!mayReplace)
+    // OpenSSH's plain rename never replaces (it links and unlinks), so the
+    // check before it is needed only with other servers.
+    if (!mayReplace && !m_side->openssh)
         if (auto e = appeared())
             return *e;
     if (auto r = renameAbs(t->absPath(), abs(path), path, mayReplace, mayReplace ? "replace" : "create"); !r) {

@@ -36,6 +36,7 @@ struct SftpBackend::Side {
     bool fsync = false;
     bool statvfs = false;
     int nameMax = 255;
+    bool openssh = false; // OpenSSH's rename never replaces (it links and unlinks)
 
     std::mutex mutex;
     std::unique_ptr<SshConnection> spare; // the first connection, for the first session
@@ -56,6 +57,8 @@ inline constexpr size_t kWritesInFlight = 4;
 inline constexpr uint32_t kReadChunk = 128 * 1024;
 inline constexpr size_t kReadsInFlight = 8;
 inline constexpr uint8_t kFxpWrite = 6;
+inline constexpr uint8_t kFxpFsetstat = 10;
+inline constexpr uint8_t kFxpExtended = 200;
 
 inline std::string normalizedRoot(std::string p)
 {

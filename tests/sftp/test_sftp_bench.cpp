@@ -133,3 +133,33 @@ TEST_CASE("bench: a walk of 20,000 files in 1,000 folders, pipelined and serial"
                         << " s, serial " << std::chrono::duration<double>(ts).count() << " s");
     }
 }
+
+TEST_CASE("bench: 2,000 small files up and a no-change re-run", "[.bench]")
+{
+    TestSshd server;
+    TempDir src;
+    for (int d = 0; d < 100; ++d) {
+        std::filesystem::create_directories(src / ("d" + std::to_string(d)));
+        for (int f = 0; f < 20; ++f)
+            writeFile(src / ("d" + std::to_string(d) + "/f" + std::to_string(f)), std::string(15000, char('a' + f)));
+    }
+    SyncOptions o;
+    o.mode = SyncMode::TwoWay;
+    o.threads = std::getenv("FERRY_BENCH_THREADS") ? std::atoi(std::getenv("FERRY_BENCH_THREADS")) : 4;
+    TempDir stateDir;
+    o.statePath = stateDir / "state.db";
+    auto once = [&] {
+        auto t0 = std::chrono::steady_clock::now();
+        auto run = openSyncRun(*Location::parse(src.path()), *Location::parse(server.url(server.serverRoot() + "/up")),
+                               server.access(), o);
+        REQUIRE(run.ok());
+        SyncReport r = (*run)->run();
+        INFO(describe(r));
+        REQUIRE(r.exit == ExitCode::InSync);
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+    const double up = once();
+    const double again = once();
+    WARN("2,000 files of 15 kB, " << o.threads << " threads: up " << up << " s, no-change two-way re-run " << again
+                                  << " s");
+}
