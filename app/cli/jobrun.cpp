@@ -55,15 +55,14 @@ int runJob(const std::vector<std::string>& args)
     for (const std::string& n : runner.notes())
         std::fprintf(stderr, "note: %s\n", n.c_str());
     if (!prepared) {
-        (void)reportHostKey(*hostKeys);
         const Error& e = prepared.error();
-        if (e.code == Error::Code::HostKeyChanged) {
-            auto left = Location::parse(job->left);
-            auto right = Location::parse(job->right);
-            if (left && right)
-                return fail(c, "run", stopSentence(hostKeyChangedStop(e, *left, *right, job->mode)), 4);
-        }
-        return fail(c, "run", e.message(), exitCodeForOpenError(e));
+        std::string message = e.message();
+        if (e.code == Error::Code::HostKeyChanged)
+            if (auto left = Location::parse(job->left), right = Location::parse(job->right); left && right)
+                message = stopSentence(hostKeyChangedStop(e, *left, *right, job->mode));
+        const int code = fail(c, "run", message, exitCodeForOpenError(e));
+        (void)reportHostKey(*hostKeys); // then what to do about a new key
+        return code;
     }
     CancelToken cancel = runner.cancelToken();
     setCancelTarget(&cancel);

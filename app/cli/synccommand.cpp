@@ -421,7 +421,6 @@ int runSync(const std::vector<std::string>& argv)
     notePasswordSource(access);
     auto opened = openSyncRun(*left, *right, access, args.options);
     if (!opened) {
-        const QJsonObject hostKey = reportHostKey(*hostKeys);
         const int code = exitCodeForOpenError(opened.error());
         // A changed host key is a safety stop, worded as every stop is.
         const std::string message =
@@ -429,6 +428,7 @@ int runSync(const std::vector<std::string>& argv)
                 ? stopSentence(hostKeyChangedStop(opened.error(), *left, *right, args.options.mode))
                 : opened.error().message();
         std::fprintf(stderr, "ferry-cli sync: %s\n", message.c_str());
+        const QJsonObject hostKey = reportHostKey(*hostKeys); // then what to do about a new key
         if (args.json) {
             QJsonObject o{{"exit_code", code}, {"status", q(exitCodeName(ExitCode(code)))},
                           {"message", q(message)}};
