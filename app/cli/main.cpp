@@ -76,9 +76,10 @@ Remote sides (sftp://):
                                 in Ferry's known_hosts (its data folder). Without it, a terminal asks;
                                 with no terminal the new key is refused (exit 2, fingerprint printed).
                                 A host key that changed is never accepted: exit 4
-  --server-versions PATH        with --versioning: where the server side keeps replaced and deleted
-                                files, a folder on that server (absolute path). --versioning DIR is a
-                                folder on this computer and keeps the local side's versions only
+  --server-versions PATH        keep the server side's replaced and deleted files in PATH, a folder
+                                on that server (absolute path; turns versioning on). --versioning DIR
+                                is a folder on this computer and keeps the local side's versions only:
+                                a two-way job with a server side needs both ('' removes PATH)
 
 Job settings (job add, job edit): --mode, --conflict, --compare, --versioning, --versions-keep,
   --versions-max-age, --exclude GLOB (edit: adds), --remove-exclude GLOB, --clear-excludes,

@@ -15,12 +15,17 @@ ME=$(id -un)
 
 # ---------------------------------------------------------------- the server
 SSHD=$ROOT/sshd
-SSHD_PID=
+# The listener's pid is kept in a file: a case (a subshell) may restart the
+# server, and the script's exit must stop the one that runs then.
 stop_sshd() {
-  [[ -n $SSHD_PID ]] || return 0
+  local pid; pid=$(cat "$SSHD/listener.pid" 2>/dev/null)
+  [[ -n $pid ]] || return 0
   # The listener and the session processes it forked for our connections.
-  local kids; kids=$(pgrep -P "$SSHD_PID" 2>/dev/null)
-  kill "$SSHD_PID" $kids 2>/dev/null; wait "$SSHD_PID" 2>/dev/null; SSHD_PID=
+  local kids; kids=$(pgrep -P "$pid" 2>/dev/null)
+  kill "$pid" $kids 2>/dev/null
+  local i
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  rm -f "$SSHD/listener.pid"
 }
 trap 'stop_sshd; cleanup' EXIT
 new_host_key() { rm -f "$SSHD/host_ed25519" "$SSHD/host_ed25519.pub"; ssh-keygen -q -t ed25519 -N '' -f "$SSHD/host_ed25519" >/dev/null; }
@@ -45,7 +50,7 @@ CFG
   if [[ $(id -u) == 0 ]]; then mkdir -p /run/sshd && chmod 755 /run/sshd; fi
   /usr/sbin/sshd -t -f "$SSHD/sshd_config" || { echo "FATAL: sshd -t refused the config" >&2; exit 1; }
   /usr/sbin/sshd -D -e -f "$SSHD/sshd_config" </dev/null >/dev/null 2>>"$SSHD/sshd.log" &
-  SSHD_PID=$!
+  echo $! > "$SSHD/listener.pid"
   local i
   for ((i = 0; i < 100; i++)); do (echo > "/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0; sleep 0.05; done
   echo "FATAL: sshd did not start: $(tail -5 "$SSHD/sshd.log")" >&2; exit 1
