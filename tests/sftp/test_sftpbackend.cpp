@@ -390,3 +390,58 @@ TEST_CASE("sftp: a server that stops answering ends each kind of call within the
     CHECK(b.connectionLost());
     CHECK_FALSE(b.stat("f").ok()); // a lost session fails at once
 }
+
+TEST_CASE("sftp: a password is asked once per side, whatever the number of sessions; the host key is pinned",
+          "[sftp][password]")
+{
+    if (!TestSshd::canMakePasswordUser()) {
+        WARN("skipped: a password login needs a throwaway account, and only root can make one");
+        return;
+    }
+    SshdOptions options;
+    options.passwordAuth = true;
+    TestSshd server(options);
+    RemoteAccess access = server.access();
+    access.identityFiles.clear();
+    int asked = 0;
+    access.password = [&](const std::string&) -> Result<Credentials> {
+        ++asked;
+        return Credentials{Credentials::Source::Prompt, server.password(), "the prompt"};
+    };
+    const char* agent = std::getenv("SSH_AUTH_SOCK");
+    const std::string savedAgent = agent ? agent : "";
+    ::unsetenv("SSH_AUTH_SOCK");
+    auto where = Location::parse("sftp://" + server.passwordUser() + "@127.0.0.1:" + std::to_string(server.port()) + "/tmp");
+    REQUIRE(where.ok());
+    auto place = SftpBackend::open(*where, access, CallContext{});
+    INFO((place.ok() ? std::string() : place.error().message()));
+    REQUIRE(place.ok());
+    CHECK(asked == 1);
+    std::vector<std::unique_ptr<Backend>> sessions;
+    for (int i = 0; i < 3; ++i) {
+        auto s = (*place)->connect(CallContext{});
+        INFO((s.ok() ? std::string() : s.error().message()));
+        REQUIRE(s.ok());
+        auto exists = (*s)->rootExists();
+        REQUIRE(exists.ok());
+        CHECK(*exists);
+        sessions.push_back(std::move(*s));
+    }
+    CHECK(asked == 1);
+    if (!savedAgent.empty())
+        ::setenv("SSH_AUTH_SOCK", savedAgent.c_str(), 1);
+}
+
+TEST_CASE("sftp: a session after the server's host key changed within a run is refused", "[sftp][hostkey]")
+{
+    TestSshd server;
+    auto place = openAt(server, server.serverRoot());
+    auto first = place->connect(CallContext{});
+    REQUIRE(first.ok());
+    server.restart(true); // same port, a new host key
+    auto second = place->connect(CallContext{});
+    REQUIRE_FALSE(second.ok());
+    INFO(second.error().message());
+    CHECK(second.error().kind == Error::Kind::AbortRun);
+    CHECK(second.error().code == Error::Code::HostKeyChanged);
+}
