@@ -445,3 +445,37 @@ TEST_CASE("sftp: a session after the server's host key changed within a run is r
     CHECK(second.error().kind == Error::Kind::AbortRun);
     CHECK(second.error().code == Error::Code::HostKeyChanged);
 }
+
+TEST_CASE("sftp: a run cancelled in the middle of an upload leaves no temporary and no partial file", "[sftp][faults]")
+{
+    using namespace std::chrono_literals;
+    TestSshd server;
+    const std::string remote = server.serverRoot() + "/r";
+    std::filesystem::create_directories(remote);
+    TempDir here;
+    writeFile(here / "big.bin", std::string(size_t(300) << 20, 'b'));
+    SyncOptions o;
+    o.mode = SyncMode::Mirror;
+    o.threads = 2;
+    auto run = openSyncRun(*Location::parse(here.path()), *Location::parse(server.url(remote)), server.access(), o);
+    REQUIRE(run.ok());
+    CancelToken cancel = (*run)->cancelToken();
+    std::jthread canceller([&] {
+        for (int i = 0; i < 500; ++i) {
+            std::this_thread::sleep_for(10ms);
+            if (holdsTemp(remote))
+                break;
+        }
+        std::this_thread::sleep_for(50ms);
+        cancel.cancel();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    SyncReport r = (*run)->run();
+    canceller.join();
+    INFO(describe(r));
+    CHECK(std::chrono::steady_clock::now() - start < 10s);
+    CHECK(r.execution.cancelled);
+    CHECK_FALSE(exists(remote + "/big.bin"));
+    run->reset();
+    CHECK_FALSE(holdsTemp(remote));
+}
