@@ -563,6 +563,9 @@ QWizardPage* JobWizard::makeVersioningPage()
             updateVersioningControls();
         });
     static_cast<Page*>(page)->complete = [this] {
+        const bool anyServer = m_sides[0].server->isChecked() || m_sides[1].server->isChecked();
+        if (m_versioning->currentData().toInt() == int(VersioningSettings::Mode::Trash))
+            return !anyServer; // a server has no desktop trash
         if (m_versioning->currentData().toInt() != int(VersioningSettings::Mode::Folder))
             return true;
         const bool local = !m_sides[0].server->isChecked() || !m_sides[1].server->isChecked();
@@ -594,8 +597,12 @@ void JobWizard::updateVersioningControls()
         m_versioningNote->setText(tr("What a sync replaces or deletes is gone for good."));
         break;
     case VersioningSettings::Mode::Trash:
-        m_versioningNote->setText(tr("What a sync replaces or deletes goes to the system trash, which keeps it "
-                                     "by its own rules."));
+        if (remote)
+            m_versioningNote->setText(tr("A server has no system trash: keep versions in a folder (one on the "
+                                         "server for its side), or turn versioning off."));
+        else
+            m_versioningNote->setText(tr("What a sync replaces or deletes goes to the system trash, which keeps it "
+                                         "by its own rules."));
         break;
     case VersioningSettings::Mode::Folder:
         if (local && remote)

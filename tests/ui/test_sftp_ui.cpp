@@ -522,3 +522,21 @@ TEST_CASE("a password the wizard was asked to keep is saved under the job's name
     REQUIRE(QTest::qWaitFor([&] { return w.jobsModel()->rowCount() == 1; }, 10000));
     CHECK(w.jobsModel()->rowAt(0)->job.right == "sftp://me@nas.local/srv/docs");
 }
+
+TEST_CASE("a job with a server side cannot keep its versions in the system trash", "[ui][sftp]")
+{
+    Job job;
+    job.id = 9;
+    job.name = "Docs";
+    job.left = QDir::tempPath().toStdString() + "/docs";
+    job.right = "sftp://me@nas/srv/docs";
+    JobWizard wizard(job);
+    wizard.show();
+    while (wizard.currentId() != JobWizard::VersioningPage)
+        wizard.next();
+    wizard.versioningCombo()->setCurrentIndex(wizard.versioningCombo()->findData(int(VersioningSettings::Mode::Trash)));
+    CHECK_FALSE(wizard.button(QWizard::NextButton)->isEnabled());
+    CHECK(wizard.findChild<QLabel*>("versioningNote")->text().contains("A server has no system trash"));
+    wizard.versioningCombo()->setCurrentIndex(wizard.versioningCombo()->findData(int(VersioningSettings::Mode::None)));
+    CHECK(wizard.button(QWizard::NextButton)->isEnabled());
+}
