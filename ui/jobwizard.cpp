@@ -689,6 +689,7 @@ void JobWizard::load(const Job& j)
             c.form->setUsesPassword(!j.passwordEnv.empty());
             if (j.id) {
                 c.form->setSavedPasswordKey(SecretStore::keyForJob(j.name));
+                c.form->setPasswordVariable(j.passwordEnv);
                 showSavedPasswordChoice(side, j.name);
             }
             c.edit->clear();

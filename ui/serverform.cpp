@@ -372,7 +372,9 @@ void ServerForm::testConnection()
     const int generation = ++m_testGeneration;
     const Location where = location();
     const RemoteAccess access = this->access();
-    const std::string savedKey = usesPassword() && m_password->text().isEmpty() ? m_savedPasswordKey : std::string();
+    const bool lookUp = usesPassword() && m_password->text().isEmpty();
+    const std::string savedKey = lookUp ? m_savedPasswordKey : std::string();
+    const std::string variable = lookUp ? m_passwordVariable : std::string();
     const CallContext context{m_testToken, std::chrono::seconds(20)};
     m_result->setText(tr("Connecting to %1…").arg(QString::fromStdString(where.host)));
     m_result->setPalette(palette());
@@ -389,9 +391,13 @@ void ServerForm::testConnection()
         showResult(outcome.first, outcome.second);
         emit testFinished(outcome.first, outcome.second);
     });
-    watcher->setFuture(QtConcurrent::run([where, given = access, savedKey, context]() -> Outcome {
+    watcher->setFuture(QtConcurrent::run([where, given = access, savedKey, variable, context]() -> Outcome {
         RemoteAccess access = given;
-        // A job's saved password, when the field was left empty (editing).
+        // The job's own password, when the field was left empty (editing):
+        // its variable, then the keychain, as a run looks for it.
+        if (!variable.empty() && !qEnvironmentVariable(variable.c_str()).isEmpty())
+            access.credentials = {Credentials::Source::Environment, qEnvironmentVariable(variable.c_str()).toStdString(),
+                                  "the environment variable " + variable};
         if (!savedKey.empty() && access.credentials.password.empty()) {
             const SecretStore::Outcome saved = SecretStore::read(savedKey);
             if (saved.status == SecretStore::Status::Ok)

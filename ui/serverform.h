@@ -64,6 +64,9 @@ public:
     // The keychain key of the job's saved password ("" for a new job): Test
     // connection reads it on its worker when the password field is empty.
     void setSavedPasswordKey(const std::string& key) { m_savedPasswordKey = key; }
+    // The job's password variable (Job::passwordEnv): read before the
+    // keychain when the password field is empty, as a run does.
+    void setPasswordVariable(const std::string& name) { m_passwordVariable = name; }
     // What the server is asked with: the fields' key file and password, the
     // host-key dialog of this form.
     RemoteAccess access() const;
@@ -124,6 +127,7 @@ private:
     QLabel* m_result = nullptr;
     RemoteAccess m_accessBase;
     std::string m_savedPasswordKey;
+    std::string m_passwordVariable;
     CancelToken m_testToken;
     int m_testGeneration = 0;
     bool m_testing = false;

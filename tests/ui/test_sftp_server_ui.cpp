@@ -350,6 +350,15 @@ TEST_CASE("Test connection with a password: missing, wrong, right", "[ui][sftp][
     auto [rightOk, rightText] = testConnection(form);
     CAPTURE(rightText.toStdString(), sshd.log());
     CHECK(rightOk);
+
+    // An edited job's password variable stands in for an empty field, as in a run.
+    form.passwordEdit()->clear();
+    form.setPasswordVariable("FERRY_UI_TEST_PASSWORD");
+    qputenv("FERRY_UI_TEST_PASSWORD", QByteArray::fromStdString(sshd.password()));
+    auto [variableOk, variableText] = testConnection(form);
+    qunsetenv("FERRY_UI_TEST_PASSWORD");
+    CAPTURE(variableText.toStdString());
+    CHECK(variableOk);
 }
 
 // Not run by default: pictures of the form's failures for a person to look
