@@ -85,7 +85,23 @@ Result<std::unique_ptr<SftpBackend>> SftpBackend::open(const Location& where, co
             sftp_statvfs_free(top);
         }
     }
-    side->spare = std::move(*connection);
+    auto first = std::make_shared<SftpLink>(std::move(*connection));
+    if (side->posixRename) {
+        // Offered is not always allowed (sftp-server -P): a rename of a name
+        // that cannot exist tells, without touching anything.
+        std::string probe;
+        sftpwire::putString(probe, "/nonexistent-ferry-probe/a");
+        sftpwire::putString(probe, "/nonexistent-ferry-probe/b");
+        CallGuard guard(*first, context);
+        const int status = first->extendedStatus("posix-rename@openssh.com", probe);
+        if (auto broken = guard.end("connect", where.toString()))
+            return *broken;
+        if (status < 0)
+            return lostError("connect", where.toString());
+        if (status == SSH_FX_OP_UNSUPPORTED)
+            side->posixRename = false;
+    }
+    side->spare = std::move(first);
     auto place = std::unique_ptr<SftpBackend>(new SftpBackend(side, root, nullptr));
     place->setCallContext(context);
     return place;
@@ -100,19 +116,18 @@ SftpBackend::~SftpBackend() = default;
 
 Result<std::unique_ptr<Backend>> SftpBackend::connect(const CallContext& context) const
 {
-    std::unique_ptr<SshConnection> connection;
+    std::shared_ptr<SftpLink> link;
     {
         std::lock_guard lock(m_side->mutex);
-        connection = std::move(m_side->spare);
+        link = std::move(m_side->spare);
     }
-    if (!connection) {
+    if (!link) {
         auto opened = SshConnection::open(m_side->where, sessionAccess(m_side), context, m_side->fingerprint);
         if (!opened)
             return opened.error();
-        connection = std::move(*opened);
+        link = std::make_shared<SftpLink>(std::move(*opened));
     }
-    auto session = std::unique_ptr<SftpBackend>(
-        new SftpBackend(m_side, m_root, std::make_shared<SftpLink>(std::move(connection))));
+    auto session = std::unique_ptr<SftpBackend>(new SftpBackend(m_side, m_root, std::move(link)));
     session->setCallContext(context);
     session->removeOrphans();
     return std::unique_ptr<Backend>(std::move(session));
@@ -123,18 +138,16 @@ Result<SftpLink*> SftpBackend::linkFor(const char* op, const std::string& path)
     if (!m_link) {
         // The place as opened works on its own: the first connection when no
         // session took it, else a new login.
-        std::unique_ptr<SshConnection> connection;
         {
             std::lock_guard lock(m_side->mutex);
-            connection = std::move(m_side->spare);
+            m_link = std::move(m_side->spare);
         }
-        if (!connection) {
+        if (!m_link) {
             auto opened = SshConnection::open(m_side->where, sessionAccess(m_side), callContext(), m_side->fingerprint);
             if (!opened)
                 return opened.error();
-            connection = std::move(*opened);
+            m_link = std::make_shared<SftpLink>(std::move(*opened));
         }
-        m_link = std::make_shared<SftpLink>(std::move(connection));
     }
     if (auto e = ready(*m_link, callContext(), op, path))
         return *e;
@@ -432,7 +445,13 @@ Result<void> SftpBackend::renameAbs(const std::string& from, const std::string& 
         sftpwire::putString(payload, to);
         CallGuard guard(**link, callContext());
         const int status = (*link)->extendedStatus("posix-rename@openssh.com", payload);
-        return rawResult(**link, status, op, rel, guard);
+        if (status != SSH_FX_OP_UNSUPPORTED)
+            return rawResult(**link, status, op, rel, guard);
+        // Offered but refused (sftp-server -P): this side replaces in steps
+        // from now on (Capabilities::atomicRename), and this rename is a plain
+        // one, which fails on an existing target rather than replace it.
+        (void)guard.end(op, rel);
+        m_side->posixRename = false;
     }
     Call call(**link, callContext());
     if (sftp_rename((*link)->sftp(), from.c_str(), to.c_str()) != 0)

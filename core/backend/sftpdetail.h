@@ -12,6 +12,7 @@
 #include <libssh/sftp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <limits>
 #include <memory>
@@ -31,7 +32,7 @@ struct SftpBackend::Side {
     Location where;
     RemoteAccess access;
     std::string fingerprint;
-    bool posixRename = false;
+    std::atomic<bool> posixRename{false}; // cleared when the server refuses it after all
     bool lsetstat = false;
     bool fsync = false;
     bool statvfs = false;
@@ -39,7 +40,7 @@ struct SftpBackend::Side {
     bool openssh = false; // OpenSSH's rename never replaces (it links and unlinks)
 
     std::mutex mutex;
-    std::unique_ptr<SshConnection> spare; // the first connection, for the first session
+    std::shared_ptr<SftpLink> spare; // the first connection, for the first session
 
     std::mutex passwordMutex;
     std::optional<Result<Credentials>> asked;
@@ -210,19 +211,18 @@ namespace sftpdetail {
 
 
 // Before any call: a lost link or a cancelled run fails at once; raw
-// answers still due are collected (libssh must not see them); and, unless
-// the call is a read stream's own, the reads in flight are collected: libssh
+// answers still due are collected (libssh must not see them); and the reads
+// in flight (but `ownReads`, the calling stream's drain) are collected: libssh
 // 0.10 as patched by Debian (CVE-2026-59848) loses the answers queued
 // before the one a call takes out of order.
 inline std::optional<Error> ready(SftpLink& link, const CallContext& context, const std::string& op, const std::string& path,
-                           bool collectReads = true)
+                                  int ownReads = 0)
 {
     if (context.cancel.isCancelled())
         return Error::cancelled();
     if (link.lost())
         return lostError(op, path);
-    if (collectReads)
-        link.quiesce();
+    link.quiesce(ownReads);
     if (link.lost())
         return lostError(op, path);
     if (link.rawInFlight()) {

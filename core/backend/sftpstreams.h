@@ -5,6 +5,7 @@
 
 #include "backend/sftpdetail.h"
 
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -13,6 +14,14 @@
 namespace ferry {
 
 using namespace sftpdetail;
+
+// What a stream's clean-up (closing, removing a temporary) runs within: not
+// the run's cancel, which would drop a sound connection, and a short bound.
+inline CallContext cleanupContext(const CallContext& context)
+{
+    const std::chrono::milliseconds cap = std::chrono::seconds(5);
+    return CallContext{CancelToken{}, context.timeout.count() > 0 ? std::min(context.timeout, cap) : cap};
+}
 
 // Reads with up to kReadsInFlight requests of kReadChunk ahead. Answers are
 // collected strictly in the order asked (libssh 0.10 as patched by Debian
@@ -28,6 +37,7 @@ public:
     }
     ~SftpReadStream() override
     {
+        m_context = cleanupContext(m_context);
         m_link->removeDrain(m_drain);
         collectAll(); // every answer consumed: none is left for a raw reader to trip on
         (void)ready(*m_link, m_context, "read", m_path); // nor another stream's
@@ -55,7 +65,7 @@ public:
             }
             if (m_deliver >= m_endAt || (m_inFlight.empty() && m_eofSeen))
                 return size_t(0);
-            if (auto e = ready(*m_link, m_context, "read", m_path, false))
+            if (auto e = ready(*m_link, m_context, "read", m_path, m_drain))
                 return fail(*e);
             topUp();
             if (m_error)
@@ -181,6 +191,9 @@ public:
     }
     ~SftpTempFile() override
     {
+        // Cleaned up even when the run was cancelled (the link is still
+        // sound then), within a short bound of its own.
+        m_context = cleanupContext(m_context);
         if (m_file) {
             awaitAll();
             closeFile();

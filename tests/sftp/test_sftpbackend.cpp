@@ -277,6 +277,9 @@ TEST_CASE("sftp: names with a newline, spaces and non-ASCII bytes are listed and
     INFO(describe(r2));
     REQUIRE(r2.exit == ExitCode::InSync);
     CHECK(tree(server.serverRoot() + "/copy") == tree(root));
+    // QTemporaryDir cannot remove a name that is not UTF-8.
+    for (const auto& e : std::filesystem::directory_iterator(here.path()))
+        std::filesystem::remove_all(e.path());
 }
 
 TEST_CASE("sftp: replaced and deleted files are kept in a versions folder on the server", "[sftp][versions]")
@@ -389,4 +392,139 @@ TEST_CASE("sftp: a server that stops answering ends each kind of call within the
     CHECK(failed->kind == (byCancel ? Error::Kind::Cancelled : Error::Kind::Retry));
     CHECK(b.connectionLost());
     CHECK_FALSE(b.stat("f").ok()); // a lost session fails at once
+}
+
+TEST_CASE("sftp: a password is asked once per side, whatever the number of sessions; the host key is pinned",
+          "[sftp][password]")
+{
+    if (!TestSshd::canMakePasswordUser()) {
+        WARN("skipped: a password login needs a throwaway account, and only root can make one");
+        return;
+    }
+    SshdOptions options;
+    options.passwordAuth = true;
+    TestSshd server(options);
+    RemoteAccess access = server.access();
+    access.identityFiles.clear();
+    int asked = 0;
+    access.password = [&](const std::string&) -> Result<Credentials> {
+        ++asked;
+        return Credentials{Credentials::Source::Prompt, server.password(), "the prompt"};
+    };
+    const char* agent = std::getenv("SSH_AUTH_SOCK");
+    const std::string savedAgent = agent ? agent : "";
+    ::unsetenv("SSH_AUTH_SOCK");
+    auto where = Location::parse("sftp://" + server.passwordUser() + "@127.0.0.1:" + std::to_string(server.port()) + "/tmp");
+    REQUIRE(where.ok());
+    auto place = SftpBackend::open(*where, access, CallContext{});
+    INFO((place.ok() ? std::string() : place.error().message()));
+    REQUIRE(place.ok());
+    CHECK(asked == 1);
+    std::vector<std::unique_ptr<Backend>> sessions;
+    for (int i = 0; i < 3; ++i) {
+        auto s = (*place)->connect(CallContext{});
+        INFO((s.ok() ? std::string() : s.error().message()));
+        REQUIRE(s.ok());
+        auto exists = (*s)->rootExists();
+        REQUIRE(exists.ok());
+        CHECK(*exists);
+        sessions.push_back(std::move(*s));
+    }
+    CHECK(asked == 1);
+    if (!savedAgent.empty())
+        ::setenv("SSH_AUTH_SOCK", savedAgent.c_str(), 1);
+}
+
+TEST_CASE("sftp: a session after the server's host key changed within a run is refused", "[sftp][hostkey]")
+{
+    TestSshd server;
+    auto place = openAt(server, server.serverRoot());
+    auto first = place->connect(CallContext{});
+    REQUIRE(first.ok());
+    server.restart(true); // same port, a new host key
+    auto second = place->connect(CallContext{});
+    REQUIRE_FALSE(second.ok());
+    INFO(second.error().message());
+    CHECK(second.error().kind == Error::Kind::AbortRun);
+    CHECK(second.error().code == Error::Code::HostKeyChanged);
+}
+
+TEST_CASE("sftp: a run cancelled in the middle of an upload leaves no temporary and no partial file", "[sftp][faults]")
+{
+    using namespace std::chrono_literals;
+    TestSshd server;
+    const std::string remote = server.serverRoot() + "/r";
+    std::filesystem::create_directories(remote);
+    TempDir here;
+    writeFile(here / "big.bin", std::string(size_t(300) << 20, 'b'));
+    SyncOptions o;
+    o.mode = SyncMode::Mirror;
+    o.threads = 2;
+    auto run = openSyncRun(*Location::parse(here.path()), *Location::parse(server.url(remote)), server.access(), o);
+    REQUIRE(run.ok());
+    CancelToken cancel = (*run)->cancelToken();
+    std::jthread canceller([&] {
+        for (int i = 0; i < 500; ++i) {
+            std::this_thread::sleep_for(10ms);
+            if (holdsTemp(remote))
+                break;
+        }
+        std::this_thread::sleep_for(50ms);
+        cancel.cancel();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    SyncReport r = (*run)->run();
+    canceller.join();
+    INFO(describe(r));
+    CHECK(std::chrono::steady_clock::now() - start < 10s);
+    CHECK(r.execution.cancelled);
+    CHECK_FALSE(exists(remote + "/big.bin"));
+    run->reset();
+    CHECK_FALSE(holdsTemp(remote));
+}
+
+TEST_CASE("sftp: two files read in turns on one session, with other calls between, read back whole", "[sftp]")
+{
+    TestSshd server;
+    const std::string root = server.serverRoot() + "/r";
+    std::filesystem::create_directories(root);
+    std::string a, c;
+    for (int i = 0; a.size() < (3 << 20); ++i) {
+        a += "a" + std::to_string(i);
+        c += "c" + std::to_string(i * 7);
+    }
+    writeFile(root + "/a", a);
+    writeFile(root + "/c", c);
+    auto place = openAt(server, root);
+    auto session = place->connect(CallContext{});
+    REQUIRE(session.ok());
+    Backend& b = **session;
+    auto ina = b.openRead("a");
+    auto inc = b.openRead("c");
+    REQUIRE((ina.ok() && inc.ok()));
+    std::string gotA, gotC, buf(100000, '\0');
+    bool endA = false, endC = false;
+    for (int turn = 0; !(endA && endC); ++turn) {
+        for (auto [in, got, end] : {std::tie(*ina, gotA, endA), std::tie(*inc, gotC, endC)}) {
+            if (end)
+                continue;
+            auto n = in->read(buf.data(), buf.size());
+            REQUIRE(n.ok());
+            end = *n == 0;
+            got.append(buf.data(), *n);
+        }
+        if (turn % 3 == 0) {
+            auto st = b.stat("a"); // a call of its own between the reads
+            REQUIRE(st.ok());
+        }
+        if (turn % 5 == 0) {
+            auto temp = b.createTemp("", 0644); // raw writes between the reads
+            REQUIRE(temp.ok());
+            REQUIRE((*temp)->write(a.data(), 300000).ok());
+            REQUIRE(b.commit(std::move(*temp), "w" + std::to_string(turn), 0, 0644, true).ok());
+        }
+    }
+    CHECK(gotA == a);
+    CHECK(gotC == c);
+    CHECK(readFile(root + "/w0") == a.substr(0, 300000));
 }
