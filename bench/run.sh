@@ -512,7 +512,7 @@ suite_on sftp && sftp_suite
 
 # ---------------------------------------------------------------- report
 [[ $KEEP == 1 ]] || rm -rf "$WORK/data"
-md_args=(markdown "$RESULTS" "$REPORT_MD" --notes-from "$REPORT_MD")
+md_args=(markdown "$RESULTS" "$REPORT_MD" --notes-from "$REPORT_MD" --suites "$SUITES")
 [[ $SMOKE == 1 ]] && md_args+=(--smoke)
 "$PY" "$BENCH_DIR/report.py" "${md_args[@]}" || die "writing $REPORT_MD failed"
 say "results: $RESULTS; report: $REPORT_MD"
