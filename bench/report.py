@@ -421,7 +421,7 @@ def sftp_target_lines(res, smoke):
     why_not = ""
     ferry_env = res.env.get("sftp_ferry", "")
     if ferry_env.startswith("not available"):
-        why_not = " (Ferry's SFTP slot: %s)" % ferry_env
+        why_not = " (Ferry's SFTP slot is not available in this build)"
 
     def failed(where):
         """What went wrong in Ferry's runs of (set, group, case)...: non-zero exits, failed checks."""

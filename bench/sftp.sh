@@ -335,6 +335,7 @@ sftp_suite() {
   done
   emit "ENV sftp_connections $(grep -c 'client->server cipher' "$SD/sshd.log") in all"
   sshd_stop
+  [[ $KEEP == 1 ]] || rm -rf "$WORK/remote-home"
   trap - EXIT INT TERM
   export HOME=$saved_home
   [[ -n $saved_agent ]] && export SSH_AUTH_SOCK=$saved_agent
