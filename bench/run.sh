@@ -16,7 +16,7 @@
 #   WORK=/tmp/ferry-bench   scratch folder: data, logs, results.txt (data removed at the end)
 #   FERRY=<repo>/build/app/ferry-cli   built with `cmake --build build` when the default is missing
 #   SCALE_1M=1       run the metadata scale case: 250,000 and 1,000,000 empty files
-#   SMOKE=0          1 = 300 files per set, RUNS=1, no L, scale on 1,200/300 files, installs nothing,
+#   SMOKE=0          1 = 300 files per set, RUNS=1 (unless given), no L, scale on 1,200/300 files, installs nothing,
 #                    report written to $WORK/RESULTS.md instead of bench/RESULTS.md; the sftp
 #                    suite runs on 300 files and a 4 MB set L (skipped with a NOTE without sshd)
 #   SEED=42  KEEP=0 (1 = keep the data)  CASE_TIMEOUT= (seconds per timed command, none by default)
@@ -388,7 +388,8 @@ run_group() {
       if [[ -n ${DEST[$c]} ]]; then
         check_copy "$set" "$group" "$c" "$r" "${DEST[$c]}"
         # large copies: only the last round's, which later groups go on with, are kept
-        [[ $DROP_CHECKED == 1 && ${DEST[$c]##*/} == *.r[0-9]* ]] && rm -rf "${DEST[$c]}"
+        # (DROP_CHECKED=2, the SFTP large files: no later group goes on with any of them)
+        [[ $DROP_CHECKED == 2 || ($DROP_CHECKED == 1 && ${DEST[$c]##*/} == *.r[0-9]*) ]] && rm -rf "${DEST[$c]}"
       fi
     done
   done
