@@ -141,33 +141,51 @@ cipher_line() {
   return 0
 }
 
-# ferry_sftp_probe: can this ferry-cli sync to an sftp:// side? A build without the endpoint
-# says so ("... not available ...") and its slot is reported as not available; any other
-# failure keeps the slot (its runs then fail the checks and the run exits 1).
-ferry_sftp_probe() {
-  local p=$WORK/sftp-probe out rc
+# ferry_sftp_probe: can this ferry-cli sync to an sftp:// side? Sets SFTP_FERRY. A build
+# without the endpoint says so ("... not available ...") and its slot is reported as not
+# available; any other failure keeps the slot (its runs then fail the checks, the run exits 1).
+# A ferry-cli that wants a password before it connects (the key is what logs in here) is
+# tried once more with one in FERRY_PASSWORD; if that works, every Ferry case gets it too
+# (SFTP_FERRY_ENV), with a NOTE.
+SFTP_FERRY_ENV=""
+probe_once() {             # probe_once ENV...: one probe sync; sets PROBE_RC, PROBE_OUT
+  local p=$WORK/sftp-probe
   rm -rf "$p"
   mkdir -p "$p/src/sub" "$p/state"
   echo probe >"$p/src/sub/a.txt"
   sshd_mark
-  out=$("$FERRY" sync "$p/src" "sftp://$SSH_USER@$SFTP_ALIAS_chacha$p/dst" --mode mirror --state "$p/state/db" -q 2>&1 </dev/null)
-  rc=$?
-  printf '== sftp probe: ferry-cli exit %s\n%s\n' "$rc" "$out" >>"$TOOL_LOG"
-  if [[ $rc == 0 ]] && diff -r "$p/src" "$p/dst" >/dev/null 2>&1; then
+  PROBE_OUT=$(env "$@" "$FERRY" sync "$p/src" "sftp://$SSH_USER@$SFTP_ALIAS_chacha$p/dst" --mode mirror \
+                --state "$p/state/db" -q 2>&1 </dev/null)
+  PROBE_RC=$?
+  [[ $PROBE_RC == 0 ]] && ! diff -r "$p/src" "$p/dst" >/dev/null 2>&1 && PROBE_RC=diff
+  printf '== sftp probe %s: ferry-cli exit %s\n%s\n' "$*" "$PROBE_RC" "$PROBE_OUT" >>"$TOOL_LOG"
+  rm -rf "$p"
+  PROBE_OUT=$(head -n1 <<<"$PROBE_OUT" | tr -s ' ')
+}
+ferry_sftp_probe() {
+  probe_once
+  if [[ $PROBE_RC != 0 ]] && grep -qi 'needs a password' <<<"$PROBE_OUT"; then
+    local first=$PROBE_OUT
+    probe_once FERRY_PASSWORD=bench-key-login-needs-none
+    if [[ $PROBE_RC == 0 ]]; then
+      SFTP_FERRY_ENV="FERRY_PASSWORD=bench-key-login-needs-none "
+      sftp_note "ferry-cli asks for a password before it connects although the key logs in (\"$first\"); its runs get FERRY_PASSWORD, which the key login leaves unused"
+    fi
+  fi
+  if [[ $PROBE_RC == 0 ]]; then
     SFTP_FERRY=1
     emit "ENV sftp_ferry available (a probe sync to sftp://$SSH_USER@$SFTP_ALIAS_chacha worked)"
     cipher_line "set=probe group=probe case=ferry-cli"
-  elif [[ $rc != 0 ]] && grep -qi 'not available' <<<"$out"; then
+  elif grep -qi 'not available' <<<"$PROBE_OUT"; then
     SFTP_FERRY=0
-    emit "ENV sftp_ferry not available in this build: $(head -n1 <<<"$out" | tr -s ' ')"
-    sftp_note "Ferry's slot is not available: ferry-cli says \"$(head -n1 <<<"$out" | tr -s ' ')\"; the peers are measured alone"
+    emit "ENV sftp_ferry not available in this build: $PROBE_OUT"
+    sftp_note "Ferry's slot is not available: ferry-cli says \"$PROBE_OUT\"; the peers are measured alone"
   else
     SFTP_FERRY=1
-    emit "ENV sftp_ferry probe failed (exit $rc): $(head -n1 <<<"$out" | tr -s ' ')"
-    sftp_note "ferry-cli's probe sync over SFTP failed (exit $rc: $(head -n1 <<<"$out" | tr -s ' ')); its cases run anyway"
+    emit "ENV sftp_ferry probe failed (exit $PROBE_RC): $PROBE_OUT"
+    sftp_note "ferry-cli's probe sync over SFTP failed (exit $PROBE_RC: $PROBE_OUT); its cases run anyway"
     FAILED=1
   fi
-  rm -rf "$p"
 }
 
 # sftp_define CASE STAGE ROUND: CMD, PREP and DEST of one case of the group being run, whose
@@ -187,7 +205,7 @@ sftp_define() {
   s=$(q "$SRC"); d=$(q "$dst"); stq=$(q "$st"); cfg=$(q "$SH/.ssh/config")
   sshc="ssh -F $cfg"
   rcenv="RCLONE_CONFIG=$(q "$WORK/rclone-sftp.conf")"
-  ferry="FERRY_TIMING=1 $(q "$FERRY") sync"
+  ferry="${SFTP_FERRY_ENV}FERRY_TIMING=1 $(q "$FERRY") sync"
   if [[ $SFTP_DIRN == down ]]; then
     case $case in
       pipe-down)    cmd="$sshc $alias 'find $s -type f -exec cat {} +' >/dev/null" ;;
