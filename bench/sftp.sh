@@ -179,7 +179,7 @@ ferry_sftp_probe() {
   elif grep -qi 'not available' <<<"$PROBE_OUT"; then
     SFTP_FERRY=0
     emit "ENV sftp_ferry not available in this build: $PROBE_OUT"
-    sftp_note "Ferry's slot is not available: ferry-cli says \"$PROBE_OUT\"; the peers are measured alone"
+    sftp_note "Ferry's slot is not available in this build (see \"Ferry's SFTP slot\"); the peers are measured alone"
   else
     SFTP_FERRY=1
     emit "ENV sftp_ferry probe failed (exit $PROBE_RC): $PROBE_OUT"
