@@ -19,7 +19,8 @@
 #   SMOKE=0          1 = 300 files per set, RUNS=1 (unless given), no L, scale on 1,200/300 files, installs nothing,
 #                    report written to $WORK/RESULTS.md instead of bench/RESULTS.md; the sftp
 #                    suite runs on 300 files and a 4 MB set L (skipped with a NOTE without sshd)
-#   SEED=42  KEEP=0 (1 = keep the data)  CASE_TIMEOUT= (seconds per timed command, none by default)
+#   SEED=42  KEEP=0 (1 = keep the data)  CASE_TIMEOUT= (seconds per timed command, none by default;
+#                    SMOKE: 60)
 #   SETTLE_S=40      pause after a large deletion before the next timed run (SMOKE: 0); see README
 #   RECONCILE_BENCH=<build>/bench/reconcile_bench   reconciler micro-benchmark, run when present
 #
@@ -45,6 +46,7 @@ if [[ $SMOKE == 1 ]]; then
   SMALL_FILES=300
   SCALE_SIZES="1200 300"
   SETTLE_S=0
+  CASE_TIMEOUT=${CASE_TIMEOUT:-60}     # tiny data: a case that takes a minute is stuck
   [[ ${SCALE_1M:-1} == 0 ]] && SCALE_SIZES=""
   REPORT_MD=$WORK/RESULTS.md
 else

@@ -86,7 +86,8 @@ EOF
     alias=SFTP_ALIAS_$c
     cipher=SFTP_CIPHER_$c
     # one complete block per alias: no option is given twice for a host, so it does not
-    # matter whether a parser keeps the first value (OpenSSH) or the last
+    # matter whether a parser keeps the first value (OpenSSH) or the last. No LogLevel:
+    # libssh reads "ERROR" as "log warnings" and would write its debugging to stderr.
     cat >>"$SH/.ssh/config" <<EOF
 Host ${!alias}
   HostName 127.0.0.1
@@ -99,7 +100,6 @@ Host ${!alias}
   StrictHostKeyChecking yes
   Ciphers ${!cipher}
   BatchMode yes
-  LogLevel ERROR
 
 EOF
   done
