@@ -1,3 +1,5 @@
+# shellcheck shell=bash disable=SC2034
+# (CMD, PREP, DEST and the knobs are run.sh's: this file is sourced by it)
 # bench/sftp.sh - the SFTP cases of bench/run.sh (sourced by it; run when SUITES contains sftp).
 #
 # A private OpenSSH sshd on 127.0.0.1 (its own host key, config and log, key login only), and
@@ -157,7 +159,7 @@ probe_once() {             # probe_once ENV...: one probe sync; sets PROBE_RC, P
   PROBE_OUT=$(env "$@" "$FERRY" sync "$p/src" "sftp://$SSH_USER@$SFTP_ALIAS_chacha$p/dst" --mode mirror \
                 --state "$p/state/db" -q 2>&1 </dev/null)
   PROBE_RC=$?
-  [[ $PROBE_RC == 0 ]] && ! diff -r "$p/src" "$p/dst" >/dev/null 2>&1 && PROBE_RC=diff
+  [[ $PROBE_RC == 0 ]] && ! diff -r "$p/src" "$p/dst" >/dev/null 2>&1 && PROBE_RC="diff"
   printf '== sftp probe %s: ferry-cli exit %s\n%s\n' "$*" "$PROBE_RC" "$PROBE_OUT" >>"$TOOL_LOG"
   rm -rf "$p"
   PROBE_OUT=$(head -n1 <<<"$PROBE_OUT" | tr -s ' ')
