@@ -42,6 +42,8 @@
 //   - ProxyJump: libssh turns it into `ProxyCommand ssh -W [%h]:%p jump`,
 //     so the jump hop is OpenSSH's own client with its own config and
 //     known_hosts; a ProxyCommand works as such.
+//   - The system's /etc/ssh/ssh_config is not read (libssh's own reading of
+//     configs is off): the user's config is the one that counts.
 //   - The system's known_hosts (/etc/ssh/ssh_known_hosts) is read only with
 //     the real OpenSSH folder (access.sshDir empty): a job or test with an
 //     sshDir of its own is self-contained. An @revoked or @cert-authority

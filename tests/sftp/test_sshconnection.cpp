@@ -230,11 +230,21 @@ TEST_CASE("a connection logs in with the job's key and starts SFTP", "[sshconnec
     CHECK_FALSE(c.hasExtension("no-such-extension@example.org"));
     CHECK_FALSE(c.lost());
 
-    auto call = c.beginCall();
-    sftp_attributes root = sftp_stat(c.sftp(), sshd.serverRoot().c_str());
-    REQUIRE(root != nullptr);
-    CHECK(root->type == SSH_FILEXFER_TYPE_DIRECTORY);
-    sftp_attributes_free(root);
+    {
+        auto call = c.beginCall();
+        sftp_attributes root = sftp_stat(c.sftp(), sshd.serverRoot().c_str());
+        REQUIRE(root != nullptr);
+        CHECK(root->type == SSH_FILEXFER_TYPE_DIRECTORY);
+        sftp_attributes_free(root);
+    }
+    // A server's "no such file" is its answer, not a broken connection.
+    {
+        auto call = c.beginCall();
+        CHECK(sftp_stat(c.sftp(), (sshd.serverRoot() + "/missing").c_str()) == nullptr);
+    }
+    CHECK(sftp_get_error(c.sftp()) == SSH_FX_NO_SUCH_FILE);
+    CHECK_FALSE(c.lost());
+    CHECK_FALSE(c.brokenBy("stat", "missing").has_value());
 }
 
 TEST_CASE("a Host alias in the user's ssh config gives host name, port, user and key file", "[sshconnection]")
@@ -334,12 +344,31 @@ TEST_CASE("a host key accepted and remembered is written to Ferry's file and not
     CHECK(prompt.seen->port == sshd.port());
     CHECK(prompt.seen->recordIn == access.ferryKnownHosts);
     CHECK(readAll(access.ferryKnownHosts) == sshd.knownHostsLine() + "\n");
+    namespace fs = std::filesystem;
+    CHECK((fs::status(access.ferryKnownHosts).permissions() & fs::perms::all) ==
+          (fs::perms::owner_read | fs::perms::owner_write));
+    CHECK((fs::status(fs::path(access.ferryKnownHosts).parent_path()).permissions() & fs::perms::all) ==
+          fs::perms::owner_all);
 
     access.confirmHostKey = nullptr; // a second run may ask nobody
     auto again = SshConnection::open(locationOf(sshd), access, within());
     INFO(messageOf(again));
     REQUIRE(again.ok());
     CHECK((*again)->hostKey().recordIn == access.ferryKnownHosts);
+}
+
+TEST_CASE("a remembered host key goes on a line of its own after a last line without a newline",
+          "[sshconnection][hostkey]")
+{
+    TestSshd sshd;
+    RemoteAccess access = sshd.access();
+    access.ferryKnownHosts = sshd.dir() + "/edited_known_hosts";
+    const std::string other = "example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6fI1ZTrMyaV1pUm9DCk6ufvVwmGxK3tHj6JBGR5wKr";
+    std::ofstream(access.ferryKnownHosts) << other; // edited by hand, no newline at the end
+    access.confirmHostKey = [](const HostKeyFacts&) { return HostKeyChoice::AcceptAndRemember; };
+    auto opened = SshConnection::open(locationOf(sshd), access, within());
+    REQUIRE(opened.ok());
+    CHECK(readAll(access.ferryKnownHosts) == other + "\n" + sshd.knownHostsLine() + "\n");
 }
 
 TEST_CASE("a host key accepted once is not written and is asked for again", "[sshconnection][hostkey]")
