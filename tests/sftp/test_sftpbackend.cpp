@@ -277,6 +277,9 @@ TEST_CASE("sftp: names with a newline, spaces and non-ASCII bytes are listed and
     INFO(describe(r2));
     REQUIRE(r2.exit == ExitCode::InSync);
     CHECK(tree(server.serverRoot() + "/copy") == tree(root));
+    // QTemporaryDir cannot remove a name that is not UTF-8.
+    for (const auto& e : std::filesystem::directory_iterator(here.path()))
+        std::filesystem::remove_all(e.path());
 }
 
 TEST_CASE("sftp: replaced and deleted files are kept in a versions folder on the server", "[sftp][versions]")
