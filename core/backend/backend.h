@@ -128,6 +128,14 @@ public:
     // Folder `dir` (already visited; "" for the walk's start) could not be
     // listed: nothing below it is visited. Comes where its items would have.
     virtual void unreadable(const std::string& dir, const Error& error) = 0;
+    // An item listed in folder `dir` that cannot be synced and was left out
+    // (a remote side listing a name that is not a valid name): nothing is
+    // visited for it and it blocks nothing; only reported. Default: ignored.
+    virtual void refused(const std::string& dir, const Error& error)
+    {
+        (void)dir;
+        (void)error;
+    }
 };
 
 // The order a walk hands one folder's items in: indices into `items`, by

@@ -24,6 +24,17 @@
 //   4. TCP_NODELAY, the call timeout as libssh's timeout, and the SFTP
 //      subsystem (which extensions the server offers is kept).
 //
+// Bounded waits: libssh 0.10's SFTP calls retry its own timeout for ever
+// (sftp_packet_read loops while the channel is open), so a server that
+// stops answering would hang them. Each connection therefore has a watcher
+// thread: while a Call (beginCall()) is alive, it shuts the socket down
+// when the CallContext's cancel token is set or the call has waited
+// longer than the timeout; the blocked libssh call then fails at once,
+// the connection counts as lost(), and brokenBy() says why. The watcher
+// sleeps while no Call is alive (costs nothing between calls). open() and
+// testSshConnection() use Calls themselves; SftpBackend wraps every
+// request (each block of a transfer) in one.
+//
 // Thread-safety: one thread at a time (as every Backend session).
 #pragma once
 
@@ -33,6 +44,7 @@
 #include "model/location.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 struct ssh_session_struct;
@@ -63,13 +75,38 @@ public:
     bool lost() const;
     void markLost() { m_lost = true; }
 
+    // One bounded call (see "Bounded waits" above): alive while the call
+    // runs; `auto call = connection.beginCall();` before each libssh/SFTP
+    // request. Not nested. Cheap (a mutex and a notify).
+    class Call {
+    public:
+        explicit Call(SshConnection* connection) : m_connection(connection) {}
+        Call(Call&& other) noexcept : m_connection(other.m_connection) { other.m_connection = nullptr; }
+        Call& operator=(Call&&) = delete;
+        ~Call();
+
+    private:
+        SshConnection* m_connection;
+    };
+    [[nodiscard]] Call beginCall();
+    // Why calls fail now, when it is not the server's answer: cancelled
+    // (Error::cancelled()), no answer in time (callTimedOut(), Retry), or the
+    // connection broken (Retry, "the connection to host was lost").
+    // nullopt while the connection is fine: then a failed SFTP call is the
+    // server's answer (sftp_get_error).
+    std::optional<Error> brokenBy(const std::string& op, const std::string& path) const;
+
 private:
-    SshConnection() = default;
+    friend class SshConnector;
+    struct Watch;
+    SshConnection();
+    void endCall();
     ssh_session_struct* m_ssh = nullptr;
     sftp_session_struct* m_sftp = nullptr;
     HostKeyFacts m_hostKey;
     std::string m_user;
     bool m_lost = false;
+    std::unique_ptr<Watch> m_watch;
 };
 
 // Checks that `where` can be reached and logged in to and its folder

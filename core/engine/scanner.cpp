@@ -82,6 +82,8 @@ ScanResult scanSide(Backend& backend, const Filter& filter, const CancelToken& c
             out.problems.push_back(error);
             out.blocked.push_back(dir);
         }
+        // A name no side can hold: reported, the rest of its folder is synced.
+        void refused(const std::string&, const Error& error) override { out.problems.push_back(error); }
     } visitor(out, filter, cancel);
     if (auto walked = backend.walk(std::string{}, visitor); !walked) {
         if (walked.error().kind == Error::Kind::Cancelled)

@@ -1,0 +1,290 @@
+#include "sftplink.h"
+
+#include <libssh/libssh.h>
+#include <libssh/sftp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <sys/socket.h>
+#include <thread>
+
+namespace ferry {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One thread for the process: it wakes while calls are armed, polls their
+// cancel tokens and deadlines, and shuts down the socket of a call that must
+// end. Never destroyed (calls may be armed until the process exits).
+class Watchdog {
+public:
+    static Watchdog& instance()
+    {
+        static Watchdog* dog = new Watchdog;
+        return *dog;
+    }
+
+    uint64_t arm(int fd, const CallContext& context)
+    {
+        std::lock_guard lock(m_mutex);
+        const uint64_t ticket = ++m_next;
+        Armed a;
+        a.fd = fd;
+        a.cancel = context.cancel;
+        a.deadline = context.timeout.count() > 0 ? Clock::now() + context.timeout : Clock::time_point::max();
+        m_armed.emplace(ticket, a);
+        if (!m_started) {
+            m_started = true;
+            std::thread([this] { loop(); }).detach();
+        }
+        m_wake.notify_one();
+        return ticket;
+    }
+
+    CallGuard::Fired disarm(uint64_t ticket)
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = m_armed.find(ticket);
+        if (it == m_armed.end())
+            return CallGuard::Fired::No;
+        const CallGuard::Fired fired = it->second.fired;
+        m_armed.erase(it);
+        return fired;
+    }
+
+private:
+    struct Armed {
+        int fd = -1;
+        CancelToken cancel;
+        Clock::time_point deadline;
+        CallGuard::Fired fired = CallGuard::Fired::No;
+    };
+
+    void loop()
+    {
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            if (m_armed.empty())
+                m_wake.wait(lock);
+            else
+                m_wake.wait_for(lock, std::chrono::milliseconds(20)); // cancel tokens are polled
+            const auto now = Clock::now();
+            for (auto& [ticket, a] : m_armed) {
+                if (a.fired != CallGuard::Fired::No)
+                    continue;
+                if (a.cancel.isCancelled())
+                    a.fired = CallGuard::Fired::Cancelled;
+                else if (now >= a.deadline)
+                    a.fired = CallGuard::Fired::Timeout;
+                else
+                    continue;
+                // The blocked call sees its socket end and fails; the
+                // connection is not used again.
+                if (a.fd >= 0)
+                    ::shutdown(a.fd, SHUT_RDWR);
+            }
+        }
+    }
+
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::map<uint64_t, Armed> m_armed;
+    uint64_t m_next = 0;
+    bool m_started = false;
+};
+
+constexpr uint8_t kFxpStatus = 101;
+constexpr uint8_t kFxpExtended = 200;
+
+uint32_t getU32(const std::string& s, size_t& pos, bool& ok)
+{
+    if (pos + 4 > s.size()) {
+        ok = false;
+        return 0;
+    }
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data() + pos);
+    pos += 4;
+    return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | uint32_t(p[3]);
+}
+
+} // namespace
+
+namespace sftpwire {
+void putU32(std::string& out, uint32_t v)
+{
+    const char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+    out.append(b, 4);
+}
+void putU64(std::string& out, uint64_t v)
+{
+    putU32(out, uint32_t(v >> 32));
+    putU32(out, uint32_t(v));
+}
+void putString(std::string& out, const std::string& s)
+{
+    putU32(out, uint32_t(s.size()));
+    out += s;
+}
+} // namespace sftpwire
+
+SftpLink::SftpLink(std::unique_ptr<SshConnection> connection) : m_connection(std::move(connection)) {}
+
+SftpLink::~SftpLink() = default;
+
+void SftpLink::markLost()
+{
+    m_lost = true;
+    m_connection->markLost();
+}
+
+int SftpLink::addDrain(Drain drain)
+{
+    m_drains.emplace_back(++m_nextDrain, std::move(drain));
+    return m_nextDrain;
+}
+
+void SftpLink::removeDrain(int id)
+{
+    m_drains.erase(std::remove_if(m_drains.begin(), m_drains.end(), [id](const auto& d) { return d.first == id; }),
+                   m_drains.end());
+}
+
+void SftpLink::quiesce()
+{
+    auto drains = m_drains; // a drain may remove itself
+    for (auto& [id, drain] : drains)
+        drain();
+}
+
+bool SftpLink::readPacket(uint8_t& type, std::string& body)
+{
+    ssh_channel channel = sftp()->channel;
+    auto readExactly = [&](char* buf, size_t n) {
+        size_t got = 0;
+        while (got < n) {
+            int r = ssh_channel_read(channel, buf + got, uint32_t(n - got), 0);
+            if (r < 0)
+                return false;
+            if (r == 0 && (ssh_channel_is_eof(channel) || ssh_channel_is_closed(channel) || !ssh_is_connected(m_connection->ssh())))
+                return false;
+            got += size_t(r);
+        }
+        return true;
+    };
+    char head[5];
+    if (!readExactly(head, 5))
+        return false;
+    const auto* h = reinterpret_cast<const unsigned char*>(head);
+    const uint32_t length = uint32_t(h[0]) << 24 | uint32_t(h[1]) << 16 | uint32_t(h[2]) << 8 | uint32_t(h[3]);
+    if (length < 1 || length > 512 * 1024)
+        return false;
+    type = h[4];
+    body.resize(length - 1);
+    return readExactly(body.data(), body.size());
+}
+
+uint32_t SftpLink::sendRaw(uint8_t type, const std::string& payload)
+{
+    if (lost())
+        return 0;
+    sftp_session s = sftp();
+    const uint32_t id = ++s->id_counter; // as libssh numbers its own requests
+    std::string packet;
+    packet.reserve(9 + payload.size());
+    sftpwire::putU32(packet, uint32_t(1 + 4 + payload.size()));
+    packet.push_back(char(type));
+    sftpwire::putU32(packet, id);
+    packet += payload;
+    if (ssh_channel_write(s->channel, packet.data(), uint32_t(packet.size())) != int(packet.size())) {
+        markLost();
+        return 0;
+    }
+    m_rawPending.push_back(id);
+    return id;
+}
+
+int SftpLink::awaitStatus(uint32_t id, std::string* message)
+{
+    for (;;) {
+        auto found = std::find_if(m_answers.begin(), m_answers.end(), [id](const Answer& a) { return a.id == id; });
+        if (found != m_answers.end()) {
+            const int status = found->status;
+            if (message)
+                *message = found->message;
+            m_answers.erase(found);
+            return status;
+        }
+        if (std::find(m_rawPending.begin(), m_rawPending.end(), id) == m_rawPending.end() || lost())
+            return -1;
+        uint8_t type = 0;
+        std::string body;
+        if (!readPacket(type, body)) {
+            markLost();
+            return -1;
+        }
+        size_t pos = 0;
+        bool ok = true;
+        Answer a;
+        a.id = getU32(body, pos, ok);
+        auto pending = std::find(m_rawPending.begin(), m_rawPending.end(), a.id);
+        if (type != kFxpStatus || !ok || pending == m_rawPending.end()) {
+            markLost(); // an answer to nothing we asked: the channel cannot be trusted
+            return -1;
+        }
+        m_rawPending.erase(pending);
+        a.status = int(getU32(body, pos, ok));
+        const uint32_t msgLen = getU32(body, pos, ok);
+        if (ok && pos + msgLen <= body.size())
+            a.message = body.substr(pos, msgLen);
+        m_answers.push_back(std::move(a));
+    }
+}
+
+bool SftpLink::settleRaw()
+{
+    while (!m_rawPending.empty()) {
+        const uint32_t id = m_rawPending.front();
+        std::string message;
+        const int status = awaitStatus(id, &message);
+        if (status < 0)
+            return false;
+        m_answers.push_back(Answer{id, status, std::move(message)}); // kept for its owner
+    }
+    return true;
+}
+
+int SftpLink::extendedStatus(const std::string& name, const std::string& payload, std::string* message)
+{
+    quiesce();
+    std::string body;
+    sftpwire::putString(body, name);
+    body += payload;
+    const uint32_t id = sendRaw(kFxpExtended, body);
+    if (!id)
+        return -1;
+    return awaitStatus(id, message);
+}
+
+CallGuard::CallGuard(SftpLink& link, const CallContext& context) : m_link(link)
+{
+    m_ticket = Watchdog::instance().arm(int(ssh_get_fd(link.connection().ssh())), context);
+}
+
+CallGuard::~CallGuard() { end(); }
+
+CallGuard::Fired CallGuard::end()
+{
+    if (!m_ended) {
+        m_ended = true;
+        m_fired = Watchdog::instance().disarm(m_ticket);
+        if (m_fired != Fired::No)
+            m_link.markLost();
+    }
+    return m_fired;
+}
+
+} // namespace ferry

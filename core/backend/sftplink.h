@@ -1,0 +1,110 @@
+// SftpLink: one SSH connection's SFTP channel as SftpBackend's sessions and
+// versions stores share it, with what libssh 0.10 lacks around it:
+//
+// - bounds per call: libssh 0.10's SFTP calls wait in loops that a libssh
+//   timeout does not end (a read that times out returns 0 and is tried
+//   again). A CallGuard arms a process-wide watchdog for each blocking call;
+//   when the call's CallContext is cancelled or its timeout passes, the
+//   watchdog shuts the socket down, so the call fails at once, and the link
+//   counts as lost (a request left without its answer leaves the channel in
+//   an unknown state).
+// - OpenSSH extensions that libssh 0.10 has no call for
+//   (posix-rename@openssh.com, lsetstat@openssh.com) and pipelined writes:
+//   sent and answered directly on the channel (raw requests). libssh drops an
+//   answer to a request it did not send itself, so raw requests are made only
+//   while libssh has nothing in flight on the channel: open read streams
+//   first collect their read-ahead (quiesce()); and a libssh call is made only
+//   after the raw requests in flight were answered (settleRaw()).
+//
+// Thread-safety: one thread at a time (as every Backend session); the
+// watchdog's own thread only shuts sockets down.
+#pragma once
+
+#include "backend/backend.h"
+#include "backend/sshconnection.h"
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ferry {
+
+class SftpLink {
+public:
+    explicit SftpLink(std::unique_ptr<SshConnection> connection);
+    ~SftpLink();
+    SftpLink(const SftpLink&) = delete;
+    SftpLink& operator=(const SftpLink&) = delete;
+
+    SshConnection& connection() { return *m_connection; }
+    sftp_session_struct* sftp() const { return m_connection->sftp(); }
+    bool lost() const { return m_lost || m_connection->lost(); }
+    void markLost();
+
+    // A read stream with requests in flight registers how to collect them
+    // (its read-ahead is kept and asked for again later).
+    using Drain = std::function<void()>;
+    int addDrain(Drain drain);
+    void removeDrain(int id);
+    // Before a raw request: libssh has nothing in flight afterwards.
+    void quiesce();
+
+    // Raw requests. send() returns the request id, 0 when the channel failed
+    // (the link is then lost). A status answer is collected by awaitStatus()
+    // in any order; every id sent must be awaited (or the link dropped).
+    uint32_t sendRaw(uint8_t type, const std::string& payload);
+    // The SFTP status code of answer `id` (0: OK), -1 when the channel failed.
+    int awaitStatus(uint32_t id, std::string* message = nullptr);
+    // Raw requests not answered yet.
+    size_t rawInFlight() const { return m_rawPending.size(); }
+    // Collects every raw answer still due (before a libssh call); false when
+    // the channel failed. Statuses of requests nobody awaits are dropped:
+    // their owners await them first.
+    bool settleRaw();
+    // An extended request (SSH_FXP_EXTENDED) `name` answered by a status.
+    int extendedStatus(const std::string& name, const std::string& payload, std::string* message = nullptr);
+
+private:
+    bool readPacket(uint8_t& type, std::string& body);
+    std::unique_ptr<SshConnection> m_connection;
+    bool m_lost = false;
+    int m_nextDrain = 0;
+    std::vector<std::pair<int, Drain>> m_drains;
+    struct Answer {
+        uint32_t id;
+        int status;
+        std::string message;
+    };
+    std::vector<uint32_t> m_rawPending;
+    std::deque<Answer> m_answers; // arrived, not yet awaited
+};
+
+// SFTP wire encoding for raw requests.
+namespace sftpwire {
+void putU32(std::string& out, uint32_t v);
+void putU64(std::string& out, uint64_t v);
+void putString(std::string& out, const std::string& s);
+} // namespace sftpwire
+
+// Bounds one blocking call on `link` by `context` (see SftpLink). end()
+// disarms and tells whether the watchdog fired; the destructor disarms too.
+class CallGuard {
+public:
+    enum class Fired { No, Timeout, Cancelled };
+    CallGuard(SftpLink& link, const CallContext& context);
+    ~CallGuard();
+    CallGuard(const CallGuard&) = delete;
+    CallGuard& operator=(const CallGuard&) = delete;
+    Fired end();
+
+private:
+    SftpLink& m_link;
+    uint64_t m_ticket = 0;
+    Fired m_fired = Fired::No;
+    bool m_ended = false;
+};
+
+} // namespace ferry
