@@ -15,6 +15,7 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
+#include <map>
 #include <fcntl.h>
 #include <limits>
 #include <mutex>
@@ -230,6 +231,15 @@ std::optional<Error> ready(SftpLink& link, const CallContext& context, const std
 
 // Reads with up to kReadsInFlight requests of kReadChunk ahead. The link may
 // ask for the read-ahead (before a raw request): it is collected and kept.
+//
+// libssh 0.10's sftp_async_read reads the next packet off the channel before
+// it looks in its queue, so an answer already queued (by another libssh call,
+// or while collecting a request sent later) is found only when yet another
+// packet arrives: with nothing else in flight, never. So requests are
+// collected exactly in the order they were sent (the server answers in that
+// order), the rest of a short answer goes to the back of the line, the bytes
+// are put back in order by offset, and every request in flight is collected
+// before another libssh call on the file (statOpen).
 class SftpReadStream final : public ReadStream {
 public:
     SftpReadStream(std::shared_ptr<SftpLink> link, sftp_file file, CallContext context, std::string path)
@@ -257,8 +267,9 @@ public:
     {
         if (m_error)
             return *m_error;
-        while (m_ready.empty()) {
-            if (m_eof && m_inFlight.empty())
+        while (m_pieces.empty() || m_pieces.begin()->first != m_deliverAt) {
+            // The end, and nothing more in flight (a gap left: the file shrank under us).
+            if (m_inFlight.empty() && m_eof)
                 return size_t(0);
             if (auto e = ready(*m_link, m_context, "read", m_path))
                 return fail(*e);
@@ -268,19 +279,26 @@ public:
             if (!collectOne())
                 return *m_error;
         }
-        std::string& chunk = m_ready.front();
-        const size_t n = std::min(len, chunk.size() - m_readyPos);
-        std::memcpy(buf, chunk.data() + m_readyPos, n);
-        m_readyPos += n;
-        if (m_readyPos == chunk.size()) {
-            m_ready.pop_front();
-            m_readyPos = 0;
+        auto piece = m_pieces.begin();
+        std::string& chunk = piece->second;
+        const size_t n = std::min(len, chunk.size() - m_piecePos);
+        std::memcpy(buf, chunk.data() + m_piecePos, n);
+        m_piecePos += n;
+        m_deliverAt += n;
+        if (m_piecePos == chunk.size()) {
+            m_pieces.erase(piece);
+            m_piecePos = 0;
         }
         return n;
     }
 
     std::optional<Entry> statOpen() const override
     {
+        if (m_link->lost() || m_error)
+            return std::nullopt;
+        // An fstat reads the answers still due into libssh's queue, where
+        // sftp_async_read would not find them: collect them first (kept).
+        const_cast<SftpReadStream*>(this)->collectAll();
         if (m_link->lost() || m_error)
             return std::nullopt;
         SftpBackend::Call call(*m_link, m_context);
@@ -303,7 +321,7 @@ private:
         return e;
     }
 
-    void issue(uint64_t offset, uint32_t len, bool front)
+    void issue(uint64_t offset, uint32_t len)
     {
         sftp_seek64(m_file, offset);
         m_file->eof = 0;
@@ -313,25 +331,22 @@ private:
             fail(lostError("read", m_path));
             return;
         }
-        const Request r{id, offset, len};
-        if (front)
-            m_inFlight.push_front(r);
-        else
-            m_inFlight.push_back(r);
+        m_inFlight.push_back(Request{id, offset, len});
     }
 
     void topUp()
     {
         SftpBackend::Call call(*m_link, m_context);
         while (!m_eof && !m_error && m_inFlight.size() < kReadsInFlight) {
-            issue(m_nextOffset, kReadChunk, false);
+            issue(m_nextOffset, kReadChunk);
             m_nextOffset += kReadChunk;
         }
         if (auto e = call.interrupted("read", m_path))
             fail(*e);
     }
 
-    // Waits for the oldest request; its bytes go to m_ready. False on error.
+    // Waits for the oldest request (the next answer on the wire); its bytes
+    // are kept by offset. False on error.
     bool collectOne()
     {
         const Request r = m_inFlight.front();
@@ -349,14 +364,13 @@ private:
             return false;
         }
         if (n == 0) {
-            m_eof = true; // later requests end at the end as well (they are still collected)
+            m_eof = true; // no more read-ahead; what is in flight is still collected
             return true;
         }
         data.resize(size_t(n));
-        if (!m_eof)
-            m_ready.push_back(std::move(data));
-        if (uint32_t(n) < r.len && !m_eof) // a short answer: ask for the rest first
-            issue(r.offset + uint64_t(n), r.len - uint32_t(n), true);
+        m_pieces.emplace(r.offset, std::move(data));
+        if (uint32_t(n) < r.len) // a short answer: ask for the rest, after the others
+            issue(r.offset + uint64_t(n), r.len - uint32_t(n));
         return !m_error;
     }
 
@@ -371,9 +385,10 @@ private:
     CallContext m_context;
     std::string m_path;
     int m_drain = 0;
-    std::deque<Request> m_inFlight;
-    std::deque<std::string> m_ready;
-    size_t m_readyPos = 0;
+    std::deque<Request> m_inFlight;               // in the order sent
+    std::map<uint64_t, std::string> m_pieces;     // answers by offset, not yet delivered
+    size_t m_piecePos = 0;                        // delivered from the first piece
+    uint64_t m_deliverAt = 0;                     // the offset read() delivers next
     uint64_t m_nextOffset = 0;
     bool m_eof = false;
     std::optional<Error> m_error;
