@@ -154,9 +154,16 @@ inline bool anyErrorWithCode(const SyncReport& r, Error::Code code)
     return false;
 }
 
+// Whether checkConverged() also requires the server's side free of Ferry's
+// temporaries. A temporary stranded by a connection that stayed down until
+// the run ended is its own test ("a temporary stranded ..."), so the other
+// fault tests say what else they find.
+enum class ServerTemps { MustBeGone, Separately };
+
 // After a healthy run: both sides hold the same user files, no temporaries
 // are left on either side, and a second run plans nothing.
-inline void checkConverged(const RemotePair& pair, const Location& remote, const RemoteAccess& access)
+inline void checkConverged(const RemotePair& pair, const Location& remote, const RemoteAccess& access,
+                           ServerTemps serverTemps = ServerTemps::MustBeGone)
 {
     {
         auto run = openRun(pair.local, remote, access, pair.options());
@@ -167,7 +174,8 @@ inline void checkConverged(const RemotePair& pair, const Location& remote, const
         INFO("local temporaries: " << tempsIn(tree(pair.local)).size()
              << ", on the server: " << tempsIn(tree(pair.remote)).size());
         CHECK(tempsIn(tree(pair.local)).empty());
-        CHECK(tempsIn(tree(pair.remote)).empty());
+        if (serverTemps == ServerTemps::MustBeGone)
+            CHECK(tempsIn(tree(pair.remote)).empty());
     } // its end releases the pair's run lock
     auto again = openRun(pair.local, remote, access, pair.options());
     const SyncReport& r2 = again->run();

@@ -85,8 +85,46 @@ TEST_CASE("an upload cut off by a dropped connection is reported and the next ru
     proxy.refuse(false);
     proxy.setRate(0);
     run.reset(); // ends the run: its lock, its sessions
-    checkConverged(pair, remote, access);
+    checkConverged(pair, remote, access, ServerTemps::Separately);
     CHECK(readFile(pair.remote + "/big.bin") == big);
+}
+
+TEST_CASE("a temporary stranded by a connection that stayed down is removed by the next run", "[sftp][faults]")
+{
+    // The run's own sessions remove the temporary of a broken upload when
+    // they can reconnect; here the server stays unreachable until the run
+    // has ended, so only the next run can. Ferry made it (the name proves
+    // it) and its writer is gone (the run that wrote it ended, and this
+    // pair's runs exclude each other), yet it must not stay for a day.
+    TestSshd sshd;
+    RemotePair pair(sshd.serverRoot() + "/stranded");
+    FaultProxy proxy(sshd.port());
+    proxy.setRate(8 << 20);
+    const Location remote = remoteLocation(sshd, pair.remote, proxy.port());
+    RemoteAccess access = sshd.access();
+    access.confirmHostKey = [](const HostKeyFacts&) { return HostKeyChoice::AcceptOnce; };
+    const std::string big = patterned(8 << 20, 't');
+    writeFile(pair.local + "/big.bin", big);
+
+    auto run = openRun(pair.local, remote, access, pair.options());
+    REQUIRE(run->plan());
+    proxy.cutAfter(2 << 20);
+    proxy.refuse(true);
+    Bounded b = runBounded([&] { run->execute(); }, 120s, [&] { proxy.refuse(false); });
+    CHECK(b.endedInTime);
+    run.reset();
+    // What the broken upload left: a temporary, never the real name.
+    CHECK(!exists(pair.remote + "/big.bin"));
+    REQUIRE(tempsIn(tree(pair.remote)).size() == 1);
+
+    proxy.refuse(false);
+    proxy.setRate(0);
+    auto next = openRun(pair.local, remote, access, pair.options());
+    const SyncReport& r = next->run();
+    INFO(allErrors(r));
+    CHECK(r.exit == ExitCode::InSync);
+    CHECK(readFile(pair.remote + "/big.bin") == big);
+    CHECK(tempsIn(tree(pair.remote)).empty());
 }
 
 TEST_CASE("a download cut off by a dropped connection leaves no partial local file", "[sftp][faults]")
@@ -246,7 +284,7 @@ TEST_CASE("a stalled server ends the run in bounded time", "[sftp][faults]")
     proxy.stall(false);
     proxy.setRate(0);
     options.callTimeout = 10s;
-    checkConverged(pair, remote, access);
+    checkConverged(pair, remote, access, ServerTemps::Separately);
 }
 
 TEST_CASE("a host key that changes between the sessions of one run is refused", "[sftp][faults][hostkey]")
