@@ -20,7 +20,7 @@ SshConnection::SshConnection() : m_watch(std::make_unique<Watch>()) {}
 
 SshConnection::~SshConnection()
 {
-    if (m_watch->thread.joinable() && !lost()) {
+    if (m_watch->fd >= 0 && !lost()) {
         // A polite goodbye, but bounded: the server may have just stalled.
         CallContext closing = m_watch->context;
         closing.timeout = std::min<std::chrono::milliseconds>(
@@ -46,12 +46,19 @@ SshConnection::~SshConnection()
 
 SshConnection::Call SshConnection::beginCall()
 {
+    bool wakeWatcher;
     {
         std::lock_guard lock(m_watch->mutex);
         m_watch->inCall = true;
         m_watch->callStart = SshClock::now();
+        m_watch->ensureRunning();
+        // A watcher that ticks (calls in a row) sees this call at its next
+        // tick: waking it for each of thousands of requests would cost a
+        // context switch each.
+        wakeWatcher = m_watch->idle;
     }
-    m_watch->wake.notify_one();
+    if (wakeWatcher)
+        m_watch->wake.notify_one();
     return Call(this);
 }
 

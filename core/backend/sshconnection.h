@@ -14,13 +14,16 @@
 //      differs from a known one is a changed host key: always refused, an
 //      AbortRun with Error::Code::HostKeyChanged (a safety stop, exit 4)
 //      whose message says what may be going on and how to check; an unknown
-//      key refused carries Error::Code::HostKeyUnknown and the fingerprint; `pinnedFingerprint` (the key the run's first
-//      session saw) must match exactly, so a key cannot change within a run;
+//      key refused carries Error::Code::HostKeyUnknown and the fingerprint;
+//      `pinnedFingerprint` (the key the run's first session saw) must match
+//      exactly, so a key cannot change within a run, and a matching key needs
+//      no second confirmation (a key accepted once serves the whole run);
 //   3. login: "none", then the agent, the job's key files, ~/.ssh's keys,
 //      then password / keyboard-interactive with access.credentials or
-//      access.password() (asked once). A refused login is AbortRun with Code::LoginRefused (never
-//      retried: repeated failures lock accounts); an unreachable host, a
-//      refused connection or a timeout is Retry;
+//      access.password() (asked once, also after a wrong saved password).
+//      A refused login is AbortRun with Code::LoginRefused (never retried:
+//      repeated failures lock accounts); an unreachable host, a refused
+//      connection or a timeout is Retry; cancelled is Error::cancelled();
 //   4. TCP_NODELAY, the call timeout as libssh's timeout, and the SFTP
 //      subsystem (which extensions the server offers is kept).
 //
@@ -35,7 +38,24 @@
 // testSshConnection() use Calls themselves; SftpBackend wraps every
 // request (each block of a transfer) in one.
 //
-// Thread-safety: one thread at a time (as every Backend session).
+// What libssh 0.10 allows, and where this differs from OpenSSH's client:
+//   - ProxyJump: libssh turns it into `ProxyCommand ssh -W [%h]:%p jump`,
+//     so the jump hop is OpenSSH's own client with its own config and
+//     known_hosts; a ProxyCommand works as such.
+//   - The system's /etc/ssh/ssh_config is not read (libssh's own reading of
+//     configs is off): the user's config is the one that counts.
+//   - The system's known_hosts (/etc/ssh/ssh_known_hosts) is read only with
+//     the real OpenSSH folder (access.sshDir empty): a job or test with an
+//     sshDir of its own is self-contained. An @revoked or @cert-authority
+//     line vouches for nothing (a key known only that way is unknown).
+//   - Key files with a passphrase are not unlocked (there is nobody to ask
+//     on a scheduled run): they belong in the agent, and a refused login
+//     says so. libssh writes a missing <key>.pub next to a key it tried.
+//   - Cancelling and the timeout are checked while connecting, except
+//     during the host name lookup (getaddrinfo cannot be interrupted).
+//
+// Thread-safety: one thread at a time (as every Backend session), except
+// the CallContext's cancel token, which another thread may set.
 #pragma once
 
 #include "backend/backend.h"
@@ -77,7 +97,8 @@ public:
 
     // One bounded call (see "Bounded waits" above): alive while the call
     // runs; `auto call = connection.beginCall();` before each libssh/SFTP
-    // request. Not nested. Cheap (a mutex and a notify).
+    // request. Not nested. Cheap: a mutex, and a wake-up of the watcher only
+    // when it sleeps without a deadline.
     class Call {
     public:
         explicit Call(SshConnection* connection) : m_connection(connection) {}
@@ -90,8 +111,9 @@ public:
     };
     [[nodiscard]] Call beginCall();
     // Why calls fail now, when it is not the server's answer: cancelled
-    // (Error::cancelled()), no answer in time (callTimedOut(), Retry), or the
-    // connection broken (Retry, "the connection to host was lost").
+    // (Error::cancelled()), no answer in time (Retry, "the server … did not
+    // answer within 60 s; the connection was dropped"), or the connection
+    // broken (Retry, "the connection to host was lost").
     // nullopt while the connection is fine: then a failed SFTP call is the
     // server's answer (sftp_get_error).
     std::optional<Error> brokenBy(const std::string& op, const std::string& path) const;
@@ -111,8 +133,10 @@ private:
 
 // Checks that `where` can be reached and logged in to and its folder
 // listed (the wizard's "Test connection" and the remote folder browser).
-// Returns what the user should read: "Connected as me to 127.0.0.1; the
-// folder /srv/docs exists (12 items)" or the error with its next step.
+// Returns what the user should read: "Connected to 127.0.0.1 as me;
+// /srv/docs is a folder with 12 items" (or "is an empty folder", or "does
+// not exist yet: it will be created on the first run"), or the error with
+// its next step (a path that is a file, or cannot be read, is an error).
 Result<std::string> testSshConnection(const Location& where, const RemoteAccess& access,
                                       const CallContext& context);
 

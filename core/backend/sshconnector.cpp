@@ -91,6 +91,8 @@ Result<std::unique_ptr<SshConnection>> SshConnector::run()
 {
     m_connection.reset(new SshConnection());
     m_connection->m_watch->context = m_context;
+    if (m_context.cancel.isCancelled())
+        return Error::cancelled();
     if (auto r = configure(); !r)
         return r.error();
     if (auto r = connect(); !r)
@@ -202,7 +204,7 @@ Result<void> SshConnector::connect()
         }
     }
     ssh_set_blocking(s, 1);
-    m_connection->m_watch->start(ssh_get_fd(s));
+    m_connection->m_watch->fd = ssh_get_fd(s); // before any Call: the watcher's thread reads it
     return Ok{};
 }
 

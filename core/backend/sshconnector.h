@@ -31,6 +31,7 @@ struct SshConnection::Watch {
     CallContext context;
     int fd = -1;
     bool inCall = false;
+    bool idle = false; // waiting for a Call without a deadline
     bool stopping = false;
     Stop stoppedBy = Stop::None;
     SshClock::time_point callStart;
@@ -41,9 +42,18 @@ struct SshConnection::Watch {
     ssh_session session = nullptr;
     std::vector<std::string> lockedKeys;
 
-    void start(int socket)
+    bool running = false;
+
+    // With the mutex held: runs the thread for a Call. It ends itself after
+    // a while without Calls (a connection whose user bounds its calls
+    // another way keeps no thread), and the next Call starts it again.
+    void ensureRunning()
     {
-        fd = socket;
+        if (running || fd < 0 || stopping)
+            return;
+        if (thread.joinable())
+            thread.join(); // it ended: it needs the mutex no more
+        running = true;
         thread = std::thread([this] { run(); });
     }
     void stop()
@@ -74,7 +84,13 @@ struct SshConnection::Watch {
         std::unique_lock lock(mutex);
         while (!stopping) {
             if (!inCall || stoppedBy != Stop::None) {
-                wake.wait(lock);
+                idle = true; // the next Call wakes us; until then no ticks
+                bool called = wake.wait_for(lock, std::chrono::seconds(2), [this] {
+                    return stopping || (inCall && stoppedBy == Stop::None);
+                });
+                idle = false;
+                if (!called)
+                    break;
                 continue;
             }
             // The token has no callback: poll it while a call waits.
@@ -93,6 +109,7 @@ struct SshConnection::Watch {
             }
             wake.wait_until(lock, next);
         }
+        running = false;
     }
 };
 
@@ -135,6 +152,7 @@ private:
     std::string m_user;
     std::string m_op;
     std::vector<std::string> m_tried; // login methods, for the refusal's message
+    bool m_passwordTried = false;
     ssh_session_struct* m_session = nullptr;
     std::unique_ptr<SshConnection> m_connection;
 };

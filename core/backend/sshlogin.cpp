@@ -123,6 +123,7 @@ Result<SshConnector::Step> SshConnector::tryPasswords()
         Result<Step> step = tryPassword(m_access.credentials.password);
         if (!step || *step == Step::Done)
             return step;
+        m_passwordTried = true;
         m_tried.push_back("the password from " +
                           (m_access.credentials.from.empty() ? std::string("the job") : m_access.credentials.from));
         why = "the password from " +
@@ -135,8 +136,10 @@ Result<SshConnector::Step> SshConnector::tryPasswords()
     if (!asked)
         return asked.error();
     Result<Step> step = tryPassword(asked->password);
-    if (step && *step == Step::Refused)
+    if (step && *step == Step::Refused) {
         m_tried.push_back("the password entered");
+        m_passwordTried = true;
+    }
     return step;
 }
 
@@ -206,23 +209,49 @@ Error SshConnector::loginFailed(int rc, const std::string& method) const
                             "the server did not answer the login (" + method + ") within " +
                                 sshSeconds(m_context.timeout),
                             "Check the network and that the server is up, then try again");
-    return Error::retry(m_op, {}, "the login failed (" + method + "): " + ssh_get_error(m_session),
-                        "Check the network and that the server is up, then try again");
+    // The connection is fine: not the network, so trying again would not help.
+    const std::string detail = ssh_get_error(m_session);
+    if (detail.find("public key") != std::string::npos || detail.find("private key") != std::string::npos)
+        return Error::abortRun(m_op, {}, "the login failed: " + detail,
+                               "Check that key file (a .pub file beside a key must hold its public key; "
+                               "without one Ferry reads the key itself), then try again");
+    return Error::abortRun(m_op, {}, "the login failed (" + method + "): " + detail,
+                           "Try again; if it keeps failing, ask the server's administrator to look at the "
+                           "server's log");
 }
 
 Error SshConnector::loginRefused() const
 {
     const std::vector<std::string>& locked = m_connection->m_watch->lockedKeys;
+    const int methods = ssh_userauth_list(m_session, nullptr);
+    const bool takesKeys = methods & SSH_AUTH_METHOD_PUBLICKEY;
+    const bool takesPasswords = methods & (SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_INTERACTIVE);
+    const bool passwordTried = m_passwordTried;
+
     std::string detail = "the server refused the login as " + who();
-    detail += m_tried.empty() ? " (it accepts no login method Ferry can use)" : " (tried " + joined(m_tried) + ")";
-    std::string next;
+    detail += m_tried.empty() ? " (it offers no login method Ferry can use)" : " (tried " + joined(m_tried) + ")";
+    std::vector<std::string> steps;
+    for (const std::string& file : m_access.identityFiles)
+        if (!fileExists(file)) {
+            steps.push_back("The key file " + file + " does not exist: check the job's key file");
+            break;
+        }
     if (!locked.empty())
-        next = "The key " + locked.front() +
-               " is protected by a passphrase: add it to the SSH agent (ssh-add " + locked.front() +
-               ") so Ferry can use it. ";
-    next += "Check the user name; for a key, the account's ~/.ssh/authorized_keys on the server must list its "
-            "public key";
-    next += m_access.password ? "; or try again with the right password" : "; or give the job a password";
+        steps.push_back("The key " + locked.front() + " is protected by a passphrase: add it to the SSH agent (ssh-add " +
+                        locked.front() + ") so Ferry can use it");
+    if (passwordTried)
+        steps.push_back("Check the user name and the password, then try again");
+    else if (takesPasswords)
+        steps.push_back("The server also takes a password: give the job one (ferry-cli --password-env, or save it "
+                        "with the job), or check the user name");
+    if (takesKeys)
+        steps.push_back(std::string(passwordTried || takesPasswords ? "Or, for" : "Check the user name; for") +
+                        " a key, the account's ~/.ssh/authorized_keys on the server must list its public key");
+    if (!takesKeys && !takesPasswords)
+        steps.push_back("Ask the server's administrator to allow a key or password login for this account");
+    std::string next;
+    for (const std::string& step : steps)
+        next += (next.empty() ? "" : ". ") + step;
     Error e = Error::abortRun(m_op, {}, detail, next);
     e.code = Error::Code::LoginRefused;
     return e;

@@ -60,18 +60,6 @@ int freePort()
     return ntohs(addr.sin_port);
 }
 
-bool listening(int port)
-{
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    return ok;
-}
-
 // pid -> parent pid of every process, from /proc.
 std::map<pid_t, pid_t> parents()
 {
@@ -236,6 +224,7 @@ void TestSshd::start()
     REQUIRE(runShell("/usr/sbin/sshd -t -f " + shellQuote(cfg) + " 2>&1", &check) == 0);
     for (int attempt = 0; attempt < 3; ++attempt) {
         std::string logPath = m_dir + "/sshd.log";
+        const size_t logStart = log().size();
         int logFd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         int nullFd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
         REQUIRE(logFd >= 0);
@@ -256,15 +245,19 @@ void TestSshd::start()
         ::close(logFd);
         ::close(nullFd);
         m_pid = pid;
+        // Ours is up when its log says so: a bare connect could reach some
+        // other process that took the port after freePort() let it go.
+        const std::string ready = "Server listening on 127.0.0.1 port " + std::to_string(m_port) + ".";
         auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (std::chrono::steady_clock::now() < until) {
-            if (listening(m_port))
-                return;
             int status = 0;
             if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
                 m_pid = -1;
                 break;
             }
+            // (No test connect: its sshd child would linger as a "session".)
+            if (log().find(ready, logStart) != std::string::npos)
+                return;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         if (m_pid > 0) {

@@ -3,6 +3,7 @@
 // waits and cancelling.
 #include "backend/sshconnection.h"
 #include "sftp/sshd.h"
+#include "unit/tempdir.h"
 
 #include <catch2/catch.hpp>
 
@@ -153,6 +154,54 @@ std::string messageOf(const Result<std::unique_ptr<SshConnection>>& r)
     return r ? std::string("(opened)") : r.error().message();
 }
 
+// An ssh-agent of the test's own, holding `keys`.
+class TestAgent {
+public:
+    TestAgent(const TestSshd& sshd, const std::vector<std::string>& keys) : m_socket(sshd.dir() + "/agent.sock")
+    {
+        std::string out;
+        REQUIRE(runShell("ssh-agent -s -a " + m_socket, &out) == 0);
+        size_t at = out.find("SSH_AGENT_PID=");
+        REQUIRE(at != std::string::npos);
+        m_pid = std::atoi(out.c_str() + at + 14);
+        REQUIRE(m_pid > 0);
+        for (const std::string& key : keys)
+            REQUIRE(runShell("SSH_AUTH_SOCK=" + m_socket + " ssh-add " + key + " >/dev/null 2>&1") == 0);
+    }
+    ~TestAgent() { ::kill(m_pid, SIGTERM); }
+    const std::string& socket() const { return m_socket; }
+
+private:
+    std::string m_socket;
+    pid_t m_pid = -1;
+};
+
+std::string fingerprintOf(const std::string& key)
+{
+    std::string out;
+    REQUIRE(runShell("ssh-keygen -lf " + key + ".pub", &out) == 0);
+    std::istringstream words(out);
+    std::string bits, fingerprint;
+    words >> bits >> fingerprint;
+    return fingerprint;
+}
+
+// The key of the last login the server let in, from its VERBOSE log:
+// "Accepted publickey for me from 127.0.0.1 port 4711 ssh2: ED25519 SHA256:…".
+std::string lastAcceptedKey(const TestSshd& sshd)
+{
+    std::istringstream log(sshd.log());
+    std::string line, last;
+    while (std::getline(log, line))
+        if (line.find("Accepted publickey") != std::string::npos)
+            last = line;
+    size_t at = last.find("SHA256:");
+    if (at == std::string::npos)
+        return {};
+    std::string key = last.substr(at);
+    return key.substr(0, key.find_first_of(" \r\n")); // sshd -e ends its lines with \r\n
+}
+
 void stopAll(const std::vector<pid_t>& pids, int signal)
 {
     for (pid_t pid : pids)
@@ -181,11 +230,21 @@ TEST_CASE("a connection logs in with the job's key and starts SFTP", "[sshconnec
     CHECK_FALSE(c.hasExtension("no-such-extension@example.org"));
     CHECK_FALSE(c.lost());
 
-    auto call = c.beginCall();
-    sftp_attributes root = sftp_stat(c.sftp(), sshd.serverRoot().c_str());
-    REQUIRE(root != nullptr);
-    CHECK(root->type == SSH_FILEXFER_TYPE_DIRECTORY);
-    sftp_attributes_free(root);
+    {
+        auto call = c.beginCall();
+        sftp_attributes root = sftp_stat(c.sftp(), sshd.serverRoot().c_str());
+        REQUIRE(root != nullptr);
+        CHECK(root->type == SSH_FILEXFER_TYPE_DIRECTORY);
+        sftp_attributes_free(root);
+    }
+    // A server's "no such file" is its answer, not a broken connection.
+    {
+        auto call = c.beginCall();
+        CHECK(sftp_stat(c.sftp(), (sshd.serverRoot() + "/missing").c_str()) == nullptr);
+    }
+    CHECK(sftp_get_error(c.sftp()) == SSH_FX_NO_SUCH_FILE);
+    CHECK_FALSE(c.lost());
+    CHECK_FALSE(c.brokenBy("stat", "missing").has_value());
 }
 
 TEST_CASE("a Host alias in the user's ssh config gives host name, port, user and key file", "[sshconnection]")
@@ -285,12 +344,31 @@ TEST_CASE("a host key accepted and remembered is written to Ferry's file and not
     CHECK(prompt.seen->port == sshd.port());
     CHECK(prompt.seen->recordIn == access.ferryKnownHosts);
     CHECK(readAll(access.ferryKnownHosts) == sshd.knownHostsLine() + "\n");
+    namespace fs = std::filesystem;
+    CHECK((fs::status(access.ferryKnownHosts).permissions() & fs::perms::all) ==
+          (fs::perms::owner_read | fs::perms::owner_write));
+    CHECK((fs::status(fs::path(access.ferryKnownHosts).parent_path()).permissions() & fs::perms::all) ==
+          fs::perms::owner_all);
 
     access.confirmHostKey = nullptr; // a second run may ask nobody
     auto again = SshConnection::open(locationOf(sshd), access, within());
     INFO(messageOf(again));
     REQUIRE(again.ok());
     CHECK((*again)->hostKey().recordIn == access.ferryKnownHosts);
+}
+
+TEST_CASE("a remembered host key goes on a line of its own after a last line without a newline",
+          "[sshconnection][hostkey]")
+{
+    TestSshd sshd;
+    RemoteAccess access = sshd.access();
+    access.ferryKnownHosts = sshd.dir() + "/edited_known_hosts";
+    const std::string other = "example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6fI1ZTrMyaV1pUm9DCk6ufvVwmGxK3tHj6JBGR5wKr";
+    std::ofstream(access.ferryKnownHosts) << other; // edited by hand, no newline at the end
+    access.confirmHostKey = [](const HostKeyFacts&) { return HostKeyChoice::AcceptAndRemember; };
+    auto opened = SshConnection::open(locationOf(sshd), access, within());
+    REQUIRE(opened.ok());
+    CHECK(readAll(access.ferryKnownHosts) == other + "\n" + sshd.knownHostsLine() + "\n");
 }
 
 TEST_CASE("a host key accepted once is not written and is asked for again", "[sshconnection][hostkey]")
@@ -376,6 +454,30 @@ TEST_CASE("a host key known only to the user's known_hosts, hashed, needs no pro
     CHECK_FALSE(std::filesystem::exists(access.ferryKnownHosts));
 }
 
+TEST_CASE("a host recorded with its ECDSA key is checked against that key, although it has an Ed25519 one too",
+          "[sshconnection][hostkey]")
+{
+    // OpenSSH asks for the key types it has recorded first; so must we, or a
+    // server with several keys would look unknown.
+    ScopedEnv noAgent("SSH_AUTH_SOCK", nullptr);
+    TempDir keys;
+    const std::string ecdsa = keys / "host_ecdsa";
+    REQUIRE(runShell("ssh-keygen -q -t ecdsa -N '' -f " + ecdsa + " >/dev/null 2>&1") == 0);
+    SshdOptions options;
+    options.extraConfig = {"HostKey " + ecdsa};
+    TestSshd sshd(options);
+    std::istringstream pub(readAll(ecdsa + ".pub"));
+    std::string type, key;
+    pub >> type >> key;
+    RemoteAccess access = sshd.access();
+    std::ofstream(access.ferryKnownHosts) << "[127.0.0.1]:" << sshd.port() << " " << type << " " << key << "\n";
+    auto opened = SshConnection::open(locationOf(sshd), access, within());
+    INFO(messageOf(opened));
+    REQUIRE(opened.ok());
+    CHECK((*opened)->hostKey().keyType == "ecdsa-sha2-nistp256");
+    CHECK((*opened)->hostKey().fingerprint == fingerprintOf(ecdsa));
+}
+
 TEST_CASE("the run's pinned fingerprint spares later sessions the prompt and stops a different key",
           "[sshconnection][hostkey]")
 {
@@ -404,26 +506,43 @@ TEST_CASE("the run's pinned fingerprint spares later sessions the prompt and sto
 TEST_CASE("the SSH agent's key logs in", "[sshconnection][login]")
 {
     TestSshd sshd;
-    const std::string socket = sshd.dir() + "/agent.sock";
-    std::string out;
-    REQUIRE(runShell("ssh-agent -s -a " + socket, &out) == 0);
-    size_t at = out.find("SSH_AGENT_PID=");
-    REQUIRE(at != std::string::npos);
-    const pid_t agentPid = std::atoi(out.c_str() + at + 14);
-    REQUIRE(agentPid > 0);
-    struct KillAgent {
-        pid_t pid;
-        ~KillAgent() { ::kill(pid, SIGTERM); }
-    } killAgent{agentPid};
-    REQUIRE(runShell("SSH_AUTH_SOCK=" + socket + " ssh-add " + sshd.clientKey() + " >/dev/null 2>&1") == 0);
-
-    ScopedEnv agent("SSH_AUTH_SOCK", socket.c_str());
+    TestAgent agent(sshd, {sshd.clientKey()});
+    ScopedEnv agentSocket("SSH_AUTH_SOCK", agent.socket().c_str());
     RemoteAccess access = sshd.access();
     access.identityFiles.clear(); // nothing but the agent has the key
     auto opened = SshConnection::open(locationOf(sshd), access, within());
     INFO(messageOf(opened) << "\n" << sshd.log());
     REQUIRE(opened.ok());
-    CHECK(contains(sshd.log(), "Accepted publickey"));
+    CHECK(lastAcceptedKey(sshd) == fingerprintOf(sshd.clientKey()));
+}
+
+TEST_CASE("keys are tried in order: the agent's, the job's files, then the ssh folder's", "[sshconnection][login]")
+{
+    TestSshd sshd;
+    const std::string jobKey = makeKey(sshd.dir() + "/job_key");
+    const std::string folderKey = makeKey(sshd.sshDir() + "/id_ed25519");
+    authorize(sshd, jobKey);
+    authorize(sshd, folderKey);
+    RemoteAccess access = sshd.access();
+    access.identityFiles = {sshd.dir() + "/no-such-key", jobKey};
+    {
+        ScopedEnv noAgent("SSH_AUTH_SOCK", nullptr);
+        auto opened = SshConnection::open(locationOf(sshd), access, within());
+        INFO(messageOf(opened) << "\n" << sshd.log());
+        REQUIRE(opened.ok());
+        CHECK(lastAcceptedKey(sshd) == fingerprintOf(jobKey));
+
+        access.identityFiles.clear();
+        auto fromFolder = SshConnection::open(locationOf(sshd), access, within());
+        REQUIRE(fromFolder.ok());
+        CHECK(lastAcceptedKey(sshd) == fingerprintOf(folderKey));
+    }
+    TestAgent agent(sshd, {sshd.clientKey()});
+    ScopedEnv agentSocket("SSH_AUTH_SOCK", agent.socket().c_str());
+    access.identityFiles = {jobKey};
+    auto opened = SshConnection::open(locationOf(sshd), access, within());
+    REQUIRE(opened.ok());
+    CHECK(lastAcceptedKey(sshd) == fingerprintOf(sshd.clientKey()));
 }
 
 TEST_CASE("the default key in the user's ssh folder logs in", "[sshconnection][login]")
@@ -445,7 +564,7 @@ TEST_CASE("a key the server does not know is a refused login that names the user
     ScopedEnv noAgent("SSH_AUTH_SOCK", nullptr);
     TestSshd sshd;
     RemoteAccess access = sshd.access();
-    access.identityFiles = {makeKey(sshd.dir() + "/stranger")};
+    access.identityFiles = {makeKey(sshd.dir() + "/stranger"), sshd.dir() + "/no-such-key"};
     bool asked = false;
     access.password = [&](const std::string&) -> Result<Credentials> {
         asked = true; // the server takes no passwords: never asked
@@ -458,7 +577,22 @@ TEST_CASE("a key the server does not know is a refused login that names the user
     const std::string message = opened.error().message();
     CHECK(contains(message, sshd.user() + "@127.0.0.1"));
     CHECK(contains(message, sshd.dir() + "/stranger"));
+    CHECK(contains(message, "The key file " + sshd.dir() + "/no-such-key does not exist"));
     CHECK_FALSE(asked);
+}
+
+TEST_CASE("a key file with a broken .pub beside it is a clear error, not a retry", "[sshconnection][login]")
+{
+    ScopedEnv noAgent("SSH_AUTH_SOCK", nullptr);
+    TestSshd sshd;
+    const std::string key = makeKey(sshd.dir() + "/odd");
+    std::ofstream(key + ".pub") << "this is not a key\n";
+    RemoteAccess access = sshd.access();
+    access.identityFiles = {key};
+    auto opened = SshConnection::open(locationOf(sshd), access, within());
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.error().kind == Error::Kind::AbortRun);
+    CHECK(contains(opened.error().message(), key + ".pub"));
 }
 
 TEST_CASE("a key protected by a passphrase, without an agent, is refused with a hint to use the agent",
@@ -477,7 +611,7 @@ TEST_CASE("a key protected by a passphrase, without an agent, is refused with a 
     CHECK(contains(opened.error().message(), "ssh-add " + key));
 }
 
-TEST_CASE("a password logs in; a wrong saved one leads to one question", "[sshconnection][login][password]")
+TEST_CASE("a password logs in, and a wrong saved one leads to one question", "[sshconnection][login][password]")
 {
     if (!TestSshd::canMakePasswordUser()) {
         WARN("skipped: a password login needs a throwaway account, and only root can make one");
@@ -539,6 +673,35 @@ TEST_CASE("a wrong password is refused after one question and never shown", "[ss
     CHECK(contains(opened.error().message(), sshd.passwordUser() + "@127.0.0.1"));
     CHECK(contains(opened.error().message(), "password"));
     CHECK_FALSE(contains(opened.error().message(), "Wrong-Horse-42"));
+}
+
+TEST_CASE("a password nobody can give ends the login with the asker's own error", "[sshconnection][login][password]")
+{
+    if (!TestSshd::canMakePasswordUser()) {
+        WARN("skipped: a password login needs a throwaway account, and only root can make one");
+        return;
+    }
+    ScopedEnv noAgent("SSH_AUTH_SOCK", nullptr);
+    SshdOptions options;
+    options.passwordAuth = true;
+    TestSshd sshd(options);
+    RemoteAccess access = sshd.access();
+    access.identityFiles.clear();
+    const Location where = locationAt(sshd.passwordUser(), sshd.port());
+    {
+        // Nobody to ask and no password: refused, saying the job needs one.
+        auto opened = SshConnection::open(where, access, within());
+        REQUIRE_FALSE(opened.ok());
+        CHECK(opened.error().code == Error::Code::LoginRefused);
+        CHECK(contains(opened.error().message(), "--password-env"));
+    }
+    access.password = [](const std::string&) -> Result<Credentials> {
+        return Error::abortRun("read the password", {}, "no terminal to ask on",
+                               "Set FERRY_PASSWORD or save the password with the job");
+    };
+    auto opened = SshConnection::open(where, access, within());
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.error().detail == "no terminal to ask on");
 }
 
 TEST_CASE("keyboard-interactive logs in with the password", "[sshconnection][login][password]")
@@ -658,6 +821,37 @@ TEST_CASE("a server that stops answering ends an SFTP call within the timeout", 
     REQUIRE(why.has_value());
     CHECK(why->kind == Error::Kind::Retry);
     CHECK(contains(why->message(), "did not answer within 1 s"));
+}
+
+TEST_CASE("the watcher keeps no thread between calls and still bounds the next call", "[sshconnection][errors]")
+{
+    ScopedEnv noAgent("SSH_AUTH_SOCK", nullptr);
+    TestSshd sshd;
+    auto threads = [] {
+        return std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                             std::filesystem::directory_iterator());
+    };
+    const auto before = threads();
+    auto opened = SshConnection::open(locationOf(sshd), sshd.access(), within(1s));
+    REQUIRE(opened.ok());
+    SshConnection& c = **opened;
+    std::this_thread::sleep_for(2500ms); // the watcher ends after 2 s without calls
+    CHECK(threads() == before);
+
+    const std::vector<pid_t> session = sshd.sessionChildPids();
+    stopAll(session, SIGSTOP);
+    const auto start = Clock::now();
+    sftp_attributes attributes;
+    {
+        auto call = c.beginCall();
+        attributes = sftp_stat(c.sftp(), "/");
+    }
+    const auto took = Clock::now() - start;
+    stopAll(session, SIGKILL);
+    stopAll(session, SIGCONT);
+    CHECK(attributes == nullptr);
+    CHECK(took < 4s);
+    CHECK(c.lost());
 }
 
 TEST_CASE("cancelling ends an SFTP call that waits", "[sshconnection][errors]")
