@@ -20,12 +20,19 @@ between runs without restarting sshd; missing file: "names"):
   readdir-fail the listing of DIR sends its first entry, then fails
                (SSH_FX_FAILURE) instead of ending (SSH_FX_EOF)
   short-count  a NAME reply that announces more entries than it holds
+  link-plant TARGET
+               the root also lists "docs", a symlink to TARGET (a folder
+               outside the client's root, say)
+  link-swap    the root also lists "docs" as a folder holding "evil.txt"
+               (5 bytes): after link-plant, a client that writes docs/evil.txt
+               through its own copy of the link writes outside its root
 
 Every request is logged to FILE, one line each: "<OP> <path as repr>", and
 a request for a path that leaves DIR adds a line "OUTSIDE <path>": the test
 fails on any such line (the client followed a hostile name).
 """
 
+import io
 import os
 import posixpath
 import stat
@@ -113,16 +120,29 @@ def fake_attrs(is_dir, size=5):
             + u32(mode) + u32(1700000000) + u32(1700000000))
 
 
+def link_attrs(target):
+    # As lstat on Linux: a link's size is its target's length.
+    return (u32(ATTR_SIZE | ATTR_PERMISSIONS | ATTR_ACMODTIME) + struct.pack(">Q", len(target))
+            + u32(stat.S_IFLNK | 0o777) + u32(1700000000) + u32(1700000000))
+
+
 def longname(name, is_dir):
     kind = "d" if is_dir else "-"
     return kind.encode() + b"rw-r--r--    1 root     root            5 Nov 14  2023 " + name
 
 
 class Server:
-    def __init__(self, root, log, mode):
+    def __init__(self, root, log, mode, mode_args):
         self.root = os.path.realpath(root).encode()
         self.log = log
         self.mode = mode
+        # Entries that exist only in what this server says: path -> kind.
+        self.virtual = {}
+        if mode == "link-plant" and mode_args:
+            self.virtual[self.root + b"/docs"] = ("link", mode_args[0].encode())
+        elif mode == "link-swap":
+            self.virtual[self.root + b"/docs"] = ("dir", [b"evil.txt"])
+            self.virtual[self.root + b"/docs/evil.txt"] = ("file", b"evil\n")
         self.handles = {}
         self.next_handle = 0
         self.out = sys.stdout.buffer
@@ -185,6 +205,14 @@ class Server:
             except OSError as e:
                 self.status(rid, FX_NO_SUCH_FILE if e.errno == 2 else FX_FAILURE, str(e))
 
+    def virtual_attrs(self, real):
+        kind, value = self.virtual[real]
+        if kind == "link":
+            return link_attrs(value)
+        if kind == "dir":
+            return fake_attrs(True, 4096)
+        return fake_attrs(False, len(value))
+
     def dispatch(self, ptype, rid, r):
         if ptype == SSH_FXP_REALPATH:
             path = r.string()
@@ -201,6 +229,10 @@ class Server:
             real = self.resolve(path)
             if real is None:
                 return self.status(rid, FX_PERMISSION_DENIED, "outside the served folder")
+            if real in self.virtual:
+                if ptype == SSH_FXP_STAT and self.virtual[real][0] == "link":
+                    self.note("FOLLOWED", path)  # a client that stats through the link
+                return self.send(SSH_FXP_ATTRS, u32(rid) + self.virtual_attrs(real))
             st = os.stat(real) if ptype == SSH_FXP_STAT else os.lstat(real)
             self.send(SSH_FXP_ATTRS, u32(rid) + attrs_of(st))
         elif ptype == SSH_FXP_FSTAT:
@@ -209,6 +241,8 @@ class Server:
             value = self.handles.get(h)
             if not value or value[0] != "file":
                 return self.status(rid, FX_FAILURE, "bad handle")
+            if isinstance(value[1], io.BytesIO):
+                return self.send(SSH_FXP_ATTRS, u32(rid) + fake_attrs(False, len(value[1].getvalue())))
             self.send(SSH_FXP_ATTRS, u32(rid) + attrs_of(os.fstat(value[1].fileno())))
         elif ptype == SSH_FXP_OPENDIR:
             path = r.string()
@@ -217,9 +251,21 @@ class Server:
             if real is None:
                 return self.status(rid, FX_PERMISSION_DENIED, "outside the served folder")
             entries = []
+            if real in self.virtual:
+                kind, value = self.virtual[real]
+                if kind != "dir":
+                    self.note("FOLLOWED", path)  # a client that lists through the link
+                    return self.status(rid, FX_NO_SUCH_FILE, "not a folder here")
+                for name in value:
+                    entries.append((name, longname(name, False), self.virtual_attrs(real + b"/" + name)))
+                return self.send(SSH_FXP_HANDLE, u32(rid) + sstr(self.new_handle(["dir", entries, False])))
             for name in sorted(os.listdir(real)):
                 st = os.lstat(real + b"/" + name)
                 entries.append((name, longname(name, stat.S_ISDIR(st.st_mode)), attrs_of(st)))
+            for vpath in self.virtual:
+                if posixpath.dirname(vpath) == real:
+                    name = posixpath.basename(vpath)
+                    entries.append((name, longname(name, self.virtual[vpath][0] == "dir"), self.virtual_attrs(vpath)))
             if real == self.root and self.mode in ("names", "dirs"):
                 as_dir = self.mode == "dirs"
                 for name in HOSTILE_NAMES:
@@ -258,6 +304,12 @@ class Server:
                 return self.status(rid, FX_PERMISSION_DENIED, "outside the served folder")
             if pflags != PFLAG_READ:
                 return self.status(rid, FX_PERMISSION_DENIED, "this server refuses every write")
+            if real in self.virtual:
+                kind, value = self.virtual[real]
+                if kind != "file":
+                    self.note("FOLLOWED", path)
+                    return self.status(rid, FX_FAILURE, "not a file here")
+                return self.send(SSH_FXP_HANDLE, u32(rid) + sstr(self.new_handle(["file", io.BytesIO(value)])))
             self.send(SSH_FXP_HANDLE, u32(rid) + sstr(self.new_handle(["file", open(real, "rb")])))
         elif ptype == SSH_FXP_READ:
             h, offset, length = r.string(), r.u64(), r.u32()
@@ -282,6 +334,9 @@ class Server:
             real = self.resolve(path)
             if real is None:
                 return self.status(rid, FX_PERMISSION_DENIED, "outside the served folder")
+            if real in self.virtual and self.virtual[real][0] == "link":
+                target = self.virtual[real][1]
+                return self.send(SSH_FXP_NAME, u32(rid) + u32(1) + sstr(target) + sstr(target) + u32(0))
             target = os.readlink(real)
             self.send(SSH_FXP_NAME, u32(rid) + u32(1) + sstr(target) + sstr(target) + u32(0))
         elif ptype in (SSH_FXP_WRITE, SSH_FXP_SETSTAT, SSH_FXP_FSETSTAT, SSH_FXP_REMOVE, SSH_FXP_MKDIR,
@@ -302,15 +357,15 @@ class Server:
 
 def main(argv):
     args = dict(zip(argv[1::2], argv[2::2]))
-    mode = "names"
+    words = ["names"]
     mode_file = args.get("--mode-file")
     if mode_file and os.path.exists(mode_file):
         with open(mode_file) as f:
-            mode = (f.read().split() or ["names"])[0]
+            words = f.read().split() or ["names"]
     with open(args["--log"], "a") as log:
-        log.write(f"SESSION mode={mode}\n")
+        log.write(f"SESSION mode={words[0]}\n")
         log.flush()
-        Server(args["--root"], log, mode).serve()
+        Server(args["--root"], log, words[0], words[1:]).serve()
 
 
 if __name__ == "__main__":

@@ -41,14 +41,15 @@ public:
         s << in.rdbuf();
         return s.str();
     }
-    // The log's lines for requests that left the served folder (a client
-    // that followed a hostile name): empty when there were none.
+    // The log's lines for requests that left the served folder or went
+    // through one of its symlinks (a client that followed a hostile name
+    // or link): empty when there were none.
     std::string outsideRequests() const
     {
         std::istringstream in(log());
         std::string line, out;
         while (std::getline(in, line))
-            if (line.rfind("OUTSIDE ", 0) == 0)
+            if (line.rfind("OUTSIDE ", 0) == 0 || line.rfind("FOLLOWED ", 0) == 0)
                 out += line + "\n";
         return out;
     }

@@ -234,3 +234,68 @@ TEST_CASE("an upload to a server whose disk is full fails clearly and loses noth
     CHECK(tempsIn(tree(pair.remote)).empty());
     CHECK(disk.freeBytes() > (1 << 20));
 }
+
+TEST_CASE("a symlink planted by a server is never written through on the local side", "[sftp][faults][hostile]")
+{
+    // Run 1: the server lists "docs" as a symlink to a folder outside the
+    // local root, which the local side may copy as a link. Run 2: the
+    // server lists "docs" as a folder holding "evil.txt". Writing
+    // docs/evil.txt through the local copy of the link would put a file
+    // outside the local root.
+    TempDir outer;
+    const std::string served = outer / "served";
+    std::filesystem::create_directories(served);
+    writeFile(served + "/a.txt", "a\n");
+    const std::string outside = outer / "outside";
+    std::filesystem::create_directories(outside);
+    writeFile(outside + "/precious.txt", "precious\n");
+    HostileServer server(served, outer / "hostile");
+    SshdOptions options;
+    options.subsystem = hostileSubsystem(server);
+    TestSshd sshd(options);
+    const std::string local = outer / "local";
+    std::filesystem::create_directories(local);
+    const Location remote = remoteLocation(sshd, served);
+    const RemoteAccess access = sshd.access();
+    SyncOptions o;
+    o.mode = GENERATE(SyncMode::TwoWay, SyncMode::Mirror);
+    o.statePath = outer / "state.db";
+    o.threads = 2;
+    o.callTimeout = 10s;
+    // Mirror goes left -> right: the server is the left side there.
+    const bool serverLeft = o.mode == SyncMode::Mirror;
+    auto runOnce = [&](const std::string& mode) {
+        server.setMode(mode);
+        auto l = Location::parse(local);
+        REQUIRE(l.ok());
+        auto opened = serverLeft ? openSyncRun(remote, *l, access, o) : openSyncRun(*l, remote, access, o);
+        REQUIRE(opened.ok());
+        Bounded b = runBounded([&] { (*opened)->run(); }, 60s, [] {});
+        CHECK(b.endedInTime);
+        return (*opened)->report();
+    };
+    INFO((serverLeft ? "mirror from the server" : "two-way"));
+    SyncReport first = runOnce("link-plant " + outside);
+    INFO(allErrors(first));
+    // The link came over as a link (else the second run proves little).
+    char target[4096] = {};
+    const ssize_t n = ::readlink((local + "/docs").c_str(), target, sizeof target - 1);
+    CHECK(std::string(target, n > 0 ? size_t(n) : 0) == outside);
+    SyncReport second = runOnce("link-swap");
+    INFO(allErrors(second));
+
+    // Nothing was written outside the local root, through the link or otherwise.
+    CHECK(!exists(outside + "/evil.txt"));
+    CHECK(tree(outside) == std::map<std::string, std::string>{{"precious.txt", "f:precious\n"}});
+    // The client never asked the server to follow its link either.
+    CHECK(server.outsideRequests() == "");
+    // Whatever the local side holds now, "docs" is inside its root: the
+    // link itself, or a real folder with the server's file in it.
+    struct stat st{};
+    REQUIRE(::lstat((local + "/docs").c_str(), &st) == 0);
+    INFO("docs is now " << (S_ISDIR(st.st_mode) ? "a folder" : S_ISLNK(st.st_mode) ? "a symlink" : "a file"));
+    if (S_ISDIR(st.st_mode))
+        CHECK(readFile(local + "/docs/evil.txt") == "evil\n");
+    else
+        CHECK(S_ISLNK(st.st_mode));
+}
