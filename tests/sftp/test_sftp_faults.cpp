@@ -360,3 +360,56 @@ TEST_CASE("downloads never wait out the call timeout for answers already read", 
     CHECK(readFile(pair.local + "/small2.txt") == "small 2\n");
     CHECK(readFile(pair.local + "/medium.bin") == medium);
 }
+
+TEST_CASE("a connection dropped while the server is listed deletes nothing", "[sftp][faults]")
+{
+    // The scan of the server is cut off a little way into its listing. A
+    // listing taken for complete would make the missing files look deleted
+    // on the server: two-way would delete them locally, a mirror from the
+    // server would delete the local files it did not list.
+    TestSshd sshd;
+    RemotePair pair(sshd.serverRoot() + "/scancut");
+    FaultProxy proxy(sshd.port());
+    const Location remote = remoteLocation(sshd, pair.remote, proxy.port());
+    RemoteAccess access = sshd.access();
+    access.confirmHostKey = [](const HostKeyFacts&) { return HostKeyChoice::AcceptOnce; };
+    for (int d = 0; d < 20; ++d) {
+        std::filesystem::create_directories(pair.remote + "/folder" + std::to_string(d));
+        for (int f = 0; f < 10; ++f)
+            writeFile(pair.remote + "/folder" + std::to_string(d) + "/file" + std::to_string(f) + ".txt",
+                      "content " + std::to_string(d * 10 + f) + "\n");
+    }
+    const SyncMode mode = GENERATE(SyncMode::TwoWay, SyncMode::Mirror);
+    const bool serverDown = GENERATE(true, false);
+    INFO((mode == SyncMode::Mirror ? "mirror from the server" : "two-way")
+         << (serverDown ? ", the server stays unreachable after the cut" : ", cut once"));
+    auto l = Location::parse(pair.local);
+    REQUIRE(l.ok());
+    auto open = [&] {
+        auto opened = mode == SyncMode::Mirror ? openSyncRun(remote, *l, access, pair.options(mode))
+                                               : openSyncRun(*l, remote, access, pair.options(mode));
+        REQUIRE(opened.ok());
+        return std::move(*opened);
+    };
+    {
+        auto first = open();
+        INFO(allErrors(first->run()));
+        REQUIRE(first->report().exit == ExitCode::InSync);
+    }
+    const auto before = tree(pair.local);
+    REQUIRE(before.size() == 220);
+
+    // openSyncRun logs in; the next 3,000 bytes are the scan's listings
+    // (nothing else is due: both sides are in sync).
+    auto run = open();
+    proxy.cutAfter(3000);
+    if (serverDown)
+        proxy.refuse(true);
+    Bounded b = runBounded([&] { run->run(); }, 120s, [&] { proxy.refuse(false); });
+    CHECK(b.endedInTime);
+    CHECK(proxy.cuts() == 1);
+    INFO(describeWithPlan(run->report()));
+    CHECK(tree(pair.local) == before);
+    if (serverDown)
+        CHECK(run->report().exit != ExitCode::InSync);
+}
