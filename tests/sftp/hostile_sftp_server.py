@@ -17,6 +17,8 @@ between runs without restarting sshd; missing file: "names"):
                NUL byte, "x\\ny", "", a 300-byte name, each as a regular file
                of 5 bytes; plus ".." and "sub/../.." as folders
   dirs         the same hostile names, every one of them as a folder
+  duplicates   every entry of DIR is listed twice, the second time as the
+               other kind (a file as a folder, a folder as a file)
   readdir-fail the listing of DIR sends its first entry, then fails
                (SSH_FX_FAILURE) instead of ending (SSH_FX_EOF)
   short-count  a NAME reply that announces more entries than it holds
@@ -266,6 +268,10 @@ class Server:
                 if posixpath.dirname(vpath) == real:
                     name = posixpath.basename(vpath)
                     entries.append((name, longname(name, self.virtual[vpath][0] == "dir"), self.virtual_attrs(vpath)))
+            if real == self.root and self.mode == "duplicates":
+                for name, _, a in list(entries):
+                    is_dir = stat.S_ISDIR(struct.unpack(">I", a[20:24])[0])  # flags, size, uid, gid, then mode
+                    entries.append((name, longname(name, not is_dir), fake_attrs(not is_dir)))
             if real == self.root and self.mode in ("names", "dirs"):
                 as_dir = self.mode == "dirs"
                 for name in HOSTILE_NAMES:
