@@ -413,3 +413,47 @@ TEST_CASE("a connection dropped while the server is listed deletes nothing", "[s
     if (serverDown)
         CHECK(run->report().exit != ExitCode::InSync);
 }
+
+TEST_CASE("cancelling a run that waits on a stalled server ends it at once", "[sftp][faults]")
+{
+    // The call timeout is a minute here: only the cancel can end the wait.
+    TestSshd sshd;
+    RemotePair pair(sshd.serverRoot() + "/cancel");
+    FaultProxy proxy(sshd.port());
+    proxy.setRate(4 << 20);
+    const Location remote = remoteLocation(sshd, pair.remote, proxy.port());
+    RemoteAccess access = sshd.access();
+    access.confirmHostKey = [](const HostKeyFacts&) { return HostKeyChoice::AcceptOnce; };
+    SyncOptions options = pair.options();
+    options.callTimeout = 60s;
+    const std::string big = patterned(8 << 20, 'c');
+    writeFile(pair.local + "/big.bin", big);
+
+    auto run = openRun(pair.local, remote, access, options);
+    REQUIRE(run->plan());
+    std::chrono::steady_clock::time_point cancelledAt;
+    std::thread canceller([&] {
+        for (int i = 0; i < 2000 && !tempHolds(pair.remote, 1 << 20); ++i)
+            std::this_thread::sleep_for(5ms);
+        proxy.stall(true);
+        std::this_thread::sleep_for(500ms);
+        cancelledAt = std::chrono::steady_clock::now();
+        run->cancelToken().cancel();
+    });
+    Bounded b = runBounded([&] { run->execute(); }, 30s, [&] { proxy.stall(false); });
+    const auto endedAt = std::chrono::steady_clock::now();
+    canceller.join();
+    CHECK(b.endedInTime);
+    INFO("the run ended " << std::chrono::duration_cast<std::chrono::milliseconds>(endedAt - cancelledAt).count()
+                          << " ms after the cancel");
+    CHECK(endedAt - cancelledAt < 5s);
+    const SyncReport& r = run->report();
+    INFO(allErrors(r));
+    CHECK(r.exit != ExitCode::InSync);
+    checkNoPartialFile(pair.remote + "/big.bin", {big});
+
+    proxy.stall(false);
+    proxy.setRate(0);
+    run.reset();
+    checkConverged(pair, remote, access, ServerTemps::Separately);
+}
