@@ -15,9 +15,9 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
-#include <map>
 #include <fcntl.h>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <sys/stat.h>
 
@@ -148,26 +148,19 @@ Error statusError(int status, const std::string& op, const std::string& path)
 // collects raw answers still due, and arms the watchdog.
 class SftpBackend::Call {
 public:
-    Call(SftpLink& link, const CallContext& context) : m_link(link), m_context(context), m_guard(link, context)
+    Call(SftpLink& link, const CallContext& context) : m_link(link), m_guard(link, context)
     {
         link.sftp()->errnum = SSH_FX_OK; // so a stale status is never read as this call's
     }
     // The error of the libssh call that just failed.
     Error failure(const std::string& op, const std::string& path)
     {
-        switch (m_guard.end()) {
-        case CallGuard::Fired::Cancelled:
-            return Error::cancelled();
-        case CallGuard::Fired::Timeout:
-            return callTimedOut(op, path, m_context.timeout);
-        case CallGuard::Fired::No:
-            break;
-        }
+        if (auto broken = m_guard.end(op, path))
+            return *broken;
         sftp_session s = m_link.sftp();
         const int status = sftp_get_error(s);
-        if (m_link.lost() || !ssh_is_connected(m_link.connection().ssh()) || ssh_channel_is_closed(s->channel) ||
-            ssh_channel_is_eof(s->channel) || status == SSH_FX_OK || status == SSH_FX_NO_CONNECTION ||
-            status == SSH_FX_CONNECTION_LOST) {
+        if (m_link.lost() || ssh_channel_is_eof(s->channel) || status == SSH_FX_OK ||
+            status == SSH_FX_NO_CONNECTION || status == SSH_FX_CONNECTION_LOST) {
             // No answer from the server (or none we could read): the channel
             // is in an unknown state.
             m_link.markLost();
@@ -176,17 +169,12 @@ public:
         return statusError(status, op, path);
     }
     int status() const { return sftp_get_error(m_link.sftp()); }
-    // Whether the watchdog ended the call (the link is lost then).
+    // Whether the call was cut short or the connection broke (the link is
+    // lost then), after a call that did not fail.
     std::optional<Error> interrupted(const std::string& op, const std::string& path)
     {
-        switch (m_guard.end()) {
-        case CallGuard::Fired::Cancelled:
-            return Error::cancelled();
-        case CallGuard::Fired::Timeout:
-            return callTimedOut(op, path, m_context.timeout);
-        case CallGuard::Fired::No:
-            break;
-        }
+        if (auto broken = m_guard.end(op, path))
+            return broken;
         if (m_link.lost())
             return lostError(op, path);
         return std::nullopt;
@@ -194,31 +182,32 @@ public:
 
 private:
     SftpLink& m_link;
-    const CallContext& m_context;
     CallGuard m_guard;
 };
 
 namespace {
 
 // Before any call: a lost link or a cancelled run fails at once; raw
-// answers still due are collected (libssh must not see them).
-std::optional<Error> ready(SftpLink& link, const CallContext& context, const std::string& op, const std::string& path)
+// answers still due are collected (libssh must not see them); and, unless
+// the call is a read stream's own, the reads in flight are collected: libssh
+// 0.10 as patched by Debian (CVE-2026-59848) loses the answers queued
+// before the one a call takes out of order.
+std::optional<Error> ready(SftpLink& link, const CallContext& context, const std::string& op, const std::string& path,
+                           bool collectReads = true)
 {
     if (context.cancel.isCancelled())
         return Error::cancelled();
     if (link.lost())
         return lostError(op, path);
+    if (collectReads)
+        link.quiesce();
+    if (link.lost())
+        return lostError(op, path);
     if (link.rawInFlight()) {
         CallGuard guard(link, context);
         const bool settled = link.settleRaw();
-        switch (guard.end()) {
-        case CallGuard::Fired::Cancelled:
-            return Error::cancelled();
-        case CallGuard::Fired::Timeout:
-            return callTimedOut(op, path, context.timeout);
-        case CallGuard::Fired::No:
-            break;
-        }
+        if (auto broken = guard.end(op, path))
+            return broken;
         if (!settled)
             return lostError(op, path);
     }
@@ -229,17 +218,11 @@ std::optional<Error> ready(SftpLink& link, const CallContext& context, const std
 
 // ---- streams ------------------------------------------------------------------
 
-// Reads with up to kReadsInFlight requests of kReadChunk ahead. The link may
-// ask for the read-ahead (before a raw request): it is collected and kept.
-//
-// libssh 0.10's sftp_async_read reads the next packet off the channel before
-// it looks in its queue, so an answer already queued (by another libssh call,
-// or while collecting a request sent later) is found only when yet another
-// packet arrives: with nothing else in flight, never. So requests are
-// collected exactly in the order they were sent (the server answers in that
-// order), the rest of a short answer goes to the back of the line, the bytes
-// are put back in order by offset, and every request in flight is collected
-// before another libssh call on the file (statOpen).
+// Reads with up to kReadsInFlight requests of kReadChunk ahead. Answers are
+// collected strictly in the order asked (libssh 0.10 as patched by Debian
+// loses answers taken out of order); a short answer asks for the rest at the
+// back, and the bytes wait by offset until they are next. The link may ask
+// for the read-ahead (before a raw request): it is collected and kept.
 class SftpReadStream final : public ReadStream {
 public:
     SftpReadStream(std::shared_ptr<SftpLink> link, sftp_file file, CallContext context, std::string path)
@@ -250,16 +233,9 @@ public:
     ~SftpReadStream() override
     {
         m_link->removeDrain(m_drain);
-        if (!m_link->lost()) {
-            collectAll(); // every answer consumed: none is left for a raw reader to trip on
-            if (!m_link->lost()) {
-                CallGuard guard(*m_link, m_context);
-                sftp_close(m_file);
-                return;
-            }
-        }
-        // A lost link: free the handle without waiting for any answer.
-        CallGuard guard(*m_link, m_context);
+        collectAll(); // every answer consumed: none is left for a raw reader to trip on
+        (void)ready(*m_link, m_context, "read", m_path); // nor another stream's
+        CallGuard guard(*m_link, m_context); // on a lost link this fails at once, and frees the handle
         sftp_close(m_file);
     }
 
@@ -267,39 +243,37 @@ public:
     {
         if (m_error)
             return *m_error;
-        while (m_pieces.empty() || m_pieces.begin()->first != m_deliverAt) {
-            // The end, and nothing more in flight (a gap left: the file shrank under us).
-            if (m_inFlight.empty() && m_eof)
+        for (;;) {
+            if (!m_chunks.empty() && m_chunks.begin()->first == m_deliver) {
+                auto it = m_chunks.begin();
+                std::string& chunk = it->second;
+                const size_t n = std::min(len, chunk.size() - m_chunkPos);
+                std::memcpy(buf, chunk.data() + m_chunkPos, n);
+                m_chunkPos += n;
+                if (m_chunkPos == chunk.size()) {
+                    m_deliver = it->first + chunk.size();
+                    m_chunks.erase(it);
+                    m_chunkPos = 0;
+                }
+                return n;
+            }
+            if (m_deliver >= m_endAt || (m_inFlight.empty() && m_eofSeen))
                 return size_t(0);
-            if (auto e = ready(*m_link, m_context, "read", m_path))
+            if (auto e = ready(*m_link, m_context, "read", m_path, false))
                 return fail(*e);
             topUp();
             if (m_error)
                 return *m_error;
+            if (m_inFlight.empty())
+                return size_t(0);
             if (!collectOne())
                 return *m_error;
         }
-        auto piece = m_pieces.begin();
-        std::string& chunk = piece->second;
-        const size_t n = std::min(len, chunk.size() - m_piecePos);
-        std::memcpy(buf, chunk.data() + m_piecePos, n);
-        m_piecePos += n;
-        m_deliverAt += n;
-        if (m_piecePos == chunk.size()) {
-            m_pieces.erase(piece);
-            m_piecePos = 0;
-        }
-        return n;
     }
 
     std::optional<Entry> statOpen() const override
     {
-        if (m_link->lost() || m_error)
-            return std::nullopt;
-        // An fstat reads the answers still due into libssh's queue, where
-        // sftp_async_read would not find them: collect them first (kept).
-        const_cast<SftpReadStream*>(this)->collectAll();
-        if (m_link->lost() || m_error)
+        if (m_link->lost() || m_error || ready(*m_link, m_context, "read", m_path))
             return std::nullopt;
         SftpBackend::Call call(*m_link, m_context);
         Attrs a(sftp_fstat(m_file));
@@ -324,7 +298,6 @@ private:
     void issue(uint64_t offset, uint32_t len)
     {
         sftp_seek64(m_file, offset);
-        m_file->eof = 0;
         const int id = sftp_async_read_begin(m_file, len);
         if (id < 0) {
             m_link->markLost();
@@ -337,7 +310,7 @@ private:
     void topUp()
     {
         SftpBackend::Call call(*m_link, m_context);
-        while (!m_eof && !m_error && m_inFlight.size() < kReadsInFlight) {
+        while (!m_eofSeen && !m_error && m_inFlight.size() < kReadsInFlight) {
             issue(m_nextOffset, kReadChunk);
             m_nextOffset += kReadChunk;
         }
@@ -345,8 +318,7 @@ private:
             fail(*e);
     }
 
-    // Waits for the oldest request (the next answer on the wire); its bytes
-    // are kept by offset. False on error.
+    // Waits for the oldest request; its bytes wait in m_chunks. False on error.
     bool collectOne()
     {
         const Request r = m_inFlight.front();
@@ -363,14 +335,19 @@ private:
             fail(*e);
             return false;
         }
-        if (n == 0) {
-            m_eof = true; // no more read-ahead; what is in flight is still collected
+        if (n == 0) { // the end of the file is at or before this offset
+            m_eofSeen = true;
+            m_endAt = std::min(m_endAt, r.offset);
             return true;
         }
+        if (r.offset >= m_endAt)
+            return true;
         data.resize(size_t(n));
-        m_pieces.emplace(r.offset, std::move(data));
-        if (uint32_t(n) < r.len) // a short answer: ask for the rest, after the others
+        m_chunks.emplace(r.offset, std::move(data));
+        if (uint32_t(n) < r.len) { // a short answer: the rest is asked for, at the back
+            SftpBackend::Call more(*m_link, m_context);
             issue(r.offset + uint64_t(n), r.len - uint32_t(n));
+        }
         return !m_error;
     }
 
@@ -385,12 +362,13 @@ private:
     CallContext m_context;
     std::string m_path;
     int m_drain = 0;
-    std::deque<Request> m_inFlight;               // in the order sent
-    std::map<uint64_t, std::string> m_pieces;     // answers by offset, not yet delivered
-    size_t m_piecePos = 0;                        // delivered from the first piece
-    uint64_t m_deliverAt = 0;                     // the offset read() delivers next
-    uint64_t m_nextOffset = 0;
-    bool m_eof = false;
+    std::deque<Request> m_inFlight;
+    std::map<uint64_t, std::string> m_chunks; // by offset, not yet handed out
+    size_t m_chunkPos = 0;                    // in m_chunks.begin()
+    uint64_t m_deliver = 0;                   // the next offset to hand out
+    uint64_t m_nextOffset = 0;                // the next offset to ask for
+    uint64_t m_endAt = std::numeric_limits<uint64_t>::max();
+    bool m_eofSeen = false;
     std::optional<Error> m_error;
 };
 
@@ -415,7 +393,7 @@ public:
             return;
         if (!m_link->lost() && !ready(*m_link, m_context, "delete", m_rel)) {
             CallGuard guard(*m_link, m_context);
-            if (sftp_unlink(m_link->sftp(), m_abs.c_str()) == 0 || guard.end() == CallGuard::Fired::No)
+            if (sftp_unlink(m_link->sftp(), m_abs.c_str()) == 0 || !guard.end("delete", m_rel))
                 return;
         }
         // The connection broke: its writer on the server is gone with it, so
@@ -512,15 +490,9 @@ private:
 
     bool guardError(CallGuard& guard)
     {
-        switch (guard.end()) {
-        case CallGuard::Fired::Cancelled:
-            m_error = Error::cancelled();
+        if (auto broken = guard.end("write", m_rel)) {
+            m_error = *broken;
             return true;
-        case CallGuard::Fired::Timeout:
-            m_error = callTimedOut("write", m_rel, m_context.timeout);
-            return true;
-        case CallGuard::Fired::No:
-            return false;
         }
         return false;
     }
@@ -577,7 +549,7 @@ private:
         }
         CallGuard guard(*m_link, m_context);
         const bool ok = sftp_close(f) == 0;
-        return guard.end() == CallGuard::Fired::No && ok;
+        return !guard.end("write", m_rel) && ok;
     }
 
     std::shared_ptr<SftpLink> m_link;
@@ -817,12 +789,15 @@ Result<RootIdentity> SftpBackend::rootIdentity()
     auto link = linkFor("open folder", m_root);
     if (!link)
         return link.error();
-    Call call(**link, callContext());
-    char* canonical = sftp_canonicalize_path((*link)->sftp(), m_root.c_str());
-    if (!canonical)
-        return call.failure("open folder", m_root);
-    const std::string real = canonical;
-    ssh_string_free_char(canonical);
+    std::string real;
+    {
+        Call call(**link, callContext());
+        char* canonical = sftp_canonicalize_path((*link)->sftp(), m_root.c_str());
+        if (!canonical)
+            return call.failure("open folder", m_root);
+        real = canonical;
+        ssh_string_free_char(canonical);
+    }
     RootIdentity id;
     const ContentHash h = hashBytes(m_side->fingerprint + "\n" + real);
     id.fileId = h.lo ? h.lo : 1;
@@ -1046,17 +1021,11 @@ Result<std::unique_ptr<ReadStream>> SftpBackend::openRead(const std::string& pat
 
 namespace {
 
-Result<void> rawResult(SftpLink& link, const CallContext& context, int status, const std::string& op,
+Result<void> rawResult(SftpLink& link, int status, const std::string& op,
                        const std::string& path, CallGuard& guard)
 {
-    switch (guard.end()) {
-    case CallGuard::Fired::Cancelled:
-        return Error::cancelled();
-    case CallGuard::Fired::Timeout:
-        return callTimedOut(op, path, context.timeout);
-    case CallGuard::Fired::No:
-        break;
-    }
+    if (auto broken = guard.end(op, path))
+        return *broken;
     if (status < 0 || link.lost())
         return lostError(op, path);
     if (status != SSH_FX_OK)
@@ -1087,7 +1056,7 @@ Result<void> SftpBackend::renameAbs(const std::string& from, const std::string& 
         sftpwire::putString(payload, to);
         CallGuard guard(**link, callContext());
         const int status = (*link)->extendedStatus("posix-rename@openssh.com", payload);
-        return rawResult(**link, callContext(), status, op, rel, guard);
+        return rawResult(**link, status, op, rel, guard);
     }
     Call call(**link, callContext());
     if (sftp_rename((*link)->sftp(), from.c_str(), to.c_str()) != 0)
@@ -1320,7 +1289,7 @@ Result<Entry> SftpBackend::makeSymlink(const std::string& path, const std::strin
         payload += attrsTimes(secondsOf(mtimeNs), secondsOf(mtimeNs));
         CallGuard guard(**link, callContext());
         const int status = (*link)->extendedStatus("lsetstat@openssh.com", payload);
-        if (auto r = rawResult(**link, callContext(), status, "set time of", path, guard); !r && connectionLost())
+        if (auto r = rawResult(**link, status, "set time of", path, guard); !r && connectionLost())
             return r.error();
     }
     if (!m_side->posixRename) {
@@ -1372,7 +1341,7 @@ Result<Entry> SftpBackend::setTimes(const std::string& path, int64_t mtimeNs)
         payload += attrsTimes(atime, seconds);
         CallGuard guard(**link, callContext());
         const int status = (*link)->extendedStatus("lsetstat@openssh.com", payload);
-        if (auto r = rawResult(**link, callContext(), status, op, path, guard); !r)
+        if (auto r = rawResult(**link, status, op, path, guard); !r)
             return r.error();
     } else {
         sftp_attributes_struct attrs{};

@@ -4,98 +4,10 @@
 #include <libssh/sftp.h>
 
 #include <algorithm>
-#include <chrono>
-#include <condition_variable>
-#include <map>
-#include <mutex>
-#include <sys/socket.h>
-#include <thread>
 
 namespace ferry {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// One thread for the process: it wakes while calls are armed, polls their
-// cancel tokens and deadlines, and shuts down the socket of a call that must
-// end. Never destroyed (calls may be armed until the process exits).
-class Watchdog {
-public:
-    static Watchdog& instance()
-    {
-        static Watchdog* dog = new Watchdog;
-        return *dog;
-    }
-
-    uint64_t arm(int fd, const CallContext& context)
-    {
-        std::lock_guard lock(m_mutex);
-        const uint64_t ticket = ++m_next;
-        Armed a;
-        a.fd = fd;
-        a.cancel = context.cancel;
-        a.deadline = context.timeout.count() > 0 ? Clock::now() + context.timeout : Clock::time_point::max();
-        m_armed.emplace(ticket, a);
-        if (!m_started) {
-            m_started = true;
-            std::thread([this] { loop(); }).detach();
-        }
-        m_wake.notify_one();
-        return ticket;
-    }
-
-    CallGuard::Fired disarm(uint64_t ticket)
-    {
-        std::lock_guard lock(m_mutex);
-        auto it = m_armed.find(ticket);
-        if (it == m_armed.end())
-            return CallGuard::Fired::No;
-        const CallGuard::Fired fired = it->second.fired;
-        m_armed.erase(it);
-        return fired;
-    }
-
-private:
-    struct Armed {
-        int fd = -1;
-        CancelToken cancel;
-        Clock::time_point deadline;
-        CallGuard::Fired fired = CallGuard::Fired::No;
-    };
-
-    void loop()
-    {
-        std::unique_lock lock(m_mutex);
-        for (;;) {
-            if (m_armed.empty())
-                m_wake.wait(lock);
-            else
-                m_wake.wait_for(lock, std::chrono::milliseconds(20)); // cancel tokens are polled
-            const auto now = Clock::now();
-            for (auto& [ticket, a] : m_armed) {
-                if (a.fired != CallGuard::Fired::No)
-                    continue;
-                if (a.cancel.isCancelled())
-                    a.fired = CallGuard::Fired::Cancelled;
-                else if (now >= a.deadline)
-                    a.fired = CallGuard::Fired::Timeout;
-                else
-                    continue;
-                // The blocked call sees its socket end and fails; the
-                // connection is not used again.
-                if (a.fd >= 0)
-                    ::shutdown(a.fd, SHUT_RDWR);
-            }
-        }
-    }
-
-    std::mutex m_mutex;
-    std::condition_variable m_wake;
-    std::map<uint64_t, Armed> m_armed;
-    uint64_t m_next = 0;
-    bool m_started = false;
-};
 
 constexpr uint8_t kFxpStatus = 101;
 constexpr uint8_t kFxpExtended = 200;
@@ -271,20 +183,18 @@ int SftpLink::extendedStatus(const std::string& name, const std::string& payload
 
 CallGuard::CallGuard(SftpLink& link, const CallContext& context) : m_link(link)
 {
-    m_ticket = Watchdog::instance().arm(int(ssh_get_fd(link.connection().ssh())), context);
+    SshConnection& c = link.connection();
+    c.setCallContext(context);
+    m_call.emplace(c.beginCall());
 }
 
-CallGuard::~CallGuard() { end(); }
-
-CallGuard::Fired CallGuard::end()
+std::optional<Error> CallGuard::end(const std::string& op, const std::string& path)
 {
-    if (!m_ended) {
-        m_ended = true;
-        m_fired = Watchdog::instance().disarm(m_ticket);
-        if (m_fired != Fired::No)
-            m_link.markLost();
-    }
-    return m_fired;
+    m_call.reset();
+    auto broken = m_link.connection().brokenBy(op, path);
+    if (broken)
+        m_link.markLost();
+    return broken;
 }
 
 } // namespace ferry

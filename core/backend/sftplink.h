@@ -1,13 +1,10 @@
 // SftpLink: one SSH connection's SFTP channel as SftpBackend's sessions and
 // versions stores share it, with what libssh 0.10 lacks around it:
 //
-// - bounds per call: libssh 0.10's SFTP calls wait in loops that a libssh
-//   timeout does not end (a read that times out returns 0 and is tried
-//   again). A CallGuard arms a process-wide watchdog for each blocking call;
-//   when the call's CallContext is cancelled or its timeout passes, the
-//   watchdog shuts the socket down, so the call fails at once, and the link
-//   counts as lost (a request left without its answer leaves the channel in
-//   an unknown state).
+// - bounds per call: a CallGuard is one SshConnection::Call (whose watcher
+//   shuts the socket down when the call's CallContext is cancelled or its
+//   timeout passes), with the session's current CallContext; end() says why
+//   a call was cut short, and the link then counts as lost.
 // - OpenSSH extensions that libssh 0.10 has no call for
 //   (posix-rename@openssh.com, lsetstat@openssh.com) and pipelined writes:
 //   sent and answered directly on the channel (raw requests). libssh drops an
@@ -27,6 +24,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -90,21 +88,19 @@ void putString(std::string& out, const std::string& s);
 } // namespace sftpwire
 
 // Bounds one blocking call on `link` by `context` (see SftpLink). end()
-// disarms and tells whether the watchdog fired; the destructor disarms too.
+// ends the call and returns why it failed when that was not the server's
+// answer (cancelled, timed out, the connection broken; the link is lost
+// then); the destructor ends it too.
 class CallGuard {
 public:
-    enum class Fired { No, Timeout, Cancelled };
     CallGuard(SftpLink& link, const CallContext& context);
-    ~CallGuard();
     CallGuard(const CallGuard&) = delete;
     CallGuard& operator=(const CallGuard&) = delete;
-    Fired end();
+    std::optional<Error> end(const std::string& op, const std::string& path);
 
 private:
     SftpLink& m_link;
-    uint64_t m_ticket = 0;
-    Fired m_fired = Fired::No;
-    bool m_ended = false;
+    std::optional<SshConnection::Call> m_call;
 };
 
 } // namespace ferry
