@@ -18,6 +18,7 @@
 #include <pwd.h>
 #include <sstream>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -229,10 +230,18 @@ void TestSshd::start()
         int nullFd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
         REQUIRE(logFd >= 0);
         REQUIRE(nullFd >= 0);
+        const pid_t parent = ::getpid();
         pid_t pid = ::fork();
         REQUIRE(pid >= 0);
         if (pid == 0) {
             // Only async-signal-safe calls here: the test process has threads.
+            // The server ends with the test process, also when that is killed
+            // (a ctest timeout): no sshd is left behind without a destructor.
+            // (The signal comes when the forking *thread* ends: tests start
+            // their servers on the thread that runs them.)
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (::getppid() != parent)
+                ::_exit(1);
             // A background sshd that kept the test's stdout would hang pipes.
             ::dup2(nullFd, 0);
             ::dup2(nullFd, 1);

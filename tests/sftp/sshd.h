@@ -73,6 +73,8 @@ public:
     // to drop the connections; SIGSTOP them all for a server that stops
     // answering (SIGCONT before the destructor is not needed).
     std::vector<pid_t> sessionChildPids() const;
+    // The listening sshd (-1 when stopped). It ends with the test process.
+    pid_t listenerPid() const { return m_pid; }
 
     // Whether a throwaway password account can be made (only as root).
     static bool canMakePasswordUser();

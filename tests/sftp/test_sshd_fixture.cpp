@@ -3,7 +3,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <QCoreApplication>
+
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -80,4 +84,57 @@ TEST_CASE("the test sshd shows each connection's processes", "[sshd]")
     // The client sees its connection dropped.
     int status = runShell("for i in $(seq 100); do kill -0 " + pid + " 2>/dev/null || exit 0; sleep 0.05; done; exit 1");
     CHECK(status == 0);
+}
+
+// Run by the next test in a process of its own: a server, and then wait to be killed.
+TEST_CASE("a test sshd in a process that gets killed", "[.sshd-orphan]")
+{
+    const char* report = std::getenv("FERRY_SSHD_PID_FILE");
+    REQUIRE(report != nullptr);
+    TestSshd sshd;
+    {
+        std::ofstream out(std::string(report) + ".tmp");
+        out << sshd.listenerPid() << " " << sshd.dir() << "\n";
+    }
+    std::filesystem::rename(std::string(report) + ".tmp", report);
+    std::this_thread::sleep_for(std::chrono::seconds(60));
+}
+
+TEST_CASE("the test sshd ends when its test process is killed", "[sshd]")
+{
+    TestSshd scratch; // a folder for the pid file
+    const std::string pidFile = scratch.dir() + "/orphan.pid";
+    const std::string self = QCoreApplication::applicationFilePath().toStdString();
+    std::string testPid;
+    REQUIRE(runShell("FERRY_SSHD_PID_FILE=" + pidFile + " " + self +
+                         " '[.sshd-orphan]' >/dev/null 2>&1 & echo $!",
+                     &testPid) == 0);
+    pid_t child = std::atoi(testPid.c_str());
+    REQUIRE(child > 0);
+    for (int i = 0; i < 500 && !std::filesystem::exists(pidFile); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(std::filesystem::exists(pidFile));
+    std::ifstream in(pidFile);
+    pid_t listener = 0;
+    std::string orphanDir;
+    in >> listener >> orphanDir;
+    REQUIRE(listener > 0);
+    REQUIRE(orphanDir.rfind("/tmp/ferry-sshd.", 0) == 0);
+    REQUIRE(::kill(listener, 0) == 0);
+
+    ::kill(child, SIGKILL); // no destructor runs
+    bool gone = false;
+    for (int i = 0; i < 250 && !gone; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        // Gone, or a zombie until init reaps it.
+        std::ifstream stat("/proc/" + std::to_string(listener) + "/stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        size_t close = text.rfind(')');
+        gone = text.empty() || (close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z');
+    }
+    CHECK(gone);
+    if (!gone)
+        ::kill(listener, SIGKILL);
+    // Its folder stays (no destructor ran): remove it here.
+    std::filesystem::remove_all(orphanDir);
 }
