@@ -270,7 +270,7 @@ TEST_CASE("a stalled server ends the run in bounded time", "[sftp][faults]")
         auto run = openRun(pair.local, remote, access, options);
         REQUIRE(run->plan());
         std::vector<pid_t> stopped = sshd.sessionChildPids();
-        stopped.push_back(std::stoi(readFile(sshd.dir() + "/sshd.pid")));
+        stopped.push_back(sshd.listenerPid());
         signalAll(stopped, SIGSTOP);
         Bounded b = runBounded([&] { run->execute(); }, 30s, [&] { signalAll(stopped, SIGCONT); });
         signalAll(stopped, SIGCONT);
