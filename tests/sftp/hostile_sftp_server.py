@@ -17,6 +17,8 @@ between runs without restarting sshd; missing file: "names"):
                NUL byte, "x\\ny", "", a 300-byte name, each as a regular file
                of 5 bytes; plus ".." and "sub/../.." as folders
   dirs         the same hostile names, every one of them as a folder
+  huge-packet  the answer to the first READDIR of DIR announces a packet of
+               almost 4 GiB, sends a few bytes of it and then nothing more
   duplicates   every entry of DIR is listed twice, the second time as the
                other kind (a file as a folder, a folder as a file)
   readdir-fail the listing of DIR sends its first entry, then fails
@@ -287,6 +289,11 @@ class Server:
             if not value or value[0] != "dir":
                 return self.status(rid, FX_FAILURE, "bad handle")
             entries, at_root = value[1], value[2]
+            if at_root and self.mode == "huge-packet":
+                self.out.write(u32(0xFFFFFF00) + bytes([SSH_FXP_NAME]) + u32(rid) + u32(1))
+                self.out.flush()
+                sys.stdin.buffer.read()  # hold the channel open until the client gives up
+                return
             if not entries:
                 return self.status(rid, FX_EOF, "end of listing")
             if at_root and self.mode == "readdir-fail":

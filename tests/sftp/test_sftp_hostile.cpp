@@ -169,7 +169,8 @@ TEST_CASE("a listing that fails half way or lies about its length deletes nothin
     const auto before = tree(local);
     REQUIRE(before.size() == 4);
 
-    const std::string mode = GENERATE(std::string("readdir-fail"), std::string("short-count"));
+    const std::string mode =
+        GENERATE(std::string("readdir-fail"), std::string("short-count"), std::string("huge-packet"));
     INFO("hostile mode: " << mode);
     server.setMode(mode);
     auto run = openRun(local, remote, access, o);
