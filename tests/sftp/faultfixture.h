@@ -35,6 +35,23 @@ inline std::string patterned(size_t n, char seed)
     return s;
 }
 
+// Whether the file at `path` holds exactly `want`. For big contents: a
+// failed CHECK(a == b) would print megabytes (and Catch2 2.13's console
+// reporter can loop wrapping them); this one is a plain bool, and the
+// message says the sizes and the first differing offset.
+inline bool holdsBytes(const std::string& path, const std::string& want)
+{
+    const std::string held = readFile(path);
+    if (held == want)
+        return true;
+    size_t at = 0;
+    while (at < held.size() && at < want.size() && held[at] == want[at])
+        ++at;
+    UNSCOPED_INFO(path << " holds " << held.size() << " bytes, " << want.size() << " expected; first difference at "
+                       << at);
+    return false;
+}
+
 // The paths of a tree that are Ferry's temporaries (".ferry-tmp-…"), at any depth.
 inline std::vector<std::string> tempsIn(const std::map<std::string, std::string>& t)
 {

@@ -80,13 +80,13 @@ TEST_CASE("an upload cut off by a dropped connection is reported and the next ru
         CHECK((anyErrorOfKind(r, Error::Kind::Retry) || anyErrorOfKind(r, Error::Kind::AbortRun)));
     }
     checkNoPartialFile(pair.remote + "/big.bin", {big});
-    CHECK(readFile(pair.local + "/big.bin") == big);
+    CHECK(holdsBytes(pair.local + "/big.bin", big));
 
     proxy.refuse(false);
     proxy.setRate(0);
     run.reset(); // ends the run: its lock, its sessions
     checkConverged(pair, remote, access, ServerTemps::Separately);
-    CHECK(readFile(pair.remote + "/big.bin") == big);
+    CHECK(holdsBytes(pair.remote + "/big.bin", big));
 }
 
 TEST_CASE("a temporary stranded by a connection that stayed down is removed by the next run", "[sftp][faults]")
@@ -123,7 +123,7 @@ TEST_CASE("a temporary stranded by a connection that stayed down is removed by t
     const SyncReport& r = next->run();
     INFO(allErrors(r));
     CHECK(r.exit == ExitCode::InSync);
-    CHECK(readFile(pair.remote + "/big.bin") == big);
+    CHECK(holdsBytes(pair.remote + "/big.bin", big));
     CHECK(tempsIn(tree(pair.remote)).empty());
 }
 
@@ -145,7 +145,7 @@ TEST_CASE("a download cut off by a dropped connection leaves no partial local fi
         auto first = openRun(pair.local, remote, access, pair.options());
         INFO(allErrors(first->run()));
         REQUIRE(first->report().exit == ExitCode::InSync);
-        REQUIRE(readFile(pair.local + "/big.bin") == old);
+        REQUIRE(holdsBytes(pair.local + "/big.bin", old));
     }
     const std::string big = patterned(8 << 20, 'd');
     writeFile(pair.remote + "/big.bin", big, 1700000000);
@@ -159,7 +159,7 @@ TEST_CASE("a download cut off by a dropped connection leaves no partial local fi
     INFO(allErrors(r));
     CHECK(r.exit != ExitCode::InSync);
     checkNoPartialFile(pair.local + "/big.bin", {big, old});
-    CHECK(readFile(pair.remote + "/big.bin") == big);
+    CHECK(holdsBytes(pair.remote + "/big.bin", big));
 
     proxy.refuse(false);
     proxy.setRate(0);
@@ -209,7 +209,7 @@ TEST_CASE("killing the session's sshd process mid-upload is reported and the nex
     proxy.setRate(0);
     run.reset();
     checkConverged(pair, remote, access);
-    CHECK(readFile(pair.remote + "/big.bin") == big);
+    CHECK(holdsBytes(pair.remote + "/big.bin", big));
 }
 
 TEST_CASE("a stalled server ends the run in bounded time", "[sftp][faults]")
@@ -358,7 +358,7 @@ TEST_CASE("downloads never wait out the call timeout for answers already read", 
     CHECK(r.exit == ExitCode::InSync);
     CHECK(b.elapsed < std::chrono::milliseconds(options.callTimeout));
     CHECK(readFile(pair.local + "/small2.txt") == "small 2\n");
-    CHECK(readFile(pair.local + "/medium.bin") == medium);
+    CHECK(holdsBytes(pair.local + "/medium.bin", medium));
 }
 
 TEST_CASE("a connection dropped while the server is listed deletes nothing", "[sftp][faults]")
