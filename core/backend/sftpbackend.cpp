@@ -1,573 +1,17 @@
 #include "sftpbackend.h"
 
-#include "backend/sftplink.h"
-#include "backend/sshconnection.h"
+#include "backend/sftpdetail.h"
+#include "backend/sftpstreams.h"
 #include "common/hash.h"
 #include "common/relpath.h"
 #include "common/tempname.h"
-#include "common/timens.h"
 
-#include <libssh/libssh.h>
-#include <libssh/sftp.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <ctime>
-#include <deque>
 #include <fcntl.h>
-#include <limits>
-#include <map>
-#include <mutex>
-#include <sys/stat.h>
 
 namespace ferry {
 
-// What the sessions of one side share: where it is, how to log in again
-// (pinned to the first session's host key, with the password asked at most
-// once), the first connection until a session takes it, and what the
-// server offers.
-struct SftpBackend::Side {
-    Location where;
-    RemoteAccess access;
-    std::string fingerprint;
-    bool posixRename = false;
-    bool lsetstat = false;
-    bool fsync = false;
-    bool statvfs = false;
-    int nameMax = 255;
-
-    std::mutex mutex;
-    std::unique_ptr<SshConnection> spare; // the first connection, for the first session
-
-    std::mutex passwordMutex;
-    std::optional<Result<Credentials>> asked;
-
-    std::string home; // the login's home folder on the server
-    // Temporaries whose connection broke while they were written: their
-    // writer is gone with it, so the next session removes them.
-    std::vector<std::string> orphans;
-};
-
-namespace {
-
-constexpr size_t kWritePacket = 255 * 1024; // OpenSSH closes the channel at 256 KiB, header included
-constexpr size_t kWritesInFlight = 4;
-constexpr uint32_t kReadChunk = 128 * 1024;
-constexpr size_t kReadsInFlight = 8;
-constexpr uint8_t kFxpWrite = 6;
-
-std::string normalizedRoot(std::string p)
-{
-    while (p.size() > 1 && p.back() == '/')
-        p.pop_back();
-    return p.empty() ? "/" : p;
-}
-
-uint32_t secondsOf(int64_t ns)
-{
-    int64_t s = ns >= 0 ? ns / kNsPerSecond : -((-ns + kNsPerSecond - 1) / kNsPerSecond);
-    return uint32_t(std::clamp<int64_t>(s, 0, std::numeric_limits<uint32_t>::max()));
-}
-
-Entry entryOf(const std::string& path, const sftp_attributes_struct& a)
-{
-    Entry e;
-    e.path = path;
-    uint32_t type = 0;
-    if (a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) {
-        e.mode = a.permissions & 07777;
-        type = a.permissions & S_IFMT;
-    }
-    if (type == S_IFREG || (!type && a.type == SSH_FILEXFER_TYPE_REGULAR))
-        e.kind = EntryKind::File;
-    else if (type == S_IFDIR || (!type && a.type == SSH_FILEXFER_TYPE_DIRECTORY))
-        e.kind = EntryKind::Directory;
-    else if (type == S_IFLNK || (!type && a.type == SSH_FILEXFER_TYPE_SYMLINK))
-        e.kind = EntryKind::Symlink;
-    else
-        e.kind = EntryKind::Special;
-    if ((a.flags & SSH_FILEXFER_ATTR_SIZE) && e.kind != EntryKind::Directory)
-        e.size = int64_t(a.size);
-    if (a.flags & SSH_FILEXFER_ATTR_ACMODTIME)
-        e.mtimeNs = secondsToNs(int64_t(a.mtime));
-    return e;
-}
-
-struct AttrsDeleter {
-    void operator()(sftp_attributes a) const { sftp_attributes_free(a); }
-};
-using Attrs = std::unique_ptr<sftp_attributes_struct, AttrsDeleter>;
-
-Error invalidPath(const std::string& op, const std::string& path)
-{
-    return Error::skipItem(op, path, "not a valid path inside the synced folder");
-}
-
-Error lostError(const std::string& op, const std::string& path)
-{
-    return Error::retry(op, path, "the connection to the server was lost",
-                        "Check the network and that the server is up, then run the sync again");
-}
-
-// An SFTP status code (the server's answer) as an Error.
-Error statusError(int status, const std::string& op, const std::string& path)
-{
-    switch (status) {
-    case SSH_FX_NO_SUCH_FILE:
-    case SSH_FX_NO_SUCH_PATH:
-        return errnoError(op, path, ENOENT);
-    case SSH_FX_PERMISSION_DENIED:
-        return errnoError(op, path, EACCES);
-    case SSH_FX_FILE_ALREADY_EXISTS:
-        return errnoError(op, path, EEXIST);
-    case SSH_FX_WRITE_PROTECT: {
-        Error e = errnoError(op, path, EROFS);
-        e.nextStep = "The folder on the server is read-only; make it writable there and run again";
-        return e;
-    }
-    case SSH_FX_OP_UNSUPPORTED:
-        return Error::skipItem(op, path, "the server does not support this operation",
-                               "Exclude this item, or use a server that supports it");
-    case SSH_FX_BAD_MESSAGE:
-        return Error::skipItem(op, path, "the server refused the request (a name too long or not valid there?)",
-                               "Shorten or rename the item so the server accepts it");
-    case SSH_FX_EOF:
-        return Error::skipItem(op, path, "the file ended early on the server", "Run the sync again");
-    default:
-        return Error::skipItem(op, path, "the server reported a failure",
-                               "Run the sync again; if it keeps failing, check this item on the server");
-    }
-}
-
-} // namespace
-
-// ---- one call's bounds and errors -------------------------------------------
-
-// Starts a call on `link`: fails at once on a lost link or a cancelled run,
-// collects raw answers still due, and arms the watchdog.
-class SftpBackend::Call {
-public:
-    Call(SftpLink& link, const CallContext& context) : m_link(link), m_guard(link, context)
-    {
-        link.sftp()->errnum = SSH_FX_OK; // so a stale status is never read as this call's
-    }
-    // The error of the libssh call that just failed.
-    Error failure(const std::string& op, const std::string& path)
-    {
-        if (auto broken = m_guard.end(op, path))
-            return *broken;
-        sftp_session s = m_link.sftp();
-        const int status = sftp_get_error(s);
-        if (m_link.lost() || ssh_channel_is_eof(s->channel) || status == SSH_FX_OK ||
-            status == SSH_FX_NO_CONNECTION || status == SSH_FX_CONNECTION_LOST) {
-            // No answer from the server (or none we could read): the channel
-            // is in an unknown state.
-            m_link.markLost();
-            return lostError(op, path);
-        }
-        return statusError(status, op, path);
-    }
-    int status() const { return sftp_get_error(m_link.sftp()); }
-    // Whether the call was cut short or the connection broke (the link is
-    // lost then), after a call that did not fail.
-    std::optional<Error> interrupted(const std::string& op, const std::string& path)
-    {
-        if (auto broken = m_guard.end(op, path))
-            return broken;
-        if (m_link.lost())
-            return lostError(op, path);
-        return std::nullopt;
-    }
-
-private:
-    SftpLink& m_link;
-    CallGuard m_guard;
-};
-
-namespace {
-
-// Before any call: a lost link or a cancelled run fails at once; raw
-// answers still due are collected (libssh must not see them); and, unless
-// the call is a read stream's own, the reads in flight are collected: libssh
-// 0.10 as patched by Debian (CVE-2026-59848) loses the answers queued
-// before the one a call takes out of order.
-std::optional<Error> ready(SftpLink& link, const CallContext& context, const std::string& op, const std::string& path,
-                           bool collectReads = true)
-{
-    if (context.cancel.isCancelled())
-        return Error::cancelled();
-    if (link.lost())
-        return lostError(op, path);
-    if (collectReads)
-        link.quiesce();
-    if (link.lost())
-        return lostError(op, path);
-    if (link.rawInFlight()) {
-        CallGuard guard(link, context);
-        const bool settled = link.settleRaw();
-        if (auto broken = guard.end(op, path))
-            return broken;
-        if (!settled)
-            return lostError(op, path);
-    }
-    return std::nullopt;
-}
-
-} // namespace
-
-// ---- streams ------------------------------------------------------------------
-
-// Reads with up to kReadsInFlight requests of kReadChunk ahead. Answers are
-// collected strictly in the order asked (libssh 0.10 as patched by Debian
-// loses answers taken out of order); a short answer asks for the rest at the
-// back, and the bytes wait by offset until they are next. The link may ask
-// for the read-ahead (before a raw request): it is collected and kept.
-class SftpReadStream final : public ReadStream {
-public:
-    SftpReadStream(std::shared_ptr<SftpLink> link, sftp_file file, CallContext context, std::string path)
-        : m_link(std::move(link)), m_file(file), m_context(std::move(context)), m_path(std::move(path))
-    {
-        m_drain = m_link->addDrain([this] { collectAll(); });
-    }
-    ~SftpReadStream() override
-    {
-        m_link->removeDrain(m_drain);
-        collectAll(); // every answer consumed: none is left for a raw reader to trip on
-        (void)ready(*m_link, m_context, "read", m_path); // nor another stream's
-        CallGuard guard(*m_link, m_context); // on a lost link this fails at once, and frees the handle
-        sftp_close(m_file);
-    }
-
-    Result<size_t> read(char* buf, size_t len) override
-    {
-        if (m_error)
-            return *m_error;
-        for (;;) {
-            if (!m_chunks.empty() && m_chunks.begin()->first == m_deliver) {
-                auto it = m_chunks.begin();
-                std::string& chunk = it->second;
-                const size_t n = std::min(len, chunk.size() - m_chunkPos);
-                std::memcpy(buf, chunk.data() + m_chunkPos, n);
-                m_chunkPos += n;
-                if (m_chunkPos == chunk.size()) {
-                    m_deliver = it->first + chunk.size();
-                    m_chunks.erase(it);
-                    m_chunkPos = 0;
-                }
-                return n;
-            }
-            if (m_deliver >= m_endAt || (m_inFlight.empty() && m_eofSeen))
-                return size_t(0);
-            if (auto e = ready(*m_link, m_context, "read", m_path, false))
-                return fail(*e);
-            topUp();
-            if (m_error)
-                return *m_error;
-            if (m_inFlight.empty())
-                return size_t(0);
-            if (!collectOne())
-                return *m_error;
-        }
-    }
-
-    std::optional<Entry> statOpen() const override
-    {
-        if (m_link->lost() || m_error || ready(*m_link, m_context, "read", m_path))
-            return std::nullopt;
-        SftpBackend::Call call(*m_link, m_context);
-        Attrs a(sftp_fstat(m_file));
-        if (!a)
-            return std::nullopt;
-        return entryOf({}, *a);
-    }
-
-private:
-    struct Request {
-        int id;
-        uint64_t offset;
-        uint32_t len;
-    };
-
-    Error fail(Error e)
-    {
-        m_error = e;
-        return e;
-    }
-
-    void issue(uint64_t offset, uint32_t len)
-    {
-        sftp_seek64(m_file, offset);
-        const int id = sftp_async_read_begin(m_file, len);
-        if (id < 0) {
-            m_link->markLost();
-            fail(lostError("read", m_path));
-            return;
-        }
-        m_inFlight.push_back(Request{id, offset, len});
-    }
-
-    void topUp()
-    {
-        SftpBackend::Call call(*m_link, m_context);
-        while (!m_eofSeen && !m_error && m_inFlight.size() < kReadsInFlight) {
-            issue(m_nextOffset, kReadChunk);
-            m_nextOffset += kReadChunk;
-        }
-        if (auto e = call.interrupted("read", m_path))
-            fail(*e);
-    }
-
-    // Waits for the oldest request; its bytes wait in m_chunks. False on error.
-    bool collectOne()
-    {
-        const Request r = m_inFlight.front();
-        m_inFlight.pop_front();
-        std::string data(r.len, '\0');
-        SftpBackend::Call call(*m_link, m_context);
-        m_file->eof = 0; // libssh answers 0 without reading once it saw the end: every answer must be read
-        const int n = sftp_async_read(m_file, data.data(), r.len, uint32_t(r.id));
-        if (n < 0) {
-            fail(call.failure("read", m_path));
-            return false;
-        }
-        if (auto e = call.interrupted("read", m_path)) {
-            fail(*e);
-            return false;
-        }
-        if (n == 0) { // the end of the file is at or before this offset
-            m_eofSeen = true;
-            m_endAt = std::min(m_endAt, r.offset);
-            return true;
-        }
-        if (r.offset >= m_endAt)
-            return true;
-        data.resize(size_t(n));
-        m_chunks.emplace(r.offset, std::move(data));
-        if (uint32_t(n) < r.len) { // a short answer: the rest is asked for, at the back
-            SftpBackend::Call more(*m_link, m_context);
-            issue(r.offset + uint64_t(n), r.len - uint32_t(n));
-        }
-        return !m_error;
-    }
-
-    void collectAll()
-    {
-        while (!m_inFlight.empty() && !m_error && !m_link->lost())
-            collectOne();
-    }
-
-    std::shared_ptr<SftpLink> m_link;
-    sftp_file m_file;
-    CallContext m_context;
-    std::string m_path;
-    int m_drain = 0;
-    std::deque<Request> m_inFlight;
-    std::map<uint64_t, std::string> m_chunks; // by offset, not yet handed out
-    size_t m_chunkPos = 0;                    // in m_chunks.begin()
-    uint64_t m_deliver = 0;                   // the next offset to hand out
-    uint64_t m_nextOffset = 0;                // the next offset to ask for
-    uint64_t m_endAt = std::numeric_limits<uint64_t>::max();
-    bool m_eofSeen = false;
-    std::optional<Error> m_error;
-};
-
-// A new file under a temporary name. Writes go in packets of kWritePacket,
-// up to kWritesInFlight of them unanswered, as raw requests on the channel.
-class SftpTempFile final : public TempFile {
-public:
-    SftpTempFile(std::shared_ptr<SftpLink> link, sftp_file file, CallContext context, std::string rel,
-                 std::string absPath, bool fsync)
-        : m_link(std::move(link)), m_file(file), m_context(std::move(context)), m_rel(std::move(rel)),
-          m_abs(std::move(absPath)), m_fsync(fsync)
-    {
-        m_buffer.reserve(kWritePacket);
-    }
-    ~SftpTempFile() override
-    {
-        if (m_file) {
-            awaitAll();
-            closeFile();
-        }
-        if (m_committed)
-            return;
-        if (!m_link->lost() && !ready(*m_link, m_context, "delete", m_rel)) {
-            CallGuard guard(*m_link, m_context);
-            if (sftp_unlink(m_link->sftp(), m_abs.c_str()) == 0 || !guard.end("delete", m_rel))
-                return;
-        }
-        // The connection broke: its writer on the server is gone with it, so
-        // the next session of this side removes it.
-        if (m_side) {
-            std::lock_guard lock(m_side->mutex);
-            m_side->orphans.push_back(m_abs);
-        }
-    }
-
-    Result<void> write(const char* buf, size_t len) override
-    {
-        if (m_error)
-            return *m_error;
-        while (len > 0) {
-            const size_t n = std::min(len, kWritePacket - m_buffer.size());
-            m_buffer.append(buf, n);
-            buf += n;
-            len -= n;
-            if (m_buffer.size() == kWritePacket)
-                if (auto r = sendBuffer(); !r)
-                    return r;
-        }
-        return Ok{};
-    }
-    const std::string& tempPath() const override { return m_rel; }
-
-    // Everything written reaches the server, is made durable where the server
-    // can (fsync@openssh.com), and the handle is closed. Errors name `path`.
-    Result<void> finish(const std::string& path)
-    {
-        if (!m_error && !m_buffer.empty())
-            (void)sendBuffer();
-        awaitAll();
-        if (!m_error && m_fsync && !m_link->lost()) {
-            if (auto e = ready(*m_link, m_context, "write", path))
-                m_error = *e;
-            else {
-                SftpBackend::Call call(*m_link, m_context);
-                if (sftp_fsync(m_file) < 0)
-                    m_error = writeFailure(call.failure("write", path));
-            }
-        }
-        if (!m_error)
-            if (auto e = ready(*m_link, m_context, "write", path))
-                m_error = *e;
-        const bool closed = closeFile();
-        if (m_error) {
-            Error e = *m_error;
-            e.path = path;
-            return e;
-        }
-        if (!closed)
-            return writeFailure(statusError(SSH_FX_FAILURE, "write", path));
-        return Ok{};
-    }
-    int64_t size() const { return int64_t(m_offset); }
-    const std::string& absPath() const { return m_abs; }
-    void setCommitted() { m_committed = true; }
-    void setFull(bool full) { m_serverFull = full; }
-    std::function<bool()> diskFull; // asks statvfs whether the server's disk is full
-
-private:
-    friend class SftpBackend;
-
-    Result<void> sendBuffer()
-    {
-        if (auto e = ready(*m_link, m_context, "write", m_rel)) {
-            m_error = *e;
-            return *e;
-        }
-        m_link->quiesce(); // no libssh read in flight while raw answers are due
-        std::string payload;
-        payload.reserve(m_buffer.size() + 64);
-        sftpwire::putString(payload, std::string(static_cast<const char*>(ssh_string_data(m_file->handle)),
-                                                 ssh_string_len(m_file->handle)));
-        sftpwire::putU64(payload, m_offset);
-        sftpwire::putString(payload, m_buffer);
-        CallGuard guard(*m_link, m_context);
-        const uint32_t id = m_link->sendRaw(kFxpWrite, payload);
-        if (!guardError(guard) && !id)
-            m_error = lostError("write", m_rel);
-        if (m_error)
-            return *m_error;
-        m_offset += m_buffer.size();
-        m_buffer.clear();
-        m_pending.push_back(id);
-        while (m_pending.size() >= kWritesInFlight && !m_error)
-            awaitOldest();
-        if (m_error)
-            return *m_error;
-        return Ok{};
-    }
-
-    bool guardError(CallGuard& guard)
-    {
-        if (auto broken = guard.end("write", m_rel)) {
-            m_error = *broken;
-            return true;
-        }
-        return false;
-    }
-
-    void awaitOldest()
-    {
-        const uint32_t id = m_pending.front();
-        m_pending.pop_front();
-        CallGuard guard(*m_link, m_context);
-        const int status = m_link->awaitStatus(id);
-        if (guardError(guard))
-            return;
-        if (status < 0) {
-            m_error = lostError("write", m_rel);
-            return;
-        }
-        if (status != SSH_FX_OK && !m_error)
-            m_error = writeFailure(statusError(status, "write", m_rel));
-    }
-
-    void awaitAll()
-    {
-        while (!m_pending.empty() && !m_link->lost())
-            awaitOldest();
-        m_pending.clear();
-    }
-
-    // A write or close the server failed without saying why is most often a
-    // full disk (OpenSSH says only "Failure" for ENOSPC).
-    Error writeFailure(Error e)
-    {
-        if (e.kind != Error::Kind::SkipItem || e.osError != 0)
-            return e;
-        if (diskFull && !m_link->lost() && diskFull()) {
-            Error full = errnoError(e.operation, e.path, ENOSPC);
-            full.detail = "the server's disk is full";
-            full.nextStep = "Free some space on the server, then run the sync again";
-            return full;
-        }
-        e.detail = "the server could not write the file (its disk may be full, or a quota reached)";
-        e.nextStep = "Check the free space and quota on the server, then run the sync again";
-        return e;
-    }
-
-    bool closeFile()
-    {
-        if (!m_file)
-            return true;
-        sftp_file f = std::exchange(m_file, nullptr);
-        if (m_link->lost() || ready(*m_link, m_context, "write", m_rel)) {
-            CallGuard guard(*m_link, m_context);
-            sftp_close(f); // frees the handle; the answer does not matter
-            return false;
-        }
-        CallGuard guard(*m_link, m_context);
-        const bool ok = sftp_close(f) == 0;
-        return !guard.end("write", m_rel) && ok;
-    }
-
-    std::shared_ptr<SftpLink> m_link;
-    sftp_file m_file;
-    CallContext m_context;
-    std::string m_rel;
-    std::string m_abs;
-    bool m_fsync;
-    std::string m_buffer;
-    uint64_t m_offset = 0;
-    std::deque<uint32_t> m_pending;
-    std::optional<Error> m_error;
-    bool m_committed = false;
-    bool m_serverFull = false;
-
-public:
-    std::shared_ptr<SftpBackend::Side> m_side;
-};
+using namespace sftpdetail;
 
 // ---- opening and sessions ----------------------------------------------------------
 
@@ -616,6 +60,7 @@ Result<std::unique_ptr<SftpBackend>> SftpBackend::open(const Location& where, co
     side->lsetstat = c.hasExtension("lsetstat@openssh.com");
     side->fsync = c.hasExtension("fsync@openssh.com");
     side->statvfs = c.hasExtension("statvfs@openssh.com");
+    side->openssh = ssh_get_openssh_version(c.ssh()) > 0;
     if (char* home = sftp_canonicalize_path(c.sftp(), ".")) {
         side->home = home;
         ssh_string_free_char(home);
@@ -640,7 +85,23 @@ Result<std::unique_ptr<SftpBackend>> SftpBackend::open(const Location& where, co
             sftp_statvfs_free(top);
         }
     }
-    side->spare = std::move(*connection);
+    auto first = std::make_shared<SftpLink>(std::move(*connection));
+    if (side->posixRename) {
+        // Offered is not always allowed (sftp-server -P): a rename of a name
+        // that cannot exist tells, without touching anything.
+        std::string probe;
+        sftpwire::putString(probe, "/nonexistent-ferry-probe/a");
+        sftpwire::putString(probe, "/nonexistent-ferry-probe/b");
+        CallGuard guard(*first, context);
+        const int status = first->extendedStatus("posix-rename@openssh.com", probe);
+        if (auto broken = guard.end("connect", where.toString()))
+            return *broken;
+        if (status < 0)
+            return lostError("connect", where.toString());
+        if (status == SSH_FX_OP_UNSUPPORTED)
+            side->posixRename = false;
+    }
+    side->spare = std::move(first);
     auto place = std::unique_ptr<SftpBackend>(new SftpBackend(side, root, nullptr));
     place->setCallContext(context);
     return place;
@@ -655,19 +116,18 @@ SftpBackend::~SftpBackend() = default;
 
 Result<std::unique_ptr<Backend>> SftpBackend::connect(const CallContext& context) const
 {
-    std::unique_ptr<SshConnection> connection;
+    std::shared_ptr<SftpLink> link;
     {
         std::lock_guard lock(m_side->mutex);
-        connection = std::move(m_side->spare);
+        link = std::move(m_side->spare);
     }
-    if (!connection) {
+    if (!link) {
         auto opened = SshConnection::open(m_side->where, sessionAccess(m_side), context, m_side->fingerprint);
         if (!opened)
             return opened.error();
-        connection = std::move(*opened);
+        link = std::make_shared<SftpLink>(std::move(*opened));
     }
-    auto session = std::unique_ptr<SftpBackend>(
-        new SftpBackend(m_side, m_root, std::make_shared<SftpLink>(std::move(connection))));
+    auto session = std::unique_ptr<SftpBackend>(new SftpBackend(m_side, m_root, std::move(link)));
     session->setCallContext(context);
     session->removeOrphans();
     return std::unique_ptr<Backend>(std::move(session));
@@ -678,18 +138,16 @@ Result<SftpLink*> SftpBackend::linkFor(const char* op, const std::string& path)
     if (!m_link) {
         // The place as opened works on its own: the first connection when no
         // session took it, else a new login.
-        std::unique_ptr<SshConnection> connection;
         {
             std::lock_guard lock(m_side->mutex);
-            connection = std::move(m_side->spare);
+            m_link = std::move(m_side->spare);
         }
-        if (!connection) {
+        if (!m_link) {
             auto opened = SshConnection::open(m_side->where, sessionAccess(m_side), callContext(), m_side->fingerprint);
             if (!opened)
                 return opened.error();
-            connection = std::move(*opened);
+            m_link = std::make_shared<SftpLink>(std::move(*opened));
         }
-        m_link = std::make_shared<SftpLink>(std::move(connection));
     }
     if (auto e = ready(*m_link, callContext(), op, path))
         return *e;
@@ -816,26 +274,6 @@ Result<RootIdentity> SftpBackend::rootIdentity()
 
 // ---- reading the tree ------------------------------------------------------------------
 
-namespace {
-
-std::string printable(const std::string& name)
-{
-    std::string out;
-    for (unsigned char c : name) {
-        if (c < 0x20 || c == 0x7f) {
-            static const char* hex = "0123456789abcdef";
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else {
-            out += char(c);
-        }
-    }
-    return out;
-}
-
-} // namespace
-
 Result<std::vector<ListedItem>> SftpBackend::listInto(const std::string& dir, std::vector<Error>* refused)
 {
     const char* op = "list folder";
@@ -901,55 +339,6 @@ Result<std::vector<ListedItem>> SftpBackend::listInto(const std::string& dir, st
 }
 
 Result<std::vector<ListedItem>> SftpBackend::list(const std::string& dir) { return listInto(dir, nullptr); }
-
-Result<void> SftpBackend::walk(const std::string& dir, WalkVisitor& visitor)
-{
-    // Serial, as Backend::walk, and names the server lists that are not valid
-    // go to the visitor as refused items.
-    struct Frame {
-        std::vector<ListedItem> items;
-        std::vector<uint32_t> order;
-        size_t next = 0;
-    };
-    std::vector<Frame> stack;
-    std::optional<Error> ended;
-    auto open = [&](const std::string& folder) {
-        std::vector<Error> refused;
-        auto listed = listInto(folder, &refused);
-        for (const Error& e : refused)
-            visitor.refused(folder, e);
-        if (!listed) {
-            if (listed.error().kind == Error::Kind::Cancelled || connectionLost()) {
-                ended = listed.error();
-                return false;
-            }
-            visitor.unreadable(folder, listed.error());
-            return true;
-        }
-        std::vector<uint32_t> order = walkOrder(*listed);
-        stack.push_back(Frame{std::move(*listed), std::move(order), 0});
-        return true;
-    };
-    if (!open(dir))
-        return *ended;
-    while (!stack.empty()) {
-        Frame& frame = stack.back();
-        if (frame.next == frame.items.size()) {
-            stack.pop_back();
-            continue;
-        }
-        ListedItem& item = frame.items[frame.order[frame.next++]];
-        const bool isFolder = item.entry.isDir();
-        if (isFolder && !visitor.enter(item.entry))
-            continue;
-        std::string folder = isFolder ? item.entry.path : std::string();
-        if (!visitor.visit(item))
-            return Ok{};
-        if (isFolder && !open(folder))
-            return *ended;
-    }
-    return Ok{};
-}
 
 Result<std::optional<Entry>> SftpBackend::lstatAbs(const std::string& absPath, const std::string& rel, const char* op)
 {
@@ -1056,7 +445,13 @@ Result<void> SftpBackend::renameAbs(const std::string& from, const std::string& 
         sftpwire::putString(payload, to);
         CallGuard guard(**link, callContext());
         const int status = (*link)->extendedStatus("posix-rename@openssh.com", payload);
-        return rawResult(**link, status, op, rel, guard);
+        if (status != SSH_FX_OP_UNSUPPORTED)
+            return rawResult(**link, status, op, rel, guard);
+        // Offered but refused (sftp-server -P): this side replaces in steps
+        // from now on (Capabilities::atomicRename), and this rename is a plain
+        // one, which fails on an existing target rather than replace it.
+        (void)guard.end(op, rel);
+        m_side->posixRename = false;
     }
     Call call(**link, callContext());
     if (sftp_rename((*link)->sftp(), from.c_str(), to.c_str()) != 0)
@@ -1128,23 +523,10 @@ Result<Entry> SftpBackend::commit(std::unique_ptr<TempFile> temp, const std::str
         return Error::abortRun("create", path, "the temporary file was not written on this side");
     if (!relpath::isValidRelPath(path))
         return invalidPath("create", path);
-    if (auto r = t->finish(path); !r)
-        return r.error(); // the temporary goes with `temp`
-    auto link = linkFor("create", path);
-    if (!link)
-        return link.error();
     const uint32_t seconds = secondsOf(mtimeNs);
-    {
-        // One request sets both; the mode is set exactly (no umask on setstat).
-        sftp_attributes_struct attrs{};
-        attrs.flags = SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_ACMODTIME;
-        attrs.permissions = mode & 07777;
-        attrs.atime = attrs.mtime = seconds;
-        attrs.atime64 = attrs.mtime64 = seconds;
-        Call call(**link, callContext());
-        if (sftp_setstat((*link)->sftp(), t->absPath().c_str(), &attrs) != 0)
-            return call.failure("set time of", path);
-    }
+    // The mode is set exactly (no umask on fsetstat), with the time.
+    if (auto r = t->finish(path, mode, seconds); !r)
+        return r.error(); // the temporary goes with `temp`
     auto appeared = [&]() -> std::optional<Error> {
         auto there = lstatAbs(abs(path), path, "create");
         if (!there)
@@ -1154,7 +536,9 @@ Result<Entry> SftpBackend::commit(std::unique_ptr<TempFile> temp, const std::str
                                    "Run the sync again to pick up the change");
         return std::nullopt;
     };
-    if (!mayReplace)
+    // OpenSSH's plain rename never replaces (it links and unlinks), so the
+    // check before it is needed only with other servers.
+    if (!mayReplace && !m_side->openssh)
         if (auto e = appeared())
             return *e;
     if (auto r = renameAbs(t->absPath(), abs(path), path, mayReplace, mayReplace ? "replace" : "create"); !r) {
@@ -1464,3 +848,4 @@ Result<void> SftpBackend::moveToStore(const std::string& path, Backend& store, c
 }
 
 } // namespace ferry
+

@@ -34,6 +34,9 @@
 //   are never returned; walk() reports each as a skipped item's error
 //   (WalkVisitor::refused), list() counts them (refusedNames()).
 //
+// walk() keeps up to 8 folders' listings in flight on its session (raw
+// OPENDIR/READDIR requests on the channel), delivering in the serial order.
+//
 // Transfers: reads keep several requests of 128 KiB in flight; writes go in
 // packets of 255 KiB (OpenSSH closes the channel at 256 KiB), several in
 // flight, sent directly on the channel (sftplink.h).
@@ -113,6 +116,7 @@ private:
     friend class SftpTempFile;
     friend class SftpReadStream;
     class Call;
+    class PipelinedLister;
 
     // The link for this object's calls (the place as opened takes or makes one).
     Result<SftpLink*> linkFor(const char* op, const std::string& path);

@@ -119,52 +119,65 @@ uint32_t SftpLink::sendRaw(uint8_t type, const std::string& payload)
     return id;
 }
 
-int SftpLink::awaitStatus(uint32_t id, std::string* message)
+bool SftpLink::awaitPacket(uint32_t id, uint8_t& type, std::string& body)
 {
     for (;;) {
         auto found = std::find_if(m_answers.begin(), m_answers.end(), [id](const Answer& a) { return a.id == id; });
         if (found != m_answers.end()) {
-            const int status = found->status;
-            if (message)
-                *message = found->message;
+            type = found->type;
+            body = std::move(found->body);
             m_answers.erase(found);
-            return status;
+            return true;
         }
         if (std::find(m_rawPending.begin(), m_rawPending.end(), id) == m_rawPending.end() || lost())
-            return -1;
-        uint8_t type = 0;
-        std::string body;
-        if (!readPacket(type, body)) {
+            return false;
+        Answer a;
+        std::string packet;
+        if (!readPacket(a.type, packet)) {
             markLost();
-            return -1;
+            return false;
         }
         size_t pos = 0;
         bool ok = true;
-        Answer a;
-        a.id = getU32(body, pos, ok);
+        a.id = getU32(packet, pos, ok);
         auto pending = std::find(m_rawPending.begin(), m_rawPending.end(), a.id);
-        if (type != kFxpStatus || !ok || pending == m_rawPending.end()) {
+        if (!ok || pending == m_rawPending.end()) {
             markLost(); // an answer to nothing we asked: the channel cannot be trusted
-            return -1;
+            return false;
         }
         m_rawPending.erase(pending);
-        a.status = int(getU32(body, pos, ok));
-        const uint32_t msgLen = getU32(body, pos, ok);
-        if (ok && pos + msgLen <= body.size())
-            a.message = body.substr(pos, msgLen);
+        a.body = packet.substr(4);
         m_answers.push_back(std::move(a));
     }
+}
+
+int SftpLink::awaitStatus(uint32_t id, std::string* message)
+{
+    uint8_t type = 0;
+    std::string body;
+    if (!awaitPacket(id, type, body))
+        return -1;
+    size_t pos = 0;
+    bool ok = true;
+    const int status = int(getU32(body, pos, ok));
+    if (type != kFxpStatus || !ok) {
+        markLost();
+        return -1;
+    }
+    const uint32_t msgLen = getU32(body, pos, ok);
+    if (message && ok && pos + msgLen <= body.size())
+        *message = body.substr(pos, msgLen);
+    return status;
 }
 
 bool SftpLink::settleRaw()
 {
     while (!m_rawPending.empty()) {
         const uint32_t id = m_rawPending.front();
-        std::string message;
-        const int status = awaitStatus(id, &message);
-        if (status < 0)
+        Answer a{id, 0, {}};
+        if (!awaitPacket(id, a.type, a.body))
             return false;
-        m_answers.push_back(Answer{id, status, std::move(message)}); // kept for its owner
+        m_answers.push_back(std::move(a)); // kept for its owner
     }
     return true;
 }

@@ -54,8 +54,12 @@ public:
     // (the link is then lost). A status answer is collected by awaitStatus()
     // in any order; every id sent must be awaited (or the link dropped).
     uint32_t sendRaw(uint8_t type, const std::string& payload);
-    // The SFTP status code of answer `id` (0: OK), -1 when the channel failed.
+    // The SFTP status code of answer `id` (0: OK), -1 when the channel failed
+    // or the answer was not a status.
     int awaitStatus(uint32_t id, std::string* message = nullptr);
+    // Answer `id` whatever its type (its body after the id); false when the
+    // channel failed (the link is then lost).
+    bool awaitPacket(uint32_t id, uint8_t& type, std::string& body);
     // Raw requests not answered yet.
     size_t rawInFlight() const { return m_rawPending.size(); }
     // Collects every raw answer still due (before a libssh call); false when
@@ -73,8 +77,8 @@ private:
     std::vector<std::pair<int, Drain>> m_drains;
     struct Answer {
         uint32_t id;
-        int status;
-        std::string message;
+        uint8_t type;
+        std::string body; // after the id
     };
     std::vector<uint32_t> m_rawPending;
     std::deque<Answer> m_answers; // arrived, not yet awaited

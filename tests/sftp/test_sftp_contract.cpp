@@ -1,6 +1,7 @@
 // The Backend contract (tests/unit/backend_contract.h) for SftpBackend on a
 // private OpenSSH sshd (tests/sftp/sshd.h), with OpenSSH's built-in SFTP
-// (internal-sftp) and with the stand-alone sftp-server. The same checks as
+// (internal-sftp), with the stand-alone sftp-server, and with one that
+// refuses posix-rename@openssh.com. The same checks as
 // LocalBackend's and the fake's, unchanged.
 #include "unit/backend_contract.h"
 
@@ -14,7 +15,10 @@ namespace ferry::test::contract {
 
 namespace {
 
-const char* const kSubsystems[] = {"internal-sftp", "/usr/lib/openssh/sftp-server"};
+// The last one offers posix-rename@openssh.com but refuses it (-P): a side
+// without atomic rename, where the engine replaces in steps.
+const char* const kSubsystems[] = {"internal-sftp", "/usr/lib/openssh/sftp-server",
+                                   "/usr/lib/openssh/sftp-server -P posix-rename@openssh.com"};
 
 std::unique_ptr<Backend> openSftp(const TestSshd& server, const std::string& path)
 {

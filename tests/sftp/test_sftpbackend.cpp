@@ -315,3 +315,167 @@ TEST_CASE("sftp: replaced and deleted files are kept in a versions folder on the
     CHECK(countHolding(kept, "f:b, to delete") == 1);
     CHECK_FALSE(holdsTemp(remote));
 }
+
+TEST_CASE("sftp: a server that stops answering ends each kind of call within the timeout or at a cancel",
+          "[sftp][faults]")
+{
+    using namespace std::chrono_literals;
+    const std::string op = GENERATE(as<std::string>{}, "stat", "read", "write", "walk");
+    const bool byCancel = GENERATE(false, true);
+    INFO(op << (byCancel ? ", cancelled" : ", timed out"));
+    TestSshd server;
+    const std::string root = server.serverRoot() + "/r";
+    std::filesystem::create_directories(root + "/sub");
+    writeFile(root + "/f", std::string(4 << 20, 'f'));
+    auto place = openAt(server, root);
+    CancelToken cancel;
+    const CallContext context{cancel, byCancel ? std::chrono::milliseconds(60s) : std::chrono::milliseconds(300ms)};
+    auto session = place->connect(context);
+    REQUIRE(session.ok());
+    Backend& b = **session;
+    std::unique_ptr<ReadStream> in;
+    std::unique_ptr<TempFile> out;
+    if (op == "read") {
+        auto opened = b.openRead("f");
+        REQUIRE(opened.ok());
+        in = std::move(*opened);
+    } else if (op == "write") {
+        auto made = b.createTemp("", 0644);
+        REQUIRE(made.ok());
+        out = std::move(*made);
+    }
+    const auto children = server.sessionChildPids();
+    for (pid_t pid : children)
+        ::kill(pid, SIGSTOP);
+    std::jthread canceller;
+    if (byCancel)
+        canceller = std::jthread([cancel]() mutable {
+            std::this_thread::sleep_for(200ms);
+            cancel.cancel();
+        });
+    const auto start = std::chrono::steady_clock::now();
+    std::optional<Error> failed;
+    if (op == "stat") {
+        auto r = b.stat("f");
+        if (!r)
+            failed = r.error();
+    } else if (op == "read") {
+        std::string buf(1 << 20, '\0');
+        for (int i = 0; i < 64 && !failed; ++i)
+            if (auto r = in->read(buf.data(), buf.size()); !r)
+                failed = r.error();
+    } else if (op == "write") {
+        const std::string block(1 << 20, 'w');
+        for (int i = 0; i < 256 && !failed; ++i)
+            if (auto r = out->write(block.data(), block.size()); !r)
+                failed = r.error();
+    } else {
+        struct Any final : WalkVisitor {
+            bool enter(const Entry&) override { return true; }
+            bool visit(ListedItem&) override { return true; }
+            void unreadable(const std::string&, const Error&) override {}
+        } any;
+        if (auto r = b.walk("", any); !r)
+            failed = r.error();
+    }
+    const auto took = std::chrono::steady_clock::now() - start;
+    in.reset();
+    out.reset();
+    for (pid_t pid : children)
+        ::kill(pid, SIGCONT);
+    REQUIRE(failed);
+    INFO(failed->message());
+    CHECK(took < 5s);
+    CHECK(failed->kind == (byCancel ? Error::Kind::Cancelled : Error::Kind::Retry));
+    CHECK(b.connectionLost());
+    CHECK_FALSE(b.stat("f").ok()); // a lost session fails at once
+}
+
+TEST_CASE("sftp: a password is asked once per side, whatever the number of sessions; the host key is pinned",
+          "[sftp][password]")
+{
+    if (!TestSshd::canMakePasswordUser()) {
+        WARN("skipped: a password login needs a throwaway account, and only root can make one");
+        return;
+    }
+    SshdOptions options;
+    options.passwordAuth = true;
+    TestSshd server(options);
+    RemoteAccess access = server.access();
+    access.identityFiles.clear();
+    int asked = 0;
+    access.password = [&](const std::string&) -> Result<Credentials> {
+        ++asked;
+        return Credentials{Credentials::Source::Prompt, server.password(), "the prompt"};
+    };
+    const char* agent = std::getenv("SSH_AUTH_SOCK");
+    const std::string savedAgent = agent ? agent : "";
+    ::unsetenv("SSH_AUTH_SOCK");
+    auto where = Location::parse("sftp://" + server.passwordUser() + "@127.0.0.1:" + std::to_string(server.port()) + "/tmp");
+    REQUIRE(where.ok());
+    auto place = SftpBackend::open(*where, access, CallContext{});
+    INFO((place.ok() ? std::string() : place.error().message()));
+    REQUIRE(place.ok());
+    CHECK(asked == 1);
+    std::vector<std::unique_ptr<Backend>> sessions;
+    for (int i = 0; i < 3; ++i) {
+        auto s = (*place)->connect(CallContext{});
+        INFO((s.ok() ? std::string() : s.error().message()));
+        REQUIRE(s.ok());
+        auto exists = (*s)->rootExists();
+        REQUIRE(exists.ok());
+        CHECK(*exists);
+        sessions.push_back(std::move(*s));
+    }
+    CHECK(asked == 1);
+    if (!savedAgent.empty())
+        ::setenv("SSH_AUTH_SOCK", savedAgent.c_str(), 1);
+}
+
+TEST_CASE("sftp: a session after the server's host key changed within a run is refused", "[sftp][hostkey]")
+{
+    TestSshd server;
+    auto place = openAt(server, server.serverRoot());
+    auto first = place->connect(CallContext{});
+    REQUIRE(first.ok());
+    server.restart(true); // same port, a new host key
+    auto second = place->connect(CallContext{});
+    REQUIRE_FALSE(second.ok());
+    INFO(second.error().message());
+    CHECK(second.error().kind == Error::Kind::AbortRun);
+    CHECK(second.error().code == Error::Code::HostKeyChanged);
+}
+
+TEST_CASE("sftp: a run cancelled in the middle of an upload leaves no temporary and no partial file", "[sftp][faults]")
+{
+    using namespace std::chrono_literals;
+    TestSshd server;
+    const std::string remote = server.serverRoot() + "/r";
+    std::filesystem::create_directories(remote);
+    TempDir here;
+    writeFile(here / "big.bin", std::string(size_t(300) << 20, 'b'));
+    SyncOptions o;
+    o.mode = SyncMode::Mirror;
+    o.threads = 2;
+    auto run = openSyncRun(*Location::parse(here.path()), *Location::parse(server.url(remote)), server.access(), o);
+    REQUIRE(run.ok());
+    CancelToken cancel = (*run)->cancelToken();
+    std::jthread canceller([&] {
+        for (int i = 0; i < 500; ++i) {
+            std::this_thread::sleep_for(10ms);
+            if (holdsTemp(remote))
+                break;
+        }
+        std::this_thread::sleep_for(50ms);
+        cancel.cancel();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    SyncReport r = (*run)->run();
+    canceller.join();
+    INFO(describe(r));
+    CHECK(std::chrono::steady_clock::now() - start < 10s);
+    CHECK(r.execution.cancelled);
+    CHECK_FALSE(exists(remote + "/big.bin"));
+    run->reset();
+    CHECK_FALSE(holdsTemp(remote));
+}
