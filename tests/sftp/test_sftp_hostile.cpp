@@ -130,11 +130,15 @@ TEST_CASE("hostile names in a server's listing are refused and nothing outside t
     CHECK(!exists(local + "/a"));
     CHECK(!exists(local + "/nul"));
     CHECK(!exists(local + "/etc"));
-    // The refusal is said, not silent: an error or warning names the problem.
+    // The refusal is said, not silent: an error names each refused name
+    // (a NUL byte shown escaped, not cut off there).
     const std::string said = allErrors(r);
-    if (mode != "duplicates")
-        CHECK((said.find("a/b") != std::string::npos || said.find("invalid name") != std::string::npos ||
-           said.find("name") != std::string::npos));
+    if (mode != "duplicates") {
+        CHECK(said.find("'a/b'") != std::string::npos);
+        CHECK(said.find("'../../etc/passwd'") != std::string::npos);
+        CHECK(said.find("'/etc/passwd'") != std::string::npos);
+        CHECK(said.find("'nul\\x00byte'") != std::string::npos);
+    }
 }
 
 TEST_CASE("a listing that fails half way or lies about its length deletes nothing on the other side",
