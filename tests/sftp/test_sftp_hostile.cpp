@@ -305,3 +305,32 @@ TEST_CASE("a symlink planted by a server is never written through on the local s
     else
         CHECK(S_ISLNK(st.st_mode));
 }
+
+TEST_CASE("a listing through Backend::list refuses the same hostile names as the walk", "[sftp][faults][hostile]")
+{
+    // list() serves the versions folder, the folder browser and single
+    // folders; a name with a NUL byte must not come back cut off at it.
+    TempDir outer;
+    const std::string served = outer / "served";
+    std::filesystem::create_directories(served);
+    writeFile(served + "/plain.txt", "plain\n");
+    HostileServer server(served, outer / "hostile");
+    server.setMode("names");
+    SshdOptions options;
+    options.subsystem = hostileSubsystem(server);
+    TestSshd sshd(options);
+    auto side = openBackend(remoteLocation(sshd, served), sshd.access());
+    REQUIRE(side.ok());
+    auto items = (*side)->list("");
+    REQUIRE(items.ok());
+    std::vector<std::string> names;
+    for (const ListedItem& item : *items)
+        names.push_back(item.entry.path);
+    std::sort(names.begin(), names.end());
+    // plain.txt and the odd but valid names; above all no "nul", which is
+    // what libssh's sftp_readdir makes of "nul\0byte" (it cuts names at a
+    // NUL byte), a different name that may well exist.
+    CHECK(std::find(names.begin(), names.end(), "nul") == names.end());
+    CHECK(names == std::vector<std::string>{std::string(300, 'L'), "plain.txt", "x\ny"});
+    CHECK(server.outsideRequests() == "");
+}
