@@ -200,6 +200,29 @@ std::optional<std::optional<std::string>> parseValueSetting(ArgCursor& at, Setti
         (a == "--exclude" ? out.addExcludes : out.addIncludes).push_back(v);
         return std::optional<std::string>();
     }
+    if (a == "--ssh-key") {
+        if (auto e = need())
+            return e;
+        if (v.empty()) { // '' removes the job's key
+            job.identityFile.clear();
+            return std::optional<std::string>();
+        }
+        // Stored as an absolute path: a job runs from anywhere (the window, the scheduler).
+        job.identityFile = QDir::cleanPath(QDir::current().absoluteFilePath(QString::fromStdString(v))).toStdString();
+        return std::optional<std::string>();
+    }
+    if (a == "--server-versions") {
+        if (auto e = need())
+            return e;
+        if (!v.empty() && v[0] != '/')
+            return "--server-versions needs an absolute path on the server (such as /srv/versions), got '" + v + "'";
+        job.versioning.serverFolder = v;
+        if (!v.empty() && job.versioning.mode != VersioningSettings::Mode::Folder) {
+            job.versioning.mode = VersioningSettings::Mode::Folder;
+            job.versioning.folder.clear();
+        }
+        return std::optional<std::string>();
+    }
     if (a == "--password-env") {
         if (auto e = need())
             return e;
@@ -317,6 +340,8 @@ std::optional<std::string> parseSyncArgs(const std::vector<std::string>& args, S
             out.options.forceDeletions = true;
         } else if (a == "--accept-new-host-key") {
             out.acceptNewHostKey = true;
+        } else if (a == "--save-password") {
+            out.savePassword = true;
         } else if (a == "--accept-new-root") {
             out.options.acceptNewRoot = true;
         } else if (a == "--verbose" || a == "-v") {
@@ -332,6 +357,7 @@ std::optional<std::string> parseSyncArgs(const std::vector<std::string>& args, S
     applySettings(settings, out.options);
     if (settings.passwordEnvGiven)
         out.passwordEnv = settings.job.passwordEnv;
+    out.identityFile = settings.job.identityFile;
     if (const std::string why = out.options.limits.problem(); !why.empty())
         return "--min-size/--max-size/--min-age/--max-age: " + why;
     if (positional.size() != 2)

@@ -24,7 +24,9 @@ struct SyncArgs {
     bool quiet = false;
     bool stateGiven = false;
     bool acceptNewHostKey = false;
+    bool savePassword = false; // store the remote side's password in the keychain first
     std::string passwordEnv;
+    std::string identityFile;  // --ssh-key
 };
 
 // Walks a command's arguments; "--name=value" is split into the option and

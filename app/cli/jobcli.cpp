@@ -46,6 +46,8 @@ Took parseRunOption(const std::string& a, JobArgs& ja, Common& c)
         ja.forceDeletions = true;
     else if (a == "--accept-new-root")
         ja.acceptNewRoot = true;
+    else if (a == "--accept-new-host-key")
+        ja.acceptNewHostKey = true;
     else
         return std::nullopt;
     return std::optional<std::string>();

@@ -38,6 +38,7 @@ struct JobArgs {
     bool dryRun = false;
     bool forceDeletions = false;
     bool acceptNewRoot = false;
+    bool acceptNewHostKey = false;
     // history
     int64_t limit = 20;
     std::optional<std::string> outcome;
@@ -48,7 +49,7 @@ struct JobArgs {
 struct Accepts {
     bool settings = false; // the job settings (add, edit)
     bool sides = false;    // --name, --left, --right (edit)
-    bool run = false;      // --dry-run, --verbose, --quiet, --force-deletions, --accept-new-root
+    bool run = false;      // --dry-run, --verbose, --quiet, --force-deletions, --accept-new-root, --accept-new-host-key
     bool history = false;  // --limit, --outcome, --run
 };
 

@@ -8,6 +8,7 @@
 #include "clioutput.h"
 #include "jobcli.h"
 #include "jobs/joboperations.h"
+#include "remoteaccess.h"
 #include "secrets/secretstore.h"
 
 #include <QFile>
@@ -26,44 +27,19 @@ namespace ferry::cli::jobcli {
 
 namespace {
 
-// Saves the job's password in the keychain: from the job's environment
-// variable (or FERRY_PASSWORD), else asked on the terminal.
-std::optional<std::string> savePassword(const Job& job)
+// A key file that is not there would only show when the job runs.
+void noteMissingKey(const Job& job)
 {
-    std::string secret;
-    std::string from;
-    for (const std::string& var : {job.passwordEnv, std::string("FERRY_PASSWORD")}) {
-        if (!var.empty() && std::getenv(var.c_str())) {
-            secret = std::getenv(var.c_str());
-            from = "the environment variable " + var;
-            break;
-        }
-    }
-    if (secret.empty()) {
-        secret = readPasswordFromTerminal("Password for job '" + job.name + "': ");
-        from = "the terminal";
-    }
-    if (secret.empty())
-        return "--save-password found no password: set it in " +
-               (job.passwordEnv.empty() ? std::string("FERRY_PASSWORD") : job.passwordEnv) +
-               " or run on a terminal to be asked";
-    auto out = SecretStore::write(SecretStore::keyForJob(job.name), secret);
-    std::fill(secret.begin(), secret.end(), '\0');
-    if (out.status == SecretStore::Status::NoKeychain)
-        return "no keychain service is running here (" + out.detail +
-               "), so the password was not saved. Use --password-env NAME instead: the job then reads the password "
-               "from that environment variable each time it runs";
-    if (out.status != SecretStore::Status::Ok)
-        return "the keychain refused to store the password (" + out.detail + ")";
-    std::fprintf(stderr, "ferry-cli: the password (from %s) is stored in the system keychain\n", from.c_str());
-    return std::nullopt;
+    if (!job.identityFile.empty() && !QFileInfo::exists(q(job.identityFile)))
+        std::fprintf(stderr, "note: the SSH key '%s' does not exist (yet); runs of the job try it first\n",
+                     job.identityFile.c_str());
 }
 
 PasswordSaver passwordSaver(bool wanted)
 {
     if (!wanted)
         return {};
-    return [](const Job& job) { return savePassword(job); };
+    return [](const Job& job) { return savePasswordFor(job, "job '" + job.name + "'"); };
 }
 
 } // namespace
@@ -103,6 +79,7 @@ int jobAdd(const std::vector<std::string>& args)
         std::fprintf(stderr, "job '%s' added: %s ⇄ %s (%s). Run it with 'ferry-cli run %s'\n", job.name.c_str(),
                      job.left.c_str(), job.right.c_str(), modeName(job.mode), job.name.c_str());
     }
+    noteMissingKey(job);
     // A typo in a path would otherwise only show as a new, empty folder.
     for (const std::string* side : {&job.left, &job.right})
         if (auto loc = Location::parse(*side); loc && loc->isLocal() && !QFileInfo::exists(q(loc->path)))
@@ -190,6 +167,7 @@ int jobEdit(const std::vector<std::string>& args)
             notes.push_back("the saved password was removed from the keychain");
     }
     printEdited(c, *db, job, notes);
+    noteMissingKey(job);
     return 0;
 }
 

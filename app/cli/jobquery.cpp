@@ -38,6 +38,9 @@ void printJobHuman(AppDb& db, const Job& job)
     const std::string limits = job.limits.describe();
     std::printf("limits:     %s\n", limits.empty() ? "-" : limits.c_str());
     std::string ver = versioningToString(job.versioning);
+    if (job.versioning.mode == VersioningSettings::Mode::Folder && !job.versioning.serverFolder.empty())
+        ver = (job.versioning.folder.empty() ? std::string() : job.versioning.folder + " (on this computer), ") +
+              job.versioning.serverFolder + " (on the server)";
     if (job.versioning.mode != VersioningSettings::Mode::None) {
         if (job.versioning.keepCount)
             ver += ", keep " + std::to_string(job.versioning.keepCount);
@@ -51,6 +54,8 @@ void printJobHuman(AppDb& db, const Job& job)
                     job.ignoreDstShift ? ", one-hour DST shifts ignored" : "");
     std::printf("schedule:   %s\n", job.schedule.toString().c_str());
     std::printf("password:   %s\n", passwordSource(job, hasRemoteSide(job)).c_str());
+    if (!job.identityFile.empty())
+        std::printf("ssh key:    %s\n", job.identityFile.c_str());
     if (auto holder = RunLock::heldBy(jobLockPath(dataDir(), job.id)))
         std::printf("running:    now (%s)\n", holder->c_str());
     auto last = lastRun(db, job.id);

@@ -1,15 +1,18 @@
 // ferry-cli run JOB: one run of a saved job through JobRunner (the path the
-// window and the scheduler take too), with its password resolved first
-// (CredentialResolver: environment, keychain, then a prompt when stdin is
-// a terminal) and the outcome printed as `ferry-cli sync` prints it.
+// window and the scheduler take too), with what its remote side may need
+// (remoteaccess.h: a password from the environment or keychain, a prompt on
+// a terminal only when the server asks, a new host key accepted, asked or
+// refused) and the outcome printed as `ferry-cli sync` prints it.
 // Single-threaded; Ctrl-C cancels the run (setCancelTarget).
 #include "jobsubcommands.h"
 
 #include "clioutput.h"
 #include "jobcli.h"
 #include "jobs/jobrunner.h"
-#include "secrets/credentialresolver.h"
-#include "secrets/keychain.h"
+#include "backend/location.h"
+#include "engine/stoptext.h"
+#include "engine/syncsides.h"
+#include "remoteaccess.h"
 #include "synccommand.h"
 
 #include <QJsonArray>
@@ -20,25 +23,6 @@
 #include <unistd.h>
 
 namespace ferry::cli::jobcli {
-
-namespace {
-
-// A prompt only where someone can answer it: stdin is a terminal.
-Result<Credentials> resolveCredentials(const Job& job)
-{
-    CredentialPrompt prompt;
-    if (::isatty(0))
-        prompt = [](const CredentialRequest& r) -> std::optional<std::string> {
-            std::string password = readPasswordFromTerminal("Password for job '" + r.jobName + "' (" + r.location +
-                                                            "; " + r.why + "): ");
-            if (password.empty())
-                return std::nullopt;
-            return password;
-        };
-    return CredentialResolver(Keychain::system(), prompt).resolve(job);
-}
-
-} // namespace
 
 int runJob(const std::vector<std::string>& args)
 {
@@ -57,24 +41,28 @@ int runJob(const std::vector<std::string>& args)
         return fail(c, "run", job.error().message());
     db.reset(); // the runner opens its own connection
 
-    // Where the password comes from, said before anything else happens.
-    auto credentials = resolveCredentials(*job);
-    if (!credentials)
-        return fail(c, "run", credentials.error().message());
-    if (credentials->source != Credentials::Source::None)
-        std::fprintf(stderr, "ferry-cli: the password comes from %s\n",
-                     credentials->source == Credentials::Source::Prompt ? "a prompt on this terminal"
-                                                                        : credentials->from.c_str());
+    // Where a password would come from, said before anything else happens.
+    auto hostKeys = std::make_shared<HostKeyLog>();
+    CliAccessOptions accessOptions;
+    accessOptions.acceptNewHostKey = ja.acceptNewHostKey;
+    RemoteAccess access = cliAccess(*job, accessOptions, hostKeys);
+    notePasswordSource(access);
 
     JobRunner runner(dataDir(), *job, RunTrigger::Cli, ja.dryRun);
     runner.setSafetyOverrides(ja.forceDeletions, ja.acceptNewRoot);
-    runner.setCredentials(std::move(*credentials));
+    runner.setAccess(std::move(access));
     auto prepared = runner.prepare(ja.dryRun ? "ferry-cli run --dry-run" : "ferry-cli run");
     for (const std::string& n : runner.notes())
         std::fprintf(stderr, "note: %s\n", n.c_str());
     if (!prepared) {
         const Error& e = prepared.error();
-        return fail(c, "run", e.message(), 2);
+        std::string message = e.message();
+        if (e.code == Error::Code::HostKeyChanged)
+            if (auto left = Location::parse(job->left), right = Location::parse(job->right); left && right)
+                message = stopSentence(hostKeyChangedStop(e, *left, *right, job->mode));
+        const int code = fail(c, "run", message, exitCodeForOpenError(e));
+        (void)reportHostKey(*hostKeys); // then what to do about a new key
+        return code;
     }
     CancelToken cancel = runner.cancelToken();
     setCancelTarget(&cancel);
@@ -97,6 +85,8 @@ int runJob(const std::vector<std::string>& args)
     sa.verbose = c.verbose;
     sa.quiet = c.quiet;
     QJsonObject extra{{"job", q(job->name)}};
+    if (const QJsonObject hostKey = reportHostKey(*hostKeys); !hostKey.isEmpty())
+        extra["host_key"] = hostKey;
     extra["run_id"] = runner.runId() ? QJsonValue(double(runner.runId())) : QJsonValue(QJsonValue::Null);
     QJsonArray notes;
     for (const std::string& n : runner.notes())

@@ -21,7 +21,7 @@ const char* kHelp = R"(Usage:
   ferry-cli job edit NAME [job settings] [--name NEW] [--left L] [--right R]
   ferry-cli job list | job show NAME | job remove NAME
   ferry-cli job export NAME [FILE] | job import FILE   JSON, never with passwords
-  ferry-cli run JOB [--dry-run] [-v|-q] [--force-deletions] [--accept-new-root]
+  ferry-cli run JOB [--dry-run] [-v|-q] [--force-deletions] [--accept-new-root] [--accept-new-host-key]
   ferry-cli history [JOB] [--limit N] [--outcome OUTCOME] | history --run ID
   ferry-cli conflicts JOB                              conflicts left pending by the job's last run
   ferry-cli versions JOB [PATH]                        replaced and deleted files the job kept
@@ -31,7 +31,8 @@ const char* kHelp = R"(Usage:
   ferry-cli --reset-database                           keep a damaged app database aside, start afresh
   ferry-cli --help | --version
 
-LEFT and RIGHT are folders (local paths, mounted drives and shares).
+LEFT and RIGHT are folders (local paths, mounted drives and shares) or folders on an SSH server:
+  sftp://[USER@]HOST[:PORT]/PATH (IPv6: sftp://me@[::1]:2222/srv). Never put a password in the URL.
 Every command takes --json: one JSON object on stdout.
 
 Sync options:
@@ -60,7 +61,25 @@ Sync options:
   --json                        print one JSON summary on stdout
   --threads N                   parallel copy workers (default 4)
   --verbose, -v                 list every action;  --quiet, -q: only errors
-  --accept-new-host-key, --password-env NAME   for remote endpoints (SFTP/FTP)
+
+Remote sides (sftp://):
+  The login follows ~/.ssh/config (Host aliases, HostName, Port, User, IdentityFile) and tries the
+  ssh-agent, the --ssh-key file and ~/.ssh's keys first; a password only if the server asks for one.
+  --ssh-key FILE                a private key file for the login (job add/edit store its path; '' removes it)
+  --password-env NAME           the password, if the server asks for one, is read from $NAME
+                                (default $FERRY_PASSWORD), else from the system keychain, else asked
+                                on a terminal; with none of them the run ends with exit 2
+  --save-password               first store the password in the system keychain, read from $NAME
+                                ($FERRY_PASSWORD) or asked on the terminal; later runs of the job (of
+                                the pair, for sync) take it from there
+  --accept-new-host-key         trust a server's host key seen for the first time and remember it
+                                in Ferry's known_hosts (its data folder). Without it, a terminal asks;
+                                with no terminal the new key is refused (exit 2, fingerprint printed).
+                                A host key that changed is never accepted: exit 4
+  --server-versions PATH        keep the server side's replaced and deleted files in PATH, a folder
+                                on that server (absolute path; turns versioning on). --versioning DIR
+                                is a folder on this computer and keeps the local side's versions only:
+                                a two-way job with a server side needs both ('' removes PATH)
 
 Job settings (job add, job edit): --mode, --conflict, --compare, --versioning, --versions-keep,
   --versions-max-age, --exclude GLOB (edit: adds), --remove-exclude GLOB, --clear-excludes,
@@ -68,13 +87,14 @@ Job settings (job add, job edit): --mode, --conflict, --compare, --versioning, -
   --min-size, --max-size, --min-age, --max-age (0 removes a limit),
   --max-delete, --time-tolerance, --ignore-dst-shift, --no-ignore-dst-shift,
   --schedule manual|every-15-min|hourly|"daily HH:MM"|"weekly DAY HH:MM"|on-change,
-  --password-env NAME (remote sides read their password from $NAME),
-  --save-password (store it in the system keychain; read from $NAME, $FERRY_PASSWORD or asked),
-  --forget-password (edit)
+  --password-env NAME, --save-password, --ssh-key FILE, --server-versions PATH (see above),
+  --forget-password (edit: remove the saved password from the keychain)
 Jobs, their state and the history live in Ferry's data folder ($FERRY_DATA_DIR overrides it).
 
-Exit codes: 0 in sync, 1 finished with errors, 2 usage or configuration error,
-            3 unresolved conflicts remain, 4 stopped by a safety guard.
+Exit codes: 0 in sync, 1 finished with errors (also: a server that did not answer, which may
+            answer later), 2 usage or configuration error (also: a new host key refused, a refused
+            login, no password to be had), 3 unresolved conflicts remain, 4 stopped by a safety guard
+            (also: a server whose host key changed).
 )";
 
 // The key that tells this installation's temporaries from a user's files

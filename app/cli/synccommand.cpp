@@ -8,6 +8,8 @@
 #include "engine/stoptext.h"
 #include "engine/syncrun.h"
 #include "engine/syncsides.h"
+#include "model/job.h"
+#include "remoteaccess.h"
 #include "secrets/credentialresolver.h"
 #include "secrets/keychain.h"
 
@@ -226,6 +228,22 @@ std::string pairKey(const Location& left, const Location& right)
     return hashBytes(left.toString() + "\n" + right.toString()).hex().substr(0, 20);
 }
 
+// The pair as a job, for its password: named by its remote side's URL, which
+// is its key in the keychain (SecretStore::keyForJob: "job:sftp://me@nas/srv").
+// Both sides local: an empty job (no password, nothing asked).
+Job pairJob(const Location& left, const Location& right, const SyncArgs& args)
+{
+    Job pair;
+    if (left.isLocal() && right.isLocal())
+        return pair;
+    pair.name = (left.isLocal() ? right : left).toString();
+    pair.left = left.toString();
+    pair.right = right.toString();
+    pair.passwordEnv = args.passwordEnv;
+    pair.identityFile = args.identityFile;
+    return pair;
+}
+
 std::string defaultStatePath(const Location& left, const Location& right)
 {
     QString dir = qEnvironmentVariable("FERRY_DATA_DIR");
@@ -366,47 +384,62 @@ int runSync(const std::vector<std::string>& argv)
                          "'); a sync would copy it into itself. Pick two separate folders");
     }
     if (args.options.versioning.mode == VersioningSettings::Mode::Folder) {
-        auto v = Location::parse(args.options.versioning.folder, cwd);
-        if (!v || !v->isLocal())
-            return usage("--versioning needs a local folder, 'trash' or 'none'");
-        args.options.versioning.folder = v->path;
+        if (!args.options.versioning.folder.empty()) {
+            auto v = Location::parse(args.options.versioning.folder, cwd);
+            if (!v || !v->isLocal())
+                return usage("--versioning needs a local folder, 'trash' or 'none'");
+            args.options.versioning.folder = v->path;
+        }
         args.options.versioning.owner = "pair-" + pairKey(*left, *right);
+        if (auto problem = versioningSideProblem(left->toString(), right->toString(), args.options.mode,
+                                                 args.options.versioning))
+            return usage(problem->detail + ". " + problem->nextStep);
     }
     if (args.options.statePath.empty() && args.options.mode == SyncMode::TwoWay)
         args.options.statePath = defaultStatePath(*left, *right);
     else if (!args.options.statePath.empty() && args.options.statePath[0] != '/')
         args.options.statePath = cwd + "/" + args.options.statePath;
 
-    // A remote side's password: --password-env (or FERRY_PASSWORD), the
-    // keychain under the pair's name, else a prompt on a terminal.
-    Credentials credentials;
-    if (!left->isLocal() || !right->isLocal()) {
-        Job pair;
-        pair.name = (left->isLocal() ? right : left)->toString();
-        pair.left = left->toString();
-        pair.right = right->toString();
-        pair.passwordEnv = args.passwordEnv;
-        CredentialPrompt prompt;
-        if (::isatty(0))
-            prompt = [](const CredentialRequest& r) -> std::optional<std::string> {
-                std::string password = readPasswordFromTerminal("Password for " + r.location + " (" + r.why + "): ");
-                return password.empty() ? std::nullopt : std::optional<std::string>(password);
-            };
-        auto resolved = CredentialResolver(Keychain::system(), prompt).resolve(pair);
-        if (!resolved && !prompt)
-            return usage("'" + pair.name + "' needs a password, and there is none: $" +
-                         CredentialResolver::variableOf(pair) + " is not set, no keychain holds one, and there is no "
-                         "terminal to ask on. Set the variable (--password-env NAME names another), or run from a "
-                         "terminal");
-        if (!resolved)
-            return usage(resolved.error().message());
-        credentials = std::move(*resolved);
+    // A remote side: its password from --password-env (or FERRY_PASSWORD) or
+    // the keychain under the pair's name, else a prompt on a terminal only if
+    // the server asks; a new host key accepted, asked or refused.
+    const Job pair = pairJob(*left, *right, args);
+    if (args.savePassword) {
+        if (pair.left.empty())
+            return usage("--save-password is for a remote side (sftp://, ftp://); both sides are local folders");
+        if (auto e = savePasswordFor(pair, "'" + pair.name + "'"))
+            return usage(*e);
     }
-    RemoteAccess access;
-    access.credentials = std::move(credentials);
+    auto hostKeys = std::make_shared<HostKeyLog>();
+    CliAccessOptions accessOptions;
+    accessOptions.acceptNewHostKey = args.acceptNewHostKey;
+    accessOptions.noPasswordMessage =
+        "'" + pair.name + "' needs a password, and there is none: $" + CredentialResolver::variableOf(pair) +
+        " is not set, no keychain holds one, and there is no terminal to ask on. Set the variable (--password-env "
+        "NAME names another), save it with --save-password, or run from a terminal";
+    const RemoteAccess access = pair.left.empty() ? RemoteAccess{} : cliAccess(pair, accessOptions, hostKeys);
+    notePasswordSource(access);
     auto opened = openSyncRun(*left, *right, access, args.options);
-    if (!opened)
-        return usage(opened.error().message());
+    if (!opened) {
+        const int code = exitCodeForOpenError(opened.error());
+        // A changed host key is a safety stop, worded as every stop is.
+        const std::string message =
+            opened.error().code == Error::Code::HostKeyChanged
+                ? stopSentence(hostKeyChangedStop(opened.error(), *left, *right, args.options.mode))
+                : opened.error().message();
+        std::fprintf(stderr, "ferry-cli sync: %s\n", message.c_str());
+        const QJsonObject hostKey = reportHostKey(*hostKeys); // then what to do about a new key
+        if (args.json) {
+            QJsonObject o{{"exit_code", code}, {"status", q(exitCodeName(ExitCode(code)))},
+                          {"message", q(message)}};
+            if (opened.error().code == Error::Code::HostKeyChanged)
+                o["stopped_by"] = q(message);
+            if (!hostKey.isEmpty())
+                o["host_key"] = hostKey;
+            std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
+        }
+        return code;
+    }
     const auto start = std::chrono::steady_clock::now();
     SyncRun& run = **opened;
     CancelToken cancel = run.cancelToken();
@@ -422,7 +455,10 @@ int runSync(const std::vector<std::string>& argv)
         std::fputs("\r\033[K", stderr);
     setCancelTarget(nullptr);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    printReport(args, left->toString(), right->toString(), report, secs, {});
+    QJsonObject extra;
+    if (const QJsonObject hostKey = reportHostKey(*hostKeys); !hostKey.isEmpty())
+        extra["host_key"] = hostKey;
+    printReport(args, left->toString(), right->toString(), report, secs, extra);
     return int(report.exit);
 }
 

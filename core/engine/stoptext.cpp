@@ -39,6 +39,20 @@ std::string massDeletionWhat(const SafetyStop& s)
            sideName(s.side) + " (more than " + std::to_string(s.percentLimit) + "%)";
 }
 
+// No option lets a changed key pass: the user checks it and, only if the
+// server really got a new key, removes the old one from known_hosts.
+std::string hostKeyChangedSentence(const SafetyStop& s)
+{
+    const std::string what = "the SSH server of the " + std::string(sideName(s.side)) + " side '" + s.location +
+                             "' showed a different host key than the one recorded for it";
+    if (!s.detail.empty()) // the connection's words: both keys, where the old one is recorded, what to do
+        return what + ". Nothing was changed: " + s.detail;
+    return what + ". Someone may be intercepting the connection, or the server was reinstalled or got a new key. "
+                  "Nothing was changed. Ask the server's administrator for its key fingerprint; only if it matches "
+                  "the new one, remove the old key from known_hosts (ssh-keygen -R HOST, and from Ferry's own "
+                  "known_hosts in its data folder) and run again";
+}
+
 // The sentence after "stopped: ".
 std::string stopBody(const SafetyStop& s)
 {
@@ -63,6 +77,7 @@ std::string stopBody(const SafetyStop& s)
         return massDeletionWhat(s) +
                ". Nothing was changed. Check with --dry-run; if the deletions are intended, run again with "
                "--force-deletions";
+    case StopKind::HostKeyChanged: return hostKeyChangedSentence(s);
     }
     return "nothing was changed";
 }

@@ -96,6 +96,13 @@ bool SyncRun::stopUnreachable(const char* side, const Error& error)
 {
     if (error.kind == Error::Kind::Cancelled)
         return stop(ExitCode::Errors, "cancelled; nothing was changed");
+    // A server that shows another host key than the known one is no outage:
+    // a safety stop (exit 4), whatever the kind.
+    if (error.code == Error::Code::HostKeyChanged) {
+        SafetyStop s = guardStop(StopKind::HostKeyChanged, std::string(side) == "left" ? Side::Left : Side::Right);
+        s.detail = error.nextStep.empty() ? error.detail : error.detail + ". " + error.nextStep;
+        return stop(std::move(s));
+    }
     m_report.errors.push_back(error);
     // A refused login is the job's settings; a host that does not answer may answer later.
     return stop(error.kind == Error::Kind::AbortRun ? ExitCode::Usage : ExitCode::Errors,
@@ -624,7 +631,14 @@ void SyncRun::finish()
         m_report.exit = ExitCode::InSync;
         return;
     }
-    if (!m_report.errors.empty() || m_report.execution.cancelled)
+    // A server whose host key changed while the run went on (a session
+    // after the first saw another key) stopped it: a safety stop, though
+    // what was done before it is kept (the errors say where it stopped).
+    const bool keyChanged = std::any_of(m_report.errors.begin(), m_report.errors.end(),
+                                        [](const Error& e) { return e.code == Error::Code::HostKeyChanged; });
+    if (keyChanged)
+        m_report.exit = ExitCode::Guard;
+    else if (!m_report.errors.empty() || m_report.execution.cancelled)
         m_report.exit = ExitCode::Errors;
     else if (m_report.pendingConflicts > 0)
         m_report.exit = ExitCode::Conflicts;

@@ -4,8 +4,10 @@
 // JobRunner (ferry-cli run, the window, the scheduler) all come through
 // here, so a remote backend is opened the same way for every caller.
 //
-// Failure kinds: the backend's own (AbortRun for an unreachable or
-// unsupported place), with its message; nothing was changed then.
+// Failure kinds: the backend's own (AbortRun for an unsupported place or a
+// refused login, Retry for a server that did not answer, Error::Code for a
+// host key), with its message and, when the backend named none, the side's
+// location as its path; nothing was changed then.
 // Thread-safety: a plain function; the SyncRun belongs to the calling thread.
 #pragma once
 
@@ -20,5 +22,11 @@ namespace ferry {
 
 Result<std::unique_ptr<SyncRun>> openSyncRun(const Location& left, const Location& right,
                                              const RemoteAccess& access, SyncOptions options);
+
+// A side that refused to open because its server's host key changed
+// (Error::Code::HostKeyChanged from openSyncRun), as the safety stop the
+// history keeps and ferry-cli words (exit 4): the side is the one the
+// error's path names, else the remote one.
+SafetyStop hostKeyChangedStop(const Error& error, const Location& left, const Location& right, SyncMode mode);
 
 } // namespace ferry

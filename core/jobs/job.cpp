@@ -27,13 +27,15 @@ Result<void> checkKnownSettings(const QJsonObject& o)
                                             "include", "min_size_bytes", "max_size_bytes", "min_age_s",
                                             "max_age_s", "versioning", "versions_keep", "versions_max_age_days",
                                             "max_delete_percent", "time_tolerance_s", "ignore_dst_shift",
-                                            "password_env", "schedule", "ferry_job_format"};
+                                            "password_env", "ssh_key", "server_versions", "schedule",
+                                            "ferry_job_format"};
     for (auto it = o.begin(); it != o.end(); ++it)
         if (!known.count(it.key()))
             return badSetting("job file", "unknown setting '" + it.key().toStdString() + "'",
                               "Remove it or fix its spelling; known settings: name, left, right, mode, conflict, "
                               "compare, exclude, include, min_size_bytes, max_size_bytes, min_age_s, max_age_s, versioning, versions_keep, versions_max_age_days, "
-                              "max_delete_percent, time_tolerance_s, ignore_dst_shift, password_env, schedule");
+                              "max_delete_percent, time_tolerance_s, ignore_dst_shift, password_env, ssh_key, server_versions, "
+                              "schedule");
     return Ok{};
 }
 
@@ -113,6 +115,8 @@ Result<void> readSettings(const QJsonObject& o, Job& job, NamedSettings& names)
                    readString(o, "conflict", names.conflict, false), readString(o, "compare", names.compare, false),
                    readString(o, "versioning", names.versioning, false),
                    readString(o, "password_env", job.passwordEnv, false),
+                   readString(o, "ssh_key", job.identityFile, false),
+                   readString(o, "server_versions", job.versioning.serverFolder, false),
                    readString(o, "schedule", names.schedule, false),
                    readInt(o, "versions_keep", job.versioning.keepCount),
                    readInt(o, "versions_max_age_days", job.versioning.maxAgeDays),
@@ -150,14 +154,7 @@ Result<void> applyNames(const NamedSettings& names, Job& job)
     if (!cmp)
         return cmp.error();
     job.compare = *cmp;
-    if (names.versioning == "none")
-        job.versioning.mode = VersioningSettings::Mode::None;
-    else if (names.versioning == "trash")
-        job.versioning.mode = VersioningSettings::Mode::Trash;
-    else {
-        job.versioning.mode = VersioningSettings::Mode::Folder;
-        job.versioning.folder = names.versioning;
-    }
+    setVersioningFromString(job.versioning, names.versioning);
     auto s = Schedule::parse(names.schedule);
     if (!s)
         return s.error();
@@ -224,6 +221,8 @@ QJsonObject jobToJson(const Job& job)
     o["time_tolerance_s"] = job.timeToleranceSeconds;
     o["ignore_dst_shift"] = job.ignoreDstShift;
     o["password_env"] = QString::fromStdString(job.passwordEnv);
+    o["ssh_key"] = QString::fromStdString(job.identityFile);
+    o["server_versions"] = QString::fromStdString(job.versioning.serverFolder);
     o["schedule"] = QString::fromStdString(job.schedule.toString());
     return o;
 }

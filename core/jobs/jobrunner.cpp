@@ -175,7 +175,17 @@ Result<void> JobRunner::prepare(const std::string& holderDescription, bool recor
             options.statePath.clear();
     }
     const std::string statePath = options.statePath;
+    const SyncMode mode = options.mode;
     auto run = openSyncRun(*left, *right, m_access, std::move(options));
+    if (!run && run.error().code == Error::Code::HostKeyChanged) {
+        // A side refused for its changed host key: a safety stop in the
+        // history, as when a run meets it later.
+        const SafetyStop stop = hostKeyChangedStop(run.error(), *left, *right, mode);
+        if (m_runId)
+            (void)m_db->finishRun(m_runId, RunOutcome::Stopped, int(ExitCode::Guard), {}, stopSentence(stop), nowMs(),
+                                  stop);
+        return run.error();
+    }
     if (!run)
         return fail(run.error());
     if (foreign && m_dryRun) {
@@ -247,6 +257,10 @@ void JobRunner::finish(const SyncReport& report)
         case ExitCode::Conflicts:
             message = std::to_string(report.pendingConflicts) +
                       " conflict(s) left for you: see 'ferry-cli conflicts " + m_job.name + "'";
+            break;
+        case ExitCode::Guard: // stopped by an error (a host key changed during the run)
+            if (!report.errors.empty())
+                message = report.errors.front().message();
             break;
         default: break;
         }

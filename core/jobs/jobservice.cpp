@@ -1,5 +1,7 @@
 #include "jobservice.h"
 
+#include "backend/location.h"
+#include "engine/syncsides.h"
 #include "jobs/joboperations.h"
 #include "jobs/jobrunner.h"
 #include "jobs/runlock.h"
@@ -325,47 +327,105 @@ void JobService::setCredentialPrompt(CredentialPrompt prompt)
     m_prompt = std::move(prompt);
 }
 
-// On the run's thread, before prepare(): environment, keychain, then the
-// window's prompt. A local job returns at once.
-Result<Credentials> JobService::resolveCredentials(const Job& job)
+namespace {
+
+// A run that could not start because a server's host key changed: the
+// safety stop to show (the history has it too, see JobRunner::prepare).
+std::optional<SafetyStop> hostKeyStopOf(const Job& job, const Error& error)
 {
-    bool canAsk = false;
+    if (error.code != Error::Code::HostKeyChanged)
+        return std::nullopt;
+    auto left = Location::parse(job.left);
+    auto right = Location::parse(job.right);
+    if (!left || !right)
+        return std::nullopt;
+    return hostKeyChangedStop(error, *left, *right, job.mode);
+}
+
+} // namespace
+
+void JobService::setHostKeyPrompt(HostKeyPrompt prompt)
+{
+    std::lock_guard lock(m_mutex);
+    m_hostKeyPrompt = std::move(prompt);
+}
+
+// On the run's thread, before prepare(): the password the environment or
+// the keychain holds, and the window's prompts for what only a server's
+// answer shows to be needed. A local job returns at once, reading nothing.
+RemoteAccess JobService::accessFor(const Job& job, RunTrigger trigger)
+{
+    bool canAsk = false, canAskHostKey = false;
     {
         std::lock_guard lock(m_mutex);
         canAsk = bool(m_prompt);
+        canAskHostKey = bool(m_hostKeyPrompt);
     }
     CredentialPrompt prompt;
     if (canAsk)
         prompt = [this, id = job.id](const CredentialRequest& request) { return promptOnServiceThread(id, request); };
-    return CredentialResolver(Keychain::system(), prompt).resolve(job);
+    RemoteAccess access = CredentialResolver(Keychain::system(), prompt).access(job);
+    // Keys the user accepted go with the service's own data.
+    if (hasRemoteSide(job))
+        access.ferryKnownHosts = m_dataDir + "/known_hosts";
+    // Nobody watches a scheduled or automatic run: it never trusts a new key.
+    const bool attended = trigger == RunTrigger::Manual || trigger == RunTrigger::Cli;
+    if (canAskHostKey && attended && hasRemoteSide(job))
+        access.confirmHostKey = [this, id = job.id](const HostKeyFacts& facts) {
+            return hostKeyOnServiceThread(id, facts);
+        };
+    return access;
 }
 
 // Asks on the service's (GUI) thread and waits for the answer here, giving
 // up when the run is stopped or the service goes away meanwhile: a
 // blocking queued call could deadlock with the destructor joining this thread.
+template <typename T>
+T JobService::askOnServiceThread(int64_t jobId, std::function<T()> ask, T whenGone)
+{
+    auto answer = std::make_shared<std::promise<T>>();
+    std::future<T> future = answer->get_future();
+    QMetaObject::invokeMethod(this, [answer, ask = std::move(ask)] { answer->set_value(ask()); });
+    while (future.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+        std::lock_guard lock(m_mutex);
+        auto it = m_running.find(jobId);
+        if (it == m_running.end() || it->second.isCancelled())
+            return whenGone;
+    }
+    try {
+        return future.get();
+    } catch (const std::future_error&) {
+        return whenGone; // the service went away before it asked
+    }
+}
+
 std::optional<std::string> JobService::promptOnServiceThread(int64_t jobId, const CredentialRequest& request)
 {
-    auto answer = std::make_shared<std::promise<std::optional<std::string>>>();
-    std::future<std::optional<std::string>> future = answer->get_future();
-    QMetaObject::invokeMethod(this, [this, answer, request] {
+    std::function<std::optional<std::string>()> ask = [this, request]() -> std::optional<std::string> {
         CredentialPrompt prompt;
         {
             std::lock_guard lock(m_mutex);
             prompt = m_prompt;
         }
-        answer->set_value(prompt ? prompt(request) : std::nullopt);
-    });
-    while (future.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
-        std::lock_guard lock(m_mutex);
-        auto it = m_running.find(jobId);
-        if (it == m_running.end() || it->second.isCancelled())
-            return std::nullopt;
-    }
-    try {
-        return future.get();
-    } catch (const std::future_error&) {
-        return std::nullopt; // the service went away before it asked
-    }
+        return prompt ? prompt(request) : std::nullopt;
+    };
+    return askOnServiceThread<std::optional<std::string>>(jobId, std::move(ask), std::nullopt);
+}
+
+// The run's sessions may connect on several threads: one question at a
+// time, and a key answered once is not asked about again in the same run
+// (the connection pins it after the first session).
+HostKeyChoice JobService::hostKeyOnServiceThread(int64_t jobId, const HostKeyFacts& facts)
+{
+    std::function<HostKeyChoice()> ask = [this, facts] {
+        HostKeyPrompt prompt;
+        {
+            std::lock_guard lock(m_mutex);
+            prompt = m_hostKeyPrompt;
+        }
+        return prompt ? prompt(facts) : HostKeyChoice::Refuse;
+    };
+    return askOnServiceThread<HostKeyChoice>(jobId, std::move(ask), HostKeyChoice::Refuse);
 }
 
 bool JobService::startRun(const Job& job, RunTrigger trigger)
@@ -378,17 +438,20 @@ bool JobService::startRun(const Job& job, RunTrigger trigger)
         m_running[job.id] = CancelToken(); // replaced by the run's own token once prepared
     }
     emit runStarted(job.id);
-    launch(job.id, [this, runner = std::move(runner), job]() mutable {
+    launch(job.id, [this, runner = std::move(runner), job, trigger]() mutable {
         const int64_t id = job.id;
         RunSummary summary;
-        auto credentials = resolveCredentials(job);
-        if (credentials)
-            runner->setCredentials(std::move(*credentials));
-        auto prepared = credentials ? runner->prepare("Ferry window") : Result<void>(credentials.error());
+        runner->setAccess(accessFor(job, trigger));
+        auto prepared = runner->prepare("Ferry window");
         if (!prepared) {
             summary.jobId = id;
             summary.outcome = RunOutcome::Failed;
             summary.message = QString::fromStdString(prepared.error().message());
+            if (auto stop = hostKeyStopOf(job, prepared.error())) {
+                summary.outcome = RunOutcome::Stopped;
+                summary.exitCode = int(ExitCode::Guard);
+                summary.message = windowGuardMessage(*stop);
+            }
             for (const std::string& n : runner->notes())
                 summary.notes.append(QString::fromStdString(n));
         } else {
@@ -411,16 +474,15 @@ bool JobService::preview(const Job& job)
     }
     launch(job.id, [this, runner = std::move(runner), job]() mutable {
         const int64_t id = job.id;
-        auto credentials = resolveCredentials(job);
-        if (credentials)
-            runner->setCredentials(std::move(*credentials));
-        auto prepared =
-            credentials ? runner->prepare("Ferry window (preview)", false) : Result<void>(credentials.error());
+        runner->setAccess(accessFor(job, RunTrigger::Manual));
+        auto prepared = runner->prepare("Ferry window (preview)", false);
         QString message;
         std::shared_ptr<Plan> plan;
         bool ok = false, stopped = false;
         if (!prepared) {
             message = QString::fromStdString(prepared.error().message());
+            if (auto stop = hostKeyStopOf(job, prepared.error()))
+                message = windowGuardMessage(*stop);
         } else {
             // Stop now reaches the scan; one pressed while preparing carries over.
             const CancelToken token = adoptToken(id, runner->cancelToken());

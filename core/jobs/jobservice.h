@@ -9,9 +9,13 @@
 //
 // Saving, renaming, duplicating and removing a job go through
 // JobOperations (joboperations.h), the same rules ferry-cli follows. A run
-// of a job with a remote side first resolves its password
-// (CredentialResolver: environment, keychain, then the prompt set with
-// setCredentialPrompt, asked on the service's thread while the run waits).
+// of a job with a remote side connects with what CredentialResolver::access
+// finds up front (environment, keychain); the prompt set with
+// setCredentialPrompt is asked only when a server wants a password, and the
+// one set with setHostKeyPrompt only for a host key no known_hosts file
+// knows, each on the service's thread while the run waits. A scheduled or
+// automatic run (RunTrigger::Schedule, Change) is never asked about a host
+// key: it refuses a new one (and stops at a changed one, as every run does).
 #pragma once
 
 #include "engine/executor.h"
@@ -87,6 +91,12 @@ public:
     // Called on the service's thread while the run's thread waits; without
     // one, a job that needs a password and has none fails with what to set.
     void setCredentialPrompt(CredentialPrompt prompt);
+    // Asks the user whether to trust a server's host key seen for the first
+    // time (the window shows the fingerprint). Called on the service's
+    // thread while the run's connecting thread waits; never for scheduled or
+    // automatic runs. Without one (or when the run is stopped meanwhile), a
+    // new key is refused and the run fails with the fingerprint.
+    void setHostKeyPrompt(HostKeyPrompt prompt);
     bool holdsPreview(int64_t jobId) const; // a preview's plan waits for runPreviewed or discardPreview
 
 signals:
@@ -110,8 +120,11 @@ private:
     void onDb(std::function<void(AppDb&)> task);
     void postSaved(const Job& job);
     void postFailed(const QString& what, const Error& error);
-    Result<Credentials> resolveCredentials(const Job& job);
+    RemoteAccess accessFor(const Job& job, RunTrigger trigger);
     std::optional<std::string> promptOnServiceThread(int64_t jobId, const CredentialRequest& request);
+    HostKeyChoice hostKeyOnServiceThread(int64_t jobId, const HostKeyFacts& facts);
+    template <typename T>
+    T askOnServiceThread(int64_t jobId, std::function<T()> ask, T whenGone);
     void launch(int64_t jobId, std::function<void()> work);
     void joinThread(int64_t jobId);
     CancelToken adoptToken(int64_t jobId, CancelToken token);
@@ -124,7 +137,8 @@ private:
     std::map<int64_t, CancelToken> m_running;
     std::map<int64_t, std::thread> m_threads;
     std::map<int64_t, std::shared_ptr<JobRunner>> m_previews;
-    CredentialPrompt m_prompt; // used on the service's thread only
+    CredentialPrompt m_prompt;     // used on the service's thread only
+    HostKeyPrompt m_hostKeyPrompt; // used on the service's thread only
 };
 
 } // namespace ferry

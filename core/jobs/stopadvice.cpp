@@ -53,6 +53,12 @@ QString StopAdvice::what(const SafetyStop& s)
     case StopKind::MassDeletion:
         return tr("The plan deletes %1 of %2 items on the %3 (more than %4%)")
             .arg(QString::number(s.deletes), QString::number(s.total), side, QString::number(s.percentLimit));
+    case StopKind::HostKeyChanged:
+        if (s.detail.empty())
+            return tr("The server of the %1 side '%2' showed a different host key than the one recorded for it")
+                .arg(side, location(s));
+        return tr("The server of the %1 side '%2' showed a different host key than the one recorded for it (%3)")
+            .arg(side, location(s), QString::fromStdString(s.detail));
     }
     return tr("A safety check stopped the run");
 }
@@ -76,6 +82,11 @@ QString StopAdvice::nextStep(const SafetyStop& s)
     case StopKind::SideUnreadable:
         return tr("Check that the folder is there and that you may open it (is the drive plugged in, the share "
                   "mounted?), then Sync now again.");
+    case StopKind::HostKeyChanged:
+        return tr("Someone may be intercepting the connection, or the server was reinstalled or got a new key. Ask "
+                  "the server's administrator for its key fingerprint. Only if it matches the new one, remove the "
+                  "old key from known_hosts (ssh-keygen -R HOST, and Ferry's own known_hosts in its data folder), "
+                  "then Sync now again.");
     case StopKind::ScanRefused: break;
     }
     return tr("Check that both folders are there: is the drive plugged in, the share mounted? Then Sync now again.");

@@ -169,9 +169,56 @@ std::string versioningToString(const VersioningSettings& v)
     switch (v.mode) {
     case VersioningSettings::Mode::None: return "none";
     case VersioningSettings::Mode::Trash: return "trash";
-    case VersioningSettings::Mode::Folder: return v.folder;
+    case VersioningSettings::Mode::Folder: return v.folder.empty() ? std::string("server") : v.folder;
     }
     return "none";
+}
+
+void setVersioningFromString(VersioningSettings& v, const std::string& text)
+{
+    v.folder.clear();
+    if (text == "none") {
+        v.mode = VersioningSettings::Mode::None;
+    } else if (text == "trash") {
+        v.mode = VersioningSettings::Mode::Trash;
+    } else {
+        v.mode = VersioningSettings::Mode::Folder;
+        if (text != "server")
+            v.folder = text;
+    }
+}
+
+std::optional<Error> versioningSideProblem(const std::string& left, const std::string& right, SyncMode mode,
+                                           const VersioningSettings& v)
+{
+    if (v.mode != VersioningSettings::Mode::Folder)
+        return std::nullopt;
+    std::vector<const std::string*> written{&right};
+    if (mode == SyncMode::TwoWay)
+        written.insert(written.begin(), &left);
+    for (const std::string* side : written) {
+        auto loc = Location::parse(*side);
+        if (!loc)
+            continue; // the side's own check says what is wrong with it
+        const char* name = side == &left ? "left" : "right";
+        if (!loc->isLocal() && v.serverFolder.empty())
+            return badSetting("versioning",
+                              (v.folder.empty() ? std::string("versions are kept in folders")
+                                                : "the versions folder '" + v.folder +
+                                                      "' is a folder on this computer: it keeps the versions of "
+                                                      "local files only") +
+                                  ", and the " + name + " side '" + loc->toString() +
+                                  "' is on a server, which keeps the versions of its files in a folder on "
+                                  "that server",
+                              "Give that folder (ferry-cli: --server-versions PATH, an absolute path on the "
+                              "server), or choose 'trash' or 'none'");
+        if (loc->isLocal() && v.folder.empty())
+            return badSetting("versioning",
+                              std::string("only the server side has a versions folder, and the ") + name +
+                                  " side '" + loc->path + "' is on this computer",
+                              "Give it a versions folder on this computer too (ferry-cli: --versioning DIR)");
+    }
+    return std::nullopt;
 }
 
 Result<void> validateJobName(const std::string& name)
@@ -217,11 +264,25 @@ Result<void> validateJob(const Job& job)
                           "Use 0 to 86400 seconds (2 for FAT drives and FTP)");
     if (job.versioning.keepCount < 0 || job.versioning.maxAgeDays < 0)
         return badSetting("versioning", "negative retention", "Use 0 (no limit) or a positive number");
-    if (job.versioning.mode == VersioningSettings::Mode::Folder) {
+    if (job.versioning.mode == VersioningSettings::Mode::Folder && !job.versioning.folder.empty()) {
         auto v = Location::parse(job.versioning.folder);
-        if (!v || !v->isLocal() || job.versioning.folder.empty() || job.versioning.folder[0] != '/')
+        if (!v || !v->isLocal() || job.versioning.folder[0] != '/')
             return badSetting("versioning", "'" + job.versioning.folder + "' is not an absolute local folder",
                               "Give an absolute folder path, 'trash' or 'none'");
+    }
+    if (const std::string& sf = job.versioning.serverFolder;
+        !sf.empty() && (sf[0] != '/' || sf.find_first_of(std::string("\n\0", 2)) != std::string::npos))
+        return badSetting("versions folder on the server", "'" + sf + "' is not an absolute path",
+                          "Give the folder as an absolute path on the server, such as /srv/versions");
+    if (auto problem = versioningSideProblem(job.left, job.right, job.mode, job.versioning))
+        return *problem;
+    if (!job.identityFile.empty()) {
+        if (job.identityFile[0] != '/' || job.identityFile.find('\n') != std::string::npos)
+            return badSetting("SSH key", "'" + job.identityFile + "' is not an absolute file path",
+                              "Give the private key file's full path, such as /home/me/.ssh/id_ed25519");
+        if (!hasRemoteSide(job))
+            return badSetting("SSH key", "both sides are on this computer, so no key is used",
+                              "Give the key only to a job with an sftp:// side");
     }
     if (const std::string why = job.limits.problem(); !why.empty())
         return badSetting("size and age limits", why, "Use 0 for no limit, and keep each lower bound below its upper one");

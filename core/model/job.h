@@ -48,6 +48,10 @@ struct Job {
     int timeToleranceSeconds = 0;
     bool ignoreDstShift = false;
     std::string passwordEnv;      // the environment variable that holds a remote side's password, if any
+    // An SSH side's own private key file (absolute, on this computer), tried
+    // before ~/.ssh's keys and the agent's; empty: those only. A path, never
+    // the key: the file stays where the user keeps it.
+    std::string identityFile;
     Schedule schedule;
     // Names the job's state file (see jobstate.h): made once when the job
     // is first saved and never reused; not part of exports.
@@ -74,7 +78,18 @@ const char* compareName(CompareMode c);
 Result<SyncMode> parseMode(const std::string& s);
 Result<ConflictPolicy> parseConflictPolicy(const std::string& s);
 Result<CompareMode> parseCompare(const std::string& s);
-std::string versioningToString(const VersioningSettings& v); // "none", "trash" or the folder
+// "none", "trash", the local folder, or "server" when only a server side
+// keeps versions (Mode::Folder with no local folder; `serverFolder` apart).
+std::string versioningToString(const VersioningSettings& v);
+// The reverse, for the mode and the local folder (keeps the rest of `v`).
+void setVersioningFromString(VersioningSettings& v, const std::string& text);
+// Versions kept in folders must have a folder on each side a run of `mode`
+// may replace or delete files on (two-way: both; mirror, update: the
+// right): a local side in `folder` (on this computer), a server side in
+// `serverFolder` (on that server). Says which side lacks one and how to
+// give it; nothing when every such side has one (or for other modes).
+std::optional<Error> versioningSideProblem(const std::string& left, const std::string& right, SyncMode mode,
+                                           const VersioningSettings& v);
 
 // A fresh, never reused state key ("job-<uuid>"): names a job's base file
 // (see jobs/jobstate.h).

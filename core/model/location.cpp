@@ -1,5 +1,7 @@
 #include "location.h"
 
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -46,6 +48,22 @@ std::string percentDecode(const std::string& s)
             }
         }
         out += s[i];
+    }
+    return out;
+}
+
+std::string percentEncode(const std::string& s, const char* special)
+{
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (char c : s) {
+        if (std::strchr(special, c) && c != '\0') {
+            out += '%';
+            out += hex[static_cast<unsigned char>(c) >> 4];
+            out += hex[static_cast<unsigned char>(c) & 15];
+        } else {
+            out += c;
+        }
     }
     return out;
 }
@@ -111,10 +129,16 @@ Result<Location> Location::parse(const std::string& text, const std::string& wor
         else
             authority.clear();
     } else {
+        if (std::count(authority.begin(), authority.end(), ':') > 1)
+            return Error::abortRun("read location", text, "an IPv6 address without brackets",
+                                   "Write IPv6 hosts in brackets: sftp://me@[::1]:2222/path");
         size_t colon = authority.rfind(':');
         loc.host = authority.substr(0, colon);
         authority = colon == std::string::npos ? std::string() : authority.substr(colon + 1);
     }
+    if (!loc.host.empty() && loc.host.find_first_of("/\\ \t\n\r") != std::string::npos)
+        return Error::abortRun("read location", text, "the host name holds a space or a separator",
+                               "Write it as sftp://user@host:port/path");
     if (!authority.empty()) {
         try {
             size_t used = 0;
@@ -135,12 +159,14 @@ std::string Location::toString() const
     if (scheme == Scheme::Local)
         return path;
     std::string s = scheme == Scheme::Sftp ? "sftp://" : scheme == Scheme::Ftp ? "ftp://" : "ftps://";
+    // '%' (and in the user '@' and ':') printed encoded, so that parse()
+    // reads back exactly this Location: a job stores the printed form.
     if (!user.empty())
-        s += user + "@";
+        s += percentEncode(user, "%@:/") + "@";
     s += host.find(':') != std::string::npos ? "[" + host + "]" : host;
     if (port)
         s += ":" + std::to_string(port);
-    return s + path;
+    return s + percentEncode(path, "%");
 }
 
 

@@ -8,7 +8,7 @@ namespace ferry {
 namespace {
 constexpr StopKind kKinds[] = {StopKind::SideUnreadable, StopKind::SideMissing,  StopKind::RootChanged,
                                StopKind::ScanRefused,    StopKind::EmptiedSide,  StopKind::EmptiedSource,
-                               StopKind::EmptySource,    StopKind::MassDeletion};
+                               StopKind::EmptySource,    StopKind::MassDeletion, StopKind::HostKeyChanged};
 }
 
 const char* stopKindName(StopKind k)
@@ -22,6 +22,7 @@ const char* stopKindName(StopKind k)
     case StopKind::EmptiedSource: return "emptied-source";
     case StopKind::EmptySource: return "empty-source";
     case StopKind::MassDeletion: return "mass-deletion";
+    case StopKind::HostKeyChanged: return "host-key-changed";
     }
     return "?";
 }

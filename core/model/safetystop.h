@@ -26,6 +26,8 @@ enum class StopKind : uint8_t {
     EmptiedSource,   // mirror: the source holds almost none of the copy's files
     EmptySource,     // update: the source is empty, the target holds files
     MassDeletion,    // the plan deletes more than the set share of a side
+    HostKeyChanged,  // the side's SSH server showed another host key than the one known for it
+                     // (detail: the connection's explanation, with both fingerprints where known)
 };
 const char* stopKindName(StopKind k);
 
@@ -34,7 +36,7 @@ struct SafetyStop {
     Side side = Side::Left;       // the side the stop is about
     SyncMode mode = SyncMode::TwoWay;
     std::string location;         // that side's location, where the words name it
-    std::string detail;           // SideUnreadable, ScanRefused: the error, as worded by the engine
+    std::string detail;           // SideUnreadable, ScanRefused, HostKeyChanged: the error, as worded by the engine
     int64_t held = 0;             // emptied kinds: files the base (or the copy) says the side held
     int64_t kept = 0;             // …of those, the ones it still holds
     int64_t wouldDelete = 0;      // …the ones the run would delete on the other side

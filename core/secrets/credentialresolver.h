@@ -10,6 +10,11 @@
 // A job with two local sides needs nothing: resolve() returns an empty
 // Credentials without looking anywhere.
 //
+// access() is what a run uses: it looks in 1. and 2. only, and leaves the
+// prompt (3.) to RemoteAccess::password, which the remote side calls only
+// when its server wants a password: a server that takes the user's SSH key
+// never makes anyone type one.
+//
 // Failure kinds: AbortRun when no source gives a password (no prompt to
 // ask on, or the prompt was refused), with a next step that names the
 // variable and the keychain command. Never throws.
@@ -50,7 +55,19 @@ public:
     // environment defaults to the process's (std::getenv).
     CredentialResolver(Keychain& keychain, CredentialPrompt prompt, Environment environment = {});
 
+    // 1., 2., then 3.: a password now, asking when needed.
     Result<Credentials> resolve(const Job& job) const;
+    // 1. and 2. only, never a prompt: Source::None when neither holds one.
+    Credentials known(const Job& job) const;
+    // What a run of the job connects with: `credentials` hold known()'s
+    // password; `password` asks the prompt (at most once per RemoteAccess,
+    // and the answer, or the refusal, is kept for the run's other sessions;
+    // safe to call from any thread) and, without a prompt, returns the error
+    // that says what to set. The job's key file is in identityFiles. Two
+    // local sides: an empty RemoteAccess, nothing read.
+    // The returned access outlives the resolver (it copies the prompt, not
+    // the keychain).
+    RemoteAccess access(const Job& job) const;
 
     // The variable a job's password is read from: its own, else FERRY_PASSWORD.
     static std::string variableOf(const Job& job);

@@ -109,6 +109,13 @@ ALTER TABLE runs ADD COLUMN stop TEXT NOT NULL DEFAULT '';
 ALTER TABLE run_items ADD COLUMN rule TEXT NOT NULL DEFAULT '';
 ALTER TABLE run_items ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 )",
+    // 5 → 6: what a job's server side needs: its own SSH key file, and
+    // where that side keeps its versions on the server. Older jobs have
+    // neither (versioning on a server was not possible before).
+    R"(
+ALTER TABLE jobs ADD COLUMN identity_file TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN server_versions TEXT NOT NULL DEFAULT '';
+)",
 };
 static_assert(sizeof kMigrations / sizeof *kMigrations == AppDb::kSchemaVersion);
 
@@ -143,7 +150,7 @@ std::vector<std::string> excludesFrom(const std::string& json)
 const char* kJobColumns = "id, name, left_location, right_location, mode, conflict, compare, excludes, versioning, "
                           "versions_keep, versions_max_age_days, max_delete_percent, time_tolerance_s, "
                           "ignore_dst_shift, password_env, created_at, updated_at, schedule, includes, min_size, max_size, "
-                          "min_age_s, max_age_s, state_key";
+                          "min_age_s, max_age_s, state_key, identity_file, server_versions";
 
 Job jobFromRow(const sql::Stmt& st)
 {
@@ -159,15 +166,7 @@ Job jobFromRow(const sql::Stmt& st)
     if (auto c = parseCompare(st.text(6)))
         j.compare = *c;
     j.excludes = excludesFrom(st.text(7));
-    const std::string v = st.text(8);
-    if (v == "none")
-        j.versioning.mode = VersioningSettings::Mode::None;
-    else if (v == "trash")
-        j.versioning.mode = VersioningSettings::Mode::Trash;
-    else {
-        j.versioning.mode = VersioningSettings::Mode::Folder;
-        j.versioning.folder = v;
-    }
+    setVersioningFromString(j.versioning, st.text(8));
     j.versioning.keepCount = int(st.i64(9));
     j.versioning.maxAgeDays = int(st.i64(10));
     j.maxDeletePercent = int(st.i64(11));
@@ -184,6 +183,8 @@ Job jobFromRow(const sql::Stmt& st)
     j.limits.minAgeSeconds = st.i64(21);
     j.limits.maxAgeSeconds = st.i64(22);
     j.stateKey = st.text(23);
+    j.identityFile = st.text(24);
+    j.versioning.serverFolder = st.text(25);
     return j;
 }
 
@@ -533,7 +534,8 @@ Result<int64_t> AppDb::addJob(const Job& job)
         sql::Stmt st(m_db, "INSERT INTO jobs(name, left_location, right_location, mode, conflict, compare, excludes, "
                            "versioning, versions_keep, versions_max_age_days, max_delete_percent, time_tolerance_s, "
                            "ignore_dst_shift, password_env, schedule, includes, min_size, max_size, min_age_s, max_age_s, "
-                           "created_at, updated_at, state_key, id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                           "created_at, updated_at, state_key, identity_file, server_versions, id) "
+                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
                            // Ids are never reused: a job's state file and lock are named by its
                            // id, and a new job must not meet a removed one's leftovers.
                            "max(coalesce((SELECT max(id) FROM jobs), 0), "
@@ -545,6 +547,7 @@ Result<int64_t> AppDb::addJob(const Job& job)
         st.bind(21, now).bind(22, now);
         // Always a fresh key: an imported or copied job must not share a base.
         st.bind(23, newStateKey());
+        st.bind(24, job.identityFile).bind(25, job.versioning.serverFolder);
         if (st.step() != SQLITE_DONE) {
             if ((sqlite3_extended_errcode(m_db)) == SQLITE_CONSTRAINT_UNIQUE)
                 return Error::abortRun("save job", {}, "a job named '" + job.name + "' already exists",
@@ -571,12 +574,12 @@ Result<void> AppDb::updateJob(const Job& job)
         sql::Stmt st(m_db, "UPDATE jobs SET name=?, left_location=?, right_location=?, mode=?, conflict=?, compare=?, "
                            "excludes=?, versioning=?, versions_keep=?, versions_max_age_days=?, max_delete_percent=?, "
                            "time_tolerance_s=?, ignore_dst_shift=?, password_env=?, schedule=?, includes=?, min_size=?, "
-                           "max_size=?, min_age_s=?, max_age_s=?, updated_at=? "
+                           "max_size=?, min_age_s=?, max_age_s=?, updated_at=?, identity_file=?, server_versions=? "
                            "WHERE id=?");
         if (!st.valid())
             return dbError("save job");
         bindJob(st, job);
-        st.bind(21, nowMs()).bind(22, job.id);
+        st.bind(21, nowMs()).bind(22, job.identityFile).bind(23, job.versioning.serverFolder).bind(24, job.id);
         if (st.step() != SQLITE_DONE) {
             if ((sqlite3_extended_errcode(m_db)) == SQLITE_CONSTRAINT_UNIQUE)
                 return Error::abortRun("save job", {}, "a job named '" + job.name + "' already exists",

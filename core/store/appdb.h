@@ -84,7 +84,7 @@ struct RunItemRecord {
 
 class AppDb {
 public:
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
 
     ~AppDb();
     // $FERRY_DATA_DIR, else the platform's app-data folder.

@@ -469,9 +469,21 @@ same folder, other spelling|sync "\$L" "\$T/./L/" --mode two-way --state "\$S"
 same folder via a symlink|sync "\$L" "\$T/Lalias" --mode mirror
 right inside left|sync "\$L" "\$L/sub" --mode mirror
 left inside right|sync "\$L/sub" "\$L" --mode mirror
+a password in an sftp URL|sync "\$L" "sftp://me:pw@127.0.0.1:1/srv" --mode mirror
+a bare IPv6 host|sync "\$L" "sftp://::1/srv" --mode mirror
+a local versions folder for a server side|sync "\$L" "sftp://me@127.0.0.1:1/srv" --mode mirror --versioning "\$T/v"
+a relative folder on the server|sync "\$L" "sftp://me@127.0.0.1:1/srv" --mode mirror --server-versions v
+--save-password without a remote side|sync "\$L" "\$R" --mode mirror --save-password
 EOF
   [[ -z $(ls -A "$R") ]] || fail "a usage error wrote into R"
+  cli sync "$L" "sftp://me@127.0.0.1:1/srv" --mode mirror --versioning "$T/v"
+  grep -q "folder on this computer" "$ERR" && grep -q -- "--server-versions" "$ERR" \
+    || fail "a local versions folder for a server side should be explained: $(head -c 300 "$ERR")"
   cli --help; expect_rc 0 "--help"; grep -qi usage "$OUT" || fail "--help prints no usage"
+  local opt
+  for opt in --accept-new-host-key --password-env --save-password --ssh-key --server-versions sftp://; do
+    grep -q -- "$opt" "$OUT" || fail "--help does not explain $opt"
+  done
   cli --version; expect_rc 0 "--version"; grep -Eq '[0-9]+\.[0-9]+' "$OUT" || fail "--version prints no version"
 }
 

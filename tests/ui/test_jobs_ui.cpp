@@ -618,6 +618,7 @@ TEST_CASE("the window words each kind of safety stop from its value, with advice
         {StopKind::EmptiedSource, "(the source) holds only 2 of the 30 file(s) in the right folder", "emptied the folder"},
         {StopKind::EmptySource, "(the source) is empty, but the right folder holds 30 file(s)", "emptied the folder"},
         {StopKind::MassDeletion, "deletes 28 of 30 items on the right (more than 50%)", "Preview shows what would be"},
+        {StopKind::HostKeyChanged, "'/mnt/b' showed a different host key", "Someone may be intercepting"},
     };
     for (const Row& row : rows) {
         SafetyStop stop;

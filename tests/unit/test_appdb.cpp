@@ -167,8 +167,75 @@ TEST_CASE("the app database upgrades from every earlier schema version, keeping 
             CHECK((*back)->schedule == n.schedule);
             CHECK((*back)->includes == n.includes);
             CHECK((*back)->limits == n.limits);
+            if (from >= 1 && from < 6) {
+                CHECK(jobs->front().identityFile.empty()); // the columns version 6 added
+                CHECK(jobs->front().versioning.serverFolder.empty());
+            }
         }
     }
+}
+
+TEST_CASE("a job with an sftp side keeps its SSH key and its versions folder on the server", "[appdb]")
+{
+    TempDir t;
+    auto db = AppDb::open(t / "ferry.db");
+    REQUIRE(db.ok());
+    Job j = sampleJob(t, "Nas");
+    j.right = "sftp://me@[::1]:2222/srv/docs";
+    j.identityFile = "/home/me/.ssh/nas_ed25519";
+    j.versioning.mode = VersioningSettings::Mode::Folder;
+    j.versioning.folder = t / "versions";
+    j.versioning.serverFolder = "/srv/versions";
+    auto id = (*db)->addJob(j);
+    REQUIRE(id.ok());
+    auto back = (*db)->jobByName("Nas");
+    REQUIRE(back.ok());
+    REQUIRE(back->has_value());
+    CHECK((*back)->identityFile == j.identityFile);
+    CHECK((*back)->versioning.serverFolder == "/srv/versions");
+    CHECK((*back)->versioning.folder == j.versioning.folder);
+    CHECK((*back)->right == j.right);
+
+    // Only the server side keeps versions (a mirror onto it): "server".
+    Job edited = **back;
+    edited.mode = SyncMode::Mirror;
+    edited.versioning.folder.clear();
+    edited.identityFile.clear();
+    REQUIRE((*db)->updateJob(edited).ok());
+    auto again = (*db)->jobByName("Nas");
+    REQUIRE(again.ok());
+    CHECK((*again)->versioning.mode == VersioningSettings::Mode::Folder);
+    CHECK((*again)->versioning.folder.empty());
+    CHECK((*again)->versioning.serverFolder == "/srv/versions");
+    CHECK((*again)->identityFile.empty());
+}
+
+TEST_CASE("versions in folders need a folder on each side a run may write to, on its own machine", "[job]")
+{
+    TempDir t;
+    Job j = sampleJob(t, "Nas");
+    j.right = "sftp://me@127.0.0.1:2222/srv/docs";
+    j.versioning.mode = VersioningSettings::Mode::Folder;
+    j.versioning.folder = t / "versions";
+    auto noServerFolder = validateJob(j);
+    REQUIRE_FALSE(noServerFolder.ok());
+    CHECK(noServerFolder.error().message().find("on a server") != std::string::npos);
+    CHECK(noServerFolder.error().nextStep.find("--server-versions") != std::string::npos);
+    j.versioning.serverFolder = "/srv/versions";
+    CHECK(validateJob(j).ok());
+    j.versioning.folder.clear(); // two-way: the local side writes too
+    auto noLocalFolder = validateJob(j);
+    REQUIRE_FALSE(noLocalFolder.ok());
+    CHECK(noLocalFolder.error().nextStep.find("--versioning DIR") != std::string::npos);
+    j.mode = SyncMode::Mirror; // only the server side is written
+    CHECK(validateJob(j).ok());
+    j.versioning.serverFolder = "srv/versions";
+    CHECK_FALSE(validateJob(j).ok()); // a path on the server is absolute
+    j.versioning.serverFolder = "/srv/versions";
+    j.identityFile = "id_ed25519";
+    CHECK_FALSE(validateJob(j).ok()); // a key file is an absolute path
+    j.identityFile = "/home/me/.ssh/id_ed25519";
+    CHECK(validateJob(j).ok());
 }
 
 TEST_CASE("several connections opening an old database at once upgrade it once", "[appdb]")
@@ -582,6 +649,21 @@ TEST_CASE("jobs export to JSON and import back; bad files are refused with the k
     auto back = jobFromJson(jobToJson(j));
     REQUIRE(back.ok());
     CHECK(*back == j);
+
+    Job remote = j;
+    remote.right = "sftp://me@nas.local:2222/srv/docs";
+    remote.identityFile = "/home/me/.ssh/nas_ed25519";
+    remote.mode = SyncMode::Mirror;
+    remote.versioning = {};
+    remote.versioning.mode = VersioningSettings::Mode::Folder;
+    remote.versioning.serverFolder = "/srv/versions";
+    const QJsonObject remoteJson = jobToJson(remote);
+    CHECK(remoteJson.value("ssh_key").toString() == "/home/me/.ssh/nas_ed25519");
+    CHECK(remoteJson.value("server_versions").toString() == "/srv/versions");
+    CHECK(remoteJson.value("versioning").toString() == "server");
+    auto remoteBack = jobFromJson(remoteJson);
+    REQUIRE(remoteBack.ok());
+    CHECK(*remoteBack == remote);
 
     QJsonObject badLimit = jobToJson(j);
     badLimit["max_size_bytes"] = "big";

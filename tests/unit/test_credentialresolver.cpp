@@ -42,6 +42,22 @@ struct Setup {
     std::optional<std::string> promptAnswer = "typed";
     bool withPrompt = true;
 
+    CredentialResolver resolver()
+    {
+        CredentialPrompt prompt;
+        if (withPrompt)
+            prompt = [this](const CredentialRequest& r) {
+                asked.push_back(r);
+                return promptAnswer;
+            };
+        return CredentialResolver(keychain, prompt, [this](const std::string& name) -> std::optional<std::string> {
+            auto it = env.find(name);
+            if (it == env.end())
+                return std::nullopt;
+            return it->second;
+        });
+    }
+
     Result<Credentials> resolve(const Job& job)
     {
         CredentialPrompt prompt;
@@ -145,4 +161,103 @@ TEST_CASE("a job with two local sides needs no password and asks nobody", "[cred
     CHECK(c->password.empty());
     CHECK(s.keychain.reads == 0);
     CHECK(s.asked.empty());
+}
+
+// access(): what a run connects with. Nothing is asked until a server wants
+// a password: an SSH key that works never makes anyone type one.
+
+TEST_CASE("a run's access asks nobody up front, and the prompt only when the server wants a password", "[credentials]")
+{
+    Setup s;
+    RemoteAccess access = s.resolver().access(remoteJob());
+    CHECK(s.asked.empty());
+    CHECK(access.credentials.source == Credentials::Source::None);
+    REQUIRE(access.password);
+    auto c = access.password("the server asks for a password");
+    REQUIRE(c);
+    CHECK(c->source == Credentials::Source::Prompt);
+    CHECK(c->password == "typed");
+    REQUIRE(s.asked.size() == 1);
+    CHECK(s.asked[0].why.find("the server asks for a password") != std::string::npos);
+    CHECK(s.asked[0].why.find("keychain") != std::string::npos);
+    // Another session of the same run: the same answer, not a second question.
+    auto again = access.password("again");
+    REQUIRE(again);
+    CHECK(again->password == "typed");
+    CHECK(s.asked.size() == 1);
+}
+
+TEST_CASE("a run's access holds the environment's or the keychain's password, never prompting", "[credentials]")
+{
+    Setup s;
+    s.env["NAS_PW"] = "from-env";
+    RemoteAccess fromEnv = s.resolver().access(remoteJob());
+    CHECK(fromEnv.credentials.source == Credentials::Source::Environment);
+    CHECK(fromEnv.credentials.password == "from-env");
+    CHECK(fromEnv.credentials.from == "the environment variable NAS_PW");
+    CHECK(s.keychain.reads == 0);
+
+    s.env.clear();
+    s.keychain.answer = {SecretStore::Status::Ok, "from-keychain", {}};
+    RemoteAccess fromKeychain = s.resolver().access(remoteJob());
+    CHECK(fromKeychain.credentials.source == Credentials::Source::Keychain);
+    CHECK(fromKeychain.credentials.password == "from-keychain");
+    CHECK(s.asked.empty());
+    CHECK(s.resolver().known(remoteJob()) == fromKeychain.credentials);
+}
+
+TEST_CASE("a refused prompt is kept for the whole run: one question, the same error each time", "[credentials]")
+{
+    Setup s;
+    s.promptAnswer = std::nullopt;
+    RemoteAccess access = s.resolver().access(remoteJob());
+    auto first = access.password("");
+    auto second = access.password("");
+    REQUIRE_FALSE(first);
+    REQUIRE_FALSE(second);
+    CHECK(first.error().kind == Error::Kind::AbortRun);
+    CHECK(first.error().nextStep.find("NAS_PW") != std::string::npos);
+    CHECK(s.asked.size() == 1);
+}
+
+TEST_CASE("with nobody to ask, the run's password source says what to set", "[credentials]")
+{
+    Setup s;
+    s.withPrompt = false;
+    RemoteAccess access = s.resolver().access(remoteJob());
+    REQUIRE(access.password); // an error to report, not a silent skip
+    auto c = access.password("");
+    REQUIRE_FALSE(c);
+    CHECK(c.error().message().find("$NAS_PW is not set") != std::string::npos);
+}
+
+TEST_CASE("a run's access carries the job's SSH key; a local job's access is empty", "[credentials]")
+{
+    Setup s;
+    Job job = remoteJob();
+    job.identityFile = "/home/me/.ssh/nas_ed25519";
+    RemoteAccess access = s.resolver().access(job);
+    CHECK(access.identityFiles == std::vector<std::string>{"/home/me/.ssh/nas_ed25519"});
+
+    job.right = "/srv/backup";
+    job.identityFile.clear();
+    s.keychain.reads = 0;
+    RemoteAccess local = s.resolver().access(job);
+    CHECK_FALSE(local.password);
+    CHECK_FALSE(local.confirmHostKey);
+    CHECK(local.credentials.source == Credentials::Source::None);
+    CHECK(s.keychain.reads == 0);
+}
+
+TEST_CASE("a known password the server refused is reported as refused, not as missing", "[credentials]")
+{
+    Setup s;
+    s.withPrompt = false;
+    s.env["NAS_PW"] = "wrong";
+    RemoteAccess access = s.resolver().access(remoteJob());
+    auto c = access.password("the password from the environment variable NAS_PW was not accepted for me@nas.local");
+    REQUIRE_FALSE(c);
+    CHECK(c.error().code == Error::Code::LoginRefused);
+    CHECK(c.error().message().find("was not accepted") != std::string::npos);
+    CHECK(c.error().message().find("is not set") == std::string::npos);
 }

@@ -4,6 +4,7 @@
 // Each ends with both sides as expected and a second run that plans nothing.
 #include "backend/fakebackend.h"
 #include "common/relpath.h"
+#include "engine/stoptext.h"
 #include "engine/syncrun.h"
 #include "store/statestore.h"
 #include "reportcheck.h"
@@ -749,4 +750,42 @@ TEST_CASE("capability atomicRename: a replace in steps whose commit times out pu
     REQUIRE(tree.count("f.txt") == 1);
     CHECK((tree.at("f.txt") == "f:old" || tree.at("f.txt") == "f:new content"));
     CHECK(tree.size() == 1);
+}
+
+TEST_CASE("fake: a changed host key is a safety stop, an unknown one refused a configuration error",
+          "[fake][hostkey]")
+{
+    const bool changed = GENERATE(true, false);
+    FakePair p(fakeprofiles::all()[0], fakeprofiles::all()[0]);
+    INFO((changed ? "changed" : "unknown") << " host key");
+    p.right->putFile("R/theirs", "right only", kT0);
+    p.right->setFault([changed](std::string_view call, std::string_view) -> std::optional<Error> {
+        if (call != "connect")
+            return std::nullopt;
+        Error e = Error::abortRun("connect to me@127.0.0.1:2222", {},
+                                  changed ? "the server's host key has changed: it is SHA256:new now"
+                                          : "the server's host key is not known yet: SHA256:new",
+                                  "Ask the server's administrator for its key fingerprint");
+        e.code = changed ? Error::Code::HostKeyChanged : Error::Code::HostKeyUnknown;
+        return e;
+    });
+    const auto leftBefore = p.leftTree(), rightBefore = p.rightTree();
+    const SyncReport report = p.sync(SyncMode::TwoWay);
+    INFO(describe(report));
+    CHECK_FALSE(report.executed);
+    CHECK(p.leftTree() == leftBefore);
+    CHECK(p.rightTree() == rightBefore);
+    if (changed) {
+        CHECK(report.exit == ExitCode::Guard);
+        REQUIRE(report.stop);
+        CHECK(report.stop->kind == StopKind::HostKeyChanged);
+        CHECK(report.stop->side == Side::Right);
+        CHECK(report.stop->detail.find("SHA256:new") != std::string::npos);
+        CHECK(report.stop->detail.find("administrator") != std::string::npos);
+        CHECK(stopSentence(*report.stop).find("Nothing was changed") != std::string::npos);
+    } else {
+        CHECK(report.exit == ExitCode::Usage);
+        CHECK_FALSE(report.stop);
+        CHECK(report.fatalMessage.find("SHA256:new") != std::string::npos);
+    }
 }

@@ -40,3 +40,35 @@ TEST_CASE("bad locations are refused with a reason", "[location]")
     auto e = Location::parse("sftp://me:secret@host/x");
     CHECK(e.error().message().find("secret") == std::string::npos);
 }
+
+TEST_CASE("an sftp URL keeps user, host, port and path, and prints back the same", "[location]")
+{
+    for (const char* url : {"sftp://me@127.0.0.1:2222/srv/docs", "sftp://nas/srv", "sftp://me@[::1]:2222/srv/docs",
+                            "sftp://me@[fe80::1]/x", "sftp://me@host/srv/100%25 done", "sftp://a%40b@host/x"}) {
+        auto l = Location::parse(url);
+        REQUIRE(l.ok());
+        CHECK(l->scheme == Location::Scheme::Sftp);
+        CHECK_FALSE(l->isLocal());
+        auto again = Location::parse(l->toString());
+        REQUIRE(again.ok());
+        CHECK(*again == *l);
+    }
+    CHECK(Location::parse("sftp://me@host/srv/100%25 done")->path == "/srv/100% done");
+    CHECK(Location::parse("sftp://a%40b@host/x")->user == "a@b");
+    auto v6 = Location::parse("sftp://me@[::1]:2222/srv/docs");
+    CHECK(v6->host == "::1");
+    CHECK(v6->port == 2222);
+    CHECK(v6->user == "me");
+    CHECK(Location::parse("sftp://nas/srv")->port == 0); // ~/.ssh/config or 22
+}
+
+TEST_CASE("an sftp URL with a password, a bare IPv6 address or a bad host is refused", "[location]")
+{
+    for (const char* url : {"sftp://me:pw@host/x", "sftp://:pw@host/x", "sftp://me:pw@[::1]:22/x", "sftp://::1/x",
+                            "sftp://me@ho st/x", "sftp://me@[::1/x", "sftp://me@host:0/x", "sftp://me@host:22x/x"}) {
+        INFO(url);
+        auto l = Location::parse(url);
+        REQUIRE_FALSE(l.ok());
+        CHECK(l.error().message().find("pw") == std::string::npos);
+    }
+}

@@ -5,6 +5,7 @@
 #include "engine/reasons.h"
 #include "engine/reconciler.h"
 #include "engine/stoptext.h"
+#include "jobs/stopadvice.h"
 #include "store/appdb.h"
 #include "tempdir.h"
 
@@ -158,4 +159,30 @@ TEST_CASE("a safety stop is kept by the history as data and worded by ferry-cli'
           "would delete 30 files on the left). Is a drive unplugged or a share not mounted? Nothing was changed. If you "
           "really emptied it, run again with --force-deletions");
     CHECK(dryRunWarning(stop).rfind("the right folder '/media/usb/Docs' holds only 1", 0) == 0);
+}
+
+TEST_CASE("a changed host key is a safety stop the history keeps and both formatters word", "[reasons][hostkey]")
+{
+    SafetyStop stop;
+    stop.kind = StopKind::HostKeyChanged;
+    stop.side = Side::Right;
+    stop.location = "sftp://me@127.0.0.1:2222/srv/docs";
+    stop.detail = "the server's ED25519 key is now SHA256:new";
+    auto back = stopFromJson(stopToJson(stop));
+    REQUIRE(back);
+    CHECK(*back == stop);
+    CHECK(std::string(stopKindName(StopKind::HostKeyChanged)) == "host-key-changed");
+    const std::string sentence = stopSentence(stop);
+    CHECK(sentence.find("sftp://me@127.0.0.1:2222/srv/docs") != std::string::npos);
+    CHECK(sentence.find("SHA256:new") != std::string::npos);
+    CHECK(sentence.find("Nothing was changed") != std::string::npos);
+    CHECK(sentence.find("--accept-new-host-key") == std::string::npos); // no option lets it pass
+    SafetyStop bare = stop; // without the connection's words: the general advice
+    bare.detail.clear();
+    CHECK(stopSentence(bare).find("known_hosts") != std::string::npos);
+    CHECK(stopSentence(bare).find("intercepting") != std::string::npos);
+    const QString window = windowGuardMessage(stop);
+    CHECK(window.contains("different host key"));
+    CHECK(window.contains("Sync now"));
+    CHECK_FALSE(window.contains("--"));
 }
