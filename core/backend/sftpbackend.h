@@ -20,10 +20,12 @@
 //   canonical path}. It tells another server, another disk or another folder
 //   apart; a folder deleted and made again at the same path is not told apart
 //   (known is true: the check is real, if weaker than a local side's);
-// - atomic replace: posix-rename@openssh.com when the server offers it
-//   (Capabilities::atomicRename), else the engine replaces in steps; plain
-//   SFTP rename never replaces (OpenSSH links and unlinks), and rename() and
-//   a commit without mayReplace check the target first as well;
+// - atomic replace: posix-rename@openssh.com when the server offers it and
+//   allows it (probed at open with names that cannot exist; sftp-server -P
+//   offers it and refuses it), see Capabilities::atomicRename; else the
+//   engine replaces in steps. Plain SFTP rename never replaces on OpenSSH
+//   (it links and unlinks); rename() checks the target first anyway, and a
+//   commit without mayReplace does on other servers;
 // - symlinks: listed and stat'ed as links (OpenSSH lists with lstat), never
 //   followed; setTimes() on a link uses lsetstat@openssh.com when offered and
 //   otherwise leaves the link's time alone (SFTP setstat would follow it to
@@ -37,9 +39,13 @@
 // walk() keeps up to 8 folders' listings in flight on its session (raw
 // OPENDIR/READDIR requests on the channel), delivering in the serial order.
 //
-// Transfers: reads keep several requests of 128 KiB in flight; writes go in
-// packets of 255 KiB (OpenSSH closes the channel at 256 KiB), several in
-// flight, sent directly on the channel (sftplink.h).
+// Transfers: reads keep 8 requests of 128 KiB in flight; writes go in
+// packets of 255 KiB (OpenSSH closes the channel at 256 KiB), 4 in flight,
+// sent directly on the channel (sftplink.h); a commit sends its last write,
+// the fsync and the mode and time (fsetstat) in one batch, then renames.
+// Answers are collected strictly in the order asked: Debian's libssh 0.10.6
+// loses an answer queued while a later one was taken first
+// (tests/sftp/test_libssh_order.cpp).
 //
 // Errors: SFTP status codes become errno-style errors (no such file: ENOENT,
 // permission denied: EACCES, a failure while writing: the server's disk may

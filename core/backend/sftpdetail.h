@@ -211,19 +211,18 @@ namespace sftpdetail {
 
 
 // Before any call: a lost link or a cancelled run fails at once; raw
-// answers still due are collected (libssh must not see them); and, unless
-// the call is a read stream's own, the reads in flight are collected: libssh
+// answers still due are collected (libssh must not see them); and the reads
+// in flight (but `ownReads`, the calling stream's drain) are collected: libssh
 // 0.10 as patched by Debian (CVE-2026-59848) loses the answers queued
 // before the one a call takes out of order.
 inline std::optional<Error> ready(SftpLink& link, const CallContext& context, const std::string& op, const std::string& path,
-                           bool collectReads = true)
+                                  int ownReads = 0)
 {
     if (context.cancel.isCancelled())
         return Error::cancelled();
     if (link.lost())
         return lostError(op, path);
-    if (collectReads)
-        link.quiesce();
+    link.quiesce(ownReads);
     if (link.lost())
         return lostError(op, path);
     if (link.rawInFlight()) {

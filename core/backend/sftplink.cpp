@@ -65,11 +65,12 @@ void SftpLink::removeDrain(int id)
                    m_drains.end());
 }
 
-void SftpLink::quiesce()
+void SftpLink::quiesce(int except)
 {
     auto drains = m_drains; // a drain may remove itself
     for (auto& [id, drain] : drains)
-        drain();
+        if (id != except)
+            drain();
 }
 
 bool SftpLink::readPacket(uint8_t& type, std::string& body)

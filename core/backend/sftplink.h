@@ -47,8 +47,9 @@ public:
     using Drain = std::function<void()>;
     int addDrain(Drain drain);
     void removeDrain(int id);
-    // Before a raw request: libssh has nothing in flight afterwards.
-    void quiesce();
+    // Before a raw request or a libssh call: libssh has nothing in flight
+    // afterwards (but the reads of drain `except`, a stream's own).
+    void quiesce(int except = 0);
 
     // Raw requests. send() returns the request id, 0 when the channel failed
     // (the link is then lost). A status answer is collected by awaitStatus()

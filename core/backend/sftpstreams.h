@@ -65,7 +65,7 @@ public:
             }
             if (m_deliver >= m_endAt || (m_inFlight.empty() && m_eofSeen))
                 return size_t(0);
-            if (auto e = ready(*m_link, m_context, "read", m_path, false))
+            if (auto e = ready(*m_link, m_context, "read", m_path, m_drain))
                 return fail(*e);
             topUp();
             if (m_error)
