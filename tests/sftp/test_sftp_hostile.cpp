@@ -215,6 +215,8 @@ TEST_CASE("an upload to a server whose disk is full fails clearly and loses noth
     REQUIRE(holdsBytes(pair.remote + "/big.bin", old));
     const std::string grown = patterned(3 << 20, 'g');
     writeFile(pair.local + "/big.bin", grown, 1700000000);
+    // And a new file that does not fit either: no name of it may appear.
+    writeFile(pair.local + "/new.bin", patterned(3 << 20, 'n'), 1700000000);
 
     auto run = openRun(pair.local, remote, access, pair.options());
     Bounded b = runBounded([&] { run->run(); }, 120s, [] {});
@@ -237,6 +239,8 @@ TEST_CASE("an upload to a server whose disk is full fails clearly and loses noth
     CHECK(holdsBytes(pair.remote + "/big.bin", old));
     CHECK(holdsBytes(pair.local + "/big.bin", grown));
     CHECK(readFile(pair.remote + "/keep.txt") == "keep\n");
+    CHECK(!exists(pair.remote + "/new.bin"));
+    CHECK(holdsBytes(pair.local + "/new.bin", patterned(3 << 20, 'n')));
     CHECK(tempsIn(tree(pair.remote)).empty());
     CHECK(disk.freeBytes() > (1 << 20));
 }
