@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark data for bench/run.sh: reproducible trees and change sets.
 
-    gen.py tree SET DIR [--seed N] [--files N]   SET: S, M or L; DIR must not exist
+    gen.py tree SET DIR [--seed N] [--files N] [--shrink K]
+                                                  SET: S, M or L; DIR must not exist;
+                                                  --shrink K divides set L's file sizes by K
     gen.py change SET DIR ROUND [--seed N]        edit 1 %, delete 0.5 %, add 0.5 % of DIR's files
                                                   (L: append 1 MiB to big.bin, touch f01.bin)
     gen.py scale DIR ENTRIES                      ENTRIES empty files in a 4-level tree
@@ -69,9 +71,10 @@ def cmd_tree(args):
         sys.exit("gen.py: %s already exists" % args.dir)
     os.makedirs(args.dir)
     if args.set == "L":
-        write_blob(os.path.join(args.dir, "big.bin"), 1 << 30, b"L%d/big" % args.seed, BASE_MTIME)
+        shrink = max(1, args.shrink)
+        write_blob(os.path.join(args.dir, "big.bin"), (1 << 30) // shrink, b"L%d/big" % args.seed, BASE_MTIME)
         for k in range(1, 21):
-            write_blob(os.path.join(args.dir, "f%02d.bin" % k), 50 << 20,
+            write_blob(os.path.join(args.dir, "f%02d.bin" % k), (50 << 20) // shrink,
                        b"L%d/%d" % (args.seed, k), BASE_MTIME + k)
     else:
         rng = random.Random(args.seed)
@@ -161,6 +164,7 @@ def main():
     p.add_argument("dir")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--files", type=int, default=0, help="override the file count (S and M)")
+    p.add_argument("--shrink", type=int, default=1, help="divide set L's file sizes by this (smoke runs)")
     p = sub.add_parser("change")
     p.add_argument("set", choices=["S", "M", "L"])
     p.add_argument("dir")

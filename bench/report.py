@@ -6,10 +6,13 @@
         $EPOCHREALTIME stamps). Prints one RESULT line per case and, for every ferry-* case,
         one PAIR line per other tool of the group (median of the per-round time ratios).
 
-    report.py markdown RESULTS_TXT OUT_MD [--notes-from OLD_MD] [--smoke]
+    report.py markdown RESULTS_TXT OUT_MD [--notes-from OLD_MD] [--smoke] [--suites "local sftp"]
         Turns the results file into OUT_MD: machine, tool versions, one table per set and
         group, ferry-versus-peer ratios, the targets with PASS/MISS, the checks, and the hand
         written notes kept from OLD_MD (the text between <!-- notes --> and <!-- /notes -->).
+        The SFTP cases (sets sftp-*) get a section of their own, between <!-- sftp --> and
+        <!-- /sftp -->; a suite that did not run keeps its part of OLD_MD unchanged, so a run
+        of only the SFTP cases replaces (or appends) that section and nothing else.
 """
 import argparse
 import re
@@ -18,6 +21,8 @@ import sys
 from collections import OrderedDict, defaultdict
 
 NOTES_OPEN, NOTES_CLOSE = "<!-- notes -->", "<!-- /notes -->"
+SFTP_OPEN, SFTP_CLOSE = "<!-- sftp -->", "<!-- /sftp -->"
+LIMITS_HEADING = "## What limits Ferry"
 NOTES_PLACEHOLDER = ("_Not written yet: after a full run, say here where Ferry's time goes "
                      "(scan, state database, copy, fsync) and what bounds each figure._")
 
@@ -100,8 +105,30 @@ def num(x):
         return None
 
 
+SET_FIELD = re.compile(r"\bset=(\S+)")
+
+
+def sftp_line(line):
+    """Whether a results line belongs to the SFTP cases: their sets (sftp-*), CIPHER lines,
+    ENV sftp_* and NOTE sftp: lines. ENV lines without the prefix belong to both suites."""
+    tag = line.split(" ", 1)[0]
+    if tag == "CIPHER":
+        return True
+    if tag == "NOTE":
+        return line.startswith("NOTE sftp:")
+    if tag == "ENV":
+        parts = line.split(" ", 2)
+        return len(parts) > 1 and parts[1].startswith("sftp_")
+    m = SET_FIELD.search(line)
+    return bool(m and m.group(1).startswith("sftp-"))
+
+
+def shared_line(line):
+    return line.startswith("ENV ") and not sftp_line(line)
+
+
 class Results:
-    def __init__(self, path):
+    def __init__(self, path, want=None):
         self.env = OrderedDict()
         self.data = OrderedDict()     # set -> DATA/SCALE fields
         self.results = OrderedDict()  # (set, group) -> OrderedDict(case -> fields)
@@ -111,11 +138,16 @@ class Results:
         self.reconcile = None
         self.rsstree = OrderedDict()  # set -> OrderedDict(case -> fields)
         self.rounds = OrderedDict()   # (set, group) -> OrderedDict(case -> fields)
+        self.ciphers = []             # CIPHER lines' fields
         with open(path) as fh:
             for line in fh:
                 line = line.rstrip("\n")
+                if want and not want(line):
+                    continue
                 tag = line.split(" ", 1)[0]
-                if tag == "ENV":
+                if tag == "CIPHER":
+                    self.ciphers.append(kv(line))
+                elif tag == "ENV":
                     _, key, value = (line.split(" ", 2) + [""])[:3]
                     self.env[key] = value
                 elif tag in ("DATA", "SCALE"):
@@ -135,7 +167,7 @@ class Results:
                 elif tag == "CMD":
                     self.cmds.append(line)
                 elif tag == "NOTE":
-                    self.notes.append(line[5:])
+                    self.notes.append(line[5:][len("sftp: "):] if line.startswith("NOTE sftp: ") else line[5:])
                 elif tag == "CHANGE":
                     self.changes.append(line)
                 elif tag == "RECONCILE":
@@ -273,33 +305,11 @@ def read_notes(path):
     return text[a + len(NOTES_OPEN):b].strip("\n")
 
 
-def markdown(a):
-    res = Results(a.results)
-    env = res.env
-    out = ["# Ferry benchmark results", ""]
-    if a.smoke:
-        out += ["**SMOKE RUN** (tiny data, one round): checks that the harness works; the figures mean nothing.", ""]
-    elif env.get("partial"):
-        out += ["**Partial run** (%s): only what it measured is reported; `bash bench/run.sh` with the "
-                "default knobs gives the full picture." % env["partial"], ""]
-    out += ["Written by `bench/run.sh` (see `bench/README.md` for the method); do not edit by hand except "
-            "between the notes markers at the end. Raw lines: `%s`." % env.get("results_file", "results.txt"), "",
-            "## Machine", ""]
-    for key, label in (("date", "date"), ("cpu", "CPU"), ("nproc", "cores (nproc)"), ("memory", "memory"),
-                       ("kernel", "kernel"), ("work_fs", "filesystem of WORK"), ("knobs", "run settings")):
-        if key in env:
-            out.append("- %s: %s" % (label, env[key]))
-    out += ["", "## Tools", ""]
-    for key in ("ferry", "ferry_build", "rsync", "unison", "rclone", "cp", "python"):
-        if key in env:
-            out.append("- %s: %s" % (key, env[key]))
-    for n in res.notes:
-        out.append("- note: %s" % n)
-    out += ["", "## Results", "",
-            "Median wall time over interleaved rounds; `×` = median of the per-round ratios to the group's "
-            "reference row (the floor: `find` for scans, `cp -a` for copies). Peak RSS = largest single "
-            "process (`/usr/bin/time %M`), highest of the rounds; the sum over each tool's whole process "
-            "tree is measured for set M in a table of its own. files/s counts the files of one side.", ""]
+def results_tables(res, level=3):
+    """One table per set and group, then the peak-RSS-of-the-tree tables, the change sets and
+    every round (folded). LEVEL: the heading level of a set."""
+    h = "#" * level
+    out = []
     current = None
     for (set_, group) in res.results:
         if set_ != current:
@@ -309,10 +319,10 @@ def markdown(a):
                 "%s files" % format(int(d["files"]), ",") if d.get("files") else "",
                 "%.1f MB" % (int(d["bytes"]) / 1e6) if d.get("bytes") else "",
                 "%s directories" % format(int(d["dirs"]), ",") if d.get("dirs") else "") if x)
-            out += ["### Set %s%s" % (set_, " (%s)" % desc if desc else ""), ""]
-        out += ["#### %s" % group, ""] + group_table(res, set_, group) + [""]
+            out += ["%s Set %s%s" % (h, set_, " (%s)" % desc if desc else ""), ""]
+        out += ["%s# %s" % (h, group), ""] + group_table(res, set_, group) + [""]
     for set_, rows in res.rsstree.items():
-        out += ["### Peak RSS of the whole process tree, set %s" % set_, "",
+        out += [h + " Peak RSS of the whole process tree, set %s" % set_, "",
                 "One more no-change run of each tool, untimed, under `bench/rsstree.py`: the resident sets of "
                 "every process the command started, added up every 5 ms (never below its largest process), "
                 "next to the largest single process (`/usr/bin/time %M`).", "",
@@ -346,10 +356,13 @@ def markdown(a):
                 out.append("| %s | " % name + " | ".join(cells.get(r, "–") for r in cols) + " |")
             out.append("")
         out += ["</details>", ""]
-    out += ["## Targets", ""] + target_lines(res, a.smoke) + [""]
+    return out
+
+
+def checks_lines(res):
     fails = res.check_failures()
     total = sum(len(v) for v in res.checks.values())
-    out += ["## Checks", ""]
+    out = []
     if fails:
         out.append("**%d of %d checks failed** (destination differs from the source after the run):" % (len(fails), total))
         out += [""] + ["- set %s, %s, %s, round %s: tree=%s meta=%s src=%s" % (
@@ -359,9 +372,210 @@ def markdown(a):
         out.append("All %d checks passed: after every timed run that should leave the destination equal to the "
                    "source, `diff -rq` found no difference, names, sizes and file mtimes matched, and the "
                    "source was untouched." % total)
-    out += ["", "<details><summary>Commands</summary>", "", "```"] + res.cmds + ["```", "", "</details>", "",
+    return out
+
+
+def raw_details(res):
+    return ["<details><summary>Commands</summary>", "", "```"] + res.cmds + ["```", "", "</details>", "",
             "<details><summary>RESULT, PAIR, RSSTREE and RECONCILE lines</summary>", "", "```"] + res.raw + \
-           ["```", "", "</details>", "", "## What limits Ferry", "", NOTES_OPEN]
+           ["```", "", "</details>", ""]
+
+
+def local_part(res, a):
+    """The report of the local cases: everything before the SFTP section and the notes."""
+    env = res.env
+    out = ["# Ferry benchmark results", ""]
+    if a.smoke:
+        out += ["**SMOKE RUN** (tiny data, one round): checks that the harness works; the figures mean nothing.", ""]
+    elif env.get("partial"):
+        out += ["**Partial run** (%s): only what it measured is reported; `bash bench/run.sh` with the "
+                "default knobs gives the full picture." % env["partial"], ""]
+    out += ["Written by `bench/run.sh` (see `bench/README.md` for the method); do not edit by hand except "
+            "between the notes markers at the end. Raw lines: `%s`." % env.get("results_file", "results.txt"), "",
+            "## Machine", ""]
+    for key, label in (("date", "date"), ("cpu", "CPU"), ("nproc", "cores (nproc)"), ("memory", "memory"),
+                       ("kernel", "kernel"), ("work_fs", "filesystem of WORK"), ("knobs", "run settings")):
+        if key in env:
+            out.append("- %s: %s" % (label, env[key]))
+    out += ["", "## Tools", ""]
+    for key in ("ferry", "ferry_build", "rsync", "unison", "rclone", "cp", "python"):
+        if key in env:
+            out.append("- %s: %s" % (key, env[key]))
+    for n in res.notes:
+        out.append("- note: %s" % n)
+    out += ["", "## Results", "",
+            "Median wall time over interleaved rounds; `×` = median of the per-round ratios to the group's "
+            "reference row (the floor: `find` for scans, `cp -a` for copies). Peak RSS = largest single "
+            "process (`/usr/bin/time %M`), highest of the rounds; the sum over each tool's whole process "
+            "tree is measured for set M in a table of its own. files/s counts the files of one side.", ""]
+    out += results_tables(res)
+    out += ["## Targets", ""] + target_lines(res, a.smoke) + [""]
+    out += ["## Checks", ""] + checks_lines(res) + [""]
+    out += raw_details(res)
+    return out
+
+
+def sftp_target_lines(res, smoke):
+    """The targets of issue 15 (SFTP endpoint), each with the figure measured in this run."""
+    lines = []
+    why_not = ""
+    ferry_env = res.env.get("sftp_ferry", "")
+    if ferry_env.startswith("not available"):
+        why_not = " (Ferry's SFTP slot is not available in this build)"
+
+    def failed(where):
+        """What went wrong in Ferry's runs of (set, group, case)...: non-zero exits, failed checks."""
+        bad = []
+        for set_, group, case in where:
+            f = res.results.get((set_, group), {}).get(case)
+            if f and f.get("rc") not in (None, "0"):
+                bad.append("%s %s exited %s" % (group, case, f["rc"]))
+            n = sum(1 for c in res.checks.get((set_, group, case), []) if c.get("result") != "ok")
+            if n:
+                bad.append("%s %s: %d check(s) failed" % (group, case, n))
+        return bad
+
+    def add(label, values, ok, shown, where=()):
+        bad = failed(where)
+        if bad:
+            lines.append("- **MISS** — %s: Ferry's runs failed (%s)" % (label, "; ".join(bad)))
+        elif not values or any(v is None for v in values):
+            lines.append("- **not measured** — %s%s" % (label, why_not))
+        else:
+            lines.append("- **%s** — %s: %s" % ("PASS" if all(ok(v) for v in values) else "MISS", label, shown))
+
+    def pair(set_, group, case, peer):
+        return num(res.pairs.get((set_, group), {}).get(case, {}).get(peer))
+
+    def mbs(set_, group, case):
+        return res.get(set_, group, case, "MB_per_s")
+
+    def files_of(set_):
+        n = num(res.data.get(set_, {}).get("files"))
+        return format(int(n), ",") if n else "?"
+    names = {"chacha": "chacha20-poly1305", "gcm": "aes128-gcm"}
+    L, S = "sftp-L", "sftp-S"
+    for direction, word, pipe in (("put", "up", "pipe-up"), ("get", "down", "pipe-down")):
+        for c in ("chacha", "gcm"):
+            g = "%s-%s" % (direction, c)
+            r = res.get(L, g, "ferry-mirror", "ratio")
+            share = 100.0 / r if r else None
+            add("large files %s (%s), %s, target ≥ 80 %% of the raw ssh pipe with the same cipher"
+                % (word, L, names[c]), [share], lambda v: v >= 80.0,
+                "%s %% (Ferry %s MB/s, pipe %s MB/s; median of the per-round ratios)"
+                % (fmt(share, ".0f"), fmt(mbs(L, g, "ferry-mirror"), ".0f"), fmt(mbs(L, g, pipe), ".0f")),
+                [(L, g, "ferry-mirror")])
+    for c in ("chacha", "gcm"):
+        g = "put-%s" % c
+        q = pair(S, g, "ferry-mirror", "rsync")
+        add("%s small files up (%s), %s, target faster than rsync -e ssh" % (files_of(S), S, names[c]), [q],
+            lambda v: v < 1.0, "%s × rsync's time (Ferry %s s, rsync %s s)"
+            % (fmt(q, ".2f"), fmt(res.get(S, g, "ferry-mirror", "median_s"), ".3f"),
+               fmt(res.get(S, g, "rsync", "median_s"), ".3f")), [(S, g, "ferry-mirror")])
+    q = pair(S, "nochange", "ferry-twoway", "rsync")
+    add("no-change two-way re-run of %s files (%s), target ≤ 0.8 × rsync -e ssh" % (files_of(S), S), [q],
+        lambda v: v <= 0.8, "%s × rsync's time (Ferry %s s, rsync %s s)"
+        % (fmt(q, ".2f"), fmt(res.get(S, "nochange", "ferry-twoway", "median_s"), ".3f"),
+           fmt(res.get(S, "nochange", "rsync", "median_s"), ".3f")),
+        [(S, "put-chacha", "ferry-twoway"), (S, "nochange", "ferry-twoway")])
+    for set_ in (S, L):
+        rows = [(g, c, num(f.get("maxrss_MB"))) for (s_, g), cases in res.results.items() if s_ == set_
+                for c, f in cases.items() if c.startswith("ferry-") and c != "ferry-local"]
+        rows = [x for x in rows if x[2] is not None]
+        local = res.get(set_, "put-chacha", "ferry-local", "maxrss_MB")
+        top = max(rows, key=lambda x: x[2]) if rows else None
+        q = top[2] / local if top and local else None
+        add("peak memory over SFTP (%s, every Ferry run), target ≤ 1.5 × Ferry's local run of the same data"
+            % set_, [q], lambda v: v <= 1.5,
+            "%s × (%s MB in %s %s; local ferry-cli %s MB, same rounds)"
+            % (fmt(q, ".2f"), fmt(top[2] if top else None, ".1f"), top[1] if top else "-",
+               top[0] if top else "-", fmt(local, ".1f")),
+            [(s_, g, c) for (s_, g), cases in res.results.items() if s_ == set_ for c in cases if c.startswith("ferry-")])
+    if smoke:
+        lines.insert(0, "_Smoke run: the sets are tiny, so these verdicts only show that the report works._\n")
+    return lines
+
+
+def sftp_part(res, a):
+    """The SFTP section: its own machine and tool lines, tables, targets, checks, commands."""
+    env = res.env
+    out = [SFTP_OPEN, "## Over SFTP: a private OpenSSH server on 127.0.0.1", ""]
+    if a.smoke:
+        out += ["**SMOKE RUN** (tiny data, one round): checks that the harness works; the figures mean nothing.", ""]
+    elif env.get("sftp_partial"):
+        out += ["**Partial run** (%s): only what it measured is reported." % env["sftp_partial"], ""]
+    out += ["Written by `bench/run.sh` (`SUITES=sftp bash bench/run.sh` reruns only this section; the method "
+            "is in `bench/README.md`). Client and server run on the same cores and the \"remote\" folders are "
+            "on the same file system: this measures the protocol and the crypto, not a network. The cipher "
+            "of every case comes from its Host alias in the bench's `~/.ssh/config` (rclone cannot choose "
+            "one and negotiates aes128-gcm); sshd's log shows what each case negotiated.", ""]
+    for key, label in (("date", "date"), ("cpu", "CPU"), ("nproc", "cores (nproc)"), ("kernel", "kernel"),
+                       ("work_fs", "filesystem of WORK"), ("knobs", "run settings"), ("sftp_server", "server"),
+                       ("sftp_openssh", "OpenSSH"), ("sftp_env", "client set-up"), ("ferry", "ferry"),
+                       ("ferry_build", "ferry build"), ("sftp_ferry", "Ferry's SFTP slot"), ("rsync", "rsync"),
+                       ("unison", "unison"), ("rclone", "rclone"), ("sftp_connections", "SSH connections")):
+        if key in env:
+            out.append("- %s: %s" % (label, env[key]))
+    for n in res.notes:
+        out.append("- note: %s" % n)
+    if res.ciphers:
+        out += ["", "Negotiated ciphers (from sshd's log; the number is how many connections the command "
+                "opened):", "", "| set | group | case | connections by cipher |", "|---|---|---|---|"]
+        for f in res.ciphers:
+            name = "**%s**" % f.get("case") if f.get("case", "").startswith("ferry") else f.get("case")
+            out.append("| %s | %s | %s | %s |" % (f.get("set"), f.get("group"), name,
+                                                  f.get("connections", "-").replace(",", ", ")))
+    out += ["", "### SFTP results", "",
+            "Median wall time over interleaved rounds; `×` = median of the per-round ratios to the group's "
+            "reference row (the raw ssh pipe of the group's cipher for large files, `cp -a` for the first "
+            "copy of small files, `find` over both trees for the no-change re-run). Peak RSS = largest "
+            "single process of the command (`/usr/bin/time %M`: the ssh client counts, sshd does not; "
+            "ferry-cli is one process), highest of the rounds. `ferry-local` is ferry-cli to a local "
+            "folder in the same rounds: the reference of the memory target.", ""]
+    out += results_tables(res, level=4)
+    out += ["### SFTP targets (issue 15)", ""] + sftp_target_lines(res, a.smoke) + [""]
+    out += ["### SFTP checks", ""] + checks_lines(res) + [""]
+    out += raw_details(res)
+    out += [SFTP_CLOSE, ""]
+    return out
+
+
+def split_old(text):
+    """An earlier report cut into (local part, SFTP section) as lists of lines."""
+    if text is None:
+        return None, None
+    sftp = None
+    a, b = text.find(SFTP_OPEN), text.find(SFTP_CLOSE)
+    if a >= 0 and b > a:
+        sftp = text[a:b + len(SFTP_CLOSE)].split("\n") + [""]
+        text = text[:a] + text[b + len(SFTP_CLOSE):]
+    cut = text.find(LIMITS_HEADING)
+    local = text[:cut] if cut >= 0 else text
+    return local.rstrip("\n").split("\n") + [""], sftp
+
+
+def markdown(a):
+    suites = a.suites.split()
+    old_text = None
+    if a.notes_from:
+        try:
+            old_text = open(a.notes_from).read()
+        except OSError:
+            old_text = None
+    old_local, old_sftp = split_old(old_text)
+    out = []
+    if "local" in suites:
+        out += local_part(Results(a.results, lambda line: not sftp_line(line)), a)
+    elif old_local:
+        out += old_local
+    else:
+        out += ["# Ferry benchmark results", "", "_The local cases have not been run into this file yet "
+                "(`SUITES=local bash bench/run.sh`)._", ""]
+    if "sftp" in suites:
+        out += sftp_part(Results(a.results, lambda line: sftp_line(line) or shared_line(line)), a)
+    elif old_sftp:
+        out += old_sftp
+    out += [LIMITS_HEADING, "", NOTES_OPEN]
     notes = read_notes(a.notes_from)
     out += [notes if notes else NOTES_PLACEHOLDER, NOTES_CLOSE, ""]
     with open(a.out, "w") as fh:
@@ -384,6 +598,7 @@ def main():
     p.add_argument("out")
     p.add_argument("--notes-from")
     p.add_argument("--smoke", action="store_true")
+    p.add_argument("--suites", default="local sftp", help="the suites this results file has (local, sftp)")
     a = ap.parse_args()
     (summarize if a.cmd == "summarize" else markdown)(a)
     return 0

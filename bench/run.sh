@@ -3,18 +3,24 @@
 # rclone on the same generated data, in the same interleaved rounds. One command:
 #
 #     bash bench/run.sh                 # full run; rewrites bench/RESULTS.md
+#     SUITES=sftp bash bench/run.sh     # only the SFTP cases (their section of RESULTS.md)
 #     SMOKE=1 bash bench/run.sh         # tiny data, one round, report in $WORK (CTest: bench_smoke)
 #
 # Knobs (environment):
+#   SUITES="local sftp"  which cases: local (sets S M L, scale, reconciler) and/or sftp (a
+#                    private OpenSSH server on 127.0.0.1; sets S and L up, L down, S no-change)
+#   SFTP_SETS="S L"  data sets of the sftp suite;  SSH_PORT= (default: a free port)
 #   SETS="S M L"     data sets (S 20,000 x 1-64 KiB, M 100,000 x 0-4 KiB, L 1 GiB + 20 x 50 MiB)
 #   RUNS=3           timed rounds per group (limits and nochange add one untimed warm-up round)
 #   CHANGE_RUNS=5    timed rounds of the change groups, the noisiest (each round is a new change set)
 #   WORK=/tmp/ferry-bench   scratch folder: data, logs, results.txt (data removed at the end)
 #   FERRY=<repo>/build/app/ferry-cli   built with `cmake --build build` when the default is missing
 #   SCALE_1M=1       run the metadata scale case: 250,000 and 1,000,000 empty files
-#   SMOKE=0          1 = 300 files per set, RUNS=1, no L, scale on 1,200/300 files, installs nothing,
-#                    report written to $WORK/RESULTS.md instead of bench/RESULTS.md
-#   SEED=42  KEEP=0 (1 = keep the data)  CASE_TIMEOUT= (seconds per timed command, none by default)
+#   SMOKE=0          1 = 300 files per set, RUNS=1 (unless given), no L, scale on 1,200/300 files, installs nothing,
+#                    report written to $WORK/RESULTS.md instead of bench/RESULTS.md; the sftp
+#                    suite runs on 300 files and a 4 MB set L (skipped with a NOTE without sshd)
+#   SEED=42  KEEP=0 (1 = keep the data)  CASE_TIMEOUT= (seconds per timed command, none by default;
+#                    SMOKE: 60)
 #   SETTLE_S=40      pause after a large deletion before the next timed run (SMOKE: 0); see README
 #   RECONCILE_BENCH=<build>/bench/reconcile_bench   reconciler micro-benchmark, run when present
 #
@@ -35,11 +41,12 @@ CASE_TIMEOUT=${CASE_TIMEOUT:-}
 SETTLE_S=${SETTLE_S:-40}
 if [[ $SMOKE == 1 ]]; then
   SETS=${SETS:-"S M"}
-  RUNS=1
-  CHANGE_RUNS=1
+  RUNS=${RUNS:-1}
+  CHANGE_RUNS=${CHANGE_RUNS:-1}
   SMALL_FILES=300
   SCALE_SIZES="1200 300"
   SETTLE_S=0
+  CASE_TIMEOUT=${CASE_TIMEOUT:-60}     # tiny data: a case that takes a minute is stuck
   [[ ${SCALE_1M:-1} == 0 ]] && SCALE_SIZES=""
   REPORT_MD=$WORK/RESULTS.md
 else
@@ -54,6 +61,16 @@ fi
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 say() { echo "[bench $(date +%T)] $*" >&2; }
+SUITES=${SUITES:-"local sftp"}
+SFTP_SETS=${SFTP_SETS:-"S L"}
+for suite in $SUITES; do
+  case $suite in local | sftp) ;; *) die "SUITES: unknown suite '$suite' (local, sftp)" ;; esac
+done
+[[ -n ${SUITES// /} ]] || die "SUITES is empty (local, sftp or both)"
+for set in $SFTP_SETS; do
+  case $set in S | L) ;; *) die "SFTP_SETS: unknown set '$set' (S, L)" ;; esac
+done
+suite_on() { [[ " $SUITES " == *" $1 "* ]]; }
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
 [[ $CHANGE_RUNS =~ ^[1-9][0-9]*$ ]] || die "CHANGE_RUNS must be a positive integer"
 
@@ -76,6 +93,10 @@ if [[ $SMOKE != 1 ]]; then
   for tool in rsync unison rclone; do command -v "$tool" >/dev/null || missing+=("$tool"); done
   [[ -x /usr/bin/time ]] || missing+=(time)
   [[ -n $PY ]] || missing+=(python3)
+  if suite_on sftp; then
+    [[ -x /usr/sbin/sshd ]] || missing+=(openssh-server)
+    for tool in ssh sftp scp ssh-keygen; do command -v "$tool" >/dev/null || { missing+=(openssh-client); break; }; done
+  fi
   if ((${#missing[@]})); then apt_install "${missing[@]}" || say "apt could not install all of: ${missing[*]}"; fi
   [[ -n $PY ]] || PY=$(command -v python3 || true)
 fi
@@ -150,18 +171,21 @@ emit "ENV nproc $(nproc)"
 emit "ENV memory $(free -m | awk '/^Mem:/ {print $2 " MB"}')"
 emit "ENV kernel $(uname -sr)"
 emit "ENV work_fs $(df --output=fstype,source "$WORK" | tail -n1 | tr -s ' ') (WORK=$WORK); page cache warm"
-emit "ENV knobs SETS=\"$SETS\" RUNS=$RUNS CHANGE_RUNS=$CHANGE_RUNS SEED=$SEED SMOKE=$SMOKE SETTLE_S=$SETTLE_S scale=\"${SCALE_SIZES:-off}\""
+emit "ENV knobs SUITES=\"$SUITES\" SETS=\"$SETS\" SFTP_SETS=\"$SFTP_SETS\" RUNS=$RUNS CHANGE_RUNS=$CHANGE_RUNS SEED=$SEED SMOKE=$SMOKE SETTLE_S=$SETTLE_S scale=\"${SCALE_SIZES:-off}\""
 emit "ENV results_file $RESULTS"
+# a run with fewer sets, rounds or cases than the full one says so in its report; the local
+# and the SFTP sections of RESULTS.md each say it for their own part
+join_items() { local text=$1 item; shift; for item in "$@"; do text+=", $item"; done; printf '%s' "$text"; }
 partial=()
 [[ $SETS == "S M L" ]] || partial+=("SETS=\"$SETS\"")
 ((RUNS >= 3)) || partial+=("RUNS=$RUNS")
 ((CHANGE_RUNS >= 3)) || partial+=("CHANGE_RUNS=$CHANGE_RUNS")
 [[ -n $SCALE_SIZES ]] || partial+=("no scale case")
-if [[ $SMOKE != 1 && ${#partial[@]} -gt 0 ]]; then
-  text=${partial[0]}
-  for item in "${partial[@]:1}"; do text+=", $item"; done
-  emit "ENV partial $text"
-fi
+if [[ $SMOKE != 1 ]] && suite_on local && ((${#partial[@]})); then emit "ENV partial $(join_items "${partial[@]}")"; fi
+partial=()
+[[ $SFTP_SETS == "S L" ]] || partial+=("SFTP_SETS=\"$SFTP_SETS\"")
+((RUNS >= 3)) || partial+=("RUNS=$RUNS")
+if [[ $SMOKE != 1 ]] && suite_on sftp && ((${#partial[@]})); then emit "ENV sftp_partial $(join_items "${partial[@]}")"; fi
 emit "ENV ferry $(version_of "$FERRY" --version) ($FERRY)"
 emit "ENV ferry_build source $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown), binary built $(date -u -r "$FERRY" +%FT%TZ), $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null | sed 's/^$/RelWithDebInfo (project default)/')"
 [[ -n ${HAVE[rsync]:-} ]] && emit "ENV rsync $(version_of rsync --version)"
@@ -220,6 +244,21 @@ paths_for() {
   [[ $case == find-one ]] && P_DST=""
   return 0
 }
+
+# define_for CASE STAGE ROUND: CMD, PREP and DEST of a case of the suite being run (SUITE_NOW)
+SUITE_NOW=local
+define_for() {
+  if [[ $SUITE_NOW == sftp ]]; then
+    sftp_define "$@"
+  else
+    paths_for "$@"
+    define_case "$1" "$2" "$P_DST" "$P_STATE"
+  fi
+}
+
+# the SFTP cases (sftp_suite, sftp_define)
+# shellcheck source=bench/sftp.sh
+. "$BENCH_DIR/sftp.sh"
 
 # peers: the peer cases whose tools are installed
 peers() {
@@ -323,8 +362,7 @@ run_group() {
   [[ $group == change ]] && rounds=$CHANGE_RUNS
   : >"$timings"
   for c in "${cases[@]}"; do
-    paths_for "$c" "$stage" $((RUNS - 1))
-    define_case "$c" "$stage" "$P_DST" "$P_STATE"
+    define_for "$c" "$stage" $((RUNS - 1))
     emit "CMD set=$set group=$group case=$c prep: ${PREP[$c]} | run: ${CMD[$c]}"
   done
   say "set $set, group $group: ${cases[*]} ($rounds rounds, $warm warm-up)"
@@ -337,12 +375,13 @@ run_group() {
       local pos=$(( (k + r + warm) % n ))
       (( (r + warm) % 2 == 1 )) && pos=$(( (n - 1 - k + r + warm) % n ))
       c=${cases[pos]}
-      paths_for "$c" "$stage" "$r"
-      define_case "$c" "$stage" "$P_DST" "$P_STATE"
+      define_for "$c" "$stage" "$r"
       bash -c "${PREP[$c]}" >>"$TOOL_LOG" 2>&1
       echo "== $set $group $c round $r" >>"$TOOL_LOG"
+      [[ $SUITE_NOW == sftp ]] && sshd_mark
       timed_run "${CMD[$c]}"
       ((r < 0)) && continue
+      [[ $SUITE_NOW == sftp && $r == 0 ]] && cipher_line "set=$set group=$group case=$c"
       echo "$r $c $T0 $T1 $RSS_KIB $RC $STEAL_MS" >>"$timings"
       if [[ $c == ferry-* && $RC != 0 ]]; then
         FAILED=1
@@ -351,7 +390,8 @@ run_group() {
       if [[ -n ${DEST[$c]} ]]; then
         check_copy "$set" "$group" "$c" "$r" "${DEST[$c]}"
         # large copies: only the last round's, which later groups go on with, are kept
-        [[ $DROP_CHECKED == 1 && ${DEST[$c]##*/} == *.r[0-9]* ]] && rm -rf "${DEST[$c]}"
+        # (DROP_CHECKED=2, the SFTP large files: no later group goes on with any of them)
+        [[ $DROP_CHECKED == 2 || ($DROP_CHECKED == 1 && ${DEST[$c]##*/} == *.r[0-9]*) ]] && rm -rf "${DEST[$c]}"
       fi
     done
   done
@@ -369,8 +409,7 @@ rss_tree() {
   shift
   say "set $set: peak RSS of each tool's whole process tree (one more no-change run each)"
   for c in "$@"; do
-    paths_for "$c" again 0
-    define_case "$c" again "$P_DST" "$P_STATE"
+    define_for "$c" again 0
     bash -c "${PREP[$c]}" >>"$TOOL_LOG" 2>&1
     echo "== $set rss-tree $c" >>"$TOOL_LOG"
     local wrap=()
@@ -404,73 +443,79 @@ round_change() {
 
 count_files() { find "$1" -type f -printf '%s\n' | awk '{n++; b += $1} END {print n + 0, b + 0}'; }
 
-# ---------------------------------------------------------------- data sets S, M, L
-for SET in $SETS; do
-  case $SET in S | M | L) ;; *) die "unknown set $SET (S, M or L)" ;; esac
-  if [[ $SET == L && $SMOKE == 1 ]]; then emit "NOTE set L skipped in SMOKE mode"; continue; fi
-  BASE=$WORK/data/$SET
-  SRC=$BASE/src
-  mkdir -p "$BASE/state"
-  gen_args=(tree "$SET" "$SRC" --seed "$SEED")
-  ((SMALL_FILES > 0)) && gen_args+=(--files "$SMALL_FILES")
-  say "generating set $SET"
-  data=$("$PY" "$BENCH_DIR/gen.py" "${gen_args[@]}") || die "generating set $SET failed"
-  emit "$data"
-  read -r FILES BYTES < <(count_files "$SRC")
-  sync
-  snapshot_source
-  read -ra PEERS <<<"$(peers)"
+# ---------------------------------------------------------------- local cases
+if suite_on local; then
+  # ---------------------------------------------------------------- data sets S, M, L
+  for SET in $SETS; do
+    case $SET in S | M | L) ;; *) die "unknown set $SET (S, M or L)" ;; esac
+    if [[ $SET == L && $SMOKE == 1 ]]; then emit "NOTE set L skipped in SMOKE mode"; continue; fi
+    BASE=$WORK/data/$SET
+    SRC=$BASE/src
+    mkdir -p "$BASE/state"
+    gen_args=(tree "$SET" "$SRC" --seed "$SEED")
+    ((SMALL_FILES > 0)) && gen_args+=(--files "$SMALL_FILES")
+    say "generating set $SET"
+    data=$("$PY" "$BENCH_DIR/gen.py" "${gen_args[@]}") || die "generating set $SET failed"
+    emit "$data"
+    read -r FILES BYTES < <(count_files "$SRC")
+    sync
+    snapshot_source
+    read -ra PEERS <<<"$(peers)"
 
-  if [[ $SET == L ]]; then
-    # large files: the first copy for throughput (each round's 2 GiB copy but the last is
-    # dropped once checked), a no-change re-run, and a change set of 1 MiB appended to the
-    # 1 GiB file plus one 50 MiB file touched; its floor is cp -a of those two files
-    DROP_CHECKED=1
-    run_group "$SET" initial first cp-a 0 "" "$FILES" "$BYTES" cp-a cp-a-sync "${PEERS[@]}" ferry-twoway ferry-mirror
-    DROP_CHECKED=0
-    run_group "$SET" nochange again find-both 1 round_snapshot "$FILES" 0 find-both "${PEERS[@]}" ferry-twoway ferry-mirror
-    run_group "$SET" change again cp-changed 0 round_change "$FILES" 0 cp-changed "${PEERS[@]}" ferry-twoway ferry-mirror
+    if [[ $SET == L ]]; then
+      # large files: the first copy for throughput (each round's 2 GiB copy but the last is
+      # dropped once checked), a no-change re-run, and a change set of 1 MiB appended to the
+      # 1 GiB file plus one 50 MiB file touched; its floor is cp -a of those two files
+      DROP_CHECKED=1
+      run_group "$SET" initial first cp-a 0 "" "$FILES" "$BYTES" cp-a cp-a-sync "${PEERS[@]}" ferry-twoway ferry-mirror
+      DROP_CHECKED=0
+      run_group "$SET" nochange again find-both 1 round_snapshot "$FILES" 0 find-both "${PEERS[@]}" ferry-twoway ferry-mirror
+      run_group "$SET" change again cp-changed 0 round_change "$FILES" 0 cp-changed "${PEERS[@]}" ferry-twoway ferry-mirror
+    else
+      run_group "$SET" limits again find-one 1 "" "$FILES" 0 find-one
+      run_group "$SET" initial first cp-a 0 "" "$FILES" "$BYTES" cp-a cp-a-sync "${PEERS[@]}" ferry-twoway ferry-mirror
+      # re-runs: every tool on its own destination and state, left by the last initial round
+      run_group "$SET" nochange again find-both 1 round_snapshot "$FILES" 0 find-both "${PEERS[@]}" ferry-twoway ferry-mirror
+      [[ $SET == M ]] && rss_tree "$SET" "${PEERS[@]}" ferry-twoway ferry-mirror
+      run_group "$SET" change again find-both 0 round_change "$FILES" 0 find-both "${PEERS[@]}" ferry-twoway ferry-mirror
+    fi
+    [[ $KEEP == 1 ]] || drop_trees "$BASE"
+  done
+
+  # ---------------------------------------------------------------- metadata scale
+  for entries in $SCALE_SIZES; do
+    case $entries in 1000000) SET=scale-1M ;; 250000) SET=scale-250k ;; *) SET=scale-$entries ;; esac
+    BASE=$WORK/data/$SET
+    SRC=$BASE/src
+    mkdir -p "$BASE/state"
+    say "generating $entries empty files"
+    data=$("$PY" "$BENCH_DIR/gen.py" scale "$SRC" "$entries") || die "generating $SET failed"
+    emit "${data/SCALE /SCALE set=$SET }"
+    sync
+    snapshot_source
+    run_group "$SET" initial first cp-a 0 "" "$entries" 0 cp-a ferry-twoway
+    run_group "$SET" nochange again find-both 1 round_snapshot "$entries" 0 find-both ferry-twoway
+    [[ $KEEP == 1 ]] || drop_trees "$BASE"
+  done
+
+  # ---------------------------------------------------------------- reconciler alone
+  if [[ -x $RECONCILE_BENCH ]]; then
+    rb_args=()
+    [[ $SMOKE == 1 ]] && rb_args=(20000)   # smoke: only that the call and the parsing work
+    say "running $RECONCILE_BENCH ${rb_args[*]}"
+    line=$("$RECONCILE_BENCH" "${rb_args[@]}" 2>>"$TOOL_LOG" | grep '^RECONCILE ' | tail -n1)
+    if [[ -n $line ]]; then emit "$line"; else emit "NOTE $RECONCILE_BENCH printed no RECONCILE line"; fi
   else
-    run_group "$SET" limits again find-one 1 "" "$FILES" 0 find-one
-    run_group "$SET" initial first cp-a 0 "" "$FILES" "$BYTES" cp-a cp-a-sync "${PEERS[@]}" ferry-twoway ferry-mirror
-    # re-runs: every tool on its own destination and state, left by the last initial round
-    run_group "$SET" nochange again find-both 1 round_snapshot "$FILES" 0 find-both "${PEERS[@]}" ferry-twoway ferry-mirror
-    [[ $SET == M ]] && rss_tree "$SET" "${PEERS[@]}" ferry-twoway ferry-mirror
-    run_group "$SET" change again find-both 0 round_change "$FILES" 0 find-both "${PEERS[@]}" ferry-twoway ferry-mirror
+    emit "NOTE reconciler benchmark not measured: $RECONCILE_BENCH is not built"
   fi
-  [[ $KEEP == 1 ]] || drop_trees "$BASE"
-done
+fi # local cases
 
-# ---------------------------------------------------------------- metadata scale
-for entries in $SCALE_SIZES; do
-  case $entries in 1000000) SET=scale-1M ;; 250000) SET=scale-250k ;; *) SET=scale-$entries ;; esac
-  BASE=$WORK/data/$SET
-  SRC=$BASE/src
-  mkdir -p "$BASE/state"
-  say "generating $entries empty files"
-  data=$("$PY" "$BENCH_DIR/gen.py" scale "$SRC" "$entries") || die "generating $SET failed"
-  emit "${data/SCALE /SCALE set=$SET }"
-  sync
-  snapshot_source
-  run_group "$SET" initial first cp-a 0 "" "$entries" 0 cp-a ferry-twoway
-  run_group "$SET" nochange again find-both 1 round_snapshot "$entries" 0 find-both ferry-twoway
-  [[ $KEEP == 1 ]] || drop_trees "$BASE"
-done
-
-# ---------------------------------------------------------------- reconciler alone
-if [[ -x $RECONCILE_BENCH ]]; then
-  rb_args=()
-  [[ $SMOKE == 1 ]] && rb_args=(20000)   # smoke: only that the call and the parsing work
-  say "running $RECONCILE_BENCH ${rb_args[*]}"
-  line=$("$RECONCILE_BENCH" "${rb_args[@]}" 2>>"$TOOL_LOG" | grep '^RECONCILE ' | tail -n1)
-  if [[ -n $line ]]; then emit "$line"; else emit "NOTE $RECONCILE_BENCH printed no RECONCILE line"; fi
-else
-  emit "NOTE reconciler benchmark not measured: $RECONCILE_BENCH is not built"
-fi
+# ---------------------------------------------------------------- SFTP cases
+suite_on sftp && sftp_suite
 
 # ---------------------------------------------------------------- report
 [[ $KEEP == 1 ]] || rm -rf "$WORK/data"
-md_args=(markdown "$RESULTS" "$REPORT_MD" --notes-from "$REPORT_MD")
+md_args=(markdown "$RESULTS" "$REPORT_MD" --notes-from "$REPORT_MD" --suites "$SUITES")
 [[ $SMOKE == 1 ]] && md_args+=(--smoke)
 "$PY" "$BENCH_DIR/report.py" "${md_args[@]}" || die "writing $REPORT_MD failed"
 say "results: $RESULTS; report: $REPORT_MD"
