@@ -12,7 +12,10 @@ namespace ferry {
 
 // Opens the backend for a Location (remote schemes arrive with their own
 // issues) with what its caller lends it to connect (a password, host-key
-// confirmation, key files; ignored for a local folder). Use openSyncRun (engine/syncsides.h) to open both sides of a run.
-Result<std::unique_ptr<Backend>> openBackend(const Location& loc, const RemoteAccess& access = {});
+// confirmation, key files; ignored for a local folder). A remote side logs
+// in here, within `context` (its timeout bounds each wait on the server).
+// Use openSyncRun (engine/syncsides.h) to open both sides of a run.
+Result<std::unique_ptr<Backend>> openBackend(const Location& loc, const RemoteAccess& access = {},
+                                             const CallContext& context = {});
 
 } // namespace ferry

@@ -338,7 +338,7 @@ Result<std::vector<ListedItem>> SftpBackend::listInto(const std::string& dir, st
     return items;
 }
 
-Result<std::vector<ListedItem>> SftpBackend::list(const std::string& dir) { return listInto(dir, nullptr); }
+// list() is in sftpwalk.cpp: it reads the listing's names off the wire itself.
 
 Result<std::optional<Entry>> SftpBackend::lstatAbs(const std::string& absPath, const std::string& rel, const char* op)
 {

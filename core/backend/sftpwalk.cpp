@@ -287,6 +287,24 @@ private:
     bool m_stopping = false;
 };
 
+Result<std::vector<ListedItem>> SftpBackend::list(const std::string& dir)
+{
+    // Through the lister, not libssh's sftp_readdir: libssh cuts a name at a
+    // NUL byte ("nul\0byte" comes back as "nul", another name that may
+    // exist), where the lister reads each name's bytes and refuses it.
+    if (!dir.empty() && !relpath::isValidRelPath(dir))
+        return invalidPath("list folder", dir);
+    auto link = linkFor("list folder", dir);
+    if (!link)
+        return link.error();
+    PipelinedLister lister(*this, **link);
+    std::vector<Error> refused;
+    auto listed = lister.take(dir, refused);
+    if (!listed)
+        return lister.ended ? *lister.ended : lostError("list folder", dir);
+    return std::move(*listed);
+}
+
 Result<void> SftpBackend::walk(const std::string& dir, WalkVisitor& visitor)
 {
     // As Backend::walk, with up to kListingsInFlight folders listed at once

@@ -10,16 +10,20 @@ namespace ferry {
 Result<std::unique_ptr<SyncRun>> openSyncRun(const Location& left, const Location& right,
                                              const RemoteAccess& access, SyncOptions options)
 {
-    // A job has one password: it goes to whichever side is remote.
+    // The first login waits on a server like every later call of the run:
+    // a stalled server must not hold the run for longer than callTimeout.
+    CallContext login;
+    login.timeout = options.callTimeout;
     auto named = [](Error e, const Location& side) {
         if (e.path.empty() && !e.operation.empty()) // a sentence of its own keeps its words
             e.path = side.toString();
         return e;
     };
-    auto lb = openBackend(left, left.isLocal() ? RemoteAccess{} : access);
+    // A job has one password: it goes to whichever side is remote.
+    auto lb = openBackend(left, left.isLocal() ? RemoteAccess{} : access, login);
     if (!lb)
         return named(lb.error(), left);
-    auto rb = openBackend(right, right.isLocal() ? RemoteAccess{} : access);
+    auto rb = openBackend(right, right.isLocal() ? RemoteAccess{} : access, login);
     if (!rb)
         return named(rb.error(), right);
     options.hostName = QSysInfo::machineHostName().toStdString();
