@@ -6,6 +6,10 @@
 #include "jobwizard.h"
 #include "mainwindow.h"
 #include "filterspage.h"
+#include "hostkeydialog.h"
+#include "passwordprompt.h"
+#include "remotefolderdialog.h"
+#include "serverform.h"
 #include "previewdialog.h"
 
 #include <QAction>
@@ -14,7 +18,9 @@
 #include <QComboBox>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QTableView>
 #include <QTimer>
 
@@ -93,7 +99,101 @@ void ScreenshotDriver::wizard()
     }
     w->close();
     w->deleteLater();
-    preview();
+    serverWizard();
+}
+
+// The wizard's server form, the host-key dialog and the folder browser.
+// With FERRY_SCREENSHOT_SFTP (packaging/screenshots.sh starts a private
+// sshd on 127.0.0.1) they show a real connection: the first Test connection
+// meets the server's key, so the host-key dialog comes up by itself.
+// Without it, the form is filled with a made-up server and the dialog is
+// shown with a made-up key; the browser needs a server and is left out.
+void ScreenshotDriver::serverWizard()
+{
+    const QString url = qEnvironmentVariable("FERRY_SCREENSHOT_SFTP");
+    auto* w = new ui::JobWizard(Job{}, &m_window);
+    w->nameEdit()->setText(QStringLiteral("Documents ⇄ NAS"));
+    w->leftEdit()->setText(QStringLiteral("~/Documents"));
+    w->serverChoice(1)->click();
+    ui::ServerForm* form = w->serverForm(1);
+    form->fillFromUrl(url.isEmpty() ? QStringLiteral("sftp://me@nas.local/srv/docs") : url);
+    w->show();
+    w->next();
+    auto finish = [this, w] {
+        // The password a run asks for when none is saved.
+        CredentialRequest request{"Documents ⇄ NAS", "sftp://me@nas.local/srv/docs", "me",
+                                  "no password is saved in the keychain"};
+        auto* ask = new ui::PasswordDialog(request, w);
+        ask->show();
+        wait(200);
+        shoot(ask, "password-prompt");
+        ask->deleteLater();
+        w->close();
+        w->deleteLater();
+        preview();
+    };
+    if (url.isEmpty()) {
+        wait(300);
+        shoot(w, "wizard-server");
+        HostKeyFacts facts{"nas.local", 22, "ssh-ed25519", "SHA256:pPkJ3fDn1Jk4M0tQ0yQ7Z1f4bG0vS6l2m8aXk9W3rEo", ""};
+        auto* dialog = new ui::HostKeyDialog(facts, w);
+        dialog->show();
+        wait(200);
+        shoot(dialog, "host-key");
+        dialog->deleteLater();
+        finish();
+        return;
+    }
+    // The key of the private server is new: picture the dialog, then trust it.
+    QPointer<QTimer> poll = new QTimer(this);
+    connect(poll, &QTimer::timeout, this, [this, poll] {
+        if (auto* dialog = qobject_cast<ui::HostKeyDialog*>(QApplication::activeModalWidget())) {
+            poll->stop();
+            poll->deleteLater();
+            wait(200);
+            shoot(dialog, "host-key");
+            dialog->rememberButton()->click();
+        }
+    });
+    poll->start(50);
+    connect(form, &ui::ServerForm::testFinished, this, [this, w, form, poll, finish](bool ok, const QString& text) {
+        if (poll) // the key was known after all
+            poll->deleteLater();
+        if (!ok)
+            std::fprintf(stderr, "screenshot: the test connection failed: %s\n", qPrintable(text));
+        wait(200);
+        shoot(w, "wizard-server");
+        // The browser, opened at the form's folder.
+        auto* browser = new ui::RemoteFolderDialog(form->location(), form->access(), w);
+        auto listed = std::make_shared<QMetaObject::Connection>();
+        const QString target = QString::fromStdString(form->location().path);
+        auto shot = [this, browser, finish] {
+            shoot(browser, "remote-browser");
+            browser->reject();
+            browser->deleteLater();
+            finish();
+        };
+        *listed = connect(browser, &ui::RemoteFolderDialog::listed, this, [listed, target, shot](const QString& path) {
+            if (path != target)
+                return;
+            QObject::disconnect(*listed);
+            QTimer::singleShot(300, shot);
+        });
+        connect(browser, &ui::RemoteFolderDialog::failed, this, [shot](const QString& message) {
+            std::fprintf(stderr, "screenshot: the folder browser failed: %s\n", qPrintable(message));
+            QTimer::singleShot(300, shot);
+        });
+        browser->show();
+    }, Qt::SingleShotConnection);
+    wait(300);
+    form->testConnection();
+}
+
+void ScreenshotDriver::wait(int ms)
+{
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
 }
 
 void ScreenshotDriver::preview()

@@ -25,6 +25,8 @@ private:
     void shoot(QWidget* w, const QString& name);
     void mainWindow();
     void wizard();
+    void serverWizard();
+    void wait(int ms);
     void preview();
     void progress();
     void history();

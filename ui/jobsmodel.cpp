@@ -1,5 +1,7 @@
 #include "jobsmodel.h"
 
+#include "model/location.h"
+
 #include <QApplication>
 #include <QDateTime>
 #include <QDir>
@@ -15,6 +17,19 @@ int JobsModel::columnCount(const QModelIndex& parent) const { return parent.isVa
 
 QString JobsModel::displayPath(const std::string& location)
 {
+    // A server side as people write it for scp and ssh: "me@nas:/srv/docs".
+    if (location.rfind("sftp://", 0) == 0)
+        if (auto loc = Location::parse(location)) {
+            QString text = QString::fromStdString(loc->host);
+            if (text.contains(':'))
+                text = "[" + text + "]";
+            if (!loc->user.empty())
+                text = QString::fromStdString(loc->user) + "@" + text;
+            text += ":" + QString::fromStdString(loc->path);
+            if (loc->port && loc->port != 22)
+                text += tr(" (port %1)").arg(loc->port);
+            return text;
+        }
     const QString p = QString::fromStdString(location);
     const QString home = QDir::homePath();
     if (home.size() > 1 && (p == home || p.startsWith(home + "/")))

@@ -3,6 +3,9 @@
 #include "backend/location.h"
 #include "filterspage.h"
 #include "jobsmodel.h"
+#include "modediagram.h"
+#include "secrets/secretstore.h"
+#include "serverform.h"
 
 #include <QButtonGroup>
 #include <QCheckBox>
@@ -16,14 +19,17 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
-#include <QPainter>
-#include <QPainterPath>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QScreen>
+#include <QScrollArea>
+#include <QSignalBlocker>
+#include <QStackedWidget>
 #include <QSpinBox>
 #include <QStorageInfo>
 #include <QTimeEdit>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
@@ -32,67 +38,6 @@
 namespace ferry::ui {
 
 namespace {
-
-// Two folders and the arrows of a mode.
-class ModeDiagram : public QWidget {
-public:
-    ModeDiagram(SyncMode mode, QWidget* parent) : QWidget(parent), m_mode(mode)
-    {
-        setFixedSize(150, 46);
-        switch (mode) {
-        case SyncMode::TwoWay: setAccessibleName(tr("Two-way sync diagram: A ⇄ B")); break;
-        case SyncMode::Mirror: setAccessibleName(tr("Mirror diagram: A → B, B becomes a copy of A")); break;
-        case SyncMode::Update: setAccessibleName(tr("Update diagram: A ⇢ B, new and changed files only")); break;
-        }
-    }
-
-protected:
-    void paintEvent(QPaintEvent*) override
-    {
-        QPainter p(this);
-        p.setRenderHint(QPainter::Antialiasing);
-        const QColor ink = palette().color(QPalette::WindowText);
-        const QColor fill = palette().color(QPalette::Base);
-        auto folder = [&](QRectF r, const QString& label) {
-            QPainterPath path;
-            path.moveTo(r.left(), r.top() + 6);
-            path.lineTo(r.left() + 14, r.top() + 6);
-            path.lineTo(r.left() + 18, r.top() + 2);
-            path.lineTo(r.left() + 30, r.top() + 2);
-            path.lineTo(r.left() + 30, r.top() + 6);
-            path.lineTo(r.right(), r.top() + 6);
-            path.lineTo(r.right(), r.bottom());
-            path.lineTo(r.left(), r.bottom());
-            path.closeSubpath();
-            p.setPen(QPen(ink, 1.3));
-            p.setBrush(fill);
-            p.drawPath(path);
-            p.drawText(r.adjusted(0, 6, 0, 0), Qt::AlignCenter, label);
-        };
-        folder(QRectF(2, 6, 44, 36), "A");
-        folder(QRectF(104, 6, 44, 36), "B");
-        auto arrow = [&](qreal y, bool toRight, Qt::PenStyle style) {
-            const qreal x1 = 52, x2 = 98;
-            p.setPen(QPen(ink, 1.6, style));
-            p.drawLine(QPointF(x1, y), QPointF(x2, y));
-            const qreal tip = toRight ? x2 : x1, dir = toRight ? -1 : 1;
-            p.setPen(QPen(ink, 1.6));
-            p.drawLine(QPointF(tip, y), QPointF(tip + dir * 6, y - 4));
-            p.drawLine(QPointF(tip, y), QPointF(tip + dir * 6, y + 4));
-        };
-        switch (m_mode) {
-        case SyncMode::TwoWay:
-            arrow(19, true, Qt::SolidLine);
-            arrow(31, false, Qt::SolidLine);
-            break;
-        case SyncMode::Mirror: arrow(25, true, Qt::SolidLine); break;
-        case SyncMode::Update: arrow(25, true, Qt::DashLine); break;
-        }
-    }
-
-private:
-    SyncMode m_mode;
-};
 
 class Page : public QWizardPage {
 public:
@@ -175,6 +120,10 @@ JobWizard::JobWizard(const Job& existing, QWidget* parent, const QStringList& ta
     connect(this, &QWizard::currentIdChanged, this, [this](int id) {
         if (id == SummaryPage)
             m_summary->setText(summaryText());
+        if (id == VersioningPage) // the sides may have changed
+            updateVersioningControls();
+        if (id == SidesPage) // once the page is laid out
+            QTimer::singleShot(0, this, &JobWizard::growToShowSides);
     });
 }
 
@@ -252,20 +201,58 @@ QWizardPage* JobWizard::makeSidesPage()
 {
     auto* page = new Page;
     page->setTitle(tr("Which folders?"));
-    page->setSubTitle(tr("Pick the two folders to keep alike. Drives and mounted network shares work too."));
-    auto* form = new QFormLayout(page);
-    m_name = new QLineEdit(page);
+    page->setSubTitle(tr("Pick the two folders to keep alike, on this computer or on an SSH / SFTP server."));
+    // Two server forms are taller than the wizard: the page scrolls rather
+    // than clip, and the wizard grows when a server form appears.
+    auto* scroll = new QScrollArea(page);
+    scroll->setObjectName("sidesScroll");
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidgetResizable(true);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* content = new QWidget(scroll);
+    content->setBackgroundRole(QPalette::Window);
+    scroll->setWidget(content);
+    auto* outer = new QVBoxLayout(page);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
+    m_sidesScroll = scroll;
+    // The page grows with what its forms show (a test's result, a password
+    // row): the wizard follows where it can.
+    content->installEventFilter(this);
+    auto* contentLayout = new QVBoxLayout(content);
+    contentLayout->setContentsMargins(0, 0, 4, 0);
+    auto* form = new QFormLayout;
+    contentLayout->addLayout(form);
+    contentLayout->addStretch(1); // the rows keep their height; the space goes below them
+    m_name = new QLineEdit(content);
     m_name->setObjectName("jobName");
     m_name->setAccessibleName(tr("Job name"));
     m_name->setPlaceholderText(tr("e.g. Documents to USB drive"));
     form->addRow(tr("Job na&me:"), m_name);
-    auto folderRow = [&](QLineEdit*& edit, const QString& label, const QString& objectName) {
+    auto sideRow = [&](int side, QLineEdit*& edit, const QString& label, const QString& objectName) {
         const QString plain = QString(label).remove('&');
-        edit = new QLineEdit(page);
+        SideControls& c = m_sides[side];
+        c.local = new QRadioButton(tr("Folder on this computer"), content);
+        c.local->setObjectName(objectName + "-local");
+        c.local->setAccessibleName(tr("%1: folder on this computer").arg(plain));
+        c.server = new QRadioButton(tr("SSH / SFTP server"), content);
+        c.server->setObjectName(objectName + "-server");
+        c.server->setAccessibleName(tr("%1: SSH / SFTP server").arg(plain));
+        auto* kinds = new QButtonGroup(content);
+        kinds->addButton(c.local);
+        kinds->addButton(c.server);
+        c.local->setChecked(true);
+        auto* kindRow = new QHBoxLayout;
+        kindRow->addWidget(c.local);
+        kindRow->addSpacing(12);
+        kindRow->addWidget(c.server);
+        kindRow->addStretch();
+
+        edit = new QLineEdit(content);
         edit->setObjectName(objectName);
         edit->setAccessibleName(plain);
-        edit->setPlaceholderText(tr("a folder, e.g. ~/Documents, or sftp://user@host/path"));
-        auto* browse = new QPushButton(tr("Browse…"), page);
+        edit->setPlaceholderText(tr("a folder, e.g. ~/Documents"));
+        auto* browse = new QPushButton(tr("Browse…"), content);
         browse->setAccessibleName(tr("Browse for the %1").arg(plain.toLower()));
         QLineEdit* target = edit;
         connect(browse, &QPushButton::clicked, page, [this, target, plain] {
@@ -273,36 +260,148 @@ QWizardPage* JobWizard::makeSidesPage()
             if (!dir.isEmpty())
                 target->setText(JobsModel::displayPath(dir.toStdString()));
         });
-        connect(edit, &QLineEdit::textChanged, edit, [edit](const QString& text) {
+        connect(edit, &QLineEdit::textChanged, edit, [this, side, edit](const QString& text) {
+            // An sftp:// URL typed or pasted here belongs in the server form.
+            if (text.trimmed().startsWith("sftp://", Qt::CaseInsensitive) &&
+                m_sides[side].form->fillFromUrl(text.trimmed())) {
+                setSideIsServer(side, true);
+                QSignalBlocker quiet(edit);
+                edit->clear();
+                return;
+            }
             const QString full = expandHome(text.trimmed());
             edit->setToolTip(full != text.trimmed() ? full : QString());
         });
-        auto* row = new QHBoxLayout;
-        row->addWidget(edit, 1);
-        row->addWidget(browse);
-        form->addRow(label + ":", row);
-        qobject_cast<QLabel*>(form->labelForField(row))->setBuddy(edit);
+        auto* localPage = new QWidget(content);
+        auto* localRow = new QHBoxLayout(localPage);
+        localRow->setContentsMargins(0, 0, 0, 0);
+        localRow->addWidget(edit, 1);
+        localRow->addWidget(browse);
+        c.form = new ServerForm(content);
+        c.form->setObjectName(objectName + "-serverForm");
+        c.stack = new QStackedWidget(content);
+        c.stack->addWidget(localPage);
+        c.stack->addWidget(c.form);
+        // Only the shown form counts for the height.
+        auto fit = [stack = c.stack] {
+            for (int i = 0; i < stack->count(); ++i)
+                stack->widget(i)->setSizePolicy(QSizePolicy::Preferred, i == stack->currentIndex()
+                                                                            ? QSizePolicy::Preferred
+                                                                            : QSizePolicy::Ignored);
+            stack->adjustSize();
+        };
+        connect(c.stack, &QStackedWidget::currentChanged, c.stack, fit);
+        fit();
+
+        auto* column = new QVBoxLayout;
+        column->setSpacing(4);
+        column->addLayout(kindRow);
+        column->addWidget(c.stack);
+        form->addRow(label + ":", column);
+        c.label = qobject_cast<QLabel*>(form->labelForField(column));
+        c.label->setBuddy(edit);
+        connect(c.server, &QRadioButton::toggled, this, [this, side](bool on) { setSideIsServer(side, on); });
+        connect(c.form, &ServerForm::changed, page, [this, page] {
+            page->changed();
+            checkSides();
+        });
     };
-    folderRow(m_left, tr("&First folder (left)"), "leftFolder");
-    folderRow(m_right, tr("S&econd folder (right)"), "rightFolder");
-    m_sidesWarning = new QLabel(page);
+    sideRow(0, m_left, tr("&First folder (left)"), "leftFolder");
+    sideRow(1, m_right, tr("S&econd folder (right)"), "rightFolder");
+    m_sidesWarning = new QLabel(content);
     m_sidesWarning->setObjectName("sidesWarning");
     m_sidesWarning->setWordWrap(true);
     m_sidesWarning->setTextFormat(Qt::PlainText);
     form->addRow(m_sidesWarning);
     page->complete = [this] {
-        if (m_name->text().trimmed().isEmpty() || m_left->text().trimmed().isEmpty() ||
-            m_right->text().trimmed().isEmpty())
+        if (m_name->text().trimmed().isEmpty())
             return false;
+        for (const SideControls& c : m_sides)
+            if (c.server->isChecked() ? !c.form->problem().isEmpty() : c.edit->text().trimmed().isEmpty())
+                return false;
         Job j = job();
         return !nameTaken(m_name->text()) && validateJobName(j.name).ok() && validateJob(j).ok();
     };
+    m_sides[0].edit = m_left;
+    m_sides[1].edit = m_right;
     for (QLineEdit* e : {m_name, m_left, m_right})
         connect(e, &QLineEdit::textChanged, page, [this, page] {
             page->changed();
             checkSides();
         });
     return page;
+}
+
+void JobWizard::setSideIsServer(int side, bool server)
+{
+    SideControls& c = m_sides[side];
+    if (c.server->isChecked() != server)
+        (server ? c.server : c.local)->setChecked(true); // comes back here through toggled
+    c.stack->setCurrentIndex(server ? 1 : 0);
+    c.label->setBuddy(server ? static_cast<QWidget*>(c.form->hostEdit()) : c.edit);
+    if (server)
+        growToShowSides();
+    if (auto* p = static_cast<Page*>(page(SidesPage)))
+        p->changed();
+    checkSides();
+}
+
+bool JobWizard::eventFilter(QObject* watched, QEvent* event)
+{
+    if (m_sidesScroll && watched == m_sidesScroll->widget() && event->type() == QEvent::LayoutRequest)
+        QTimer::singleShot(0, this, &JobWizard::growToShowSides);
+    return QWizard::eventFilter(watched, event);
+}
+
+// A server form is taller than a folder row: the wizard grows (where the
+// screen allows) so that the sides page shows without scrolling.
+void JobWizard::growToShowSides()
+{
+    if (!isVisible() || currentId() != SidesPage)
+        return;
+    QWidget* content = m_sidesScroll->widget();
+    content->layout()->activate();
+    const int wanted = height() + content->sizeHint().height() - m_sidesScroll->viewport()->height();
+    const QRect screen = this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+    if (wanted > height())
+        resize(width(), std::min(wanted, screen.height() - 60));
+}
+
+// A job whose password is saved in the keychain signs in with it: the
+// form says so once the keychain answered (on a worker; it may take a
+// moment), unless the user chose meanwhile.
+void JobWizard::showSavedPasswordChoice(int side, const std::string& jobName)
+{
+    ServerForm* form = m_sides[side].form;
+    auto* watcher = new QFutureWatcher<bool>(form);
+    const bool wasPassword = form->usesPassword();
+    connect(watcher, &QFutureWatcher<bool>::finished, form, [form, watcher, wasPassword] {
+        watcher->deleteLater();
+        if (watcher->result() && form->usesPassword() == wasPassword)
+            form->setUsesPassword(true);
+    });
+    watcher->setFuture(QtConcurrent::run([key = SecretStore::keyForJob(jobName)] {
+        const SecretStore::Outcome saved = SecretStore::read(key);
+        return saved.status == SecretStore::Status::Ok && !saved.value.empty();
+    }));
+}
+
+ServerForm* JobWizard::serverForm(int side) const { return m_sides[side].form; }
+QRadioButton* JobWizard::serverChoice(int side) const { return m_sides[side].server; }
+QRadioButton* JobWizard::localChoice(int side) const { return m_sides[side].local; }
+
+void JobWizard::setRemoteAccessBase(const RemoteAccess& base)
+{
+    for (SideControls& c : m_sides)
+        c.form->setAccessBase(base);
+}
+
+QString JobWizard::passwordToSave() const
+{
+    for (const SideControls& c : m_sides)
+        if (c.server->isChecked() && c.form->savePassword() && !c.form->password().isEmpty())
+            return c.form->password();
+    return {};
 }
 
 bool JobWizard::nameTaken(const QString& name) const
@@ -321,7 +420,19 @@ void JobWizard::checkSides()
     else if (!j.name.empty())
         if (auto v = validateJobName(j.name); !v)
             problems << QString::fromStdString(v.error().detail + ". " + v.error().nextStep);
-    if (!j.left.empty() && !j.right.empty()) {
+    const QString sideNames[] = {tr("First folder"), tr("Second folder")};
+    bool serverIncomplete = false;
+    for (int side : {0, 1}) {
+        const SideControls& c = m_sides[side];
+        if (!c.server->isChecked())
+            continue;
+        // Why Next stays disabled, from the first field that is missing.
+        const QString why = c.form->problem();
+        serverIncomplete = serverIncomplete || !why.isEmpty();
+        if (!why.isEmpty())
+            problems << tr("%1: %2").arg(sideNames[side], why);
+    }
+    if (!j.left.empty() && !j.right.empty() && !serverIncomplete) {
         // The folders on their own: with a stand-in name, so a missing or
         // bad name (reported above) cannot hide a folder problem.
         Job sides = j;
@@ -330,10 +441,14 @@ void JobWizard::checkSides()
             problems << QString::fromStdString(v.error().detail + ". " + v.error().nextStep);
     }
     m_sidesWarning->setText(problems.join("\n"));
-    if (!problems.isEmpty() || j.left.empty() || j.right.empty())
+    if (!problems.isEmpty() || j.left.empty() || j.right.empty() || serverIncomplete)
         return;
-    // Existence, emptiness and the drive: on a worker, never on this thread.
-    const QString left = QString::fromStdString(j.left), right = QString::fromStdString(j.right);
+    // Existence, emptiness and the drive of local folders: on a worker,
+    // never on this thread. A server's folder is what Test connection checks.
+    const QString left = m_sides[0].server->isChecked() ? QString() : QString::fromStdString(j.left);
+    const QString right = m_sides[1].server->isChecked() ? QString() : QString::fromStdString(j.right);
+    if (left.isEmpty() && right.isEmpty())
+        return;
     auto* watcher = new QFutureWatcher<QString>(this);
     connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, generation] {
         watcher->deleteLater();
@@ -342,8 +457,11 @@ void JobWizard::checkSides()
     });
     watcher->setFuture(QtConcurrent::run([left, right] {
         QStringList notes;
-        for (const QString& n : {folderWarning(left, tr("first")), folderWarning(right, tr("second"))})
-            if (!n.isEmpty())
+        if (!left.isEmpty())
+            if (QString n = folderWarning(left, tr("first")); !n.isEmpty())
+                notes << n;
+        if (!right.isEmpty())
+            if (QString n = folderWarning(right, tr("second")); !n.isEmpty())
                 notes << n;
         return notes.join("\n");
     }));
@@ -412,6 +530,12 @@ QWizardPage* JobWizard::makeVersioningPage()
     row->addWidget(browse);
     form->addRow(tr("Fol&der:"), row);
     qobject_cast<QLabel*>(form->labelForField(row))->setBuddy(m_versionsFolder);
+    // A side on a server keeps its versions on that server.
+    m_serverVersionsFolder = new QLineEdit(page);
+    m_serverVersionsFolder->setObjectName("serverVersionsFolder");
+    m_serverVersionsFolder->setAccessibleName(tr("Versions folder on the server"));
+    m_serverVersionsFolder->setPlaceholderText(tr("a folder on the server, e.g. /srv/versions"));
+    form->addRow(tr("On the &server:"), m_serverVersionsFolder);
     m_keepCount = new QSpinBox(page);
     m_keepCount->setRange(0, 10000);
     m_keepCount->setSpecialValueText(tr("No limit"));
@@ -433,12 +557,26 @@ QWizardPage* JobWizard::makeVersioningPage()
         updateVersioningControls();
         static_cast<Page*>(page)->changed();
     });
-    connect(m_versionsFolder, &QLineEdit::textChanged, page, [page] { static_cast<Page*>(page)->changed(); });
+    for (QLineEdit* e : {m_versionsFolder, m_serverVersionsFolder})
+        connect(e, &QLineEdit::textChanged, page, [this, page] {
+            static_cast<Page*>(page)->changed();
+            updateVersioningControls();
+        });
     static_cast<Page*>(page)->complete = [this] {
+        const bool anyServer = m_sides[0].server->isChecked() || m_sides[1].server->isChecked();
+        if (m_versioning->currentData().toInt() == int(VersioningSettings::Mode::Trash))
+            return !anyServer; // a server has no desktop trash
         if (m_versioning->currentData().toInt() != int(VersioningSettings::Mode::Folder))
             return true;
+        const bool local = !m_sides[0].server->isChecked() || !m_sides[1].server->isChecked();
         const QString f = expandHome(m_versionsFolder->text().trimmed());
-        return !f.isEmpty() && QDir::isAbsolutePath(f);
+        if (local && (f.isEmpty() || !QDir::isAbsolutePath(f)))
+            return false;
+        const bool remote = m_sides[0].server->isChecked() || m_sides[1].server->isChecked();
+        if (remote && !m_serverVersionsFolder->text().trimmed().startsWith('/'))
+            return false;
+        const Job j = job();
+        return !versioningSideProblem(j.left, j.right, j.mode, j.versioning).has_value();
     };
     return page;
 }
@@ -448,19 +586,32 @@ void JobWizard::updateVersioningControls()
     // The folder and its retention only apply to a versions folder: hidden
     // otherwise (the trash keeps its own rules).
     const bool folder = m_versioning->currentData().toInt() == int(VersioningSettings::Mode::Folder);
-    for (int row : {1, 2, 3}) // folder, keep per file, keep for
+    const bool remote = m_sides[0].server->isChecked() || m_sides[1].server->isChecked();
+    const bool local = !m_sides[0].server->isChecked() || !m_sides[1].server->isChecked();
+    m_versioningForm->setRowVisible(1, folder && local);  // the folder on this computer
+    m_versioningForm->setRowVisible(2, folder && remote); // the folder on the server
+    for (int row : {3, 4}) // keep per file, keep for
         m_versioningForm->setRowVisible(row, folder);
     switch (VersioningSettings::Mode(m_versioning->currentData().toInt())) {
     case VersioningSettings::Mode::None:
         m_versioningNote->setText(tr("What a sync replaces or deletes is gone for good."));
         break;
     case VersioningSettings::Mode::Trash:
-        m_versioningNote->setText(tr("What a sync replaces or deletes goes to the system trash, which keeps it "
-                                     "by its own rules."));
+        if (remote)
+            m_versioningNote->setText(tr("A server has no system trash: keep versions in a folder (one on the "
+                                         "server for its side), or turn versioning off."));
+        else
+            m_versioningNote->setText(tr("What a sync replaces or deletes goes to the system trash, which keeps it "
+                                         "by its own rules."));
         break;
     case VersioningSettings::Mode::Folder:
-        m_versioningNote->setText(tr("What a sync replaces or deletes is kept in this folder, with the time it was "
-                                     "replaced, for as long as you choose below."));
+        if (local && remote)
+            m_versioningNote->setText(tr("What a sync replaces or deletes is kept, with the time it was replaced, "
+                                         "for as long as you choose below: the files of this computer in the "
+                                         "folder here, those of the server in the folder on the server."));
+        else
+            m_versioningNote->setText(tr("What a sync replaces or deletes is kept in this folder, with the time it "
+                                         "was replaced, for as long as you choose below."));
         break;
     }
 }
@@ -527,8 +678,26 @@ void JobWizard::load(const Job& j)
     if (auto* b = m_modes->button(int(j.mode)))
         b->setChecked(true);
     m_name->setText(QString::fromStdString(j.name));
-    m_left->setText(JobsModel::displayPath(j.left));
-    m_right->setText(JobsModel::displayPath(j.right));
+    for (int side : {0, 1}) {
+        const std::string& text = side == 0 ? j.left : j.right;
+        auto loc = Location::parse(text);
+        const bool server = loc && loc->scheme == Location::Scheme::Sftp;
+        SideControls& c = m_sides[side];
+        if (server) {
+            c.form->setLocation(*loc);
+            c.form->setKeyFile(QString::fromStdString(j.identityFile));
+            c.form->setUsesPassword(!j.passwordEnv.empty());
+            if (j.id) {
+                c.form->setSavedPasswordKey(SecretStore::keyForJob(j.name));
+                c.form->setPasswordVariable(j.passwordEnv);
+                showSavedPasswordChoice(side, j.name);
+            }
+            c.edit->clear();
+        } else {
+            c.edit->setText(JobsModel::displayPath(text));
+        }
+        setSideIsServer(side, server);
+    }
     m_filters->load(j);
     if (auto* b = m_conflicts->button(int(j.conflict)))
         b->setChecked(true);
@@ -536,6 +705,7 @@ void JobWizard::load(const Job& j)
         m_conflicts->button(int(ConflictPolicy::KeepBoth))->setChecked(true);
     m_versioning->setCurrentIndex(m_versioning->findData(int(j.versioning.mode)));
     m_versionsFolder->setText(JobsModel::displayPath(j.versioning.folder));
+    m_serverVersionsFolder->setText(QString::fromStdString(j.versioning.serverFolder));
     m_keepCount->setValue(j.versioning.keepCount);
     m_maxAge->setValue(j.versioning.maxAgeDays);
     m_schedule->setCurrentIndex(m_schedule->findData(int(j.schedule.kind)));
@@ -561,17 +731,33 @@ Job JobWizard::job() const
     Job j = m_base;
     j.mode = SyncMode(std::max(0, m_modes->checkedId()));
     j.name = m_name->text().trimmed().toStdString();
-    for (auto [edit, out] : {std::pair{m_left, &j.left}, std::pair{m_right, &j.right}}) {
-        const std::string text = expandHome(edit->text().trimmed()).toStdString();
+    j.identityFile.clear(); // one key file per job: the first server side's that signs in with a key
+    for (int side : {0, 1}) {
+        const SideControls& c = m_sides[side];
+        std::string& out = side == 0 ? j.left : j.right;
+        if (c.server->isChecked()) {
+            out = c.form->location().toString();
+            if (!c.form->usesPassword() && j.identityFile.empty() && !c.form->keyFile().isEmpty())
+                j.identityFile = QDir::cleanPath(expandHome(c.form->keyFile())).toStdString();
+            continue;
+        }
+        const std::string text = expandHome(c.edit->text().trimmed()).toStdString();
         auto loc = Location::parse(text);
-        *out = loc ? loc->toString() : text;
+        out = loc ? loc->toString() : text;
     }
     m_filters->apply(j);
     j.conflict = ConflictPolicy(std::max(0, m_conflicts->checkedId()));
     j.versioning.mode = VersioningSettings::Mode(m_versioning->currentData().toInt());
-    j.versioning.folder = j.versioning.mode == VersioningSettings::Mode::Folder
-                              ? QDir::cleanPath(expandHome(m_versionsFolder->text().trimmed())).toStdString()
+    const bool folderMode = j.versioning.mode == VersioningSettings::Mode::Folder;
+    const bool remote = m_sides[0].server->isChecked() || m_sides[1].server->isChecked();
+    const bool local = !m_sides[0].server->isChecked() || !m_sides[1].server->isChecked();
+    const QString localFolder = m_versionsFolder->text().trimmed();
+    j.versioning.folder = folderMode && local && !localFolder.isEmpty()
+                              ? QDir::cleanPath(expandHome(localFolder)).toStdString()
                               : std::string();
+    const QString serverFolder = m_serverVersionsFolder->text().trimmed();
+    j.versioning.serverFolder =
+        folderMode && remote && !serverFolder.isEmpty() ? QDir::cleanPath(serverFolder).toStdString() : std::string();
     j.versioning.keepCount = m_keepCount->value();
     j.versioning.maxAgeDays = m_maxAge->value();
     j.schedule.kind = Schedule::Kind(m_schedule->currentData().toInt());
@@ -594,10 +780,15 @@ QString JobWizard::summaryText() const
     switch (j.versioning.mode) {
     case VersioningSettings::Mode::None: versioning = tr("off: replaced and deleted files are not kept"); break;
     case VersioningSettings::Mode::Trash: versioning = tr("replaced and deleted files go to the trash"); break;
-    case VersioningSettings::Mode::Folder:
-        versioning = tr("replaced and deleted files are kept in %1")
-                         .arg(JobsModel::displayPath(j.versioning.folder).toHtmlEscaped());
+    case VersioningSettings::Mode::Folder: {
+        QStringList places;
+        if (!j.versioning.folder.empty())
+            places << JobsModel::displayPath(j.versioning.folder).toHtmlEscaped();
+        if (!j.versioning.serverFolder.empty())
+            places << tr("%1 on the server").arg(QString::fromStdString(j.versioning.serverFolder).toHtmlEscaped());
+        versioning = tr("replaced and deleted files are kept in %1").arg(places.join(tr(" and ")));
         break;
+    }
     }
     QString conflicts;
     if (j.mode == SyncMode::TwoWay && m_conflicts->checkedButton())

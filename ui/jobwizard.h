@@ -9,6 +9,7 @@
 // disk itself.
 #pragma once
 
+#include "backend/credentials.h"
 #include "jobs/job.h"
 
 #include <QWizard>
@@ -17,16 +18,19 @@ class QButtonGroup;
 class QCheckBox;
 class QComboBox;
 class QFormLayout;
+class QStackedWidget;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QRadioButton;
+class QScrollArea;
 class QSpinBox;
 class QTimeEdit;
 
 namespace ferry::ui {
 
 class FiltersPage;
+class ServerForm;
 
 class JobWizard : public QWizard {
     Q_OBJECT
@@ -53,15 +57,29 @@ public:
     QRadioButton* conflictButton(ConflictPolicy p) const;
     QComboBox* versioningCombo() const { return m_versioning; }
     QLineEdit* versionsFolderEdit() const { return m_versionsFolder; }
+    QLineEdit* serverVersionsFolderEdit() const { return m_serverVersionsFolder; }
     QComboBox* scheduleCombo() const { return m_schedule; }
     QComboBox* weekdayCombo() const { return m_weekday; }
     QTimeEdit* timeEdit() const { return m_time; }
     QLabel* summaryLabel() const { return m_summary; }
+    // Each side (0 left, 1 right) is a folder on this computer or a server.
+    ServerForm* serverForm(int side) const;
+    QRadioButton* serverChoice(int side) const;
+    QRadioButton* localChoice(int side) const;
+    // What the server forms connect with besides their fields (tests point
+    // it at a private ~/.ssh and known_hosts).
+    void setRemoteAccessBase(const RemoteAccess& base);
+    // The password a server form asks to save in the keychain (under the
+    // job's key, once the job is saved); "" for none.
+    QString passwordToSave() const;
 
     int nextId() const override;
     // Finish from an early page (editing) checks every page: an incomplete
     // one is shown instead of saving.
     void done(int result) override;
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     QWizardPage* makeModePage();
@@ -72,6 +90,9 @@ private:
     QWizardPage* makeSummaryPage();
     void load(const Job& job);
     void checkSides();
+    void setSideIsServer(int side, bool server);
+    void growToShowSides();
+    void showSavedPasswordChoice(int side, const std::string& jobName);
     bool nameTaken(const QString& name) const;
     void updateVersioningControls();
     void updateScheduleControls();
@@ -83,12 +104,23 @@ private:
     QLineEdit* m_left = nullptr;
     QLineEdit* m_right = nullptr;
     QLabel* m_sidesWarning = nullptr;
+    struct SideControls {
+        QRadioButton* local = nullptr;
+        QRadioButton* server = nullptr;
+        QStackedWidget* stack = nullptr;
+        QLineEdit* edit = nullptr;
+        ServerForm* form = nullptr;
+        QLabel* label = nullptr;
+    };
+    SideControls m_sides[2];
+    QScrollArea* m_sidesScroll = nullptr;
     ui::FiltersPage* m_filters = nullptr;
     QButtonGroup* m_conflicts = nullptr;
     QComboBox* m_versioning = nullptr;
     QFormLayout* m_versioningForm = nullptr;
     QLabel* m_versioningNote = nullptr;
     QLineEdit* m_versionsFolder = nullptr;
+    QLineEdit* m_serverVersionsFolder = nullptr;
     QSpinBox* m_keepCount = nullptr;
     QSpinBox* m_maxAge = nullptr;
     QComboBox* m_schedule = nullptr;

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "historydialog.h"
+#include "hostkeydialog.h"
 #include "jobsmodel.h"
 #include "jobwizard.h"
 #include "passwordprompt.h"
@@ -189,6 +190,10 @@ void MainWindow::connectService()
     });
     connect(m_service, &JobService::jobSaved, this, [this](const Job& j) {
         m_pendingSelection = j.id;
+        // A password the wizard was asked to keep: saved once the job is,
+        // under the name it was saved with.
+        if (const QString name = QString::fromStdString(j.name); m_passwordsToSave.contains(name))
+            m_savePassword(this, j.name, m_passwordsToSave.take(name).toStdString());
         statusBar()->showMessage(tr("Job “%1” saved").arg(QString::fromStdString(j.name)), 5000);
     });
     connect(m_service, &JobService::failed, this, [this](const QString& what, const QString& message) {
@@ -214,7 +219,10 @@ void MainWindow::connectService()
     connect(m_service, &JobService::previewReady, this, &MainWindow::onPreviewReady);
     connect(m_service, &JobService::previewStopped, this, &MainWindow::onPreviewStopped);
     // A run that needs a password nobody saved asks here, on this thread.
-    m_service->setCredentialPrompt([this](const CredentialRequest& request) { return askPassword(this, request); });
+    m_service->setCredentialPrompt(
+        [this](const CredentialRequest& request) { return askPassword(this, request, m_savePassword); });
+    // A server's key seen for the first time, in a window-started run.
+    m_service->setHostKeyPrompt([this](const HostKeyFacts& facts) { return askHostKey(this, facts); });
     m_service->refresh();
 }
 
@@ -425,7 +433,10 @@ void MainWindow::openWizard(const Job& job)
     JobWizard wizard(job, this, otherJobNames(job.id));
     if (wizard.exec() != QDialog::Accepted)
         return;
-    m_service->saveJob(wizard.job());
+    const Job saved = wizard.job();
+    if (const QString password = wizard.passwordToSave(); !password.isEmpty())
+        m_passwordsToSave[QString::fromStdString(saved.name)] = password;
+    m_service->saveJob(saved);
 }
 
 void MainWindow::newJob() { openWizard(Job{}); }

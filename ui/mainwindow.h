@@ -8,6 +8,7 @@
 #pragma once
 
 #include "jobs/jobservice.h"
+#include "passwordprompt.h"
 
 #include <QMainWindow>
 #include <QHash>
@@ -49,6 +50,9 @@ public:
     QString freeCopyName(const QString& name) const;
     int64_t selectedJobId() const;
     void selectJob(int64_t jobId);
+    // Where passwords the user asks to keep go (the system keychain; tests
+    // keep theirs out of it).
+    void setPasswordSaver(PasswordSaver saver) { m_savePassword = std::move(saver); }
 
 signals:
     void createJobRequested();
@@ -108,6 +112,8 @@ private:
     int64_t m_pendingSelection = 0;
     QSet<int64_t> m_paused;
     QSet<int64_t> m_previewing;
+    QHash<QString, QString> m_passwordsToSave; // job name → password, until the job is saved
+    PasswordSaver m_savePassword = savePasswordInKeychain;
 };
 
 } // namespace ferry::ui
