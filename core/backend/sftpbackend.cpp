@@ -6,8 +6,16 @@
 #include "common/relpath.h"
 #include "common/tempname.h"
 
+#include <QDir>
+#include <QFile>
+#include <QSaveFile>
+
+#include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <fcntl.h>
+#include <map>
+#include <mutex>
 
 namespace ferry {
 
@@ -29,7 +37,139 @@ RemoteAccess sessionAccess(const std::shared_ptr<SftpBackend::Side>& side)
     return a;
 }
 
+// ---- orphans that outlive their run ----
+// A temporary whose connection broke stays on the server when no session of
+// its run could reach the server again. Its writer is gone, and only this
+// installation's runs make names that pass tempname::isOwn, so the next run
+// against the same server (same login, same host key) may remove it at
+// once instead of waiting a day for it to look abandoned. The book is kept
+// in memory (later runs of this process) and, when the process has a data
+// folder (tempname::keyDataDir), in "sftp-orphans" there (later processes):
+// one line per temporary, "<server>\t<absolute path>", tabs, newlines and
+// '%' in either percent-encoded.
+
+std::string serverKey(const SftpBackend::Side& side)
+{
+    Location l = side.where;
+    l.path = "/";
+    return l.toString() + " " + side.fingerprint;
+}
+
+std::string encodeField(const std::string& s)
+{
+    std::string out;
+    for (char c : s) {
+        if (c == '%' || c == '\t' || c == '\n' || c == '\r') {
+            static const char* hex = "0123456789ABCDEF";
+            out += '%';
+            out += hex[(unsigned char)c >> 4];
+            out += hex[(unsigned char)c & 15];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string decodeField(const std::string& s)
+{
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit((unsigned char)s[i + 1]) && std::isxdigit((unsigned char)s[i + 2])) {
+            out += char(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+struct OrphanBook {
+    std::mutex mutex;
+    std::multimap<std::string, std::string> inMemory;
+};
+
+OrphanBook& orphanBook()
+{
+    static OrphanBook book;
+    return book;
+}
+
+QString orphanJournal()
+{
+    const std::string dir = tempname::keyDataDir();
+    return dir.empty() ? QString() : QString::fromStdString(dir + "/sftp-orphans");
+}
+
+void bookOrphans(const std::string& server, const std::vector<std::string>& paths)
+{
+    OrphanBook& book = orphanBook();
+    std::lock_guard lock(book.mutex);
+    for (const std::string& p : paths)
+        book.inMemory.emplace(server, p);
+    const QString journal = orphanJournal();
+    if (journal.isEmpty())
+        return;
+    QFile f(journal);
+    if (!f.open(QIODevice::Append | QIODevice::WriteOnly))
+        return; // kept in memory; a later process finds the file a day old instead
+    for (const std::string& p : paths)
+        f.write(QByteArray::fromStdString(encodeField(server) + "\t" + encodeField(p) + "\n"));
+}
+
+std::vector<std::string> takeOrphans(const std::string& server)
+{
+    OrphanBook& book = orphanBook();
+    std::lock_guard lock(book.mutex);
+    std::vector<std::string> out;
+    auto [from, to] = book.inMemory.equal_range(server);
+    for (auto it = from; it != to; ++it)
+        out.push_back(it->second);
+    book.inMemory.erase(from, to);
+    const QString journal = orphanJournal();
+    QFile f(journal);
+    if (journal.isEmpty() || !f.open(QIODevice::ReadOnly))
+        return out;
+    const QList<QByteArray> lines = f.readAll().split('\n');
+    f.close();
+    QByteArray keep;
+    bool took = false;
+    for (const QByteArray& line : lines) {
+        const int tab = line.indexOf('\t');
+        if (tab < 0)
+            continue;
+        if (decodeField(line.left(tab).toStdString()) == server) {
+            out.push_back(decodeField(line.mid(tab + 1).toStdString()));
+            took = true;
+        } else {
+            keep += line + '\n';
+        }
+    }
+    if (took) {
+        QSaveFile w(journal);
+        if (w.open(QIODevice::WriteOnly)) {
+            w.write(keep);
+            w.commit();
+        }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    // Only names this installation made: a damaged or foreign line removes nothing.
+    std::erase_if(out, [](const std::string& p) {
+        const size_t slash = p.rfind('/');
+        return p.empty() || p[0] != '/' || slash == std::string::npos || !tempname::isOwn(p.substr(slash + 1));
+    });
+    return out;
+}
+
 } // namespace
+
+SftpBackend::Side::~Side()
+{
+    if (!orphans.empty() && !fingerprint.empty())
+        bookOrphans(serverKey(*this), orphans);
+}
 
 Result<std::unique_ptr<SftpBackend>> SftpBackend::open(const Location& where, const RemoteAccess& access,
                                                        const CallContext& context)
@@ -56,6 +196,7 @@ Result<std::unique_ptr<SftpBackend>> SftpBackend::open(const Location& where, co
         return connection.error();
     SshConnection& c = **connection;
     side->fingerprint = c.hostKey().fingerprint;
+    side->orphans = takeOrphans(serverKey(*side)); // the first session removes them
     side->posixRename = c.hasExtension("posix-rename@openssh.com");
     side->lsetstat = c.hasExtension("lsetstat@openssh.com");
     side->fsync = c.hasExtension("fsync@openssh.com");
@@ -161,10 +302,14 @@ void SftpBackend::removeOrphans()
         std::lock_guard lock(m_side->mutex);
         orphans.swap(m_side->orphans);
     }
-    for (const std::string& path : orphans) {
+    for (size_t i = 0; i < orphans.size(); ++i) {
         Call call(*m_link, callContext());
-        if (sftp_unlink(m_link->sftp(), path.c_str()) != 0 && m_link->lost())
+        if (sftp_unlink(m_link->sftp(), orphans[i].c_str()) != 0 && m_link->lost()) {
+            // Lost again: the rest wait for the next session (or run).
+            std::lock_guard lock(m_side->mutex);
+            m_side->orphans.insert(m_side->orphans.end(), orphans.begin() + long(i), orphans.end());
             break;
+        }
     }
 }
 

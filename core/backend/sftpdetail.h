@@ -47,8 +47,12 @@ struct SftpBackend::Side {
 
     std::string home; // the login's home folder on the server
     // Temporaries whose connection broke while they were written: their
-    // writer is gone with it, so the next session removes them.
+    // writer is gone with it, so the next session removes them. Those still
+    // here when the side ends (no session could reach the server again) are
+    // booked for the next run against the same server (sftpbackend.cpp,
+    // bookOrphans), which removes them as soon as it has logged in.
     std::vector<std::string> orphans;
+    ~Side();
 };
 
 namespace sftpdetail {

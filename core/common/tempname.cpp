@@ -38,6 +38,7 @@ Key randomKey()
 struct KeyHolder {
     std::mutex mutex;
     Key key = randomKey(); // until loadTempKey replaces it
+    std::string dataDir;   // where it came from; empty until then
 };
 
 KeyHolder& holder()
@@ -154,6 +155,12 @@ std::optional<std::string> asideOriginal(std::string_view name) { return verifie
 
 std::string keyPathIn(const std::string& dataDir) { return dataDir + "/temp-key"; }
 
+std::string keyDataDir()
+{
+    std::lock_guard lock(holder().mutex);
+    return holder().dataDir;
+}
+
 Result<void> loadTempKey(const std::string& dataDir)
 {
     const std::string path = keyPathIn(dataDir);
@@ -172,6 +179,7 @@ Result<void> loadTempKey(const std::string& dataDir)
                                        "then kept as ordinary files)");
             std::lock_guard lock(holder().mutex);
             holder().key = key;
+            holder().dataDir = dataDir;
             return Ok{};
         }
         if (errno != ENOENT)

@@ -49,5 +49,8 @@ std::optional<std::string> asideOriginal(std::string_view name);
 Result<void> loadTempKey(const std::string& dataDir);
 // The key file's path in `dataDir`.
 std::string keyPathIn(const std::string& dataDir);
+// The data folder loadTempKey() read the key from; empty when none was loaded
+// (then nothing of this process outlives it).
+std::string keyDataDir();
 
 } // namespace ferry::tempname

@@ -4,6 +4,7 @@
 // changes between the sessions of one run. Each ends the run cleanly and in
 // bounded time, with the item's error reported, no partial file under a
 // real name, and a next run that converges.
+#include "common/tempname.h"
 #include "sftp/faultfixture.h"
 
 #include <csignal>
@@ -89,18 +90,18 @@ TEST_CASE("an upload cut off by a dropped connection is reported and the next ru
     CHECK(holdsBytes(pair.remote + "/big.bin", big));
 }
 
-// Known gap: a temporary whose writer's connection never came back is
-// removed only once it is a day old (SFTP has no lock that tells a live
-// writer's file from a dead one's). It is never under the real name and never
-// synced, so the sides still converge; removing it at once needs the run to
-// record the temporaries it could not remove. Kept failing on purpose.
-TEST_CASE("a temporary stranded by a connection that stayed down is removed by the next run", "[sftp][faults][!mayfail]")
+TEST_CASE("a temporary stranded by a connection that stayed down is removed by the next run", "[sftp][faults]")
 {
     // The run's own sessions remove the temporary of a broken upload when
     // they can reconnect; here the server stays unreachable until the run
     // has ended, so only the next run can. Ferry made it (the name proves
     // it) and its writer is gone (the run that wrote it ended, and this
     // pair's runs exclude each other), yet it must not stay for a day.
+    // With a data folder, as ferry-cli and the window have: the stranded
+    // temporary is booked in its "sftp-orphans" file for a later process too.
+    TempDir data;
+    REQUIRE(tempname::loadTempKey(data.path()).ok());
+    const std::string journal = data.path() + "/sftp-orphans";
     TestSshd sshd;
     RemotePair pair(sshd.serverRoot() + "/stranded");
     FaultProxy proxy(sshd.port());
@@ -121,6 +122,8 @@ TEST_CASE("a temporary stranded by a connection that stayed down is removed by t
     // What the broken upload left: a temporary, never the real name.
     CHECK(!exists(pair.remote + "/big.bin"));
     REQUIRE(tempsIn(tree(pair.remote)).size() == 1);
+    const std::string stranded = tempsIn(tree(pair.remote)).front();
+    CHECK(readFile(journal).find(stranded) != std::string::npos);
 
     proxy.refuse(false);
     proxy.setRate(0);
@@ -130,6 +133,7 @@ TEST_CASE("a temporary stranded by a connection that stayed down is removed by t
     CHECK(r.exit == ExitCode::InSync);
     CHECK(holdsBytes(pair.remote + "/big.bin", big));
     CHECK(tempsIn(tree(pair.remote)).empty());
+    CHECK(readFile(journal).find(stranded) == std::string::npos);
 }
 
 TEST_CASE("a download cut off by a dropped connection leaves no partial local file", "[sftp][faults]")
