@@ -19,6 +19,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -142,6 +143,19 @@ public:
 // the bytes of their names (siblings share their folder's path). Every
 // walk, serial or pipelined, uses it, so all deliver the same order.
 std::vector<uint32_t> walkOrder(const std::vector<ListedItem>& items);
+
+// The delivery of a walk that lists ahead (FakeBackend's, SftpBackend's):
+// the same order as Backend::walk, but each folder the visitor enters is
+// asked for as soon as its parent is listed, so listings can be in flight
+// while items are visited. `take(folder)` waits for one folder's listing: its
+// items, or the error of an unreadable folder (the walk goes past it); or
+// nothing, with `ended` set, when the walk must end (lost, cancelled).
+// `schedule(folders)` gets the folders entered, in visiting order, to list
+// ahead. The caller schedules `dir` itself when it needs to.
+using TakeListing = std::function<std::optional<Result<std::vector<ListedItem>>>(const std::string& folder,
+                                                                                 std::optional<Error>& ended)>;
+Result<void> walkListedAhead(const std::string& dir, WalkVisitor& visitor, const TakeListing& take,
+                             const std::function<void(std::vector<std::string>)>& schedule);
 
 class Backend {
 public:

@@ -316,62 +316,19 @@ Result<void> SftpBackend::walk(const std::string& dir, WalkVisitor& visitor)
     if (!link)
         return link.error();
     PipelinedLister lister(*this, **link);
-    struct Frame {
-        std::vector<ListedItem> items;
-        std::vector<uint32_t> order;
-        std::vector<bool> entered;
-        size_t next = 0;
-    };
-    std::vector<Frame> stack;
-    std::optional<Error> ended;
-    auto open = [&](const std::string& folder) {
+    TakeListing take = [&](const std::string& folder, std::optional<Error>& ended)
+        -> std::optional<Result<std::vector<ListedItem>>> {
         std::vector<Error> refused;
         auto listed = lister.take(folder, refused);
         if (!listed) {
             ended = lister.ended ? *lister.ended : lostError("list folder", folder);
-            return false;
+            return std::nullopt;
         }
         for (const Error& e : refused)
             visitor.refused(folder, e);
-        if (!*listed) {
-            visitor.unreadable(folder, listed->error());
-            return true;
-        }
-        Frame frame{std::move(**listed), {}, {}, 0};
-        frame.order = walkOrder(frame.items);
-        frame.entered.assign(frame.items.size(), false);
-        std::vector<std::string> next;
-        for (uint32_t i : frame.order) {
-            const Entry& e = frame.items[i].entry;
-            if (e.isDir() && visitor.enter(e)) {
-                frame.entered[i] = true;
-                next.push_back(e.path);
-            }
-        }
-        lister.schedule(next);
-        stack.push_back(std::move(frame));
-        return true;
+        return std::move(*listed);
     };
-    if (!open(dir))
-        return *ended;
-    while (!stack.empty()) {
-        Frame& frame = stack.back();
-        if (frame.next == frame.items.size()) {
-            stack.pop_back();
-            continue;
-        }
-        const uint32_t i = frame.order[frame.next++];
-        ListedItem& item = frame.items[i];
-        const bool isFolder = item.entry.isDir();
-        if (isFolder && !frame.entered[i])
-            continue;
-        std::string folder = isFolder ? item.entry.path : std::string();
-        if (!visitor.visit(item))
-            return Ok{};
-        if (isFolder && !open(folder))
-            return *ended;
-    }
-    return Ok{};
+    return walkListedAhead(dir, visitor, take, [&](std::vector<std::string> folders) { lister.schedule(folders); });
 }
 
 } // namespace ferry

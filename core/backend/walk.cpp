@@ -27,6 +27,62 @@ std::vector<uint32_t> walkOrder(const std::vector<ListedItem>& items)
     return order;
 }
 
+Result<void> walkListedAhead(const std::string& dir, WalkVisitor& visitor, const TakeListing& take,
+                             const std::function<void(std::vector<std::string>)>& schedule)
+{
+    struct Frame {
+        std::vector<ListedItem> items;
+        std::vector<uint32_t> order;
+        std::vector<bool> entered; // by item: a folder the visitor accepted
+        size_t next = 0;
+    };
+    std::vector<Frame> stack;
+    std::optional<Error> ended;
+    auto open = [&](const std::string& folder) {
+        auto listed = take(folder, ended);
+        if (!listed)
+            return false;
+        if (!*listed) {
+            visitor.unreadable(folder, listed->error());
+            return true;
+        }
+        Frame frame{std::move(**listed), {}, {}, 0};
+        frame.order = walkOrder(frame.items);
+        frame.entered.assign(frame.items.size(), false);
+        std::vector<std::string> next;
+        for (uint32_t i : frame.order) {
+            const Entry& e = frame.items[i].entry;
+            if (e.isDir() && visitor.enter(e)) {
+                frame.entered[i] = true;
+                next.push_back(e.path);
+            }
+        }
+        schedule(std::move(next));
+        stack.push_back(std::move(frame));
+        return true;
+    };
+    if (!open(dir))
+        return *ended;
+    while (!stack.empty()) {
+        Frame& frame = stack.back();
+        if (frame.next == frame.items.size()) {
+            stack.pop_back();
+            continue;
+        }
+        const uint32_t i = frame.order[frame.next++];
+        ListedItem& item = frame.items[i];
+        const bool isFolder = item.entry.isDir();
+        if (isFolder && !frame.entered[i])
+            continue;
+        std::string folder = isFolder ? item.entry.path : std::string();
+        if (!visitor.visit(item))
+            return Ok{};
+        if (isFolder && !open(folder)) // may move `frame`
+            return *ended;
+    }
+    return Ok{};
+}
+
 Result<void> Backend::walk(const std::string& dir, WalkVisitor& visitor)
 {
     // Depth first, each folder's items in byte order of their names: that is
