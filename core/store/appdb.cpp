@@ -393,6 +393,14 @@ Result<std::unique_ptr<AppDb>> AppDb::open(const std::string& file, bool* damage
 
 Result<void> AppDb::migrate()
 {
+    // Up to date (the usual case): no write lock is taken, so opening the
+    // database never waits for another process's long write (a run
+    // recording its items, or one frozen or stopped in the middle of it).
+    {
+        sql::Stmt ver(m_db, "PRAGMA user_version");
+        if (ver.step() == SQLITE_ROW && ver.i64(0) == kSchemaVersion)
+            return Ok{};
+    }
     return inTransaction("upgrade app database", [&]() -> Result<void> {
         // Read again inside the transaction: another process may have migrated meanwhile.
         sql::Stmt ver(m_db, "PRAGMA user_version");
